@@ -1,0 +1,40 @@
+# cloak: one non-recursive make for the kernel, the loader, the tool and tests.
+# Each part keeps its rules in its own fragment (kernel/kernel.mk, ...).
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+
+BUILD   ?= build
+CC      ?= gcc
+HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror=implicit-function-declaration -Iinclude
+
+# What `make all` produces.
+ALL_TARGETS :=
+
+include kernel/kernel.mk
+include boot/boot.mk
+include tools/tools.mk
+include examples/examples.mk
+include tests/tests.mk
+include bench/bench.mk
+
+.PHONY: all deps run test bench clean
+all: $(ALL_TARGETS)
+
+# Install the Debian packages the project needs (only those missing).
+deps:
+	@scripts/install-deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	$(BUILD)/bin/cloak run examples/luggage/luggage 12345
+
+test: deps
+	@$(MAKE) --no-print-directory all test-programs
+	@tests/run.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all bench-programs
+	@bench/run.sh
+
+clean:
+	rm -rf $(BUILD) $(CLEAN_EXTRA)
