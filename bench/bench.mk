@@ -1,0 +1,3 @@
+# Benchmarks: see bench/run.sh
+.PHONY: bench-programs
+bench-programs:

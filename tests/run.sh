@@ -1,0 +1,60 @@
+#!/bin/bash
+# Runs every test and ends with one line: "N passed, N failed".
+# Unit tests: each binary in build/tests/unit speaks TAP (cmocka's TAP output).
+# Guest tests: each tests/guest/*.test script speaks TAP ("ok - ..." /
+# "not ok - ..." lines); a script that exits non-zero without any "not ok"
+# counts as one failure.
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+export BUILD
+pass=0; fail=0
+failed_names=()
+
+count() { # $1 = name, stdin = TAP output
+    local name=$1 line p=0 f=0
+    while IFS= read -r line; do
+        echo "$line"
+        case "$line" in
+            "not ok"*) f=$((f+1)); failed_names+=("$name: ${line#not ok}") ;;
+            "ok"*) p=$((p+1)) ;;
+        esac
+    done
+    pass=$((pass+p)); fail=$((fail+f))
+    echo "$p $f" > "$tmp/last"
+}
+
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+filter=${1:-}
+
+for t in "$BUILD"/tests/unit/*; do
+    [ -x "$t" ] || continue
+    [ -n "$filter" ] && [[ "$t" != *"$filter"* ]] && continue
+    name=$(basename "$t")
+    echo "# unit: $name"
+    CMOCKA_MESSAGE_OUTPUT=TAP "$t" > "$tmp/out" 2>&1; rc=$?
+    count "$name" < "$tmp/out"
+    read -r p f < "$tmp/last"
+    if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
+        echo "not ok - $name exited with status $rc"; fail=$((fail+1)); failed_names+=("$name: crashed ($rc)")
+    fi
+done
+
+for t in tests/guest/*.test; do
+    [ -f "$t" ] || continue
+    [ -n "$filter" ] && [[ "$t" != *"$filter"* ]] && continue
+    name=$(basename "$t" .test)
+    echo "# guest: $name"
+    bash "$t" > "$tmp/out" 2>&1; rc=$?
+    count "$name" < "$tmp/out"
+    read -r p f < "$tmp/last"
+    if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
+        echo "not ok - $name exited with status $rc"; fail=$((fail+1)); failed_names+=("$name: exited $rc")
+    fi
+done
+
+if [ ${#failed_names[@]} -gt 0 ]; then
+    echo "# failures:"
+    printf '#   %s\n' "${failed_names[@]}"
+fi
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
