@@ -1,0 +1,21 @@
+# Guest test programs: every tests/guest/progs/NAME.c is built twice, as a
+# static glibc program (gcc) and as a static musl program (musl-gcc):
+#   $(BUILD)/tests/guest/gcc/NAME   $(BUILD)/tests/guest/musl/NAME
+# The tests/guest/*.test scripts run them under `cloak run`.
+GUEST_GCC ?= gcc
+GUEST_MUSL_CC ?= musl-gcc
+GUEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -static
+
+GUEST_PROG_NAMES := $(sort $(basename $(notdir $(wildcard tests/guest/progs/*.c))))
+GUEST_GCC_PROGS := $(addprefix $(BUILD)/tests/guest/gcc/,$(GUEST_PROG_NAMES))
+GUEST_MUSL_PROGS := $(addprefix $(BUILD)/tests/guest/musl/,$(GUEST_PROG_NAMES))
+
+$(GUEST_GCC_PROGS): $(BUILD)/tests/guest/gcc/%: tests/guest/progs/%.c tests/guest/guest.mk
+	@mkdir -p $(@D)
+	$(GUEST_GCC) $(GUEST_CFLAGS) -o $@ $<
+
+$(GUEST_MUSL_PROGS): $(BUILD)/tests/guest/musl/%: tests/guest/progs/%.c tests/guest/guest.mk
+	@mkdir -p $(@D)
+	$(GUEST_MUSL_CC) $(GUEST_CFLAGS) -o $@ $<
+
+GUEST_PROGRAMS += $(GUEST_GCC_PROGS) $(GUEST_MUSL_PROGS)
