@@ -1,0 +1,536 @@
+/* The ops JSON configuration, decoded with jansson the way Go's
+ * encoding/json decodes it for ops: keys match case-insensitively, values
+ * are decoded on top of what is already there, the last duplicate wins.
+ * Unlike ops, unknown keys are warnings, not errors (ops rejects them), so
+ * that a config written for ops still runs with what cloak supports. */
+#define _GNU_SOURCE
+#include "config.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static void *xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n ? n : 1);
+    if (!p) {
+        fprintf(stderr, "cloak: out of memory\n");
+        exit(125);
+    }
+    return p;
+}
+
+static char *xstrdup(const char *s)
+{
+    char *d = strdup(s);
+    if (!d) {
+        fprintf(stderr, "cloak: out of memory\n");
+        exit(125);
+    }
+    return d;
+}
+
+static void strlist_clear(struct config_strlist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->items[i]);
+    free(l->items);
+    l->items = NULL;
+    l->n = 0;
+}
+
+static void strlist_add(struct config_strlist *l, const char *s)
+{
+    l->items = xrealloc(l->items, (l->n + 1) * sizeof *l->items);
+    l->items[l->n++] = xstrdup(s);
+}
+
+static void kvlist_clear(struct config_kvlist *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->items[i].key);
+        free(l->items[i].value);
+    }
+    free(l->items);
+    l->items = NULL;
+    l->n = 0;
+}
+
+static void kvlist_set(struct config_kvlist *l, const char *key, const char *value)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        if (strcmp(l->items[i].key, key) == 0) {
+            free(l->items[i].value);
+            l->items[i].value = xstrdup(value);
+            return;
+        }
+    }
+    l->items = xrealloc(l->items, (l->n + 1) * sizeof *l->items);
+    l->items[l->n].key = xstrdup(key);
+    l->items[l->n].value = xstrdup(value);
+    l->n++;
+}
+
+static void warn(struct cloak_config *c, const char *fmt, ...)
+{
+    char *s;
+    va_list ap;
+
+    va_start(ap, fmt);
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    if (!s) {
+        fprintf(stderr, "cloak: out of memory\n");
+        exit(125);
+    }
+    c->warnings.items = xrealloc(c->warnings.items, (c->warnings.n + 1) * sizeof(char *));
+    c->warnings.items[c->warnings.n++] = s;
+}
+
+void config_init(struct cloak_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->memory = xstrdup(CONFIG_DEFAULT_MEMORY);
+    config_parse_memory(c->memory, &c->memory_bytes);
+    c->files_parent_dir = xstrdup(".");
+}
+
+void config_free(struct cloak_config *c)
+{
+    strlist_clear(&c->args);
+    kvlist_clear(&c->env);
+    strlist_clear(&c->files);
+    strlist_clear(&c->dirs);
+    kvlist_clear(&c->mapdirs);
+    strlist_clear(&c->warnings);
+    free(c->memory);
+    free(c->files_parent_dir);
+    memset(c, 0, sizeof *c);
+}
+
+int config_parse_memory(const char *s, uint64_t *bytes)
+{
+    uint64_t n = 0, mul = 1ull << 20; /* a bare number is MiB, as for QEMU -m */
+    const char *p = s;
+
+    if (!s || *s < '0' || *s > '9')
+        return -1;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (n > (UINT64_MAX - 9) / 10)
+            return -1;
+        n = n * 10 + (uint64_t)(*p - '0');
+    }
+    switch (*p) {
+    case 'k': case 'K': mul = 1ull << 10; p++; break;
+    case 'm': case 'M': mul = 1ull << 20; p++; break;
+    case 'g': case 'G': mul = 1ull << 30; p++; break;
+    case 't': case 'T': mul = 1ull << 40; p++; break;
+    case '\0': break;
+    default: return -1;
+    }
+    if (p > s && p[-1] > '9') { /* after a suffix: allow "B" or "iB" */
+        if (strcmp(p, "B") == 0 || strcmp(p, "b") == 0 || strcmp(p, "iB") == 0)
+            p += strlen(p);
+    }
+    if (*p != '\0' || n == 0)
+        return -1;
+    if (n > UINT64_MAX / mul)
+        return -1;
+    *bytes = n * mul;
+    return 0;
+}
+
+int config_set_memory(struct cloak_config *c, const char *size, const char *origin,
+                      char *err, size_t errlen)
+{
+    uint64_t bytes;
+
+    if (config_parse_memory(size, &bytes) < 0) {
+        snprintf(err, errlen, "%s: \"%s\" is not a memory size (use a number with an M or G "
+                 "suffix, like 512M or 2G)", origin, size);
+        return -1;
+    }
+    if (bytes % (1ull << 20)) {
+        snprintf(err, errlen, "%s: memory size \"%s\" is not a whole number of MiB", origin, size);
+        return -1;
+    }
+    if (bytes < CONFIG_MIN_MEMORY) {
+        snprintf(err, errlen, "%s: memory size \"%s\" is too small; cloak needs at least %lluM",
+                 origin, size, (unsigned long long)(CONFIG_MIN_MEMORY >> 20));
+        return -1;
+    }
+    if (bytes > (1ull << 40)) {
+        snprintf(err, errlen, "%s: memory size \"%s\" is too large (at most 1T)", origin, size);
+        return -1;
+    }
+    free(c->memory);
+    c->memory = xstrdup(size);
+    c->memory_bytes = bytes;
+    return 0;
+}
+
+void config_set_args(struct cloak_config *c, char *const *args, size_t n)
+{
+    strlist_clear(&c->args);
+    for (size_t i = 0; i < n; i++)
+        strlist_add(&c->args, args[i]);
+}
+
+void config_env_set(struct cloak_config *c, const char *key, const char *value)
+{
+    kvlist_set(&c->env, key, value);
+}
+
+const char *config_env_get(const struct cloak_config *c, const char *key)
+{
+    for (size_t i = 0; i < c->env.n; i++)
+        if (strcmp(c->env.items[i].key, key) == 0)
+            return c->env.items[i].value;
+    return NULL;
+}
+
+/* -e KEY=VALUE.  ops keeps only the text between the first and the second
+ * '='; cloak keeps everything after the first '=' (a value may contain '='). */
+int config_add_env_flag(struct cloak_config *c, const char *kv, char *err, size_t errlen)
+{
+    const char *eq = strchr(kv, '=');
+    char *key;
+
+    if (!eq || eq == kv) {
+        snprintf(err, errlen, "-e \"%s\": expected KEY=VALUE", kv);
+        return -1;
+    }
+    key = strndup(kv, (size_t)(eq - kv));
+    if (!key) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    config_env_set(c, key, eq + 1);
+    free(key);
+    return 0;
+}
+
+void config_finalize(struct cloak_config *c)
+{
+    if (c->confidential_vm)
+        c->uefi = true;
+    if (!config_env_get(c, "USER"))
+        config_env_set(c, "USER", "root");
+    if (!config_env_get(c, "PWD"))
+        config_env_set(c, "PWD", "/");
+}
+
+/* ---- decoding ---- */
+
+enum key_kind {
+    K_UNSUPPORTED, /* ops knows it, cloak ignores it for now */
+    K_ARGS, K_ENV, K_FILES, K_DIRS, K_MAPDIRS, K_UEFI,
+    K_RUNCONFIG, K_CLOUDCONFIG, K_MEMORY, K_CONFIDENTIAL_VM,
+};
+
+struct key_def {
+    const char *name;
+    enum key_kind kind;
+};
+
+static const struct key_def top_keys[] = {
+    {"Args", K_ARGS}, {"Env", K_ENV}, {"Files", K_FILES}, {"Dirs", K_DIRS},
+    {"MapDirs", K_MAPDIRS}, {"Uefi", K_UEFI}, {"RunConfig", K_RUNCONFIG},
+    {"CloudConfig", K_CLOUDCONFIG},
+    {"DisableArgsCopy", K_UNSUPPORTED}, {"BaseVolumeSz", K_UNSUPPORTED},
+    {"Boot", K_UNSUPPORTED}, {"UefiBoot", K_UNSUPPORTED}, {"BuildDir", K_UNSUPPORTED},
+    {"TargetConfig", K_UNSUPPORTED}, {"Debugflags", K_UNSUPPORTED},
+    {"Force", K_UNSUPPORTED}, {"home", K_UNSUPPORTED}, {"Kernel", K_UNSUPPORTED},
+    {"KlibDir", K_UNSUPPORTED}, {"Klibs", K_UNSUPPORTED}, {"Mounts", K_UNSUPPORTED},
+    {"NameServers", K_UNSUPPORTED}, {"NanosVersion", K_UNSUPPORTED},
+    {"NightlyBuild", K_UNSUPPORTED}, {"NoTrace", K_UNSUPPORTED},
+    {"ManifestPassthrough", K_UNSUPPORTED}, {"Program", K_UNSUPPORTED},
+    {"ProgramPath", K_UNSUPPORTED}, {"RebootOnExit", K_UNSUPPORTED},
+    {"LocalFilesParentDirectory", K_UNSUPPORTED}, {"TargetRoot", K_UNSUPPORTED},
+    {"TFSv4", K_UNSUPPORTED}, {"Version", K_UNSUPPORTED}, {"Language", K_UNSUPPORTED},
+    {"Description", K_UNSUPPORTED}, {"VolumesDir", K_UNSUPPORTED},
+    {"PackageBaseURL", K_UNSUPPORTED}, {"PackageManifestURL", K_UNSUPPORTED},
+    {NULL, 0},
+};
+
+static const struct key_def run_keys[] = {
+    {"Memory", K_MEMORY},
+    {"Accel", K_UNSUPPORTED}, {"AtExit", K_UNSUPPORTED}, {"Bridged", K_UNSUPPORTED},
+    {"BridgeName", K_UNSUPPORTED}, {"BridgeIPAddress", K_UNSUPPORTED},
+    {"CanIPForward", K_UNSUPPORTED}, {"CPUs", K_UNSUPPORTED}, {"GPUs", K_UNSUPPORTED},
+    {"GPUType", K_UNSUPPORTED}, {"Debug", K_UNSUPPORTED}, {"GdbPort", K_UNSUPPORTED},
+    {"Gateway", K_UNSUPPORTED}, {"NetMask", K_UNSUPPORTED}, {"IPAddress", K_UNSUPPORTED},
+    {"IPv6Address", K_UNSUPPORTED}, {"ImageName", K_UNSUPPORTED},
+    {"InstanceName", K_UNSUPPORTED}, {"InstanceGroup", K_UNSUPPORTED},
+    {"Kernel", K_UNSUPPORTED}, {"Mgmt", K_UNSUPPORTED}, {"Vga", K_UNSUPPORTED},
+    {"Mounts", K_UNSUPPORTED}, {"AttachVolumeOnInstanceCreate", K_UNSUPPORTED},
+    {"Nics", K_UNSUPPORTED}, {"Background", K_UNSUPPORTED},
+    {"BackgroundDetach", K_UNSUPPORTED}, {"Ports", K_UNSUPPORTED},
+    {"UDPPorts", K_UNSUPPORTED}, {"QMP", K_UNSUPPORTED}, {"ShowDebug", K_UNSUPPORTED},
+    {"ShowErrors", K_UNSUPPORTED}, {"ShowWarnings", K_UNSUPPORTED}, {"JSON", K_UNSUPPORTED},
+    {"TapName", K_UNSUPPORTED}, {"Verbose", K_UNSUPPORTED},
+    {"VolumeSizeInGb", K_UNSUPPORTED}, {"ThreadsPerCore", K_UNSUPPORTED},
+    {NULL, 0},
+};
+
+static const struct key_def cloud_keys[] = {
+    {"ConfidentialVM", K_CONFIDENTIAL_VM},
+    {"Platform", K_UNSUPPORTED}, {"ProjectID", K_UNSUPPORTED}, {"Zone", K_UNSUPPORTED},
+    {"BucketName", K_UNSUPPORTED}, {"BucketNamespace", K_UNSUPPORTED},
+    {"Flavor", K_UNSUPPORTED}, {"ImageName", K_UNSUPPORTED}, {"ImageType", K_UNSUPPORTED},
+    {"DedicatedHostID", K_UNSUPPORTED}, {"DomainName", K_UNSUPPORTED},
+    {"StaticIP", K_UNSUPPORTED}, {"EnableIPv6", K_UNSUPPORTED},
+    {"InstanceProfile", K_UNSUPPORTED}, {"KMS", K_UNSUPPORTED},
+    {"RootVolume", K_UNSUPPORTED}, {"SecurityGroup", K_UNSUPPORTED},
+    {"Subnet", K_UNSUPPORTED}, {"VPC", K_UNSUPPORTED}, {"SkipImportVerify", K_UNSUPPORTED},
+    {"Spot", K_UNSUPPORTED}, {"Tags", K_UNSUPPORTED}, {"UserData", K_UNSUPPORTED},
+    {NULL, 0},
+};
+
+static const struct key_def *find_key(const struct key_def *defs, const char *name)
+{
+    for (const struct key_def *d = defs; d->name; d++) /* exact match first, like Go */
+        if (strcmp(d->name, name) == 0)
+            return d;
+    for (const struct key_def *d = defs; d->name; d++)
+        if (strcasecmp(d->name, name) == 0)
+            return d;
+    return NULL;
+}
+
+static const char *json_type_name(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "an object";
+    case JSON_ARRAY: return "an array";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER:
+    case JSON_REAL: return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE: return "a boolean";
+    case JSON_NULL: return "null";
+    }
+    return "something else";
+}
+
+struct decoder {
+    struct cloak_config *c;
+    const char *file;
+    char *err;
+    size_t errlen;
+};
+
+/* "RunConfig.Memory" as the user wrote it. */
+static void key_path(char *buf, size_t len, const char *parent, const char *key)
+{
+    if (parent)
+        snprintf(buf, len, "%s.%s", parent, key);
+    else
+        snprintf(buf, len, "%s", key);
+}
+
+static int decode_strlist(struct decoder *d, const char *path, json_t *v,
+                          struct config_strlist *out)
+{
+    size_t i;
+    json_t *e;
+
+    if (json_is_null(v)) {
+        strlist_clear(out);
+        return 0;
+    }
+    if (!json_is_array(v)) {
+        snprintf(d->err, d->errlen, "%s: key \"%s\" must be an array of strings, but it is %s",
+                 d->file, path, json_type_name(v));
+        return -1;
+    }
+    json_array_foreach(v, i, e) {
+        if (!json_is_string(e)) {
+            snprintf(d->err, d->errlen, "%s: key \"%s\" must be an array of strings, "
+                     "but element %zu is %s", d->file, path, i, json_type_name(e));
+            return -1;
+        }
+    }
+    strlist_clear(out);
+    json_array_foreach(v, i, e)
+        strlist_add(out, json_string_value(e));
+    return 0;
+}
+
+static int decode_kvlist(struct decoder *d, const char *path, json_t *v,
+                         struct config_kvlist *out)
+{
+    const char *k;
+    json_t *e;
+
+    if (json_is_null(v)) {
+        kvlist_clear(out);
+        return 0;
+    }
+    if (!json_is_object(v)) {
+        snprintf(d->err, d->errlen, "%s: key \"%s\" must be an object with string values, "
+                 "but it is %s", d->file, path, json_type_name(v));
+        return -1;
+    }
+    json_object_foreach(v, k, e) {
+        if (!json_is_string(e) && !json_is_null(e)) {
+            snprintf(d->err, d->errlen, "%s: key \"%s\" must be an object with string values, "
+                     "but \"%s\" is %s", d->file, path, k, json_type_name(e));
+            return -1;
+        }
+    }
+    json_object_foreach(v, k, e) /* decoded on top of the existing map, like Go */
+        kvlist_set(out, k, json_is_string(e) ? json_string_value(e) : "");
+    return 0;
+}
+
+static int decode_bool(struct decoder *d, const char *path, json_t *v, bool *out)
+{
+    if (json_is_null(v))
+        return 0;
+    if (!json_is_boolean(v)) {
+        snprintf(d->err, d->errlen, "%s: key \"%s\" must be a boolean (true or false), "
+                 "but it is %s", d->file, path, json_type_name(v));
+        return -1;
+    }
+    *out = json_is_true(v);
+    return 0;
+}
+
+static int decode_object(struct decoder *d, const char *parent, json_t *obj,
+                         const struct key_def *defs);
+
+static int decode_key(struct decoder *d, const char *path, const struct key_def *def, json_t *v)
+{
+    struct cloak_config *c = d->c;
+    char origin[600];
+
+    switch (def->kind) {
+    case K_UNSUPPORTED:
+        warn(c, "%s: key \"%s\" is not supported yet; ignored", d->file, path);
+        return 0;
+    case K_ARGS: return decode_strlist(d, path, v, &c->args);
+    case K_FILES: return decode_strlist(d, path, v, &c->files);
+    case K_DIRS: return decode_strlist(d, path, v, &c->dirs);
+    case K_ENV: return decode_kvlist(d, path, v, &c->env);
+    case K_MAPDIRS: return decode_kvlist(d, path, v, &c->mapdirs);
+    case K_UEFI: return decode_bool(d, path, v, &c->uefi);
+    case K_CONFIDENTIAL_VM: return decode_bool(d, path, v, &c->confidential_vm);
+    case K_RUNCONFIG:
+    case K_CLOUDCONFIG:
+        if (json_is_null(v))
+            return 0;
+        if (!json_is_object(v)) {
+            snprintf(d->err, d->errlen, "%s: key \"%s\" must be an object, but it is %s",
+                     d->file, path, json_type_name(v));
+            return -1;
+        }
+        return decode_object(d, path, v, def->kind == K_RUNCONFIG ? run_keys : cloud_keys);
+    case K_MEMORY:
+        if (json_is_null(v))
+            return 0;
+        if (!json_is_string(v)) {
+            snprintf(d->err, d->errlen, "%s: key \"%s\" must be a string (like \"512M\"), "
+                     "but it is %s", d->file, path, json_type_name(v));
+            return -1;
+        }
+        snprintf(origin, sizeof origin, "%s: key \"%s\"", d->file, path);
+        return config_set_memory(c, json_string_value(v), origin, d->err, d->errlen);
+    }
+    return 0;
+}
+
+static int decode_object(struct decoder *d, const char *parent, json_t *obj,
+                         const struct key_def *defs)
+{
+    const char *k;
+    json_t *v;
+    char path[512];
+
+    json_object_foreach(obj, k, v) {
+        const struct key_def *def = find_key(defs, k);
+
+        key_path(path, sizeof path, parent, k);
+        if (!def) {
+            warn(d->c, "%s: unknown key \"%s\"; ignored (ops would reject it)", d->file, path);
+            continue;
+        }
+        if (decode_key(d, path, def, v) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int load(struct cloak_config *c, const char *text, size_t len, const char *name,
+                char *err, size_t errlen)
+{
+    json_error_t je;
+    json_t *root;
+    struct decoder d = {c, name, err, errlen};
+    int rc;
+
+    root = json_loadb(text, len, JSON_DECODE_ANY, &je);
+    if (!root) {
+        snprintf(err, errlen, "%s:%d:%d: JSON syntax error: %s", name, je.line, je.column, je.text);
+        return -1;
+    }
+    if (!json_is_object(root)) {
+        snprintf(err, errlen, "%s: the configuration must be a JSON object ({...}), but it is %s",
+                 name, json_type_name(root));
+        json_decref(root);
+        return -1;
+    }
+    rc = decode_object(&d, NULL, root, top_keys);
+    json_decref(root);
+    return rc;
+}
+
+int config_load_string(struct cloak_config *c, const char *text, const char *name,
+                       char *err, size_t errlen)
+{
+    return load(c, text, strlen(text), name, err, errlen);
+}
+
+int config_load_file(struct cloak_config *c, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL, *dir;
+    size_t len = 0, cap = 0, n;
+    int rc;
+
+    if (!f) {
+        snprintf(err, errlen, "cannot read config %s: %s", path, strerror(errno));
+        return -1;
+    }
+    do {
+        if (cap - len < 4096) {
+            cap = cap ? cap * 2 : 8192;
+            buf = xrealloc(buf, cap);
+        }
+        n = fread(buf + len, 1, cap - len, f);
+        len += n;
+    } while (n > 0);
+    if (ferror(f)) {
+        snprintf(err, errlen, "cannot read config %s: %s", path, strerror(errno));
+        fclose(f);
+        free(buf);
+        return -1;
+    }
+    fclose(f);
+    rc = load(c, buf, len, path, err, errlen);
+    free(buf);
+    if (rc == 0) { /* ops: relative MapDirs keys are relative to the config's directory */
+        char *copy = xstrdup(path);
+        dir = dirname(copy);
+        free(c->files_parent_dir);
+        c->files_parent_dir = xstrdup(dir);
+        free(copy);
+    }
+    return rc;
+}

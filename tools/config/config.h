@@ -1,0 +1,78 @@
+/* The ops JSON configuration (see docs in the shared ops-config notes),
+ * the subset cloak understands, merged with command-line flags.
+ *
+ * Order of merging, as ops does it: defaults, then the -c file, then flags
+ * (-a replaces Args, -e adds to Env, -m sets the memory, --uefi sets Uefi),
+ * then config_finalize() (automatic Env entries, ConfidentialVM => Uefi). */
+#ifndef CLOAK_TOOLS_CONFIG_H
+#define CLOAK_TOOLS_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_DEFAULT_MEMORY "128M" /* ops forces 2G; TCG is slow to boot that much */
+#define CONFIG_MIN_MEMORY (16ull << 20)
+
+struct config_kv {
+    char *key;
+    char *value;
+};
+
+struct config_strlist {
+    char **items;
+    size_t n;
+};
+
+struct config_kvlist {
+    struct config_kv *items;
+    size_t n;
+};
+
+struct cloak_config {
+    struct config_strlist args;     /* Args: argv[1..] */
+    struct config_kvlist env;       /* Env, in order of first appearance */
+    struct config_strlist files;    /* Files */
+    struct config_strlist dirs;     /* Dirs */
+    struct config_kvlist mapdirs;   /* MapDirs: host pattern -> image directory */
+    bool uefi;                      /* Uefi */
+    bool confidential_vm;           /* CloudConfig.ConfidentialVM */
+    char *memory;                   /* RunConfig.Memory as written, e.g. "512M" */
+    uint64_t memory_bytes;          /* the same, parsed */
+    char *files_parent_dir;         /* base of relative MapDirs keys: the config's directory, or "." */
+    struct config_strlist warnings; /* things the user should hear about; the caller prints them */
+};
+
+/* Defaults: no args, memory CONFIG_DEFAULT_MEMORY, files_parent_dir ".". */
+void config_init(struct cloak_config *c);
+void config_free(struct cloak_config *c);
+
+/* Decodes a config file on top of c.  Returns 0, or -1 with a message in err
+ * (JSON syntax errors as "FILE:LINE:COLUMN: ...", wrong types naming the key,
+ * the expected type and the file).  Unknown keys add warnings. */
+int config_load_file(struct cloak_config *c, const char *path, char *err, size_t errlen);
+
+/* Same, from a string; `name` stands for the file in messages. */
+int config_load_string(struct cloak_config *c, const char *text, const char *name,
+                       char *err, size_t errlen);
+
+/* Flags. */
+void config_set_args(struct cloak_config *c, char *const *args, size_t n); /* -a (all of them) */
+int config_add_env_flag(struct cloak_config *c, const char *key_eq_value,
+                        char *err, size_t errlen);                         /* -e K=V */
+int config_set_memory(struct cloak_config *c, const char *size, const char *origin,
+                      char *err, size_t errlen);                           /* -m */
+
+/* Sets Env key (replacing its value if present). */
+void config_env_set(struct cloak_config *c, const char *key, const char *value);
+const char *config_env_get(const struct cloak_config *c, const char *key);
+
+/* After all merging: ConfidentialVM implies Uefi; Env gets USER=root and
+ * PWD=/ unless already set. */
+void config_finalize(struct cloak_config *c);
+
+/* "64M", "1G", "512m", "2048" (MiB, like QEMU), "4096K", optional "B"/"iB".
+ * Returns 0 and the size in bytes, or -1 (not a size, zero, overflow). */
+int config_parse_memory(const char *s, uint64_t *bytes);
+
+#endif

@@ -1,0 +1,35 @@
+/* Is PROGRAM something cloak can run?  Checked on the host before anything
+ * boots, so that the user hears a clear reason instead of a guest error. */
+#ifndef CLOAK_TOOLS_ELF_CHECK_H
+#define CLOAK_TOOLS_ELF_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct elf_info {
+    uint16_t type;      /* ET_EXEC or ET_DYN */
+    uint64_t entry;
+    bool has_interp;    /* PT_INTERP present: dynamically linked */
+    char interp[256];   /* its path, if has_interp */
+    bool has_dynamic;   /* PT_DYNAMIC present (also true of static-pie) */
+};
+
+/* Checks an x86-64 ELF64 little-endian executable held in memory.  `name`
+ * is used in messages.  Returns 0 and fills info, or -1 with a message
+ * naming the file in err. */
+int elf_check_buffer(const unsigned char *buf, size_t len, const char *name,
+                     struct elf_info *info, char *err, size_t errlen);
+
+/* The same for a file: also reports a missing file, a directory or other
+ * non-regular file. */
+int elf_check_file(const char *path, struct elf_info *info, char *err, size_t errlen);
+
+/* -1 with the "dynamically linked ... link with -static" message if the
+ * program has an interpreter; 0 if it is static. */
+int elf_require_static(const struct elf_info *info, const char *name, char *err, size_t errlen);
+
+/* "aarch64", "i386", ... for an ELF e_machine value; NULL if unknown. */
+const char *elf_machine_name(uint16_t machine);
+
+#endif

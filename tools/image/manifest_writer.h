@@ -1,0 +1,35 @@
+/* The boot manifest (/.cloak/manifest in the boot archive), written exactly
+ * as docs/manifest.md specifies: "cloak-manifest 1", then one "KEY VALUE"
+ * line per record, values escaped (\\ \n \t \xHH). */
+#ifndef CLOAK_TOOLS_MANIFEST_WRITER_H
+#define CLOAK_TOOLS_MANIFEST_WRITER_H
+
+#include <stddef.h>
+
+#define MANIFEST_IMAGE_PATH "/.cloak/manifest"
+#define MANIFEST_MAX_ARGS 4096
+#define MANIFEST_MAX_ENV 4096
+#define MANIFEST_MAX_SIZE (256 * 1024)
+
+struct manifest {
+    const char *program;        /* absolute path inside the archive */
+    const char *const *argv;    /* argv[0] first */
+    size_t argc;
+    const char *const *env;     /* "NAME=VALUE" entries */
+    size_t envc;
+    const char *cwd;            /* NULL: the default, "/" */
+    const char *const *debug;   /* kernel debug flags, e.g. "syscalls" */
+    size_t ndebug;
+};
+
+/* Renders the manifest into a malloc'd buffer (*out, *outlen; NUL-terminated
+ * too).  Returns 0, or -1 with a message in err when a limit of
+ * docs/manifest.md is exceeded or the program path is not absolute. */
+int manifest_render(const struct manifest *m, char **out, size_t *outlen,
+                    char *err, size_t errlen);
+
+/* Appends the escaped form of s to buf (which must hold 4 * strlen(s) + 1
+ * bytes); returns the number of bytes written, without the NUL. */
+size_t manifest_escape(const char *s, char *buf);
+
+#endif
