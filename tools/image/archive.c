@@ -192,6 +192,7 @@ static struct archive_entry *new_entry(struct image_archive *a, const char *norm
     archive_entry_set_nlink(e, type == AE_IFDIR ? 2 : 1);
     archive_entry_set_ino(e, (la_int64_t)a->next_ino++);
     archive_entry_set_mtime(e, mtime, 0);
+    archive_entry_set_size(e, 0);
     return e;
 }
 

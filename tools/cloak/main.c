@@ -1,0 +1,553 @@
+/* The cloak command: the front end.  It parses the command line, then calls
+ * the modules in order (config, ELF checks, manifest and boot archive, disk
+ * image, QEMU); they never call back into it.  Exit statuses are listed in
+ * usage() below. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../config/config.h"
+#include "../elf/elf_check.h"
+#include "../image/archive.h"
+#include "../image/disk_image.h"
+#include "../image/manifest_writer.h"
+#include "../qemu/qemu.h"
+
+#define EXIT_CLOAK_ERROR 125
+#define EXIT_VM_DIED 70
+
+static const char usage_text[] =
+"usage: cloak run [OPTIONS] PROGRAM [ARGS...]\n"
+"       cloak build [OPTIONS] PROGRAM [ARGS...] -o IMAGE\n"
+"       cloak help\n"
+"\n"
+"Runs one static Linux x86-64 program as the only program of the cloak\n"
+"unikernel, in QEMU.\n"
+"\n"
+"  run     build an image for PROGRAM (a host ELF file) and boot it in QEMU;\n"
+"          the program's output is cloak's output, its exit status cloak's.\n"
+"  build   only build.  Without --uefi, IMAGE is the boot archive itself\n"
+"          (cpio \"newc\": the program, its files, /.cloak/manifest); boot it with\n"
+"            qemu-system-x86_64 -kernel <prefix>/share/cloak/kernel.elf -initrd IMAGE\n"
+"          and the consoles `cloak run --dry-run` shows.  With --uefi, IMAGE is a\n"
+"          raw GPT disk whose EFI System Partition holds EFI/BOOT/BOOTX64.EFI,\n"
+"          cloak/kernel.elf and cloak/archive.cpio (bootable with OVMF, and what\n"
+"          a cloud image is made from).\n"
+"\n"
+"Options (as in ops; they go before PROGRAM, everything after it is ARGS):\n"
+"  -c FILE       ops configuration file (JSON). Understood so far: Args, Env,\n"
+"                Files, Dirs, MapDirs, Uefi, RunConfig.Memory,\n"
+"                CloudConfig.ConfidentialVM (implies Uefi); other keys are\n"
+"                ignored with a warning.\n"
+"  -a ARG        a program argument (repeatable).  -a and ARGS after PROGRAM\n"
+"                (-a ones first) replace Args from the file, like ops.\n"
+"  -e KEY=VALUE  an environment entry (repeatable), added to Env from the file.\n"
+"                The program also gets USER=root and PWD=/ unless set.\n"
+"  -m MEM        guest memory, e.g. 64M, 1G (default " CONFIG_DEFAULT_MEMORY "; ops defaults to\n"
+"                2G, but QEMU without KVM is slow to boot that much).\n"
+"  --uefi        boot through UEFI firmware (OVMF) from a GPT disk, as clouds\n"
+"                and AMD SEV do, instead of the fast PVH direct boot.\n"
+"  -o IMAGE      (build) where to write the image.\n"
+"  -v            show the kernel log on stderr while the VM runs.\n"
+"  --log FILE    write the kernel log to FILE.\n"
+"  --dry-run     (run) build the image, print the QEMU command instead of\n"
+"                running it, and keep the temporary directory it refers to.\n"
+"  -h, --help    this text.\n"
+"\n"
+"The program goes into the image at its path as given, made absolute\n"
+"(examples/luggage/luggage -> /examples/luggage/luggage, ./prog -> /prog);\n"
+"argv[0] is that path.  Only statically linked programs are supported so far.\n"
+"\n"
+"Exit status of `cloak run`:\n"
+"  0-255  the program's exit status (killed by signal S: 128+S)\n"
+"  70     kernel panic, or the VM stopped without reporting a status\n"
+"  125    cloak itself failed (bad option, config or program, QEMU missing)\n"
+"  126    the kernel refused the program (bad ELF or manifest)\n"
+"  127    the program was not found in the image\n"
+"\n"
+"Environment:\n"
+"  CLOAK_KERNEL, CLOAK_LOADER   the kernel ELF and UEFI loader to use (default:\n"
+"      <dir of cloak>/../share/cloak/kernel.elf and bootx64.efi)\n"
+"  CLOAK_QEMU                   the QEMU binary (default " QEMU_DEFAULT_BINARY ")\n"
+"  CLOAK_OVMF_CODE, CLOAK_OVMF_VARS   UEFI firmware (default " OVMF_DIR "/*_4M.fd)\n"
+"  TMPDIR                       where the temporary directory goes\n";
+
+static void usage(FILE *f)
+{
+    fputs(usage_text, f);
+}
+
+__attribute__((format(printf, 1, 2), noreturn))
+static void die(const char *fmt, ...)
+{
+    va_list ap;
+
+    fflush(stdout);
+    fputs("cloak: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(EXIT_CLOAK_ERROR);
+}
+
+/* ---- the temporary directory ---- */
+
+static char tmp_dir[PATH_MAX];
+static bool keep_tmp;
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    if (flag == FTW_DP)
+        rmdir(path);
+    else
+        unlink(path);
+    return 0;
+}
+
+static void remove_tmp(void)
+{
+    if (tmp_dir[0] && !keep_tmp)
+        nftw(tmp_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static const char *make_tmp(void)
+{
+    const char *base = getenv("TMPDIR");
+
+    if (tmp_dir[0])
+        return tmp_dir;
+    if (!base || !*base)
+        base = "/tmp";
+    if ((size_t)snprintf(tmp_dir, sizeof tmp_dir, "%s/cloak-XXXXXX", base) >= sizeof tmp_dir)
+        die("TMPDIR is too long");
+    if (!mkdtemp(tmp_dir)) {
+        int e = errno;
+        tmp_dir[0] = '\0';
+        die("cannot create a temporary directory in %s: %s", base, strerror(e));
+    }
+    atexit(remove_tmp);
+    return tmp_dir;
+}
+
+static void tmp_path(char *out, size_t len, const char *name)
+{
+    if ((size_t)snprintf(out, len, "%s/%s", make_tmp(), name) >= len)
+        die("temporary path too long");
+}
+
+/* ---- finding the kernel and loader ---- */
+
+static void share_file(char *out, size_t len, const char *env, const char *name, const char *what)
+{
+    const char *v = getenv(env);
+    char exe[PATH_MAX];
+    ssize_t n;
+
+    if (v && *v) {
+        if ((size_t)snprintf(out, len, "%s", v) >= len)
+            die("%s is too long", env);
+    } else {
+        n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        if (n < 0)
+            die("cannot find my own executable (/proc/self/exe): %s", strerror(errno));
+        exe[n] = '\0';
+        *strrchr(exe, '/') = '\0';
+        if ((size_t)snprintf(out, len, "%s/../share/cloak/%s", exe, name) >= len)
+            die("path of the %s is too long", what);
+    }
+    if (access(out, R_OK) != 0)
+        die("the %s %s is missing (%s); build it with `make`, or point %s at one",
+            what, out, strerror(errno), env);
+}
+
+/* ---- options ---- */
+
+struct options {
+    bool run;                 /* run, else build */
+    const char *config;
+    char **flag_args;
+    size_t nflag_args;
+    char **envs;
+    size_t nenvs;
+    const char *memory;
+    bool uefi;
+    bool verbose;
+    const char *log;
+    bool dry_run;
+    const char *output;
+    const char *program;
+    char **prog_args;         /* ARGS after PROGRAM */
+    size_t nprog_args;
+};
+
+static void append(char ***list, size_t *n, char *s)
+{
+    char **l = realloc(*list, (*n + 1) * sizeof *l);
+    if (!l)
+        die("out of memory");
+    l[(*n)++] = s;
+    *list = l;
+}
+
+static void parse_options(int argc, char **argv, struct options *o)
+{
+    enum { OPT_UEFI = 256, OPT_LOG, OPT_DRY_RUN };
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"args", required_argument, NULL, 'a'},
+        {"envs", required_argument, NULL, 'e'},
+        {"memory", required_argument, NULL, 'm'},
+        {"output", required_argument, NULL, 'o'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {"uefi", no_argument, NULL, OPT_UEFI},
+        {"log", required_argument, NULL, OPT_LOG},
+        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+        {NULL, 0, NULL, 0},
+    };
+    const char *cmd = argv[0];
+    int c;
+
+    opterr = 0;
+    optind = 1;
+    /* '+': stop at PROGRAM, so that its own options stay its own */
+    while ((c = getopt_long(argc, argv, "+:c:a:e:m:o:vh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c': o->config = optarg; break;
+        case 'a': append(&o->flag_args, &o->nflag_args, optarg); break;
+        case 'e': append(&o->envs, &o->nenvs, optarg); break;
+        case 'm': o->memory = optarg; break;
+        case 'o': o->output = optarg; break;
+        case 'v': o->verbose = true; break;
+        case OPT_UEFI: o->uefi = true; break;
+        case OPT_LOG: o->log = optarg; break;
+        case OPT_DRY_RUN: o->dry_run = true; break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        case ':':
+            die("%s: option %s needs a value (see `cloak help`)", cmd, argv[optind - 1]);
+        default:
+            if (optopt)
+                die("%s: unknown option -%c (see `cloak help`)", cmd, optopt);
+            die("%s: unknown option %s (see `cloak help`)", cmd, argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        die("%s: which program? usage: cloak %s [OPTIONS] PROGRAM [ARGS...]%s", cmd, cmd,
+            o->run ? "" : " -o IMAGE");
+    o->program = argv[optind++];
+    /* `cloak build PROG ARGS -o IMAGE`: -o may also follow the arguments */
+    for (; optind < argc; optind++) {
+        if (!o->run && strcmp(argv[optind], "-o") == 0 && optind + 1 < argc &&
+            optind + 2 == argc) {
+            o->output = argv[++optind];
+            continue;
+        }
+        append(&o->prog_args, &o->nprog_args, argv[optind]);
+    }
+    if (o->run && o->output)
+        die("run: -o is for `cloak build`");
+    if (!o->run && o->dry_run)
+        die("build: --dry-run is for `cloak run`");
+    if (!o->run && !o->output)
+        die("build: where to? add -o IMAGE");
+}
+
+/* ---- building ---- */
+
+static void print_warnings_archive(struct image_archive *a, size_t *shown)
+{
+    for (; *shown < image_archive_warning_count(a); (*shown)++)
+        fprintf(stderr, "cloak: warning: %s\n", image_archive_warning(a, *shown));
+}
+
+/* Writes the boot archive for the program to `path`. */
+static void write_archive(const char *path, const struct cloak_config *cfg, const char *program,
+                          const char *program_image)
+{
+    char err[2048], img[PATH_MAX], host[PATH_MAX];
+    const char **argv, **env;
+    char *manifest;
+    size_t mlen, shown = 0;
+    struct image_archive *a;
+    struct manifest m = {0};
+
+    argv = calloc(cfg->args.n + 1, sizeof *argv);
+    env = calloc(cfg->env.n + 1, sizeof *env);
+    if (!argv || !env)
+        die("out of memory");
+    argv[0] = program_image;
+    for (size_t i = 0; i < cfg->args.n; i++)
+        argv[i + 1] = cfg->args.items[i];
+    for (size_t i = 0; i < cfg->env.n; i++) {
+        const struct config_kv *kv = &cfg->env.items[i];
+        if (!*kv->key || strchr(kv->key, '='))
+            die("environment variable name \"%s\" is not valid (empty or has '=')", kv->key);
+        if (asprintf((char **)&env[i], "%s=%s", kv->key, kv->value) < 0)
+            die("out of memory");
+    }
+    m.program = program_image;
+    m.argv = argv;
+    m.argc = cfg->args.n + 1;
+    m.env = env;
+    m.envc = cfg->env.n;
+    if (manifest_render(&m, &manifest, &mlen, err, sizeof err) < 0)
+        die("%s", err);
+
+    if (!(a = image_archive_open(path, err, sizeof err)))
+        die("%s", err);
+#define TRY(call) do { if ((call) < 0) { image_archive_abort(a); die("%s", err); } \
+                       print_warnings_archive(a, &shown); } while (0)
+    TRY(image_archive_add_data(a, MANIFEST_IMAGE_PATH, manifest, mlen, 0644, err, sizeof err));
+    TRY(image_archive_add_file(a, program_image, program, err, sizeof err));
+    for (size_t i = 0; i < cfg->files.n; i++) {
+        const char *f = cfg->files.items[i];
+        if (image_path_from(f, img, sizeof img) < 0) {
+            image_archive_abort(a);
+            die("Files: \"%s\" is not a file path", f);
+        }
+        TRY(image_archive_add_file(a, img, f, err, sizeof err));
+    }
+    for (size_t i = 0; i < cfg->dirs.n; i++) {
+        const char *d = cfg->dirs.items[i];
+        image_path_from(d, img, sizeof img); /* "." maps to / */
+        TRY(image_archive_add_tree(a, img, d, err, sizeof err));
+    }
+    for (size_t i = 0; i < cfg->mapdirs.n; i++) {
+        const char *k = cfg->mapdirs.items[i].key, *v = cfg->mapdirs.items[i].value;
+        if (k[0] == '/' || strcmp(cfg->files_parent_dir, ".") == 0)
+            snprintf(host, sizeof host, "%s", k);
+        else
+            snprintf(host, sizeof host, "%s/%s", cfg->files_parent_dir, k);
+        TRY(image_archive_add_mapped(a, host, v, err, sizeof err));
+    }
+    if (!image_archive_has(a, "/etc/passwd")) {
+        static const char passwd[] = "root:x:0:0:root:/root:/bin/nobash\n";
+        TRY(image_archive_add_data(a, "/etc/passwd", passwd, sizeof passwd - 1, 0644,
+                                   err, sizeof err));
+    }
+#undef TRY
+    if (image_archive_close(a, err, sizeof err) < 0) {
+        unlink(path);
+        die("%s", err);
+    }
+    free(manifest);
+    for (size_t i = 0; i < cfg->env.n; i++)
+        free((char *)env[i]);
+    free(env);
+    free(argv);
+}
+
+static void write_disk(const char *path, const char *kernel, const char *loader,
+                       const char *archive)
+{
+    const struct esp_file files[] = {
+        {"EFI/BOOT/BOOTX64.EFI", loader},
+        {"cloak/kernel.elf", kernel},
+        {"cloak/archive.cpio", archive},
+    };
+    char err[1024];
+
+    if (disk_image_write(path, files, sizeof files / sizeof files[0], err, sizeof err) < 0)
+        die("%s", err);
+}
+
+/* ---- running ---- */
+
+static int report_outcome(const struct qemu_result *r, const char *log_path, bool verbose)
+{
+    struct vm_outcome o;
+    int status;
+
+    qemu_outcome_from_file(log_path, &o);
+    status = o.status;
+    fflush(stdout);
+    switch (o.end) {
+    case VM_END_PROGRAM:
+        break;
+    case VM_END_REFUSED:
+        fprintf(stderr, "cloak: the kernel refused to run the program (status %d)%s\n", status,
+                o.report && !verbose ? "; the kernel log says:" : "");
+        if (o.report && !verbose)
+            fputs(o.report, stderr);
+        break;
+    case VM_END_PANIC:
+        fprintf(stderr, "cloak: kernel panic%s\n", o.report && !verbose ? ":" : "");
+        if (o.report && !verbose)
+            fputs(o.report, stderr);
+        break;
+    case VM_END_OTHER:
+        fprintf(stderr, "cloak: warning: the kernel reported exit status %d for an unknown "
+                "reason\n", status);
+        break;
+    case VM_END_NO_STATUS:
+        if (r->forwarded_signal) {
+            status = 128 + r->forwarded_signal;
+            fprintf(stderr, "cloak: interrupted (%s)\n", strsignal(r->forwarded_signal));
+            break;
+        }
+        if (r->exited)
+            fprintf(stderr, "cloak: the VM stopped without reporting an exit status (QEMU "
+                    "exited with status %d)\n", r->status);
+        else
+            fprintf(stderr, "cloak: the VM stopped without reporting an exit status (QEMU was "
+                    "killed by %s)\n", strsignal(r->status));
+        if (verbose)
+            break;
+        if (o.report) {
+            fprintf(stderr, "cloak: the end of the kernel log:\n");
+            fputs(o.report, stderr);
+            if (o.report[strlen(o.report) - 1] != '\n')
+                fputc('\n', stderr);
+        } else {
+            fprintf(stderr, "cloak: the kernel log is empty (the kernel never started?)\n");
+        }
+        break;
+    }
+    qemu_outcome_free(&o);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    struct options o = {0};
+    struct cloak_config cfg;
+    struct elf_info info;
+    char err[2048], program_image[PATH_MAX], archive[PATH_MAX], disk[PATH_MAX];
+    char kernel[PATH_MAX], loader[PATH_MAX], log_path[PATH_MAX];
+    char ovmf_code[PATH_MAX], ovmf_vars[PATH_MAX];
+    const char *cmd;
+
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_CLOAK_ERROR;
+    }
+    cmd = argv[1];
+    if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "run") != 0 && strcmp(cmd, "build") != 0)
+        die("unknown command \"%s\"; try `cloak help`", cmd);
+    o.run = strcmp(cmd, "run") == 0;
+    parse_options(argc - 1, argv + 1, &o);
+
+    /* the configuration: file, then flags */
+    config_init(&cfg);
+    if (o.config && config_load_file(&cfg, o.config, err, sizeof err) < 0)
+        die("%s", err);
+    for (size_t i = 0; i < cfg.warnings.n; i++)
+        fprintf(stderr, "cloak: warning: %s\n", cfg.warnings.items[i]);
+    if (o.nflag_args || o.nprog_args) {
+        char **all = calloc(o.nflag_args + o.nprog_args + 1, sizeof *all);
+        if (!all)
+            die("out of memory");
+        memcpy(all, o.flag_args, o.nflag_args * sizeof *all);
+        memcpy(all + o.nflag_args, o.prog_args, o.nprog_args * sizeof *all);
+        config_set_args(&cfg, all, o.nflag_args + o.nprog_args);
+        free(all);
+    }
+    for (size_t i = 0; i < o.nenvs; i++)
+        if (config_add_env_flag(&cfg, o.envs[i], err, sizeof err) < 0)
+            die("%s", err);
+    if (o.memory && config_set_memory(&cfg, o.memory, "-m", err, sizeof err) < 0)
+        die("%s", err);
+    if (o.uefi)
+        cfg.uefi = true;
+    config_finalize(&cfg);
+
+    /* the program */
+    if (elf_check_file(o.program, &info, err, sizeof err) < 0 ||
+        elf_require_static(&info, o.program, err, sizeof err) < 0)
+        die("%s", err);
+    if (image_path_from(o.program, program_image, sizeof program_image) < 0)
+        die("%s: cannot make an image path of it", o.program);
+
+    /* what the boot needs */
+    if (o.run || cfg.uefi)
+        share_file(kernel, sizeof kernel, "CLOAK_KERNEL", "kernel.elf", "kernel");
+    if (cfg.uefi)
+        share_file(loader, sizeof loader, "CLOAK_LOADER", "bootx64.efi", "UEFI loader");
+
+    if (!o.run) {
+        if (!cfg.uefi) {
+            write_archive(o.output, &cfg, o.program, program_image);
+        } else {
+            tmp_path(archive, sizeof archive, "archive.cpio");
+            write_archive(archive, &cfg, o.program, program_image);
+            write_disk(o.output, kernel, loader, archive);
+        }
+        config_free(&cfg);
+        return 0;
+    }
+
+    tmp_path(archive, sizeof archive, "archive.cpio");
+    write_archive(archive, &cfg, o.program, program_image);
+    if (o.log) {
+        if ((size_t)snprintf(log_path, sizeof log_path, "%s", o.log) >= sizeof log_path)
+            die("--log: path too long");
+    } else {
+        tmp_path(log_path, sizeof log_path, "kernel.log");
+    }
+
+    struct qemu_config q = {0};
+    struct qemu_argv qa;
+    const char *qbin = getenv("CLOAK_QEMU");
+    q.binary = qbin && *qbin ? qbin : NULL;
+    q.memory_mib = cfg.memory_bytes >> 20;
+    q.uefi = cfg.uefi;
+    q.log_path = log_path;
+    if (cfg.uefi) {
+        tmp_path(disk, sizeof disk, "disk.img");
+        write_disk(disk, kernel, loader, archive);
+        if (qemu_setup_ovmf(make_tmp(), ovmf_code, sizeof ovmf_code, ovmf_vars,
+                            sizeof ovmf_vars, err, sizeof err) < 0)
+            die("%s", err);
+        q.ovmf_code = ovmf_code;
+        q.ovmf_vars = ovmf_vars;
+        q.disk = disk;
+    } else {
+        q.kernel = kernel;
+        q.initrd = archive;
+    }
+    if (qemu_build_argv(&q, &qa) < 0)
+        die("out of memory");
+
+    if (o.dry_run) {
+        char *line = qemu_format_command(&qa);
+        if (!line)
+            die("out of memory");
+        printf("%s\n", line);
+        free(line);
+        keep_tmp = true;
+        config_free(&cfg);
+        fprintf(stderr, "cloak: dry run: the files it names are kept in %s (remove it when "
+                "done)\n", tmp_dir);
+        qemu_argv_free(&qa);
+        return 0;
+    }
+
+    if (q.uefi)
+        fprintf(stderr, "cloak: booting through OVMF (UEFI firmware takes a few seconds under "
+                "emulation)\n");
+    fflush(stdout);
+    struct qemu_result r;
+    if (qemu_run(&qa, log_path, o.verbose, &r, err, sizeof err) < 0)
+        die("%s", err);
+    qemu_argv_free(&qa);
+    config_free(&cfg);
+    return report_outcome(&r, log_path, o.verbose);
+}

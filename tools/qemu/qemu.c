@@ -1,0 +1,473 @@
+/* Builds and runs the QEMU command line; see qemu.h for the consoles. */
+#define _GNU_SOURCE
+#include "qemu.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define EXIT_PANIC 70
+
+/* ---- argv ---- */
+
+static int push(struct qemu_argv *a, const char *s)
+{
+    char **v = realloc(a->argv, (a->argc + 2) * sizeof *v);
+    if (!v)
+        return -1;
+    a->argv = v;
+    if (!(a->argv[a->argc] = strdup(s)))
+        return -1;
+    a->argv[++a->argc] = NULL;
+    return 0;
+}
+
+static int pushf(struct qemu_argv *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int pushf(struct qemu_argv *a, const char *fmt, ...)
+{
+    char *s;
+    int rc;
+    va_list ap;
+
+    va_start(ap, fmt);
+    rc = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    if (rc < 0)
+        return -1;
+    rc = push(a, s);
+    free(s);
+    return rc;
+}
+
+/* A value inside a QEMU option list ("a=b,c=d"): commas are doubled. */
+static char *opt_escape(const char *s)
+{
+    size_t n = 0;
+    char *out, *o;
+
+    for (const char *p = s; *p; p++)
+        n += *p == ',' ? 2 : 1;
+    if (!(out = malloc(n + 1)))
+        return NULL;
+    for (o = out; *s; s++) {
+        if (*s == ',')
+            *o++ = ',';
+        *o++ = *s;
+    }
+    *o = '\0';
+    return out;
+}
+
+int qemu_build_argv(const struct qemu_config *q, struct qemu_argv *out)
+{
+    struct qemu_argv a = {0};
+    char *e1 = NULL, *e2 = NULL, *e3 = NULL;
+    int rc = 0;
+
+    rc |= push(&a, q->binary ? q->binary : QEMU_DEFAULT_BINARY);
+    rc |= push(&a, "-machine");
+    rc |= push(&a, "q35,accel=tcg");
+    rc |= push(&a, "-cpu");
+    rc |= push(&a, "max");
+    rc |= push(&a, "-m");
+    rc |= pushf(&a, "%lluM", (unsigned long long)q->memory_mib);
+    rc |= push(&a, "-nodefaults");
+    rc |= push(&a, "-no-reboot");
+    /* not -nographic: it makes SeaBIOS (which runs the PVH option ROM) and
+     * OVMF print their banners on COM1, the program's output */
+    rc |= push(&a, "-display");
+    rc |= push(&a, "none");
+    if (q->uefi) {
+        e1 = opt_escape(q->ovmf_code);
+        e2 = opt_escape(q->ovmf_vars);
+        e3 = opt_escape(q->disk);
+        if (!e1 || !e2 || !e3)
+            goto fail;
+        rc |= push(&a, "-drive");
+        rc |= pushf(&a, "if=pflash,format=raw,unit=0,readonly=on,file=%s", e1);
+        rc |= push(&a, "-drive");
+        rc |= pushf(&a, "if=pflash,format=raw,unit=1,file=%s", e2);
+        rc |= push(&a, "-drive");
+        rc |= pushf(&a, "if=none,id=disk0,format=raw,file=%s", e3);
+        rc |= push(&a, "-device");
+        rc |= push(&a, "virtio-blk-pci,drive=disk0,disable-legacy=on,iommu_platform=on");
+    } else {
+        rc |= push(&a, "-kernel");
+        rc |= push(&a, q->kernel);
+        rc |= push(&a, "-initrd");
+        rc |= push(&a, q->initrd);
+        if (q->cmdline && *q->cmdline) {
+            rc |= push(&a, "-append");
+            rc |= push(&a, q->cmdline);
+        }
+    }
+    rc |= push(&a, "-chardev");
+    rc |= push(&a, "stdio,id=con,signal=on");
+    rc |= push(&a, "-serial");
+    rc |= push(&a, "chardev:con");
+    rc |= push(&a, "-serial");
+    rc |= pushf(&a, "file:%s", q->log_path); /* the rest of the string is the path, no escaping */
+    rc |= push(&a, "-device");
+    rc |= push(&a, "isa-debug-exit,iobase=0xf4,iosize=4");
+    if (rc)
+        goto fail;
+    free(e1);
+    free(e2);
+    free(e3);
+    *out = a;
+    return 0;
+fail:
+    free(e1);
+    free(e2);
+    free(e3);
+    qemu_argv_free(&a);
+    return -1;
+}
+
+void qemu_argv_free(struct qemu_argv *a)
+{
+    for (size_t i = 0; i < a->argc; i++)
+        free(a->argv[i]);
+    free(a->argv);
+    a->argv = NULL;
+    a->argc = 0;
+}
+
+static bool shell_safe(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                    "-_./:=,+@%", *s))
+            return false;
+    return true;
+}
+
+char *qemu_format_command(const struct qemu_argv *a)
+{
+    size_t n = 1;
+    char *out, *o;
+
+    for (size_t i = 0; i < a->argc; i++)
+        n += 4 * strlen(a->argv[i]) + 3;
+    if (!(out = malloc(n)))
+        return NULL;
+    o = out;
+    for (size_t i = 0; i < a->argc; i++) {
+        const char *s = a->argv[i];
+        if (i)
+            *o++ = ' ';
+        if (shell_safe(s)) {
+            o = stpcpy(o, s);
+            continue;
+        }
+        *o++ = '\'';
+        for (; *s; s++) {
+            if (*s == '\'')
+                o = stpcpy(o, "'\\''");
+            else
+                *o++ = *s;
+        }
+        *o++ = '\'';
+    }
+    *o = '\0';
+    return out;
+}
+
+/* ---- OVMF ---- */
+
+static int copy_file(const char *from, const char *to, char *err, size_t errlen)
+{
+    char buf[65536];
+    ssize_t n;
+    int in, out;
+
+    if ((in = open(from, O_RDONLY | O_CLOEXEC)) < 0) {
+        snprintf(err, errlen, "cannot read %s: %s", from, strerror(errno));
+        return -1;
+    }
+    if ((out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0) {
+        snprintf(err, errlen, "cannot create %s: %s", to, strerror(errno));
+        close(in);
+        return -1;
+    }
+    while ((n = read(in, buf, sizeof buf)) > 0) {
+        if (write(out, buf, (size_t)n) != n) {
+            snprintf(err, errlen, "cannot write %s: %s", to, strerror(errno));
+            close(in);
+            close(out);
+            return -1;
+        }
+    }
+    close(in);
+    if (n < 0 || close(out) < 0) {
+        snprintf(err, errlen, "copying %s: %s", from, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int qemu_setup_ovmf(const char *dir, char *code, size_t codelen, char *vars, size_t varslen,
+                    char *err, size_t errlen)
+{
+    static const char *const pairs[][2] = {
+        {OVMF_DIR "/OVMF_CODE_4M.fd", OVMF_DIR "/OVMF_VARS_4M.fd"},
+        {OVMF_DIR "/OVMF_CODE.fd", OVMF_DIR "/OVMF_VARS.fd"},
+    };
+    const char *c = getenv("CLOAK_OVMF_CODE"), *v = getenv("CLOAK_OVMF_VARS");
+
+    if (!c || !v) {
+        if (c || v) {
+            snprintf(err, errlen, "set both CLOAK_OVMF_CODE and CLOAK_OVMF_VARS, or neither");
+            return -1;
+        }
+        for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+            if (access(pairs[i][0], R_OK) == 0 && access(pairs[i][1], R_OK) == 0) {
+                c = pairs[i][0];
+                v = pairs[i][1];
+                break;
+            }
+        }
+        if (!c) {
+            snprintf(err, errlen, "no UEFI firmware: %s/OVMF_CODE_4M.fd and OVMF_VARS_4M.fd not "
+                     "found; install the Debian package %s (make deps does it)", OVMF_DIR,
+                     OVMF_PACKAGE);
+            return -1;
+        }
+    }
+    if ((size_t)snprintf(code, codelen, "%s", c) >= codelen ||
+        (size_t)snprintf(vars, varslen, "%s/OVMF_VARS.fd", dir) >= varslen) {
+        snprintf(err, errlen, "path too long");
+        return -1;
+    }
+    return copy_file(v, vars, err, errlen);
+}
+
+/* ---- running ---- */
+
+static volatile sig_atomic_t child_pid;
+static volatile sig_atomic_t got_signal;
+
+static void forward(int sig)
+{
+    got_signal = sig;
+    if (child_pid > 0)
+        kill((pid_t)child_pid, sig);
+}
+
+static void pump_log(int fd)
+{
+    char buf[4096];
+    ssize_t n;
+
+    if (fd < 0)
+        return;
+    while ((n = read(fd, buf, sizeof buf)) > 0) {
+        ssize_t off = 0;
+        while (off < n) {
+            ssize_t w = write(2, buf + off, (size_t)(n - off));
+            if (w <= 0)
+                return;
+            off += w;
+        }
+    }
+}
+
+int qemu_run(const struct qemu_argv *a, const char *log_path, bool echo_log,
+             struct qemu_result *res, char *err, size_t errlen)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    struct sigaction sa, old[3];
+    pid_t pid;
+    int rc, st, logfd = -1;
+
+    memset(res, 0, sizeof *res);
+    got_signal = 0;
+    child_pid = 0;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = forward;
+    sigemptyset(&sa.sa_mask);
+    for (int i = 0; i < 3; i++)
+        sigaction(sigs[i], &sa, &old[i]);
+
+    rc = posix_spawnp(&pid, a->argv[0], NULL, NULL, a->argv, environ);
+    if (rc != 0) {
+        for (int i = 0; i < 3; i++)
+            sigaction(sigs[i], &old[i], NULL);
+        if (rc == ENOENT)
+            snprintf(err, errlen, "cannot start %s: not found; install the Debian package %s "
+                     "(make deps does it)", a->argv[0], QEMU_PACKAGE);
+        else
+            snprintf(err, errlen, "cannot start %s: %s (is the Debian package %s installed?)",
+                     a->argv[0], strerror(rc), QEMU_PACKAGE);
+        return -1;
+    }
+    child_pid = pid;
+    if (got_signal) /* arrived between spawn and child_pid being set */
+        kill(pid, got_signal);
+
+    for (;;) {
+        pid_t w = waitpid(pid, &st, echo_log ? WNOHANG : 0);
+        if (w == pid)
+            break;
+        if (w < 0 && errno != EINTR) {
+            snprintf(err, errlen, "waiting for QEMU: %s", strerror(errno));
+            st = 0;
+            break;
+        }
+        if (echo_log) {
+            struct timespec ts = {0, 20 * 1000 * 1000};
+            if (logfd < 0)
+                logfd = open(log_path, O_RDONLY | O_CLOEXEC);
+            pump_log(logfd);
+            nanosleep(&ts, NULL);
+        }
+    }
+    if (echo_log) {
+        if (logfd < 0)
+            logfd = open(log_path, O_RDONLY | O_CLOEXEC);
+        pump_log(logfd);
+        if (logfd >= 0)
+            close(logfd);
+    }
+    child_pid = 0;
+    for (int i = 0; i < 3; i++)
+        sigaction(sigs[i], &old[i], NULL);
+    res->forwarded_signal = got_signal;
+    if (WIFEXITED(st)) {
+        res->exited = true;
+        res->status = WEXITSTATUS(st);
+    } else if (WIFSIGNALED(st)) {
+        res->status = WTERMSIG(st);
+    }
+    return 0;
+}
+
+/* ---- the exit line ---- */
+
+static const char *line_start(const char *log, const char *p)
+{
+    while (p > log && p[-1] != '\n')
+        p--;
+    return p;
+}
+
+/* The last n lines before `end` (a line start). */
+static const char *tail_start(const char *log, const char *end, int n)
+{
+    const char *p = end;
+    while (p > log && n > 0) {
+        p = line_start(log, p - 1);
+        n--;
+    }
+    return p;
+}
+
+static char *dup_range(const char *a, const char *b)
+{
+    if (b <= a)
+        return NULL;
+    return strndup(a, (size_t)(b - a));
+}
+
+void qemu_outcome_from_log(const char *log, size_t len, struct vm_outcome *o)
+{
+    const char *end = log + len, *exit_line = NULL, *p;
+    static const char tag[] = "@@cloak-exit ";
+
+    memset(o, 0, sizeof *o);
+    for (p = log; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        if ((size_t)(le - p) >= sizeof tag - 1 && memcmp(p, tag, sizeof tag - 1) == 0)
+            exit_line = p;
+        p = nl ? nl + 1 : end;
+    }
+    if (!exit_line) {
+        o->end = VM_END_NO_STATUS;
+        o->status = EXIT_PANIC;
+        o->report = dup_range(tail_start(log, end, 20), end);
+        return;
+    }
+
+    char reason[32] = "";
+    int status = -1, n = 0;
+    const char *le = memchr(exit_line, '\n', (size_t)(end - exit_line));
+    char *line = strndup(exit_line, (size_t)((le ? le : end) - exit_line));
+    if (line && (sscanf(line + sizeof tag - 1, "%d %31s%n", &status, reason, &n) < 2 ||
+                 status < 0 || status > 255)) {
+        status = -1;
+    }
+    free(line);
+    if (status < 0) {
+        o->end = VM_END_NO_STATUS;
+        o->status = EXIT_PANIC;
+        o->report = dup_range(tail_start(log, end, 20), end);
+        return;
+    }
+    o->status = status;
+    if (strcmp(reason, "program") == 0) {
+        o->end = VM_END_PROGRAM;
+    } else if (strcmp(reason, "refused") == 0) {
+        o->end = VM_END_REFUSED;
+        o->report = dup_range(tail_start(log, exit_line, 5), exit_line);
+    } else if (strcmp(reason, "panic") == 0) {
+        const char *panic = NULL;
+        o->end = VM_END_PANIC;
+        o->status = EXIT_PANIC;
+        for (p = log; p < exit_line;) { /* the first line with PANIC */
+            const char *nl = memchr(p, '\n', (size_t)(exit_line - p));
+            const char *lend = nl ? nl : exit_line;
+            if (memmem(p, (size_t)(lend - p), "PANIC", 5)) {
+                panic = p;
+                break;
+            }
+            p = nl ? nl + 1 : exit_line;
+        }
+        o->report = dup_range(panic ? panic : tail_start(log, exit_line, 20), exit_line);
+    } else {
+        o->end = VM_END_OTHER;
+        o->report = dup_range(tail_start(log, exit_line, 5), end);
+    }
+}
+
+void qemu_outcome_from_file(const char *path, struct vm_outcome *o)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t len = 0, cap = 0, n;
+
+    if (f) {
+        do {
+            if (cap - len < 4096) {
+                char *b = realloc(buf, cap = cap ? cap * 2 : 65536);
+                if (!b)
+                    break;
+                buf = b;
+            }
+            n = fread(buf + len, 1, cap - len, f);
+            len += n;
+        } while (n > 0);
+        fclose(f);
+    }
+    qemu_outcome_from_log(buf ? buf : "", len, o);
+    free(buf);
+}
+
+void qemu_outcome_free(struct vm_outcome *o)
+{
+    free(o->report);
+    o->report = NULL;
+}

@@ -1,0 +1,91 @@
+/* QEMU: the command line for the two boot paths, running it, and reading
+ * the VM's exit status back from the kernel log (docs/boot-protocol.md).
+ *
+ * Consoles, in this order because -nodefaults leaves no serial port and
+ * QEMU numbers -serial options COM1, COM2, ...:
+ *   COM1 (0x3f8) = the program's output  -> cloak's stdin/stdout (stdio chardev)
+ *   COM2 (0x2f8) = the kernel log        -> a file (cloak reads it back)
+ *   isa-debug-exit at 0xf4, 4 bytes wide  -> QEMU exits right away */
+#ifndef CLOAK_TOOLS_QEMU_H
+#define CLOAK_TOOLS_QEMU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define QEMU_DEFAULT_BINARY "qemu-system-x86_64"
+#define QEMU_PACKAGE "qemu-system-x86"
+#define OVMF_PACKAGE "ovmf"
+#define OVMF_DIR "/usr/share/OVMF"
+
+struct qemu_config {
+    const char *binary;       /* NULL: QEMU_DEFAULT_BINARY */
+    uint64_t memory_mib;
+    bool uefi;
+    /* PVH */
+    const char *kernel;
+    const char *initrd;
+    const char *cmdline;      /* NULL or "": no -append */
+    /* UEFI */
+    const char *ovmf_code;
+    const char *ovmf_vars;    /* a writable copy */
+    const char *disk;         /* raw GPT disk image */
+    /* both */
+    const char *log_path;     /* where COM2, the kernel log, goes */
+};
+
+struct qemu_argv {
+    char **argv;              /* NULL-terminated */
+    size_t argc;
+};
+
+/* Builds the argument vector. Returns 0 or -1 (out of memory). */
+int qemu_build_argv(const struct qemu_config *q, struct qemu_argv *out);
+void qemu_argv_free(struct qemu_argv *a);
+
+/* The command as one shell-quoted line (malloc'd), for --dry-run. */
+char *qemu_format_command(const struct qemu_argv *a);
+
+/* Finds OVMF (env CLOAK_OVMF_CODE / CLOAK_OVMF_VARS override; otherwise the
+ * 4M pair in OVMF_DIR, then the 2M pair) and copies the VARS template into
+ * dir (the firmware writes to it).  Fills code/vars with the paths to use. */
+int qemu_setup_ovmf(const char *dir, char *code, size_t codelen, char *vars, size_t varslen,
+                    char *err, size_t errlen);
+
+struct qemu_result {
+    bool exited;              /* QEMU exited (else: killed by signal) */
+    int status;               /* exit status or signal number */
+    int forwarded_signal;     /* SIGINT/SIGTERM/SIGHUP cloak passed on, or 0 */
+};
+
+/* Runs QEMU and waits.  SIGINT, SIGTERM and SIGHUP received meanwhile are
+ * forwarded to it.  If echo_log, the kernel log (log_path) is copied to
+ * stderr while the VM runs.  Returns 0, or -1 if QEMU could not be started
+ * (err says so and names the package to install). */
+int qemu_run(const struct qemu_argv *a, const char *log_path, bool echo_log,
+             struct qemu_result *res, char *err, size_t errlen);
+
+/* How the VM ended, read from the kernel log. */
+enum vm_end {
+    VM_END_PROGRAM,           /* "@@cloak-exit S program": the program's status */
+    VM_END_REFUSED,           /* "... refused": 126 or 127 */
+    VM_END_PANIC,             /* "... panic": 70 */
+    VM_END_OTHER,             /* an exit line with a reason we do not know */
+    VM_END_NO_STATUS,         /* no exit line at all: QEMU died, triple fault, ... */
+};
+
+struct vm_outcome {
+    enum vm_end end;
+    int status;               /* what cloak should exit with */
+    char *report;             /* malloc'd text for the user, or NULL: panic report
+                               * (from the line with "PANIC" to the exit line), the log
+                               * lines before a refusal, the log's tail otherwise */
+};
+
+/* Parses the last "@@cloak-exit STATUS REASON" line of the log text. */
+void qemu_outcome_from_log(const char *log, size_t len, struct vm_outcome *o);
+/* The same, from the log file (a missing file counts as an empty log). */
+void qemu_outcome_from_file(const char *path, struct vm_outcome *o);
+void qemu_outcome_free(struct vm_outcome *o);
+
+#endif

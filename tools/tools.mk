@@ -1,0 +1,24 @@
+# The cloak command (hosted C): $(BUILD)/bin/cloak.  One folder per concept:
+# tools/cloak (the command-line front end), tools/config (ops JSON config),
+# tools/elf (checks of the program), tools/image (manifest, boot archive and,
+# from disk_image.c/gpt.c/fat.c, the GPT disk image), tools/qemu (running it).
+# At run time cloak finds its kernel and loader in <bin>/../share/cloak/.
+TOOLS_CFLAGS := $(HOST_CFLAGS) -MMD -MP
+# zlib: crc32 for the GPT headers (disk_image.c)
+TOOLS_LIBS := -ljansson -larchive -lz
+
+CLOAK_SRCS := tools/cloak/main.c tools/config/config.c tools/elf/elf_check.c \
+	tools/qemu/qemu.c $(sort $(wildcard tools/image/*.c))
+CLOAK_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CLOAK_SRCS))
+
+$(BUILD)/tools/%.o: tools/%.c tools/tools.mk
+	@mkdir -p $(@D)
+	$(CC) $(TOOLS_CFLAGS) -c -o $@ $<
+
+$(BUILD)/bin/cloak: $(CLOAK_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -o $@ $^ $(TOOLS_LIBS)
+
+-include $(CLOAK_OBJS:.o=.d)
+
+ALL_TARGETS += $(BUILD)/bin/cloak
