@@ -1,0 +1,294 @@
+/* tools/config: the ops JSON config and its merging with flags. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "../../../tools/config/config.h"
+
+static char err[1024];
+
+static int load(struct cloak_config *c, const char *json)
+{
+    err[0] = '\0';
+    return config_load_string(c, json, "cfg.json", err, sizeof err);
+}
+
+static void assert_contains(const char *hay, const char *needle)
+{
+    if (!strstr(hay, needle))
+        fail_msg("\"%s\" does not contain \"%s\"", hay, needle);
+}
+
+static void test_all_supported_keys(void **state)
+{
+    struct cloak_config c;
+    (void)state;
+
+    config_init(&c);
+    assert_int_equal(load(&c, "{\"Args\":[\"a\",\"b c\"],\"Env\":{\"K\":\"v\",\"E\":\"\"},"
+                              "\"Files\":[\"f1\"],\"Dirs\":[\"d1\",\"d2\"],"
+                              "\"MapDirs\":{\"/etc/ssl/certs/*\":\"/etc/ssl/certs\"},"
+                              "\"Uefi\":true,\"RunConfig\":{\"Memory\":\"512M\"},"
+                              "\"CloudConfig\":{\"ConfidentialVM\":true}}"), 0);
+    assert_int_equal(c.args.n, 2);
+    assert_string_equal(c.args.items[1], "b c");
+    assert_int_equal(c.env.n, 2);
+    assert_string_equal(config_env_get(&c, "K"), "v");
+    assert_string_equal(config_env_get(&c, "E"), "");
+    assert_int_equal(c.files.n, 1);
+    assert_int_equal(c.dirs.n, 2);
+    assert_int_equal(c.mapdirs.n, 1);
+    assert_string_equal(c.mapdirs.items[0].key, "/etc/ssl/certs/*");
+    assert_true(c.uefi);
+    assert_true(c.confidential_vm);
+    assert_string_equal(c.memory, "512M");
+    assert_true(c.memory_bytes == 512ull << 20);
+    assert_int_equal(c.warnings.n, 0);
+    config_free(&c);
+}
+
+static void test_keys_ignore_case(void **state)
+{
+    struct cloak_config c;
+    (void)state;
+
+    config_init(&c);
+    assert_int_equal(load(&c, "{\"args\":[\"x\"],\"ENV\":{\"A\":\"1\"},\"uefi\":true,"
+                              "\"runconfig\":{\"MEMORY\":\"1G\"},"
+                              "\"cloudConfig\":{\"confidentialvm\":false}}"), 0);
+    assert_int_equal(c.args.n, 1);
+    assert_string_equal(config_env_get(&c, "A"), "1");
+    assert_true(c.uefi);
+    assert_true(c.memory_bytes == 1ull << 30);
+    assert_int_equal(c.warnings.n, 0);
+    config_free(&c);
+}
+
+static void test_unknown_and_unsupported_keys_warn(void **state)
+{
+    struct cloak_config c;
+    (void)state;
+
+    config_init(&c);
+    assert_int_equal(load(&c, "{\"Argz\":[], \"Klibs\":[\"ntp\"],"
+                              "\"RunConfig\":{\"CPUs\":2,\"Bogus\":1},"
+                              "\"CloudConfig\":{\"Flavor\":\"n2d\",\"Nope\":true}}"), 0);
+    assert_int_equal(c.warnings.n, 6);
+    assert_string_equal(c.warnings.items[0],
+                        "cfg.json: unknown key \"Argz\"; ignored (ops would reject it)");
+    assert_string_equal(c.warnings.items[1],
+                        "cfg.json: key \"Klibs\" is not supported yet; ignored");
+    assert_string_equal(c.warnings.items[2],
+                        "cfg.json: key \"RunConfig.CPUs\" is not supported yet; ignored");
+    assert_string_equal(c.warnings.items[3],
+                        "cfg.json: unknown key \"RunConfig.Bogus\"; ignored (ops would reject it)");
+    assert_string_equal(c.warnings.items[4],
+                        "cfg.json: key \"CloudConfig.Flavor\" is not supported yet; ignored");
+    assert_string_equal(c.warnings.items[5],
+                        "cfg.json: unknown key \"CloudConfig.Nope\"; ignored (ops would reject it)");
+    config_free(&c);
+}
+
+static void test_wrong_types(void **state)
+{
+    static const struct { const char *json, *msg; } cases[] = {
+        {"{\"Args\":\"a b\"}",
+         "cfg.json: key \"Args\" must be an array of strings, but it is a string"},
+        {"{\"Args\":[\"a\", 2]}",
+         "cfg.json: key \"Args\" must be an array of strings, but element 1 is a number"},
+        {"{\"Env\":[\"A=1\"]}",
+         "cfg.json: key \"Env\" must be an object with string values, but it is an array"},
+        {"{\"env\":{\"A\":1}}",
+         "cfg.json: key \"env\" must be an object with string values, but \"A\" is a number"},
+        {"{\"Uefi\":\"yes\"}",
+         "cfg.json: key \"Uefi\" must be a boolean (true or false), but it is a string"},
+        {"{\"RunConfig\":[]}",
+         "cfg.json: key \"RunConfig\" must be an object, but it is an array"},
+        {"{\"RunConfig\":{\"Memory\":512}}",
+         "cfg.json: key \"RunConfig.Memory\" must be a string (like \"512M\"), but it is a number"},
+        {"{\"CloudConfig\":{\"ConfidentialVM\":1}}",
+         "cfg.json: key \"CloudConfig.ConfidentialVM\" must be a boolean (true or false), "
+         "but it is a number"},
+        {"{\"Files\":{}}",
+         "cfg.json: key \"Files\" must be an array of strings, but it is an object"},
+        {"[1]", "cfg.json: the configuration must be a JSON object ({...}), but it is an array"},
+    };
+    (void)state;
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct cloak_config c;
+        config_init(&c);
+        assert_int_equal(load(&c, cases[i].json), -1);
+        assert_string_equal(err, cases[i].msg);
+        config_free(&c);
+    }
+}
+
+static void test_syntax_error_location(void **state)
+{
+    struct cloak_config c;
+    (void)state;
+
+    config_init(&c);
+    assert_int_equal(load(&c, "{\n  \"Args\": [\"a\"],\n  \"Env\": {\"A\" \"b\"}\n}\n"), -1);
+    assert_contains(err, "cfg.json:3:");
+    assert_contains(err, "JSON syntax error");
+    config_free(&c);
+
+    config_init(&c);
+    assert_int_equal(load(&c, "{\"Args\": [\"a\"]"), -1);
+    assert_contains(err, "cfg.json:1:");
+    config_free(&c);
+}
+
+static void test_memory_sizes(void **state)
+{
+    static const struct { const char *s; uint64_t bytes; } good[] = {
+        {"64M", 64ull << 20}, {"1G", 1ull << 30}, {"512m", 512ull << 20}, {"2g", 2ull << 30},
+        {"2048", 2048ull << 20}, {"65536K", 64ull << 20}, {"1GiB", 1ull << 30},
+        {"128MB", 128ull << 20}, {"1T", 1ull << 40},
+    };
+    static const char *const bad[] = {
+        "", "M", "-1G", "1.5G", "12X", "0", "0M", "1 G", "G1", "1GG", "99999999999999999999999",
+        "18446744073709551615G",
+    };
+    uint64_t b;
+    (void)state;
+
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        assert_int_equal(config_parse_memory(good[i].s, &b), 0);
+        assert_true(b == good[i].bytes);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (config_parse_memory(bad[i], &b) == 0)
+            fail_msg("\"%s\" parsed as %llu", bad[i], (unsigned long long)b);
+    }
+}
+
+static void test_memory_limits(void **state)
+{
+    struct cloak_config c;
+    (void)state;
+
+    config_init(&c);
+    assert_string_equal(c.memory, "128M");
+    assert_true(c.memory_bytes == 128ull << 20);
+    assert_int_equal(config_set_memory(&c, "12X", "-m", err, sizeof err), -1);
+    assert_string_equal(err, "-m: \"12X\" is not a memory size (use a number with an M or G "
+                        "suffix, like 512M or 2G)");
+    assert_int_equal(config_set_memory(&c, "8M", "-m", err, sizeof err), -1);
+    assert_contains(err, "too small");
+    assert_int_equal(config_set_memory(&c, "1000K", "-m", err, sizeof err), -1);
+    assert_contains(err, "whole number of MiB");
+    assert_int_equal(config_set_memory(&c, "2T", "-m", err, sizeof err), -1);
+    assert_contains(err, "too large");
+    assert_true(c.memory_bytes == 128ull << 20); /* unchanged by the failures */
+    assert_int_equal(load(&c, "{\"RunConfig\":{\"Memory\":\"lots\"}}"), -1);
+    assert_string_equal(err, "cfg.json: key \"RunConfig.Memory\": \"lots\" is not a memory size "
+                        "(use a number with an M or G suffix, like 512M or 2G)");
+    config_free(&c);
+}
+
+static void test_merge_order(void **state)
+{
+    struct cloak_config c;
+    char *flag_args[] = {"x", "y"};
+    (void)state;
+
+    config_init(&c);
+    assert_int_equal(load(&c, "{\"Args\":[\"a\",\"b\",\"c\"],\"Env\":{\"A\":\"file\",\"B\":\"file\"},"
+                              "\"RunConfig\":{\"Memory\":\"256M\"}}"), 0);
+    /* a second file decodes on top of the first, like Go: Env merges, Args replaces */
+    assert_int_equal(load(&c, "{\"Env\":{\"C\":\"second\"}}"), 0);
+    assert_int_equal(c.args.n, 3);
+    config_set_args(&c, flag_args, 2); /* -a replaces Args */
+    assert_int_equal(config_add_env_flag(&c, "B=flag", err, sizeof err), 0);
+    assert_int_equal(config_add_env_flag(&c, "D=x=y", err, sizeof err), 0);
+    assert_int_equal(config_add_env_flag(&c, "novalue", err, sizeof err), -1);
+    assert_string_equal(err, "-e \"novalue\": expected KEY=VALUE");
+    assert_int_equal(config_add_env_flag(&c, "=v", err, sizeof err), -1);
+    assert_int_equal(config_set_memory(&c, "1G", "-m", err, sizeof err), 0);
+    config_finalize(&c);
+
+    assert_int_equal(c.args.n, 2);
+    assert_string_equal(c.args.items[0], "x");
+    assert_string_equal(c.args.items[1], "y");
+    assert_int_equal(c.env.n, 6);
+    const char *order[][2] = {{"A", "file"}, {"B", "flag"}, {"C", "second"}, {"D", "x=y"},
+                              {"USER", "root"}, {"PWD", "/"}};
+    for (size_t i = 0; i < 6; i++) {
+        assert_string_equal(c.env.items[i].key, order[i][0]);
+        assert_string_equal(c.env.items[i].value, order[i][1]);
+    }
+    assert_true(c.memory_bytes == 1ull << 30);
+    config_free(&c);
+}
+
+static void test_finalize(void **state)
+{
+    struct cloak_config c;
+    (void)state;
+
+    config_init(&c);
+    assert_int_equal(load(&c, "{\"Env\":{\"USER\":\"alice\"},"
+                              "\"CloudConfig\":{\"ConfidentialVM\":true}}"), 0);
+    assert_false(c.uefi);
+    config_finalize(&c);
+    assert_true(c.uefi); /* ConfidentialVM implies Uefi, as in ops */
+    assert_string_equal(config_env_get(&c, "USER"), "alice");
+    assert_string_equal(config_env_get(&c, "PWD"), "/");
+    config_free(&c);
+}
+
+static void test_load_file(void **state)
+{
+    struct cloak_config c;
+    char dir[] = "/tmp/cloak-test-XXXXXX", path[256];
+    FILE *f;
+    (void)state;
+
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/ops.json", dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("{\n  \"Args\": [\"1\"],\n  \"Env\": 3\n}\n", f);
+    fclose(f);
+    config_init(&c);
+    assert_int_equal(config_load_file(&c, path, err, sizeof err), -1);
+    assert_contains(err, path);
+    assert_contains(err, "\"Env\"");
+
+    f = fopen(path, "w");
+    fputs("{\"Args\": [\"1\"]}", f);
+    fclose(f);
+    assert_int_equal(config_load_file(&c, path, err, sizeof err), 0);
+    assert_string_equal(c.files_parent_dir, dir);
+    unlink(path);
+    rmdir(dir);
+    assert_int_equal(config_load_file(&c, path, err, sizeof err), -1);
+    assert_contains(err, "cannot read config");
+    config_free(&c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_all_supported_keys),
+        cmocka_unit_test(test_keys_ignore_case),
+        cmocka_unit_test(test_unknown_and_unsupported_keys_warn),
+        cmocka_unit_test(test_wrong_types),
+        cmocka_unit_test(test_syntax_error_location),
+        cmocka_unit_test(test_memory_sizes),
+        cmocka_unit_test(test_memory_limits),
+        cmocka_unit_test(test_merge_order),
+        cmocka_unit_test(test_finalize),
+        cmocka_unit_test(test_load_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,36 @@
+# Unit tests of the cloak command's modules (tools/), built for the host with
+# the sanitizers of UNIT_CFLAGS.  Each test links the one module it tests.
+TOOLS_UNIT_DIR := $(BUILD)/tests/unit
+
+$(TOOLS_UNIT_DIR)/tools_config: tests/unit/tools/test_config.c tools/config/config.c \
+		tools/config/config.h tests/unit/tools/unit.mk
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/tools/test_config.c tools/config/config.c \
+		$(UNIT_LIBS) -ljansson
+
+$(TOOLS_UNIT_DIR)/tools_manifest: tests/unit/tools/test_manifest.c tools/image/manifest_writer.c \
+		tools/image/manifest_writer.h tests/unit/tools/unit.mk
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/tools/test_manifest.c tools/image/manifest_writer.c \
+		$(UNIT_LIBS)
+
+$(TOOLS_UNIT_DIR)/tools_elf_check: tests/unit/tools/test_elf_check.c tools/elf/elf_check.c \
+		tools/elf/elf_check.h tests/unit/tools/unit.mk
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/tools/test_elf_check.c tools/elf/elf_check.c \
+		$(UNIT_LIBS)
+
+$(TOOLS_UNIT_DIR)/tools_archive: tests/unit/tools/test_archive.c tools/image/archive.c \
+		tools/image/archive.h tests/unit/tools/unit.mk
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/tools/test_archive.c tools/image/archive.c \
+		$(UNIT_LIBS) -larchive
+
+$(TOOLS_UNIT_DIR)/tools_qemu: tests/unit/tools/test_qemu.c tools/qemu/qemu.c \
+		tools/qemu/qemu.h tests/unit/tools/unit.mk
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/tools/test_qemu.c tools/qemu/qemu.c $(UNIT_LIBS)
+
+UNIT_TESTS += $(TOOLS_UNIT_DIR)/tools_config $(TOOLS_UNIT_DIR)/tools_manifest \
+	$(TOOLS_UNIT_DIR)/tools_elf_check $(TOOLS_UNIT_DIR)/tools_archive \
+	$(TOOLS_UNIT_DIR)/tools_qemu
