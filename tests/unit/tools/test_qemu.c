@@ -1,0 +1,224 @@
+/* tools/qemu: command lines for both boot paths, the --dry-run rendering,
+ * and reading the exit status back from the kernel log. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../../tools/qemu/qemu.h"
+
+static char *joined(const struct qemu_argv *a)
+{
+    char *line = qemu_format_command(a);
+    assert_non_null(line);
+    return line;
+}
+
+static void test_pvh(void **state)
+{
+    struct qemu_config q = {.memory_mib = 128, .kernel = "/s/kernel.elf",
+                            .initrd = "/t/archive.cpio", .log_path = "/t/kernel.log"};
+    struct qemu_argv a;
+    char *line;
+    (void)state;
+
+    assert_int_equal(qemu_build_argv(&q, &a), 0);
+    assert_null(a.argv[a.argc]);
+    line = joined(&a);
+    assert_string_equal(line,
+        "qemu-system-x86_64 -machine q35,accel=tcg -cpu max -m 128M -nodefaults -no-reboot "
+        "-display none -kernel /s/kernel.elf -initrd /t/archive.cpio "
+        "-chardev stdio,id=con,signal=on -serial chardev:con -serial file:/t/kernel.log "
+        "-device isa-debug-exit,iobase=0xf4,iosize=4");
+    free(line);
+    qemu_argv_free(&a);
+
+    q.cmdline = "log=debug x";
+    q.memory_mib = 2048;
+    q.binary = "/opt/qemu";
+    assert_int_equal(qemu_build_argv(&q, &a), 0);
+    line = joined(&a);
+    assert_string_equal(line,
+        "/opt/qemu -machine q35,accel=tcg -cpu max -m 2048M -nodefaults -no-reboot "
+        "-display none -kernel /s/kernel.elf -initrd /t/archive.cpio -append 'log=debug x' "
+        "-chardev stdio,id=con,signal=on -serial chardev:con -serial file:/t/kernel.log "
+        "-device isa-debug-exit,iobase=0xf4,iosize=4");
+    free(line);
+    qemu_argv_free(&a);
+}
+
+static void test_uefi(void **state)
+{
+    struct qemu_config q = {.memory_mib = 256, .uefi = true,
+                            .ovmf_code = "/usr/share/OVMF/OVMF_CODE_4M.fd",
+                            .ovmf_vars = "/t/OVMF_VARS.fd", .disk = "/t/a,b.img",
+                            .log_path = "/t/kernel.log"};
+    struct qemu_argv a;
+    char *line;
+    (void)state;
+
+    assert_int_equal(qemu_build_argv(&q, &a), 0);
+    line = joined(&a);
+    assert_string_equal(line,
+        "qemu-system-x86_64 -machine q35,accel=tcg -cpu max -m 256M -nodefaults -no-reboot "
+        "-display none "
+        "-drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd "
+        "-drive if=pflash,format=raw,unit=1,file=/t/OVMF_VARS.fd "
+        "-drive if=none,id=disk0,format=raw,file=/t/a,,b.img "
+        "-device virtio-blk-pci,drive=disk0,disable-legacy=on,iommu_platform=on "
+        "-chardev stdio,id=con,signal=on -serial chardev:con -serial file:/t/kernel.log "
+        "-device isa-debug-exit,iobase=0xf4,iosize=4");
+    free(line);
+    qemu_argv_free(&a);
+}
+
+static void test_shell_quoting(void **state)
+{
+    char *argv[] = {"qemu", "plain-1.0/x:y=z,w", "two words", "it's", "", NULL};
+    struct qemu_argv a = {argv, 5};
+    char *line = joined(&a);
+    (void)state;
+
+    assert_string_equal(line, "qemu plain-1.0/x:y=z,w 'two words' 'it'\\''s' ''");
+    free(line);
+}
+
+static void outcome(const char *log, struct vm_outcome *o)
+{
+    qemu_outcome_from_log(log, strlen(log), o);
+}
+
+static void test_outcome_program(void **state)
+{
+    struct vm_outcome o;
+    (void)state;
+
+    outcome("boot\n@@cloak-exit 3 program\n", &o);
+    assert_int_equal(o.end, VM_END_PROGRAM);
+    assert_int_equal(o.status, 3);
+    assert_null(o.report);
+    /* the last exit line counts; no final newline; CR tolerated */
+    outcome("@@cloak-exit 1 program\nmore\n@@cloak-exit 137 program\r\n", &o);
+    assert_int_equal(o.status, 137);
+    outcome("x\n@@cloak-exit 0 program", &o);
+    assert_int_equal(o.end, VM_END_PROGRAM);
+    assert_int_equal(o.status, 0);
+    /* not at the start of a line: not an exit line */
+    outcome("say @@cloak-exit 5 program\n", &o);
+    assert_int_equal(o.end, VM_END_NO_STATUS);
+    qemu_outcome_free(&o);
+}
+
+static void test_outcome_panic(void **state)
+{
+    struct vm_outcome o;
+    (void)state;
+
+    outcome("boot ok\nmm: ready\nPANIC: page fault at 0x0\n  rip 0x1\n  rsp 0x2\n"
+            "@@cloak-exit 70 panic\n", &o);
+    assert_int_equal(o.end, VM_END_PANIC);
+    assert_int_equal(o.status, 70);
+    assert_string_equal(o.report, "PANIC: page fault at 0x0\n  rip 0x1\n  rsp 0x2\n");
+    qemu_outcome_free(&o);
+    /* status in the line is not trusted for panics */
+    outcome("KERNEL PANIC x\n@@cloak-exit 1 panic\n", &o);
+    assert_int_equal(o.status, 70);
+    assert_string_equal(o.report, "KERNEL PANIC x\n");
+    qemu_outcome_free(&o);
+}
+
+static void test_outcome_refused(void **state)
+{
+    struct vm_outcome o;
+    (void)state;
+
+    outcome("a\nb\nmanifest:3: bad escape \\q\n@@cloak-exit 126 refused\n", &o);
+    assert_int_equal(o.end, VM_END_REFUSED);
+    assert_int_equal(o.status, 126);
+    assert_string_equal(o.report, "a\nb\nmanifest:3: bad escape \\q\n");
+    qemu_outcome_free(&o);
+    outcome("/prog: not found\n@@cloak-exit 127 refused\n", &o);
+    assert_int_equal(o.status, 127);
+    qemu_outcome_free(&o);
+}
+
+static void test_outcome_none(void **state)
+{
+    struct vm_outcome o;
+    char log[4096] = "";
+    (void)state;
+
+    outcome("", &o);
+    assert_int_equal(o.end, VM_END_NO_STATUS);
+    assert_int_equal(o.status, 70);
+    assert_null(o.report);
+    for (int i = 0; i < 30; i++)
+        sprintf(log + strlen(log), "line %d\n", i);
+    outcome(log, &o);
+    assert_int_equal(o.end, VM_END_NO_STATUS);
+    assert_non_null(o.report);
+    assert_true(strncmp(o.report, "line 10\n", 8) == 0); /* the last 20 lines */
+    assert_non_null(strstr(o.report, "line 29\n"));
+    qemu_outcome_free(&o);
+    /* malformed exit lines */
+    outcome("@@cloak-exit x program\n", &o);
+    assert_int_equal(o.end, VM_END_NO_STATUS);
+    qemu_outcome_free(&o);
+    outcome("@@cloak-exit 300 program\n", &o);
+    assert_int_equal(o.end, VM_END_NO_STATUS);
+    qemu_outcome_free(&o);
+    outcome("@@cloak-exit 9 weird\n", &o);
+    assert_int_equal(o.end, VM_END_OTHER);
+    assert_int_equal(o.status, 9);
+    qemu_outcome_free(&o);
+    qemu_outcome_from_file("/nonexistent/kernel.log", &o);
+    assert_int_equal(o.end, VM_END_NO_STATUS);
+    qemu_outcome_free(&o);
+}
+
+static void test_run_missing_binary(void **state)
+{
+    char *argv[] = {"/nonexistent/qemu-system-x86_64", "-version", NULL};
+    struct qemu_argv a = {argv, 2};
+    struct qemu_result r;
+    char err[512];
+    (void)state;
+
+    assert_int_equal(qemu_run(&a, "/dev/null", false, &r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "install the Debian package qemu-system-x86"));
+}
+
+static void test_run_status(void **state)
+{
+    char *argv[] = {"sh", "-c", "exit 3", NULL};
+    struct qemu_argv a = {argv, 3};
+    struct qemu_result r;
+    char err[512];
+    (void)state;
+
+    assert_int_equal(qemu_run(&a, "/dev/null", true, &r, err, sizeof err), 0);
+    assert_true(r.exited);
+    assert_int_equal(r.status, 3);
+    assert_int_equal(r.forwarded_signal, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pvh),
+        cmocka_unit_test(test_uefi),
+        cmocka_unit_test(test_shell_quoting),
+        cmocka_unit_test(test_outcome_program),
+        cmocka_unit_test(test_outcome_panic),
+        cmocka_unit_test(test_outcome_refused),
+        cmocka_unit_test(test_outcome_none),
+        cmocka_unit_test(test_run_missing_binary),
+        cmocka_unit_test(test_run_status),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
