@@ -8,7 +8,8 @@ TOOLS_CFLAGS := $(HOST_CFLAGS) -MMD -MP
 TOOLS_LIBS := -ljansson -larchive -lz
 
 CLOAK_SRCS := tools/cloak/main.c tools/config/config.c tools/elf/elf_check.c \
-	tools/qemu/qemu.c $(sort $(wildcard tools/image/*.c))
+	tools/qemu/qemu.c tools/image/archive.c tools/image/manifest_writer.c \
+	tools/image/disk_image.c tools/image/gpt.c tools/image/fat.c
 CLOAK_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CLOAK_SRCS))
 
 $(BUILD)/tools/%.o: tools/%.c tools/tools.mk
