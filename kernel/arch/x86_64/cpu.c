@@ -1,0 +1,84 @@
+#include "arch/x86_64/cpu.h"
+#include "lib/string.h"
+#include "lib/log.h"
+
+struct cpu_features cpu_features;
+
+static void detect(void)
+{
+    struct cpu_features *f = &cpu_features;
+    struct cpuid_regs r = cpuid(0, 0);
+    uint32_t max_leaf = r.eax;
+    memcpy(f->vendor + 0, &r.ebx, 4);
+    memcpy(f->vendor + 4, &r.edx, 4);
+    memcpy(f->vendor + 8, &r.ecx, 4);
+    f->vendor[12] = 0;
+
+    r = cpuid(1, 0);
+    f->hwcap = r.edx;
+    f->rdrand = r.ecx & (1u << 30);
+    f->xsave = r.ecx & (1u << 26);
+    f->avx = r.ecx & (1u << 28);
+    f->tsc_deadline = r.ecx & (1u << 24);
+    f->x2apic = r.ecx & (1u << 21);
+    if (max_leaf >= 7) {
+        r = cpuid(7, 0);
+        f->smep = r.ebx & (1u << 7);
+        f->smap = r.ebx & (1u << 20);
+        f->rdseed = r.ebx & (1u << 18);
+    }
+    uint32_t max_ext = cpuid(0x80000000, 0).eax;
+    if (max_ext >= 0x80000001)
+        f->nx = cpuid(0x80000001, 0).edx & (1u << 20);
+    if (max_ext >= 0x80000007)
+        f->invariant_tsc = cpuid(0x80000007, 0).edx & (1u << 8);
+}
+
+static inline void xsetbv(uint32_t reg, uint64_t v)
+{
+    __asm__ volatile("xsetbv" : : "c"(reg), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+/* Turns on what the kernel and programs rely on: NX, write protection in
+ * ring 0, SMEP/SMAP, and SSE/AVX state for user code (the kernel itself is
+ * built without SSE, so it never touches that state). */
+void cpu_init(void)
+{
+    detect();
+    uint64_t efer = rdmsr(MSR_EFER) | EFER_SCE;
+    if (cpu_features.nx)
+        efer |= EFER_NXE;
+    wrmsr(MSR_EFER, efer);
+
+    write_cr0((read_cr0() | CR0_WP | (1u << 1)) & ~(uint64_t)(1u << 2)); /* MP on, EM off */
+    uint64_t cr4 = read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT;
+    if (cpu_features.smep)
+        cr4 |= CR4_SMEP;
+    if (cpu_features.smap)
+        cr4 |= CR4_SMAP;
+    if (cpu_features.xsave)
+        cr4 |= CR4_OSXSAVE;
+    write_cr4(cr4);
+    if (cpu_features.xsave) {
+        struct cpuid_regs d = cpuid(0xd, 0);
+        uint64_t supported = ((uint64_t)d.edx << 32) | d.eax;
+        uint64_t want = 0x7; /* x87, SSE, AVX */
+        xsetbv(0, supported & want);
+    }
+    __asm__ volatile("fninit");
+    klog("cpu: %s nx=%d smep=%d smap=%d rdrand=%d rdseed=%d avx=%d",
+         cpu_features.vendor, cpu_features.nx, cpu_features.smep, cpu_features.smap,
+         cpu_features.rdrand, cpu_features.rdseed, cpu_features.avx);
+}
+
+void user_access_begin(void)
+{
+    if (cpu_features.smap)
+        __asm__ volatile("stac" ::: "memory");
+}
+
+void user_access_end(void)
+{
+    if (cpu_features.smap)
+        __asm__ volatile("clac" ::: "memory");
+}

@@ -1,0 +1,145 @@
+#include "arch/x86_64/trap.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+#include "lib/log.h"
+#include "lib/ksyms.h"
+
+struct idt_entry {
+    uint16_t offset_lo;
+    uint16_t selector;
+    uint8_t ist;
+    uint8_t type;
+    uint16_t offset_mid;
+    uint32_t offset_hi;
+    uint32_t reserved;
+} __attribute__((packed));
+
+static struct idt_entry idt[256];
+extern const uint64_t isr_table[256];
+
+static page_fault_handler_fn page_fault_handler;
+static user_fault_handler_fn user_fault_handler;
+static irq_handler_fn irq_handlers[256];
+
+static const char *const exception_names[32] = {
+    "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
+    "invalid opcode", "device not available", "double fault", "coprocessor overrun",
+    "invalid TSS", "segment not present", "stack fault", "general protection",
+    "page fault", "reserved", "x87 floating point", "alignment check",
+    "machine check", "SIMD floating point", "virtualization", "control protection",
+    "reserved", "reserved", "reserved", "reserved", "reserved", "reserved",
+    "hypervisor injection", "VMM communication", "security", "reserved",
+};
+
+const char *trap_vector_name(uint64_t vector)
+{
+    if (vector < 32)
+        return exception_names[vector];
+    if (vector == VECTOR_SYSCALL)
+        return "system call";
+    return "interrupt";
+}
+
+static void set_gate(unsigned v, uint64_t handler, unsigned ist)
+{
+    idt[v].offset_lo = handler & 0xffff;
+    idt[v].selector = KERNEL_CS;
+    idt[v].ist = ist;
+    idt[v].type = 0x8e;                 /* present, DPL 0, interrupt gate */
+    idt[v].offset_mid = (handler >> 16) & 0xffff;
+    idt[v].offset_hi = handler >> 32;
+}
+
+void trap_init(void)
+{
+    for (unsigned v = 0; v < 256; v++)
+        set_gate(v, isr_table[v], 0);
+    /* Faults that must not run on a possibly broken stack get their own. */
+    set_gate(8, isr_table[8], 1);       /* double fault */
+    set_gate(2, isr_table[2], 2);       /* NMI */
+    set_gate(18, isr_table[18], 2);     /* machine check */
+    struct { uint16_t limit; uint64_t base; } __attribute__((packed)) ptr = { sizeof(idt) - 1, (uint64_t)idt };
+    __asm__ volatile("lidt %0" : : "m"(ptr));
+}
+
+void trap_set_page_fault_handler(page_fault_handler_fn fn) { page_fault_handler = fn; }
+void trap_set_user_fault_handler(user_fault_handler_fn fn) { user_fault_handler = fn; }
+void trap_set_irq_handler(unsigned vector, irq_handler_fn fn) { irq_handlers[vector] = fn; }
+
+static void print_symbol(const char *prefix, uint64_t addr)
+{
+    uint64_t offset;
+    const char *name = ksyms_lookup(addr, &offset);
+    if (name)
+        klog("%s%016lx %s+0x%lx", prefix, addr, name, offset);
+    else
+        klog("%s%016lx ?", prefix, addr);
+}
+
+/* Walks the frame-pointer chain; stops at anything that does not look like
+ * a frame on this kernel stack, so a corrupt stack cannot fault us. */
+void backtrace_from(uint64_t rbp, uint64_t rip)
+{
+    klog("backtrace:");
+    print_symbol("  ", rip);
+    uint64_t low = rbp;
+    for (int depth = 0; depth < 24; depth++) {
+        if (rbp < low || rbp > low + 65536 || (rbp & 7) || rbp < 0xffff800000000000ull)
+            break;
+        uint64_t *frame = (uint64_t *)rbp;
+        uint64_t ret = frame[1];
+        if (ret < 0xffffffff80000000ull)
+            break;
+        print_symbol("  ", ret);
+        rbp = frame[0];
+    }
+}
+
+void backtrace_here(void)
+{
+    uint64_t rbp;
+    __asm__ volatile("mov %%rbp, %0" : "=r"(rbp));
+    backtrace_from(rbp, (uint64_t)__builtin_return_address(0));
+}
+
+void trap_dump(const struct trap_frame *f, uint64_t cr2)
+{
+    klog("exception %lu (%s), error code 0x%lx, in %s mode", f->vector,
+         trap_vector_name(f->vector), f->error, trap_from_user(f) ? "user" : "kernel");
+    print_symbol("RIP ", f->rip);
+    klog("CR2 %016lx  CR3 %016lx  RFLAGS %016lx", cr2, read_cr3(), f->rflags);
+    klog("RAX %016lx  RBX %016lx  RCX %016lx", f->rax, f->rbx, f->rcx);
+    klog("RDX %016lx  RSI %016lx  RDI %016lx", f->rdx, f->rsi, f->rdi);
+    klog("RBP %016lx  RSP %016lx  R8  %016lx", f->rbp, f->rsp, f->r8);
+    klog("R9  %016lx  R10 %016lx  R11 %016lx", f->r9, f->r10, f->r11);
+    klog("R12 %016lx  R13 %016lx  R14 %016lx", f->r12, f->r13, f->r14);
+    klog("R15 %016lx  CS %lx  SS %lx", f->r15, f->cs, f->ss);
+    if (f->vector == VECTOR_PAGE_FAULT)
+        klog("page fault: %s %s, %s", f->error & PF_PRESENT ? "protection violation" : "page not present",
+             f->error & PF_FETCH ? "on instruction fetch" : f->error & PF_WRITE ? "on write" : "on read",
+             f->error & PF_RSVD ? "reserved bit set" : "no reserved bit");
+}
+
+void trap_dispatch(struct trap_frame *f)
+{
+    uint64_t v = f->vector;
+    if (v >= 32) {
+        if (irq_handlers[v])
+            irq_handlers[v](f);
+        return;
+    }
+    uint64_t cr2 = v == VECTOR_PAGE_FAULT ? read_cr2() : 0;
+    bool user = trap_from_user(f);
+    if (v == VECTOR_PAGE_FAULT && page_fault_handler && !(f->error & PF_RSVD) &&
+        page_fault_handler(cr2, f->error, user))
+        return;
+    if (user && user_fault_handler) {
+        user_fault_handler(f, cr2);
+        return;
+    }
+    klog("PANIC: kernel fault");
+    trap_dump(f, cr2);
+    if (!user)
+        backtrace_from(f->rbp, f->rip);
+    panic_stop();
+}

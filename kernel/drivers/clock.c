@@ -1,0 +1,182 @@
+#include "drivers/clock.h"
+#include "drivers/acpi.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/lapic.h"
+#include "arch/x86_64/trap.h"
+#include "mm/mmio.h"
+#include "lib/log.h"
+
+#define PM_TIMER_HZ 3579545ull
+#define PIT_HZ 1193182ull
+#define CALIBRATION_US 2000ull
+
+static uint64_t tsc_at_boot;
+static uint64_t tsc_hz;
+static uint64_t ns_per_tsc_q32;     /* nanoseconds per TSC tick, 32.32 fixed point */
+static uint64_t lapic_ticks_per_ms; /* divide-by-16 counts per millisecond */
+static uint64_t realtime_offset_ns;
+
+static uint32_t pm_timer_read(void)
+{
+    uint32_t v = inl(acpi.pm_timer_port);
+    return acpi.pm_timer_32bit ? v : v & 0xffffff;
+}
+
+/* Counts TSC (and LAPIC) ticks over CALIBRATION_US of the PM timer. */
+static void calibrate_pm_timer(uint64_t *tsc_ticks, uint64_t *lapic_ticks, uint64_t *window_us)
+{
+    uint32_t mask = acpi.pm_timer_32bit ? 0xffffffffu : 0xffffffu;
+    uint32_t want = (uint32_t)(PM_TIMER_HZ * CALIBRATION_US / 1000000);
+    uint32_t start = pm_timer_read();
+    uint64_t t0 = rdtsc();
+    if (lapic_present())
+        lapic_timer_oneshot(0xffffffffu);
+    uint32_t elapsed;
+    do {
+        elapsed = (pm_timer_read() - start) & mask;
+    } while (elapsed < want);
+    uint64_t t1 = rdtsc();
+    *lapic_ticks = lapic_present() ? 0xffffffffu - lapic_timer_current() : 0;
+    if (lapic_present())
+        lapic_timer_oneshot(0);
+    *tsc_ticks = t1 - t0;
+    *window_us = (uint64_t)elapsed * 1000000 / PM_TIMER_HZ;
+}
+
+/* Fallback without ACPI: PIT channel 2, gated through port 0x61. */
+static void calibrate_pit(uint64_t *tsc_ticks, uint64_t *lapic_ticks, uint64_t *window_us)
+{
+    uint16_t count = (uint16_t)(PIT_HZ * CALIBRATION_US / 1000000);
+    outb(0x61, (inb(0x61) & ~0x02) | 0x01);
+    outb(0x43, 0xb0);                        /* channel 2, lo/hi, mode 0 */
+    outb(0x42, count & 0xff);
+    outb(0x42, count >> 8);
+    uint64_t t0 = rdtsc();
+    if (lapic_present())
+        lapic_timer_oneshot(0xffffffffu);
+    while (!(inb(0x61) & 0x20))
+        cpu_relax();
+    uint64_t t1 = rdtsc();
+    *lapic_ticks = lapic_present() ? 0xffffffffu - lapic_timer_current() : 0;
+    if (lapic_present())
+        lapic_timer_oneshot(0);
+    *tsc_ticks = t1 - t0;
+    *window_us = (uint64_t)count * 1000000 / PIT_HZ;
+}
+
+static void timer_interrupt(struct trap_frame *f)
+{
+    (void)f;
+    lapic_eoi();
+}
+
+static void spurious_interrupt(struct trap_frame *f)
+{
+    (void)f;
+}
+
+uint64_t clock_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    /* Days since 1970-01-01 of a proleptic Gregorian date. */
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    uint64_t yoe = (uint64_t)(y - era * 400);
+    uint64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    uint64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return (uint64_t)(era * 146097 + (int64_t)doe - 719468);
+}
+
+static uint8_t cmos_read(uint8_t reg)
+{
+    outb(0x70, reg);
+    return inb(0x71);
+}
+
+static uint64_t rtc_read_epoch(void)
+{
+    for (int tries = 0; tries < 1000000 && (cmos_read(0x0a) & 0x80); tries++)
+        cpu_relax();
+    uint8_t sec = cmos_read(0x00), min = cmos_read(0x02), hour = cmos_read(0x04);
+    uint8_t day = cmos_read(0x07), mon = cmos_read(0x08), year = cmos_read(0x09);
+    uint8_t b = cmos_read(0x0b);
+    bool pm = hour & 0x80;
+    hour &= 0x7f;
+    if (!(b & 0x04)) {               /* BCD */
+#define BCD(x) (uint8_t)(((x) & 0x0f) + ((x) >> 4) * 10)
+        sec = BCD(sec); min = BCD(min); hour = BCD(hour);
+        day = BCD(day); mon = BCD(mon); year = BCD(year);
+#undef BCD
+    }
+    if (!(b & 0x02) && pm)
+        hour = (uint8_t)((hour % 12) + 12);
+    if (mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 60)
+        return 0;
+    uint64_t days = clock_days_from_civil(2000 + year, mon, day);
+    return days * 86400 + hour * 3600ull + min * 60ull + sec;
+}
+
+void clock_init(void)
+{
+    uint64_t phys = lapic_base_phys();
+    volatile uint32_t *regs = mmio_map(phys, 4096);
+    if (regs)
+        lapic_init(regs);
+    trap_set_irq_handler(VECTOR_TIMER, timer_interrupt);
+    trap_set_irq_handler(VECTOR_SPURIOUS, spurious_interrupt);
+
+    uint64_t tsc_ticks, lapic_ticks, window_us;
+    const char *source = acpi.pm_timer_port ? "ACPI PM timer" : "PIT";
+    if (acpi.pm_timer_port)
+        calibrate_pm_timer(&tsc_ticks, &lapic_ticks, &window_us);
+    else
+        calibrate_pit(&tsc_ticks, &lapic_ticks, &window_us);
+    if (window_us == 0 || tsc_ticks == 0)
+        panic("clock: calibration against the %s failed", source);
+    tsc_hz = tsc_ticks * 1000000 / window_us;
+    ns_per_tsc_q32 = (uint64_t)(((unsigned __int128)1000000000 << 32) / tsc_hz);
+    lapic_ticks_per_ms = lapic_ticks * 1000 / window_us;
+    tsc_at_boot = rdtsc();
+    realtime_offset_ns = rtc_read_epoch() * 1000000000ull;
+    klog("clock: TSC %lu kHz, LAPIC timer %lu ticks/ms (against the %s)",
+         tsc_hz / 1000, lapic_ticks_per_ms, source);
+}
+
+uint64_t clock_tsc_hz(void)
+{
+    return tsc_hz;
+}
+
+uint64_t clock_monotonic_ns(void)
+{
+    uint64_t delta = rdtsc() - tsc_at_boot;
+    return (uint64_t)(((unsigned __int128)delta * ns_per_tsc_q32) >> 32);
+}
+
+uint64_t clock_realtime_ns(void)
+{
+    return realtime_offset_ns + clock_monotonic_ns();
+}
+
+void clock_set_realtime_ns(uint64_t ns)
+{
+    realtime_offset_ns = ns - clock_monotonic_ns();
+}
+
+void clock_sleep_until(uint64_t deadline_ns)
+{
+    for (;;) {
+        uint64_t now = clock_monotonic_ns();
+        if (now >= deadline_ns)
+            return;
+        uint64_t left_ns = deadline_ns - now;
+        if (!lapic_present() || lapic_ticks_per_ms == 0) {
+            cpu_relax();
+            continue;
+        }
+        uint64_t ticks = left_ns * lapic_ticks_per_ms / 1000000 + 1;
+        if (ticks > 0xffffffffu)
+            ticks = 0xffffffffu;
+        lapic_timer_oneshot((uint32_t)ticks);
+        cpu_wait_for_interrupt();
+    }
+}

@@ -1,0 +1,110 @@
+#include "fs/boot_archive.h"
+#include "fs/cpio.h"
+#include "fs/ramfs.h"
+#include "fs/path.h"
+#include "mm/heap.h"
+#include "lib/string.h"
+#include "lib/format.h"
+#include "lib/errno.h"
+
+static int add_entry(const struct cpio_entry *e, const char **error)
+{
+    const char *name = e->name;
+    size_t len = e->name_len;
+    while (len && name[0] == '/') {
+        name++;
+        len--;
+    }
+    if (len >= 2 && name[0] == '.' && name[1] == '/') {
+        name += 2;
+        len -= 2;
+    }
+    if (len == 0 || (len == 1 && name[0] == '.'))
+        return 0;                       /* the root itself */
+    for (size_t i = 0; i + 1 < len + 1; i++) {
+        /* ".." components would escape nothing here but make no sense. */
+        if (name[i] == '.' && (i == 0 || name[i - 1] == '/') && i + 1 < len && name[i + 1] == '.' &&
+            (i + 2 == len || name[i + 2] == '/')) {
+            *error = "entry name contains '..'";
+            return -1;
+        }
+    }
+    size_t slash = len;
+    while (slash > 0 && name[slash - 1] != '/')
+        slash--;
+    struct vnode *dir;
+    if (path_mkdir_all(name, slash, &dir) < 0) {
+        *error = "a parent of this entry is not a directory";
+        return -1;
+    }
+    const char *base = name + slash;
+    size_t blen = len - slash;
+    if (blen > NAME_MAX) {
+        *error = "entry name component longer than 255 bytes";
+        return -1;
+    }
+    uint32_t type = e->mode & S_IFMT;
+    struct vnode *existing = ramfs_lookup(dir, base, blen);
+    if (existing) {
+        if (type == S_IFDIR && vn_is_dir(existing)) {
+            existing->mode = e->mode;   /* an explicit entry after an implied one */
+            return 0;
+        }
+        *error = "duplicate entry";
+        return -1;
+    }
+    if (type != S_IFDIR && type != S_IFREG && type != S_IFLNK) {
+        *error = "unsupported file type (only files, directories and symlinks)";
+        return -1;
+    }
+    struct vnode *vn = ramfs_new(e->mode);
+    if (!vn) {
+        *error = "out of memory";
+        return -1;
+    }
+    vn->uid = e->uid;
+    vn->gid = e->gid;
+    vn->mtime.sec = vn->ctime.sec = vn->atime.sec = (int64_t)e->mtime;
+    vn->mtime.nsec = vn->ctime.nsec = vn->atime.nsec = 0;
+    if (type == S_IFREG) {
+        vn->data = (uint8_t *)e->data;
+        vn->size = e->size;
+        vn->capacity = e->size;
+        vn->data_owned = false;
+    } else if (type == S_IFLNK) {
+        if (e->size == 0 || e->size >= PATH_MAX) {
+            *error = "symlink target is empty or too long";
+            return -1;
+        }
+        vn->target = kmalloc(e->size + 1);
+        if (!vn->target) {
+            *error = "out of memory";
+            return -1;
+        }
+        memcpy(vn->target, e->data, e->size);
+        vn->target[e->size] = 0;
+        vn->size = e->size;
+    }
+    if (ramfs_link(dir, base, blen, vn) < 0) {
+        *error = "cannot link entry";
+        return -1;
+    }
+    return 0;
+}
+
+int boot_archive_load(const uint8_t *archive, uint64_t size, const char **error, char *where, int where_len)
+{
+    uint64_t off = 0;
+    struct cpio_entry e;
+    int r;
+    where[0] = 0;
+    while ((r = cpio_next(archive, size, &off, &e, error)) == 1) {
+        if (add_entry(&e, error) < 0) {
+            snprintf(where, (size_t)where_len, "%.*s", (int)(e.name_len > 200 ? 200 : e.name_len), e.name);
+            return -1;
+        }
+    }
+    if (r < 0)
+        snprintf(where, (size_t)where_len, "offset %lu", off);
+    return r < 0 ? -1 : 0;
+}

@@ -1,0 +1,187 @@
+#include "init/manifest.h"
+#include "mm/heap.h"
+#include "lib/string.h"
+#include "lib/format.h"
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Unescapes value[0..n) into a new string; NULL with *why on error. */
+static char *unescape(const char *v, size_t n, const char **why)
+{
+    char *out = kmalloc(n + 1);
+    if (!out) {
+        *why = "out of memory";
+        return 0;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = v[i];
+        if (c == 0) {
+            *why = "NUL byte in value";
+            goto fail;
+        }
+        if (c != '\\') {
+            out[o++] = c;
+            continue;
+        }
+        if (++i >= n) {
+            *why = "backslash at end of line";
+            goto fail;
+        }
+        switch (v[i]) {
+        case '\\': out[o++] = '\\'; break;
+        case 'n': out[o++] = '\n'; break;
+        case 't': out[o++] = '\t'; break;
+        case 'x': {
+            int h = i + 2 < n ? hexval(v[i + 1]) : -1;
+            int l = i + 2 < n ? hexval(v[i + 2]) : -1;
+            if (h < 0 || l < 0) {
+                *why = "\\x needs two hex digits";
+                goto fail;
+            }
+            if (h == 0 && l == 0) {
+                *why = "NUL byte in value";
+                goto fail;
+            }
+            out[o++] = (char)(h * 16 + l);
+            i += 2;
+            break;
+        }
+        default:
+            *why = "unknown escape sequence";
+            goto fail;
+        }
+    }
+    out[o] = 0;
+    return out;
+fail:
+    kfree(out);
+    return 0;
+}
+
+static int push(char ***list, int *count, int max, char *s)
+{
+    if (*count >= max)
+        return -1;
+    char **n = krealloc(*list, sizeof(char *) * (size_t)(*count + 2));
+    if (!n)
+        return -1;
+    n[*count] = s;
+    n[*count + 1] = 0;
+    *list = n;
+    (*count)++;
+    return 0;
+}
+
+void manifest_free(struct manifest *m)
+{
+    kfree(m->program);
+    kfree(m->cwd);
+    for (int i = 0; i < m->argc; i++)
+        kfree(m->argv[i]);
+    for (int i = 0; i < m->envc; i++)
+        kfree(m->envp[i]);
+    kfree(m->argv);
+    kfree(m->envp);
+    memset(m, 0, sizeof(*m));
+}
+
+static bool key_is(const char *k, size_t klen, const char *want)
+{
+    return strlen(want) == klen && !memcmp(k, want, klen);
+}
+
+int manifest_parse(const char *text, size_t len, struct manifest *m, char *err, size_t errlen)
+{
+    memset(m, 0, sizeof(*m));
+    const char *why = 0;
+    unsigned line = 0;
+    if (len > MANIFEST_MAX_BYTES) {
+        snprintf(err, errlen, "manifest is larger than %u bytes", MANIFEST_MAX_BYTES);
+        return -1;
+    }
+    size_t pos = 0;
+    while (pos < len) {
+        line++;
+        const char *l = text + pos;
+        const char *nl = memchr(l, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - l) : len - pos;
+        pos += n + (nl ? 1 : 0);
+        if (line == 1) {
+            if (n != 16 || memcmp(l, "cloak-manifest 1", 16)) {
+                why = "first line must be \"cloak-manifest 1\"";
+                goto fail;
+            }
+            continue;
+        }
+        if (n == 0 || l[0] == '#')
+            continue;
+        const char *sp = memchr(l, ' ', n);
+        if (!sp) {
+            why = "expected \"KEY VALUE\"";
+            goto fail;
+        }
+        size_t klen = (size_t)(sp - l);
+        char *value = unescape(sp + 1, n - klen - 1, &why);
+        if (!value)
+            goto fail;
+        if (key_is(l, klen, "program")) {
+            if (m->program) { kfree(value); why = "duplicate \"program\""; goto fail; }
+            if (value[0] != '/') { kfree(value); why = "program must be an absolute path"; goto fail; }
+            m->program = value;
+        } else if (key_is(l, klen, "arg")) {
+            if (push(&m->argv, &m->argc, MANIFEST_MAX_ARGS, value) < 0) { kfree(value); why = "too many args"; goto fail; }
+        } else if (key_is(l, klen, "env")) {
+            if (!strchr(value, '=')) { kfree(value); why = "env entry must be NAME=VALUE"; goto fail; }
+            if (push(&m->envp, &m->envc, MANIFEST_MAX_ENV, value) < 0) { kfree(value); why = "too many env entries"; goto fail; }
+        } else if (key_is(l, klen, "cwd")) {
+            if (m->cwd) { kfree(value); why = "duplicate \"cwd\""; goto fail; }
+            m->cwd = value;
+        } else if (key_is(l, klen, "debug")) {
+            if (!strcmp(value, "syscalls"))
+                m->trace_syscalls = true;
+            else { kfree(value); why = "unknown debug flag"; goto fail; }
+            kfree(value);
+        } else {
+            kfree(value);
+            why = "unknown key";
+            goto fail;
+        }
+    }
+    if (line == 0) {
+        why = "manifest is empty";
+        goto fail;
+    }
+    if (!m->program) {
+        snprintf(err, errlen, "manifest has no \"program\" line");
+        manifest_free(m);
+        return -1;
+    }
+    if (m->argc == 0) {
+        char *a0 = kmalloc(strlen(m->program) + 1);
+        if (!a0 || push(&m->argv, &m->argc, MANIFEST_MAX_ARGS, a0) < 0) {
+            kfree(a0);
+            why = "out of memory";
+            goto fail;
+        }
+        memcpy(a0, m->program, strlen(m->program) + 1);
+    }
+    if (!m->envp) {
+        m->envp = kzalloc(sizeof(char *));
+        if (!m->envp) {
+            why = "out of memory";
+            goto fail;
+        }
+    }
+    return 0;
+fail:
+    snprintf(err, errlen, "manifest line %u: %s", line, why);
+    manifest_free(m);
+    return -1;
+}

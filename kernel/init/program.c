@@ -1,0 +1,156 @@
+/* From a booted machine to a running program: root file system, manifest,
+ * descriptors, ELF, ring 3. */
+#include "init/program.h"
+#include "init/manifest.h"
+#include "unix/process.h"
+#include "unix/exec.h"
+#include "unix/fd.h"
+#include "unix/console.h"
+#include "unix/syscall.h"
+#include "fs/ramfs.h"
+#include "fs/path.h"
+#include "fs/boot_archive.h"
+#include "mm/memory.h"
+#include "mm/layout.h"
+#include "mm/heap.h"
+#include "arch/x86_64/trap.h"
+#include "arch/x86_64/cpu.h"
+#include "drivers/entropy.h"
+#include "lib/string.h"
+#include "lib/errno.h"
+#include "lib/log.h"
+
+#define MANIFEST_PATH "/.cloak/manifest"
+
+static struct trap_frame initial_frame;
+
+static void refuse(int status, const char *fmt, const char *a, const char *b) __attribute__((noreturn));
+static void refuse(int status, const char *fmt, const char *a, const char *b)
+{
+    klog(fmt, a, b);
+    process_exit(status, "refused");
+}
+
+static bool user_page_fault(uint64_t addr, uint64_t error, bool user)
+{
+    (void)user;
+    if (addr >= USER_TOP)
+        return false;
+    return as_fault(&proc.as, addr, error & PF_WRITE, error & PF_FETCH);
+}
+
+static int signal_for(uint64_t vector)
+{
+    switch (vector) {
+    case 0: case 16: case 19: return SIGFPE;
+    case 1: case 3: return SIGTRAP;
+    case 6: return SIGILL;
+    case 17: return SIGBUS;
+    default: return SIGSEGV;
+    }
+}
+
+static void user_fault(struct trap_frame *f, uint64_t cr2)
+{
+    int sig = signal_for(f->vector);
+    klog("program fault: %s at RIP %lx%s", trap_vector_name(f->vector), f->rip,
+         f->vector == VECTOR_PAGE_FAULT ? "" : "");
+    if (f->vector == VECTOR_PAGE_FAULT) {
+        struct region *r = as_find(&proc.as, cr2);
+        klog("  address %lx: %s", cr2,
+             !r ? "not mapped" : (f->error & PF_FETCH) ? "not executable" :
+             (f->error & PF_WRITE) ? "not writable" : "not readable");
+    }
+    trap_dump(f, cr2);
+    process_kill(sig, trap_vector_name(f->vector));
+}
+
+static struct vnode *make_dirs(const char *path)
+{
+    struct vnode *d;
+    return path_mkdir_all(path, strlen(path), &d) < 0 ? 0 : d;
+}
+
+static void add_symlink(struct vnode *dir, const char *name, const char *target)
+{
+    struct vnode *vn = ramfs_new(S_IFLNK | 0777);
+    size_t n = strlen(target);
+    if (!vn || !(vn->target = kmalloc(n + 1)))
+        return;
+    memcpy(vn->target, target, n + 1);
+    vn->size = n;
+    ramfs_link(dir, name, strlen(name), vn);
+}
+
+/* The few files Linux programs expect besides what the archive carries. */
+static void populate_system_dirs(const char *program)
+{
+    make_dirs("/tmp");
+    struct vnode *dev = make_dirs("/dev");
+    struct vnode *con = console_vnode();
+    if (dev && con && !ramfs_lookup(dev, "console", 7))
+        ramfs_link(dev, "console", 7, con);
+    struct vnode *self = make_dirs("/proc/self");
+    if (self && !ramfs_lookup(self, "exe", 3))
+        add_symlink(self, "exe", program);
+}
+
+static void open_console_fds(void)
+{
+    struct vnode *con = console_vnode();
+    if (!con)
+        panic("out of memory for the console");
+    uint32_t modes[3] = { O_RDONLY, O_WRONLY, O_WRONLY };
+    for (int fd = 0; fd < 3; fd++) {
+        struct file *f = file_new(con, modes[fd]);
+        if (!f || fd_install(f, fd, false) != fd)
+            panic("cannot open the console as fd %d", fd);
+    }
+}
+
+void program_start(const struct boot_info *boot)
+{
+    random_init();
+    ramfs_init();
+    if (!boot->archive_size)
+        refuse(EXIT_REFUSED, "boot: no boot archive was passed (initrd / \\cloak\\archive.cpio)%s%s", "", "");
+    const char *error;
+    char where[256];
+    if (boot_archive_load(phys_to_virt(boot->archive_phys), boot->archive_size, &error, where, sizeof(where)) < 0)
+        refuse(EXIT_REFUSED, "boot: the boot archive is invalid: %s (at %s)", error, where);
+
+    struct vnode *mf;
+    if (path_resolve(vfs_root, MANIFEST_PATH, true, &mf) < 0 || !vn_is_reg(mf))
+        refuse(EXIT_REFUSED, "boot: the boot archive has no %s%s", MANIFEST_PATH, "");
+    struct manifest m;
+    char err[256];
+    if (manifest_parse((const char *)mf->data, mf->size, &m, err, sizeof(err)) < 0)
+        refuse(EXIT_REFUSED, "boot: bad manifest: %s%s", err, "");
+    proc.trace_syscalls = m.trace_syscalls;
+    proc.umask = 022;
+
+    populate_system_dirs(m.program);
+    proc.cwd = vfs_root;
+    if (m.cwd) {
+        struct vnode *cwd;
+        if (path_resolve(vfs_root, m.cwd, true, &cwd) < 0 || !vn_is_dir(cwd))
+            refuse(EXIT_REFUSED, "boot: working directory %s does not exist in the image%s", m.cwd, "");
+        proc.cwd = cwd;
+    }
+    open_console_fds();
+
+    struct vnode *prog;
+    int r = path_resolve(vfs_root, m.program, true, &prog);
+    if (r < 0)
+        refuse(EXIT_NOT_FOUND, "exec: %s: program not found in the image%s", m.program, "");
+
+    as_init(&proc.as, mm_kernel_root());
+    trap_set_page_fault_handler(user_page_fault);
+    trap_set_user_fault_handler(user_fault);
+    syscall_init();
+    const char *why = "";
+    if (exec_load(prog, m.program, m.argv, m.envp, &initial_frame, &why) < 0)
+        refuse(EXIT_REFUSED, "exec: %s: cannot run: %s", m.program, why);
+    klog("starting %s, %lu KiB of heap in use", m.program, heap_bytes_in_use() >> 10);
+    user_enter(&initial_frame);
+}

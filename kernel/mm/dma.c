@@ -1,0 +1,136 @@
+#include "mm/dma.h"
+#include "mm/layout.h"
+#include "mm/page_table.h"
+#include "lib/string.h"
+#include "lib/errno.h"
+#include "lib/log.h"
+#include "arch/x86_64/cpu.h"
+
+#define GRANULE 64u
+#define MAX_GRANULES (16u << 20) / GRANULE   /* up to a 16 MiB heap */
+
+static uint64_t heap_phys, heap_size;
+static uint64_t used[MAX_GRANULES / 64];
+static bool bounce;
+
+void dma_init(uint64_t phys, uint64_t size)
+{
+    if (size > (uint64_t)MAX_GRANULES * GRANULE)
+        size = (uint64_t)MAX_GRANULES * GRANULE;
+    heap_phys = phys;
+    heap_size = size;
+    memset(used, 0, sizeof(used));
+    memset((void *)(DMA_MAP_BASE + phys), 0, size);
+}
+
+void dma_range(uint64_t *phys, uint64_t *size)
+{
+    *phys = heap_phys;
+    *size = heap_size;
+}
+
+static bool granule_used(uint64_t g) { return (used[g / 64] >> (g % 64)) & 1; }
+static void set_granules(uint64_t g, uint64_t n, bool v)
+{
+    for (uint64_t i = g; i < g + n; i++) {
+        if (v)
+            used[i / 64] |= 1ull << (i % 64);
+        else
+            used[i / 64] &= ~(1ull << (i % 64));
+    }
+}
+
+int dma_alloc(size_t size, size_t align, struct dma_buffer *out)
+{
+    if (size == 0 || (align & (align - 1)))
+        return -EINVAL;
+    uint64_t n = (size + GRANULE - 1) / GRANULE;
+    uint64_t step = align > GRANULE ? align / GRANULE : 1;
+    uint64_t total = heap_size / GRANULE;
+    for (uint64_t g = 0; g + n <= total; g += step) {
+        uint64_t run = 0;
+        while (run < n && !granule_used(g + run))
+            run++;
+        if (run == n) {
+            set_granules(g, n, true);
+            out->device = heap_phys + g * GRANULE;
+            out->va = (void *)(DMA_MAP_BASE + out->device);
+            out->size = n * GRANULE;
+            memset(out->va, 0, out->size);
+            return 0;
+        }
+        if (run)
+            g += (run / step) * step;
+    }
+    klog("dma: out of DMA memory (%zu bytes requested)", size);
+    return -ENOMEM;
+}
+
+void dma_free(struct dma_buffer *b)
+{
+    if (!b->size)
+        return;
+    set_granules((b->device - heap_phys) / GRANULE, b->size / GRANULE, false);
+    b->size = 0;
+}
+
+void dma_set_bounce(bool on)
+{
+    bounce = on;
+}
+
+bool dma_bounce_enabled(void)
+{
+    return bounce;
+}
+
+bool dma_contains(uint64_t device, size_t len)
+{
+    return device >= heap_phys && len <= heap_size && device - heap_phys <= heap_size - len;
+}
+
+/* Physical address of a private buffer if it is physically contiguous. */
+static bool contiguous_phys(const void *buf, size_t len, uint64_t *phys)
+{
+    uint64_t va = (uint64_t)buf;
+    uint64_t root = read_cr3() & PTE_ADDR_BITS;
+    uint64_t first;
+    if (!pt_lookup(root, va, &first, 0))
+        return false;
+    for (uint64_t p = PAGE_ROUND_DOWN(va) + PAGE_SIZE; p < va + len; p += PAGE_SIZE) {
+        uint64_t pa;
+        if (!pt_lookup(root, p, &pa, 0) || pa != first + (p - va))
+            return false;
+    }
+    *phys = first;
+    return true;
+}
+
+int dma_map(void *buf, size_t len, enum dma_direction dir, struct dma_mapping *m)
+{
+    m->buf = buf;
+    m->len = len;
+    m->dir = dir;
+    m->bounce.size = 0;
+    uint64_t phys;
+    if (!bounce && contiguous_phys(buf, len, &phys)) {
+        m->device = phys;
+        return 0;
+    }
+    int err = dma_alloc(len, 8, &m->bounce);
+    if (err)
+        return err;
+    if (dir != DMA_FROM_DEVICE)
+        memcpy(m->bounce.va, buf, len);
+    m->device = m->bounce.device;
+    return 0;
+}
+
+void dma_unmap(struct dma_mapping *m)
+{
+    if (!m->bounce.size)
+        return;
+    if (m->dir != DMA_TO_DEVICE)
+        memcpy(m->buf, m->bounce.va, m->len);
+    dma_free(&m->bounce);
+}

@@ -1,0 +1,30 @@
+#include "unix/process.h"
+#include "drivers/power.h"
+#include "lib/log.h"
+
+struct process proc;
+
+static const char *const names[] = {
+    [1] = "SIGHUP", [2] = "SIGINT", [3] = "SIGQUIT", [4] = "SIGILL", [5] = "SIGTRAP",
+    [6] = "SIGABRT", [7] = "SIGBUS", [8] = "SIGFPE", [9] = "SIGKILL", [10] = "SIGUSR1",
+    [11] = "SIGSEGV", [12] = "SIGUSR2", [13] = "SIGPIPE", [14] = "SIGALRM", [15] = "SIGTERM",
+};
+
+const char *signal_name(int sig)
+{
+    if (sig > 0 && sig < (int)(sizeof(names) / sizeof(names[0])) && names[sig])
+        return names[sig];
+    return "signal";
+}
+
+void process_exit(int status, const char *reason)
+{
+    klog("@@cloak-exit %d %s", status & 0xff, reason);
+    power_off(status & 0xff);
+}
+
+void process_kill(int sig, const char *why)
+{
+    klog("program killed by %s (%d): %s", signal_name(sig), sig, why);
+    process_exit(128 + sig, "program");
+}

@@ -1,0 +1,57 @@
+/* The one process cloak runs. */
+#ifndef UNIX_PROCESS_H
+#define UNIX_PROCESS_H
+#include <stdint.h>
+#include <stdbool.h>
+#include "mm/address_space.h"
+#include "fs/vnode.h"
+
+#define PROCESS_PID 1
+#define NSIG 64
+#define SIGILL 4
+#define SIGTRAP 5
+#define SIGABRT 6
+#define SIGBUS 7
+#define SIGFPE 8
+#define SIGKILL 9
+#define SIGSEGV 11
+#define SIGPIPE 13
+#define SIGTERM 15
+
+/* Exit statuses of the VM (docs/boot-protocol.md). */
+#define EXIT_REFUSED 126
+#define EXIT_NOT_FOUND 127
+
+struct k_sigaction {
+    uint64_t handler;
+    uint64_t flags;
+    uint64_t restorer;
+    uint64_t mask;
+};
+
+struct process {
+    struct address_space as;
+    struct vnode *cwd;
+    uint64_t brk_start, brk;
+    uint64_t clear_child_tid;
+    uint64_t robust_list, robust_list_len;
+    uint64_t rseq, rseq_len;
+    uint32_t rseq_sig;
+    struct k_sigaction actions[NSIG];
+    uint64_t sigmask;
+    uint64_t altstack_sp, altstack_size;
+    int altstack_flags;
+    uint32_t umask;
+    char exe_path[256];
+    bool trace_syscalls;
+};
+
+extern struct process proc;
+
+/* Ends the program and the VM with `status` (reason: "program" or "refused"). */
+void process_exit(int status, const char *reason) __attribute__((noreturn));
+/* Kills the program by a signal with the default action. */
+void process_kill(int sig, const char *why) __attribute__((noreturn));
+const char *signal_name(int sig);
+
+#endif

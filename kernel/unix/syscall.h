@@ -1,0 +1,47 @@
+#ifndef UNIX_SYSCALL_H
+#define UNIX_SYSCALL_H
+#include <stdint.h>
+
+#define SYSCALL_ARGS uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5
+typedef int64_t (*syscall_fn)(SYSCALL_ARGS);
+#define UNUSED_ARGS (void)a0; (void)a1; (void)a2; (void)a3; (void)a4; (void)a5
+
+/* Generated from the Linux UAPI header at build time. */
+extern const char *const syscall_names[];
+extern const unsigned syscall_names_count;
+
+void syscall_init(void);
+/* Marks the frame to be restored in full (every register) on return. */
+void syscall_request_full_restore(void);
+
+#define DECLARE(name) int64_t sys_##name(SYSCALL_ARGS);
+/* fs_calls.c */
+DECLARE(read) DECLARE(write) DECLARE(readv) DECLARE(writev) DECLARE(pread64) DECLARE(pwrite64)
+DECLARE(open) DECLARE(openat) DECLARE(close) DECLARE(lseek) DECLARE(stat) DECLARE(lstat)
+DECLARE(fstat) DECLARE(newfstatat) DECLARE(statx) DECLARE(getdents64) DECLARE(readlink)
+DECLARE(readlinkat) DECLARE(access) DECLARE(faccessat) DECLARE(faccessat2) DECLARE(getcwd)
+DECLARE(chdir) DECLARE(fchdir) DECLARE(mkdir) DECLARE(mkdirat) DECLARE(unlink) DECLARE(unlinkat)
+DECLARE(rmdir) DECLARE(rename) DECLARE(renameat) DECLARE(renameat2) DECLARE(ftruncate)
+DECLARE(truncate) DECLARE(fsync) DECLARE(fdatasync) DECLARE(dup) DECLARE(dup2) DECLARE(dup3)
+DECLARE(fcntl) DECLARE(ioctl) DECLARE(umask) DECLARE(symlink) DECLARE(symlinkat)
+DECLARE(fchmod) DECLARE(chmod) DECLARE(fchmodat)
+/* mm_calls.c */
+DECLARE(brk) DECLARE(mmap) DECLARE(munmap) DECLARE(mprotect) DECLARE(madvise) DECLARE(mremap)
+/* time_calls.c */
+DECLARE(clock_gettime) DECLARE(clock_getres) DECLARE(gettimeofday) DECLARE(time)
+DECLARE(nanosleep) DECLARE(clock_nanosleep)
+/* proc_calls.c */
+DECLARE(exit) DECLARE(exit_group) DECLARE(getpid) DECLARE(getppid) DECLARE(gettid)
+DECLARE(getuid) DECLARE(geteuid) DECLARE(getgid) DECLARE(getegid) DECLARE(getpgrp)
+DECLARE(getpgid) DECLARE(getsid) DECLARE(setpgid) DECLARE(getgroups) DECLARE(uname) DECLARE(arch_prctl)
+DECLARE(set_tid_address) DECLARE(set_robust_list) DECLARE(get_robust_list) DECLARE(rseq)
+DECLARE(prlimit64) DECLARE(getrlimit) DECLARE(setrlimit) DECLARE(sched_yield)
+DECLARE(sched_getaffinity) DECLARE(getrusage) DECLARE(sysinfo) DECLARE(getcpu)
+/* signal_calls.c */
+DECLARE(rt_sigaction) DECLARE(rt_sigprocmask) DECLARE(sigaltstack) DECLARE(kill) DECLARE(tkill)
+DECLARE(tgkill)
+/* random_calls.c */
+DECLARE(getrandom)
+#undef DECLARE
+
+#endif
