@@ -39,6 +39,14 @@ struct elf64_phdr {
 #define EM_X86_64 62
 #define PT_LOAD 1
 
+/* Build with -DLOADER_TRACE to print a line at each step (for timing the
+ * loader from outside, with timestamps on the serial console). */
+#ifdef LOADER_TRACE
+#define TRACE(s) put(L"cloak loader: " s L"\r\n")
+#else
+#define TRACE(s) ((void)0)
+#endif
+
 static EFI_SYSTEM_TABLE *st;
 static EFI_BOOT_SERVICES *bs;
 
@@ -344,6 +352,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
     st = systab;
     bs = systab->BootServices;
     EFI_STATUS s;
+    TRACE(L"start");
 
     /* The volume this loader came from. */
     EFI_GUID li_guid = EFI_LOADED_IMAGE_PROTOCOL_GUID;
@@ -369,11 +378,13 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
         s = fail(L"missing", kernel_path, s);
     if (EFI_ERROR(s))
         goto out_root;
+    TRACE(L"kernel read");
     s = load_kernel(&kfile, &entry);
     if (EFI_ERROR(s))
         goto out_root;
     free_last_alloc(kfile.base);
 
+    TRACE(L"kernel loaded");
     s = read_file(root, L"\\cloak\\archive.cpio", 0, &archive);
     if (s == EFI_NOT_FOUND)
         s = fail(L"missing", L"\\cloak\\archive.cpio", s);
@@ -393,6 +404,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
             c[--cmdline.size] = 0;
     }
     root->Close(root);
+    TRACE(L"files read");
 
     /* Size the memory map, then allocate in one block, before the final
      * GetMemoryMap: handoff | ranges | EFI map buffer | kernel stack. */
@@ -428,6 +440,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
      * ExitBootServices returns EFI_INVALID_PARAMETER and the spec asks for
      * GetMemoryMap again; after a first failed attempt only those two
      * services may be used. */
+    TRACE(L"exiting boot services");
     for (int attempt = 0;; attempt++) {
         map_size = map_cap;
         s = bs->GetMemoryMap(&map_size, (EFI_MEMORY_DESCRIPTOR *)map, &map_key, &desc_size,
