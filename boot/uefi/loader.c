@@ -440,6 +440,40 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
      * ExitBootServices returns EFI_INVALID_PARAMETER and the spec asks for
      * GetMemoryMap again; after a first failed attempt only those two
      * services may be used. */
+#ifdef LOADER_TRACE
+    /* the map as it stands now, converted, for whoever reads the trace */
+    map_size = map_cap;
+    if (!EFI_ERROR(bs->GetMemoryMap(&map_size, (EFI_MEMORY_DESCRIPTOR *)map, &map_key,
+                                    &desc_size, &desc_version))) {
+        uint32_t n = convert_map(map, map_size, desc_size, ranges);
+        for (uint32_t i = 0; i < n; i++) {
+            put(L"cloak loader: range ");
+            put_hex(ranges[i].base);
+            put(L" ");
+            put_hex(ranges[i].base + ranges[i].length);
+            put(L" type ");
+            put_hex(ranges[i].type);
+            put(L"\r\n");
+        }
+    }
+    UINT64 cr3;
+    struct __attribute__((packed)) { UINT16 limit; UINT64 base; } gdtr;
+    __asm__ volatile("mov %%cr3, %0; sgdt %1" : "=r"(cr3), "=m"(gdtr));
+    put(L"cloak loader: cr3 ");
+    put_hex(cr3);
+    put(L" gdt ");
+    put_hex(gdtr.base);
+    put(L" stack ");
+    put_hex((UINT64)(UINTN)&cr3);
+    put(L"\r\n");
+    put(L"cloak loader: kernel entry ");
+    put_hex(entry);
+    put(L" handoff ");
+    put_hex(block);
+    put(L" archive ");
+    put_hex(archive.base);
+    put(L"\r\n");
+#endif
     TRACE(L"exiting boot services");
     for (int attempt = 0;; attempt++) {
         map_size = map_cap;
