@@ -49,7 +49,7 @@ diag_file() { # LABEL FILE [LINES]: the last LINES lines of FILE as diagnostics
     local n=${3:-15}
     if [ -s "$2" ]; then
         echo "# $1 (last $n lines):"
-        tail -n "$n" "$2" | cut -c1-300 | sed 's/^/#   /'
+        tail -n "$n" "$2" | cut -c1-300 | cat -v | sed 's/^/#   /'
     else
         echo "# $1: (empty)"
     fi
