@@ -15,21 +15,37 @@
 #include "lib/string.h"
 #include "unix/console.h"
 
-/* True if the space-separated command line contains the word. */
-static bool cmdline_has(const char *cmdline, const char *word)
+/* The value of KEY=VALUE in the space-separated command line, copied into
+ * val; false if the key is absent. */
+static bool cmdline_get(const char *cmdline, const char *key, char *val, size_t len)
 {
-    size_t n = strlen(word);
+    size_t klen = strlen(key);
     for (const char *p = cmdline; *p;) {
         while (*p == ' ')
             p++;
         const char *e = p;
         while (*e && *e != ' ')
             e++;
-        if ((size_t)(e - p) == n && !memcmp(p, word, n))
+        if ((size_t)(e - p) > klen && !memcmp(p, key, klen) && p[klen] == '=') {
+            size_t n = (size_t)(e - p) - klen - 1;
+            if (n >= len)
+                n = len - 1;
+            memcpy(val, p + klen + 1, n);
+            val[n] = 0;
             return true;
+        }
         p = e;
     }
     return false;
+}
+
+/* "com1".."com4" to an I/O port, 0 if not one of them. */
+static uint16_t com_port(const char *name)
+{
+    static const uint16_t ports[] = { 0x3f8, 0x2f8, 0x3e8, 0x2e8 };
+    if (strlen(name) == 4 && !memcmp(name, "com", 3) && name[3] >= '1' && name[3] <= '4')
+        return ports[name[3] - '1'];
+    return 0;
 }
 
 #define STACK_PAGES 8
@@ -54,11 +70,17 @@ void kmain(uint64_t info_phys, int kind)
     serial_init(COM2);
     panic_set_hooks(panic_backtrace, panic_power_off);
     const char *err = boot_info_parse(&boot, info_phys, kind);
-    /* Under UEFI the firmware owns COM1's screen; cloak then asks for the
-     * program on COM2 and the kernel log on COM1. */
-    if (cmdline_has(boot.cmdline, "console=com2")) {
-        console_set_port(COM2);
-        serial_set_log_port(COM1);
+    /* Under UEFI the firmware writes its screen to COM1 and COM2; cloak
+     * then puts the program on COM3 (console=com3) and the log on COM1. */
+    char val[16];
+    uint16_t port;
+    if (cmdline_get(boot.cmdline, "console", val, sizeof(val)) && (port = com_port(val))) {
+        serial_init(port);
+        console_set_port(port);
+    }
+    if (cmdline_get(boot.cmdline, "klog", val, sizeof(val)) && (port = com_port(val))) {
+        serial_init(port);
+        serial_set_log_port(port);
     }
     log_set_sink(serial_log_sink);
     if (err)

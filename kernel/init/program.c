@@ -24,6 +24,15 @@
 
 static struct trap_frame initial_frame;
 
+static const char *strstr_simple(const char *h, const char *n)
+{
+    size_t l = strlen(n);
+    for (; *h; h++)
+        if (!strncmp(h, n, l))
+            return h;
+    return 0;
+}
+
 static void refuse(int status, const char *fmt, const char *a, const char *b) __attribute__((noreturn));
 static void refuse(int status, const char *fmt, const char *a, const char *b)
 {
@@ -108,6 +117,23 @@ static void open_console_fds(void)
     }
 }
 
+/* Faults on purpose (kernel command line "crash-test") so tests can check
+ * the crash report end to end. */
+static __attribute__((noinline)) void crash_test(void)
+{
+    klog("crash-test: writing to an unmapped kernel address");
+    *(volatile uint64_t *)0xffffc00000000000ull = 1;
+}
+
+static bool has_word(const char *s, const char *w)
+{
+    size_t n = strlen(w);
+    for (const char *p = s; (p = strstr_simple(p, w)); p += n)
+        if ((p == s || p[-1] == ' ') && (p[n] == 0 || p[n] == ' '))
+            return true;
+    return false;
+}
+
 void program_start(const struct boot_info *boot)
 {
     random_init();
@@ -151,6 +177,8 @@ void program_start(const struct boot_info *boot)
     const char *why = "";
     if (exec_load(prog, m.program, m.argv, m.envp, &initial_frame, &why) < 0)
         refuse(EXIT_REFUSED, "exec: %s: cannot run: %s", m.program, why);
+    if (has_word(boot->cmdline, "crash-test"))
+        crash_test();
     klog("starting %s, %lu KiB of heap in use", m.program, heap_bytes_in_use() >> 10);
     user_enter(&initial_frame);
 }

@@ -59,6 +59,7 @@ static const char usage_text[] =
 "  -o IMAGE      (build) where to write the image.\n"
 "  -v            show the kernel log on stderr while the VM runs.\n"
 "  --log FILE    write the kernel log to FILE.\n"
+"  --kernel-args STR  extra kernel command line (see docs/boot-protocol.md)\n"
 "  --dry-run     (run) build the image, print the QEMU command instead of\n"
 "                running it, and keep the temporary directory it refers to.\n"
 "  -h, --help    this text.\n"
@@ -186,6 +187,7 @@ struct options {
     bool verbose;
     const char *log;
     bool dry_run;
+    const char *kernel_args;  /* extra kernel command line */
     const char *output;
     const char *program;
     char **prog_args;         /* ARGS after PROGRAM */
@@ -203,7 +205,7 @@ static void append(char ***list, size_t *n, char *s)
 
 static void parse_options(int argc, char **argv, struct options *o)
 {
-    enum { OPT_UEFI = 256, OPT_LOG, OPT_DRY_RUN };
+    enum { OPT_UEFI = 256, OPT_LOG, OPT_DRY_RUN, OPT_KERNEL_ARGS };
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},
         {"args", required_argument, NULL, 'a'},
@@ -215,6 +217,7 @@ static void parse_options(int argc, char **argv, struct options *o)
         {"uefi", no_argument, NULL, OPT_UEFI},
         {"log", required_argument, NULL, OPT_LOG},
         {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+        {"kernel-args", required_argument, NULL, OPT_KERNEL_ARGS},
         {NULL, 0, NULL, 0},
     };
     const char *cmd = argv[0];
@@ -234,6 +237,7 @@ static void parse_options(int argc, char **argv, struct options *o)
         case OPT_UEFI: o->uefi = true; break;
         case OPT_LOG: o->log = optarg; break;
         case OPT_DRY_RUN: o->dry_run = true; break;
+        case OPT_KERNEL_ARGS: o->kernel_args = optarg; break;
         case 'h':
             usage(stdout);
             exit(0);
@@ -351,18 +355,28 @@ static void write_archive(const char *path, const struct cloak_config *cfg, cons
     free(argv);
 }
 
+/* cmdline_file: NULL, or a host file to place as \cloak\cmdline.txt. */
 static void write_disk(const char *path, const char *kernel, const char *loader,
-                       const char *archive)
+                       const char *archive, const char *cmdline_file)
 {
     const struct esp_file files[] = {
         {"EFI/BOOT/BOOTX64.EFI", loader},
         {"cloak/kernel.elf", kernel},
         {"cloak/archive.cpio", archive},
+        {"cloak/cmdline.txt", cmdline_file},
     };
     char err[1024];
+    size_t n = sizeof files / sizeof files[0] - (cmdline_file ? 0 : 1);
 
-    if (disk_image_write(path, files, sizeof files / sizeof files[0], err, sizeof err) < 0)
+    if (disk_image_write(path, files, n, err, sizeof err) < 0)
         die("%s", err);
+}
+
+static void write_text_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f || fputs(text, f) < 0 || fclose(f) != 0)
+        die("%s: cannot write: %s", path, strerror(errno));
 }
 
 /* ---- running ---- */
@@ -488,7 +502,14 @@ int main(int argc, char **argv)
         } else {
             tmp_path(archive, sizeof archive, "archive.cpio");
             write_archive(archive, &cfg, o.program, program_image);
-            write_disk(o.output, kernel, loader, archive);
+            const char *cmdline_file = NULL;
+            char cmdline_path[PATH_MAX];
+            if (o.kernel_args) {
+                tmp_path(cmdline_path, sizeof cmdline_path, "cmdline.txt");
+                write_text_file(cmdline_path, o.kernel_args);
+                cmdline_file = cmdline_path;
+            }
+            write_disk(o.output, kernel, loader, archive, cmdline_file);
         }
         config_free(&cfg);
         return 0;
@@ -511,8 +532,13 @@ int main(int argc, char **argv)
     q.uefi = cfg.uefi;
     q.log_path = log_path;
     if (cfg.uefi) {
+        char cmdline_path[PATH_MAX], cmdline[4096];
+        snprintf(cmdline, sizeof cmdline, "console=com3 klog=com1%s%s", o.kernel_args ? " " : "",
+                 o.kernel_args ? o.kernel_args : "");
+        tmp_path(cmdline_path, sizeof cmdline_path, "cmdline.txt");
+        write_text_file(cmdline_path, cmdline);
         tmp_path(disk, sizeof disk, "disk.img");
-        write_disk(disk, kernel, loader, archive);
+        write_disk(disk, kernel, loader, archive, cmdline_path);
         if (qemu_setup_ovmf(make_tmp(), ovmf_code, sizeof ovmf_code, ovmf_vars,
                             sizeof ovmf_vars, err, sizeof err) < 0)
             die("%s", err);
@@ -522,6 +548,7 @@ int main(int argc, char **argv)
     } else {
         q.kernel = kernel;
         q.initrd = archive;
+        q.cmdline = o.kernel_args;
     }
     if (qemu_build_argv(&q, &qa) < 0)
         die("out of memory");

@@ -114,10 +114,22 @@ int qemu_build_argv(const struct qemu_config *q, struct qemu_argv *out)
     }
     rc |= push(&a, "-chardev");
     rc |= push(&a, "stdio,id=con,signal=on");
-    rc |= push(&a, "-serial");
-    rc |= push(&a, "chardev:con");
-    rc |= push(&a, "-serial");
-    rc |= pushf(&a, "file:%s", q->log_path); /* the rest of the string is the path, no escaping */
+    /* OVMF writes its screen to COM1 and COM2 but never looks at COM3;
+     * under UEFI the kernel is told (console=com3 klog=com1) to use COM3
+     * for the program and COM1 for its log, so the output stays clean. */
+    if (q->uefi) {
+        rc |= push(&a, "-serial");
+        rc |= pushf(&a, "file:%s", q->log_path);
+        rc |= push(&a, "-serial");
+        rc |= push(&a, "null");
+        rc |= push(&a, "-serial");
+        rc |= push(&a, "chardev:con");
+    } else {
+        rc |= push(&a, "-serial");
+        rc |= push(&a, "chardev:con");
+        rc |= push(&a, "-serial");
+        rc |= pushf(&a, "file:%s", q->log_path); /* the rest of the string is the path, no escaping */
+    }
     rc |= push(&a, "-device");
     rc |= push(&a, "isa-debug-exit,iobase=0xf4,iosize=4");
     if (rc)

@@ -31,7 +31,7 @@ struct qemu_config {
     const char *ovmf_vars;    /* a writable copy */
     const char *disk;         /* raw GPT disk image */
     /* both */
-    const char *log_path;     /* where COM2, the kernel log, goes */
+    const char *log_path;     /* where the kernel log goes (COM2; COM1 under UEFI) */
 };
 
 struct qemu_argv {
