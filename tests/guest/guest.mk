@@ -19,3 +19,11 @@ $(GUEST_MUSL_PROGS): $(BUILD)/tests/guest/musl/%: tests/guest/progs/%.c tests/gu
 	$(GUEST_MUSL_CC) $(GUEST_CFLAGS) -o $@ $<
 
 GUEST_PROGRAMS += $(GUEST_GCC_PROGS) $(GUEST_MUSL_PROGS)
+
+# Static PIE (glibc; Debian's musl-gcc wrapper cannot link static-pie): the
+# kernel must load ET_DYN programs at a base and relocate nothing itself.
+GUEST_PIE_PROGS := $(BUILD)/tests/guest/gcc-pie/args_env_auxv
+$(BUILD)/tests/guest/gcc-pie/%: tests/guest/progs/%.c tests/guest/guest.mk
+	@mkdir -p $(@D)
+	$(GUEST_GCC) -std=gnu11 -O2 -Wall -Wextra -static-pie -fPIE -o $@ $<
+GUEST_PROGRAMS += $(GUEST_PIE_PROGS)

@@ -482,6 +482,9 @@ int main(int argc, char **argv)
     if (o.uefi)
         cfg.uefi = true;
     config_finalize(&cfg);
+    if (cfg.uefi && cfg.memory_bytes < (64ull << 20))
+        die("-m %lluM: booting through UEFI needs at least 64M (OVMF itself uses most of it)",
+            (unsigned long long)(cfg.memory_bytes >> 20));
 
     /* the program */
     if (elf_check_file(o.program, &info, err, sizeof err) < 0 ||

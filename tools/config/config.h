@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #define CONFIG_DEFAULT_MEMORY "128M" /* ops forces 2G; TCG is slow to boot that much */
-#define CONFIG_MIN_MEMORY (16ull << 20)
+#define CONFIG_MIN_MEMORY (4ull << 20)   /* luggage runs in 4M under PVH */
 
 struct config_kv {
     char *key;
