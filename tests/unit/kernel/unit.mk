@@ -1,0 +1,24 @@
+# Host unit tests of the kernel's pure logic (page tables, physical
+# allocator, cpio, manifest, ELF check, ACPI _S5, ChaCha20, clock date
+# arithmetic, vsnprintf).  The kernel sources are compiled directly with
+# -Ikernel -Iinclude; shim_heap.c and shim_log.c stand in for the kernel-only
+# heap and log, and libc replaces lib/string.c (which is never built here).
+KUNIT_DIR := $(BUILD)/tests/unit
+KUNIT_COMMA := ,
+KUNIT_OBJ := $(BUILD)/tests/unit-obj/kernel
+KUNIT_CFLAGS := $(UNIT_CFLAGS) -Ikernel -Iinclude -Itests/unit/kernel
+KUNIT_SHIMS := tests/unit/kernel/shim_heap.c tests/unit/kernel/shim_log.c
+KUNIT_DEPS := $(KUNIT_SHIMS) tests/unit/kernel/shim.h tests/unit/kernel/unit.mk \
+	$(wildcard kernel/*/*.h kernel/arch/x86_64/*.h include/cloak/*.h)
+
+# $(1) test name (tests/unit/kernel/test_$(1).c -> kernel_$(1)), $(2) kernel
+# sources or objects, $(3) extra compiler flags, $(4) extra libraries.
+define KUNIT_TEST
+$(KUNIT_DIR)/kernel_$(1): tests/unit/kernel/test_$(1).c $(2) $(KUNIT_DEPS)
+	@mkdir -p $$(@D)
+	$$(CC) $$(KUNIT_CFLAGS) $(3) -o $$@ tests/unit/kernel/test_$(1).c $(2) $$(KUNIT_SHIMS) \
+		$$(UNIT_LIBS) $(4)
+UNIT_TESTS += $(KUNIT_DIR)/kernel_$(1)
+endef
+
+$(eval $(call KUNIT_TEST,page_table,kernel/mm/page_table.c))
