@@ -22,3 +22,4 @@ UNIT_TESTS += $(KUNIT_DIR)/kernel_$(1)
 endef
 
 $(eval $(call KUNIT_TEST,page_table,kernel/mm/page_table.c))
+$(eval $(call KUNIT_TEST,phys,kernel/mm/phys.c))
