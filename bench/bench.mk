@@ -8,3 +8,9 @@ $(BUILD)/bench/floor.elf: bench/floor/floor.asm
 	@mkdir -p $(@D)
 	nasm -f bin -o $@ $<
 bench-programs: $(BUILD)/bench/floor.elf
+
+# Guest programs the benchmarks run (static, like every cloak program so far).
+$(BUILD)/bench/getppid_loop: bench/progs/getppid_loop.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O2 -static -o $@ $<
+bench-programs: $(BUILD)/bench/getppid_loop $(BUILD)/tests/mkdisk

@@ -1,2 +1,4 @@
 #!/bin/bash
-echo "no benchmarks yet"
+# make bench: figures only (medians, baselines measured in the same run).
+cd "$(dirname "$0")/.." || exit 1
+exec python3 bench/bench.py "$@"
