@@ -39,16 +39,27 @@ void syscall_request_full_restore(void)
     full_restore = 1;
 }
 
+/* Logs each unimplemented system call once: numbers below 512 in a bitmap,
+ * others (not Linux calls at all) in a short list. */
 static void log_unimplemented(uint64_t nr)
 {
     static uint8_t logged[512];
+    static uint64_t others[16];
+    static unsigned nothers;
     if (nr < sizeof(logged)) {
         if (logged[nr])
             return;
         logged[nr] = 1;
+    } else {
+        for (unsigned i = 0; i < nothers; i++)
+            if (others[i] == nr)
+                return;
+        if (nothers == 16)
+            return;
+        others[nothers++] = nr;
     }
     const char *name = nr < syscall_names_count && syscall_names[nr] ? syscall_names[nr] : "unknown";
-    klog("syscall %lu (%s) is not implemented: returning -ENOSYS", nr, name);
+    klog("syscall %ld (%s) is not implemented: returning -ENOSYS", (int64_t)nr, name);
 }
 
 /* Called from entry.asm with the saved user registers; the result goes in

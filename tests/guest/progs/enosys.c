@@ -43,6 +43,7 @@ int main(int argc, char **argv)
     expect_enosys("tuxcall", SYS_tuxcall, 0, 0, 0, 0);
     if (guest) {
         expect_enosys("io_uring_setup", SYS_io_uring_setup, 1, 0, 0, 0);
+        expect_enosys("io_uring_setup again", SYS_io_uring_setup, 1, 0, 0, 0);
         expect_enosys("kexec_load", SYS_kexec_load, 0, 0, 0, 0);
     }
     /* The program is still alive and ordinary calls still work. */
