@@ -40,12 +40,17 @@ static void refuse(int status, const char *fmt, const char *a, const char *b)
     process_exit(status, "refused");
 }
 
+/* Demand paging for the program's own accesses.  The kernel populates user
+ * memory before touching it (unix/usercopy.c), so a kernel-mode fault here
+ * is a kernel bug and is left to the crash report. */
 static bool user_page_fault(uint64_t addr, uint64_t error, bool user)
 {
-    (void)user;
-    if (addr >= USER_TOP)
+    if (!user || addr >= USER_TOP)
         return false;
-    return as_fault(&proc.as, addr, error & PF_WRITE, error & PF_FETCH);
+    int err = as_fault(&proc.as, addr, error & PF_WRITE, error & PF_FETCH);
+    if (err == -ENOMEM)
+        process_kill(SIGKILL, "out of memory (no free page for its memory)");
+    return err == 0;
 }
 
 static int signal_for(uint64_t vector)

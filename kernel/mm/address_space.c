@@ -231,18 +231,30 @@ static uint64_t ensure_page(struct address_space *as, struct region *r, uint64_t
     return pa;
 }
 
-bool as_fault(struct address_space *as, uint64_t addr, bool write, bool fetch)
+int as_fault(struct address_space *as, uint64_t addr, bool write, bool fetch)
 {
     struct region *r = as_find(as, addr);
     if (!r || r->prot == PROT_NONE)
-        return false;
+        return -EFAULT;
     if ((write && !(r->prot & PROT_WRITE)) || (fetch && !(r->prot & PROT_EXEC)))
-        return false;
+        return -EFAULT;
     uint64_t va = PAGE_ROUND_DOWN(addr);
     pte_t e;
     if (pt_lookup(as->root, va, 0, &e))
-        return false;             /* present: a real protection fault */
-    return ensure_page(as, r, va) != PHYS_NONE;
+        return -EFAULT;           /* present: a real protection fault */
+    return ensure_page(as, r, va) == PHYS_NONE ? -ENOMEM : 0;
+}
+
+int as_populate(struct address_space *as, uint64_t addr, uint64_t len)
+{
+    for (uint64_t va = PAGE_ROUND_DOWN(addr); va < addr + len; va += PAGE_SIZE) {
+        struct region *r = as_find(as, va);
+        if (!r)
+            return -EFAULT;
+        if (ensure_page(as, r, va) == PHYS_NONE)
+            return -ENOMEM;
+    }
+    return 0;
 }
 
 int as_write(struct address_space *as, uint64_t va, const void *src, size_t len)

@@ -9,6 +9,14 @@ bool user_begin(uint64_t addr, size_t len, bool write)
 {
     if (!as_check(&proc.as, addr, len, write ? PROT_WRITE : PROT_READ))
         return false;
+    /* Fault the pages in now: a fault inside the copy would be a kernel
+     * fault, and running out of memory must end the program, not the
+     * kernel. */
+    int err = as_populate(&proc.as, addr, len);
+    if (err == -ENOMEM)
+        process_kill(SIGKILL, "out of memory (no free page for its memory)");
+    if (err)
+        return false;
     user_access_begin();
     return true;
 }
