@@ -24,3 +24,4 @@ endef
 $(eval $(call KUNIT_TEST,page_table,kernel/mm/page_table.c))
 $(eval $(call KUNIT_TEST,phys,kernel/mm/phys.c))
 $(eval $(call KUNIT_TEST,cpio,kernel/fs/cpio.c,,-larchive))
+$(eval $(call KUNIT_TEST,manifest,kernel/init/manifest.c tools/image/manifest_writer.c))
