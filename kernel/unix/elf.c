@@ -89,6 +89,8 @@ int elf_check(const uint8_t *data, uint64_t size, uint64_t user_top, struct elf_
                 if (ph.vaddr < o->vaddr + o->memsz && o->vaddr < ph.vaddr + ph.memsz)
                     FAIL("PT_LOAD segments overlap");
             }
+            if (img->nseg && ph.vaddr < img->seg[img->nseg - 1].vaddr)
+                FAIL("PT_LOAD segments are not in ascending address order");
             struct elf_segment *s = &img->seg[img->nseg++];
             s->vaddr = ph.vaddr;
             s->memsz = ph.memsz;

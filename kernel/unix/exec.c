@@ -151,7 +151,7 @@ int exec_load(struct vnode *file, const char *path, char *const argv[], char *co
     strlcpy(proc.exe_path, path, sizeof(proc.exe_path));
     int err = load_segments(&img, file->data);
     if (err) {
-        *why = "out of memory while loading segments";
+        *why = err == -ENOMEM ? "out of memory while loading its segments" : "its segments cannot be mapped";
         return err;
     }
     unsigned stack_prot = PROT_READ | PROT_WRITE | (img.exec_stack ? PROT_EXEC : 0);
