@@ -39,11 +39,11 @@ for t in "$BUILD"/tests/unit/*; do
     fi
 done
 
-for t in tests/guest/*.test; do
+for t in tests/checks/*.test tests/guest/*.test; do
     [ -f "$t" ] || continue
     [ -n "$filter" ] && [[ "$t" != *"$filter"* ]] && continue
     name=$(basename "$t" .test)
-    echo "# guest: $name"
+    echo "# ${t%/*}: $name"
     bash "$t" > "$tmp/out" 2>&1; rc=$?
     count "$name" < "$tmp/out"
     read -r p f < "$tmp/last"
