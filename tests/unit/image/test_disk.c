@@ -19,9 +19,9 @@
 #include "gpt.h"
 
 struct fixture {
-    char dir[64];
-    char img[128];
-    char files[4][128];
+    char dir[200];
+    char img[240];
+    char files[4][240];
     uint8_t *data[4];
     size_t size[4];
 };
@@ -32,7 +32,8 @@ static const size_t sizes[4] = {150001, 8192, 0, 12};
 
 static int setup(void **state) {
     struct fixture *fx = calloc(1, sizeof *fx);
-    strcpy(fx->dir, "/tmp/cloak-image-test-XXXXXX");
+    const char *tmp = getenv("TMPDIR");
+    snprintf(fx->dir, sizeof fx->dir, "%s/cloak-image-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(fx->dir))
         return -1;
     snprintf(fx->img, sizeof fx->img, "%s/disk.img", fx->dir);
@@ -60,7 +61,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     struct fixture *fx = *state;
-    char cmd[256];
+    char cmd[512];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
     if (system(cmd) != 0)
         return -1;
@@ -139,7 +140,7 @@ static void test_gpt_on_disk(void **state) {
 
 static void test_reproducible(void **state) {
     struct fixture *fx = *state;
-    char again[160];
+    char again[260];
     snprintf(again, sizeof again, "%s/again.img", fx->dir);
     struct esp_file ef[4];
     for (int i = 0; i < 4; i++)
@@ -156,7 +157,7 @@ static void test_reproducible(void **state) {
 
 static void test_missing_host_file(void **state) {
     struct fixture *fx = *state;
-    char out[160];
+    char out[260];
     snprintf(out, sizeof out, "%s/bad.img", fx->dir);
     struct esp_file ef[] = {{"EFI/BOOT/BOOTX64.EFI", "/nonexistent/loader.efi"}};
     char err[256] = "";
@@ -196,7 +197,7 @@ static void fsck_image(const char *img, const char *dir) {
         print_message("# SKIP: fsck.vfat not found (Debian package dosfstools)\n");
         skip();
     }
-    char part[160], cmd[512];
+    char part[260], cmd[1024];
     snprintf(part, sizeof part, "%s/part.img", dir);
     extract_partition(img, part);
     snprintf(cmd, sizeof cmd, "%s -n '%s' > '%s/fsck.out' 2>&1", fsck, part, dir);
@@ -231,7 +232,7 @@ static void test_fsck_fat32(void **state) {
         snprintf(names[i], sizeof names[i], "Some Long Name %03d.dat", i);
         ef[i] = (struct esp_file){names[i], fx->files[i % 4]};
     }
-    char img[160], err[256];
+    char img[260], err[256];
     snprintf(img, sizeof img, "%s/fat32.img", fx->dir);
     assert_int_equal(disk_image_write(img, ef, N, err, sizeof err), 0);
     size_t len;
@@ -247,11 +248,11 @@ static void test_mtools_read_back(void **state) {
         print_message("# SKIP: mtools (mdir, mtype) not found (Debian package mtools)\n");
         skip();
     }
-    char cmd[512];
+    char cmd[1024];
     snprintf(cmd, sizeof cmd, "MTOOLS_SKIP_CHECK=1 mdir -i '%s@@1M' ::/EFI/BOOT > /dev/null", fx->img);
     assert_int_equal(system(cmd), 0);
     for (int i = 0; i < 4; i++) {
-        char out[160];
+        char out[260];
         snprintf(out, sizeof out, "%s/back%d", fx->dir, i);
         snprintf(cmd, sizeof cmd, "MTOOLS_SKIP_CHECK=1 mtype -i '%s@@1M' '::/%s' > '%s'", fx->img,
                  esp_names[i], out);
