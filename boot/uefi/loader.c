@@ -72,10 +72,11 @@ static void put_hex(UINT64 v) {
     put(buf + i);
 }
 
-/* Prints "cloak loader: WHAT[ NAME][ (status 0x...)]" and gives back every
- * page the loader took; returns the status to hand to the firmware. */
-static EFI_STATUS fail(const CHAR16 *what, const CHAR16 *name, EFI_STATUS status) {
-    put(L"cloak loader: ");
+/* fail() prints "cloak loader: WHAT[ NAME][ (status 0x...)]" as one line
+ * (fail_rest() the same without the prefix, for a line already begun) and
+ * gives back every page the loader took; returns the status to hand to the
+ * firmware. */
+static EFI_STATUS fail_rest(const CHAR16 *what, const CHAR16 *name, EFI_STATUS status) {
     put(what);
     if (name) {
         put(L" ");
@@ -92,6 +93,11 @@ static EFI_STATUS fail(const CHAR16 *what, const CHAR16 *name, EFI_STATUS status
         bs->FreePages(allocs[nallocs].base, allocs[nallocs].pages);
     }
     return status;
+}
+
+static EFI_STATUS fail(const CHAR16 *what, const CHAR16 *name, EFI_STATUS status) {
+    put(L"cloak loader: ");
+    return fail_rest(what, name, status);
 }
 
 static EFI_STATUS alloc_pages(EFI_ALLOCATE_TYPE type, UINTN pages, EFI_PHYSICAL_ADDRESS *addr) {
@@ -175,8 +181,7 @@ static EFI_STATUS read_file(EFI_FILE_HANDLE root, const CHAR16 *path, UINTN extr
 static const CHAR16 kernel_path[] = L"\\cloak\\kernel.elf";
 
 static EFI_STATUS bad_kernel(const CHAR16 *why) {
-    put(L"cloak loader: \\cloak\\kernel.elf: ");
-    return fail(why, NULL, EFI_LOAD_ERROR);
+    return fail(L"\\cloak\\kernel.elf:", why, EFI_LOAD_ERROR);
 }
 
 /* Checks the ELF image and copies its PT_LOAD segments to their physical
@@ -244,7 +249,7 @@ static EFI_STATUS load_kernel(const struct file *k, UINT64 *entry) {
             if (EFI_ERROR(s)) {
                 put(L"cloak loader: kernel segment at ");
                 put_hex(start);
-                return fail(L"is not free memory", NULL, s);
+                return fail_rest(L" is not free memory", NULL, s);
             }
             done_end = end;
         }
