@@ -27,3 +27,7 @@ $(eval $(call KUNIT_TEST,cpio,kernel/fs/cpio.c,,-larchive))
 $(eval $(call KUNIT_TEST,manifest,kernel/init/manifest.c tools/image/manifest_writer.c))
 $(eval $(call KUNIT_TEST,elf,kernel/unix/elf.c))
 $(eval $(call KUNIT_TEST,acpi,kernel/drivers/acpi.c))
+$(eval $(call KUNIT_TEST,chacha20,kernel/lib/chacha20.c))
+# clock.c also holds the TSC/LAPIC/CMOS code; section garbage collection
+# drops it (and its references to hardware modules) from the test program.
+$(eval $(call KUNIT_TEST,clock,kernel/drivers/clock.c,-ffunction-sections -fdata-sections -Wl$(KUNIT_COMMA)--gc-sections))
