@@ -31,3 +31,9 @@ $(eval $(call KUNIT_TEST,chacha20,kernel/lib/chacha20.c))
 # clock.c also holds the TSC/LAPIC/CMOS code; section garbage collection
 # drops it (and its references to hardware modules) from the test program.
 $(eval $(call KUNIT_TEST,clock,kernel/drivers/clock.c,-ffunction-sections -fdata-sections -Wl$(KUNIT_COMMA)--gc-sections))
+# lib/format.c defines vsnprintf and snprintf: renamed here so that it does
+# not replace libc's for the rest of the test program (cmocka included).
+$(KUNIT_OBJ)/format.o: kernel/lib/format.c $(KUNIT_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(KUNIT_CFLAGS) -Dvsnprintf=kernel_vsnprintf -Dsnprintf=kernel_snprintf -c -o $@ $<
+$(eval $(call KUNIT_TEST,format,$(KUNIT_OBJ)/format.o))
