@@ -101,7 +101,7 @@ int qemu_build_argv(const struct qemu_config *q, struct qemu_argv *out)
         rc |= push(&a, "-drive");
         rc |= pushf(&a, "if=none,id=disk0,format=raw,file=%s", e3);
         rc |= push(&a, "-device");
-        rc |= push(&a, "virtio-blk-pci,drive=disk0,disable-legacy=on,iommu_platform=on");
+        rc |= push(&a, "virtio-blk-pci,drive=disk0,disable-legacy=on,iommu_platform=on,bootindex=1");
     } else {
         rc |= push(&a, "-kernel");
         rc |= push(&a, q->kernel);

@@ -70,7 +70,7 @@ static void test_uefi(void **state)
         "-drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd "
         "-drive if=pflash,format=raw,unit=1,file=/t/OVMF_VARS.fd "
         "-drive if=none,id=disk0,format=raw,file=/t/a,,b.img "
-        "-device virtio-blk-pci,drive=disk0,disable-legacy=on,iommu_platform=on "
+        "-device virtio-blk-pci,drive=disk0,disable-legacy=on,iommu_platform=on,bootindex=1 "
         "-chardev stdio,id=con,signal=on -serial file:/t/kernel.log -serial null -serial chardev:con "
         "-device isa-debug-exit,iobase=0xf4,iosize=4");
     free(line);
