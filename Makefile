@@ -24,16 +24,22 @@ all: $(ALL_TARGETS)
 deps:
 	@scripts/install-deps.sh
 
+# run, test and bench build quietly (`make V=1 ...` shows every command).
+QUIET := $(if $(V),,-s)
+
 run: deps
-	@$(MAKE) --no-print-directory all
-	$(BUILD)/bin/cloak run examples/luggage/luggage 12345
+	@echo "cloak: building the kernel, the UEFI loader, the cloak command and the example"
+	@$(MAKE) $(QUIET) --no-print-directory all
+	@echo "cloak: running $(BUILD)/bin/cloak run examples/luggage/luggage 12345"
+	@$(BUILD)/bin/cloak run examples/luggage/luggage 12345
 
 test: deps
-	@$(MAKE) --no-print-directory all test-programs
+	@echo "cloak: building everything and the test programs"
+	@$(MAKE) $(QUIET) --no-print-directory all test-programs
 	@tests/run.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all bench-programs
+	@$(MAKE) $(QUIET) --no-print-directory all bench-programs
 	@bench/run.sh
 
 clean:
