@@ -675,6 +675,28 @@ static void test_free_user_tables(void **state)
     assert_int_equal(check_tree(root, 4, false, false), 2);
 }
 
+/* KNOWN BUG (kernel/mm/page_table.c:128, 167, 188): pt_map, pt_unmap and
+ * pt_protect compute end = va + size, which wraps to 0 for a range ending
+ * at the top of the address space, so the loop never runs: pt_map returns
+ * 0 having mapped nothing, and pt_unmap leaves the page mapped without
+ * releasing it.  Run once (not per mask) as its own group. */
+static void test_last_page_of_address_space(void **state)
+{
+    (void)state;
+    const uint64_t top = 0xfffffffffffff000ull;
+    uint64_t root = pt_new_root();
+    assert_int_equal(pt_map(root, top - 4096, PA_SMALL, 2 * 4096, PT_WRITE, true), 0);
+    uint64_t pa = 0;
+    assert_true(pt_lookup(root, top - 4096, &pa, NULL));
+    assert_int_equal(pa, PA_SMALL);
+    assert_true(pt_lookup(root, top, &pa, NULL));
+    assert_int_equal(pa, PA_SMALL + 4096);
+    nreleased = 0;
+    pt_unmap(root, top - 4096, 2 * 4096, release);
+    assert_int_equal(nreleased, 2);
+    assert_false(pt_lookup(root, top, NULL, NULL));
+}
+
 #define T(f) cmocka_unit_test_setup(f, setup)
 static const struct CMUnitTest tests[] = {
     T(test_mask_is_configured),
@@ -711,5 +733,8 @@ int main(void)
         g_mask = masks[i].mask;
         failed += cmocka_run_group_tests_name(masks[i].name, tests, NULL, NULL);
     }
+    const struct CMUnitTest top_tests[] = { T(test_last_page_of_address_space) };
+    g_mask = 1ull << 52;
+    failed += cmocka_run_group_tests_name("page_table, end of the address space", top_tests, NULL, NULL);
     return failed;
 }
