@@ -67,3 +67,17 @@ void random_fill(void *buf, size_t len)
 {
     csprng_fill(&rng, buf, len);
 }
+
+void random_add_entropy(const void *buf, size_t len)
+{
+    const uint8_t *p = buf;
+    while (len) {
+        uint8_t seed[32] = { 0 };
+        size_t n = len < 32 ? len : 32;
+        memcpy(seed, p, n);
+        csprng_reseed(&rng, seed);
+        memset(seed, 0, sizeof(seed));
+        p += n;
+        len -= n;
+    }
+}

@@ -8,6 +8,7 @@
 #include "drivers/acpi.h"
 #include "drivers/clock.h"
 #include "drivers/power.h"
+#include "drivers/devices.h"
 #include "mm/memory.h"
 #include "mm/layout.h"
 #include "mm/heap.h"
@@ -107,5 +108,6 @@ void kmain(uint64_t info_phys, int kind)
     gdt_set_kernel_stack((uint64_t)kstack + STACK_PAGES * 4096);
 
     clock_init();
+    devices_init();
     program_start(&boot);
 }
