@@ -65,13 +65,14 @@ fail:
     return 0;
 }
 
+/* -1: over the limit, -2: out of memory. */
 static int push(char ***list, int *count, int max, char *s)
 {
     if (*count >= max)
         return -1;
     char **n = krealloc(*list, sizeof(char *) * (size_t)(*count + 2));
     if (!n)
-        return -1;
+        return -2;
     n[*count] = s;
     n[*count + 1] = 0;
     *list = n;
@@ -136,10 +137,12 @@ int manifest_parse(const char *text, size_t len, struct manifest *m, char *err, 
             if (value[0] != '/') { kfree(value); why = "program must be an absolute path"; goto fail; }
             m->program = value;
         } else if (key_is(l, klen, "arg")) {
-            if (push(&m->argv, &m->argc, MANIFEST_MAX_ARGS, value) < 0) { kfree(value); why = "too many args"; goto fail; }
+            int r = push(&m->argv, &m->argc, MANIFEST_MAX_ARGS, value);
+            if (r < 0) { kfree(value); why = r == -1 ? "too many args" : "out of memory"; goto fail; }
         } else if (key_is(l, klen, "env")) {
             if (!strchr(value, '=')) { kfree(value); why = "env entry must be NAME=VALUE"; goto fail; }
-            if (push(&m->envp, &m->envc, MANIFEST_MAX_ENV, value) < 0) { kfree(value); why = "too many env entries"; goto fail; }
+            int r = push(&m->envp, &m->envc, MANIFEST_MAX_ENV, value);
+            if (r < 0) { kfree(value); why = r == -1 ? "too many env entries" : "out of memory"; goto fail; }
         } else if (key_is(l, klen, "cwd")) {
             if (m->cwd) { kfree(value); why = "duplicate \"cwd\""; goto fail; }
             m->cwd = value;

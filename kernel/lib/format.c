@@ -89,10 +89,11 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             }
         }
         int lng = 0; /* 0 int, 1 long, 2 long long / size_t */
+        int shrt = 0; /* 1 short (h), 2 char (hh) */
         for (;; fmt++) {
             if (*fmt == 'l') lng++;
             else if (*fmt == 'z' || *fmt == 'j' || *fmt == 't') lng = 2;
-            else if (*fmt == 'h') { /* promoted to int anyway */ }
+            else if (*fmt == 'h') shrt++;
             else break;
         }
         if (*fmt == 0)
@@ -101,6 +102,8 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
         case 'd':
         case 'i': {
             int64_t v = lng ? va_arg(ap, int64_t) : va_arg(ap, int);
+            if (!lng && shrt == 1) v = (short)v;
+            else if (!lng && shrt >= 2) v = (signed char)v;
             bool neg = v < 0;
             uint64_t u = neg ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
             put_number(&o, u, neg, 10, false, width, prec, left, zero && prec < 0, "");
@@ -111,6 +114,8 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
         case 'X':
         case 'o': {
             uint64_t v = lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned int);
+            if (!lng && shrt == 1) v = (unsigned short)v;
+            else if (!lng && shrt >= 2) v = (unsigned char)v;
             unsigned base = *fmt == 'u' ? 10 : *fmt == 'o' ? 8 : 16;
             const char *prefix = alt && base == 16 && v ? (*fmt == 'X' ? "0X" : "0x") : "";
             put_number(&o, v, false, base, *fmt == 'X', width, prec, left, zero && prec < 0, prefix);

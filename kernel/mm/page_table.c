@@ -125,9 +125,9 @@ static void flush(uint64_t va)
 
 int pt_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t size, unsigned attrs, bool allow_large)
 {
-    uint64_t end = va + size;
-    while (va < end) {
-        bool large = allow_large && !((va | pa) & ((2ull << 20) - 1)) && end - va >= (2ull << 20);
+    /* Count down the remaining size: va + size may wrap to 0 at the top. */
+    while (size) {
+        bool large = allow_large && !((va | pa) & ((2ull << 20) - 1)) && size >= (2ull << 20);
         int level = large ? 2 : 1;
         pte_t *slot = walk(root, va, level, true);
         if (!slot)
@@ -139,8 +139,11 @@ int pt_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t size, unsigned attr
         *slot = pt_make_leaf(pa, attrs, level);
         flush(va);
         uint64_t step = large ? (2ull << 20) : 4096;
+        if (step >= size)
+            break;
         va += step;
         pa += step;
+        size -= step;
     }
     return 0;
 }
@@ -164,7 +167,7 @@ static pte_t *find_leaf(uint64_t root, uint64_t va, int *level_out)
 
 void pt_unmap(uint64_t root, uint64_t va, uint64_t size, void (*release)(uint64_t pa))
 {
-    for (uint64_t end = va + size; va < end; va += 4096) {
+    for (uint64_t left = size; left >= 4096; left -= 4096, va += 4096) {
         int level;
         pte_t *slot = find_leaf(root, va, &level);
         if (!slot) {
@@ -185,7 +188,7 @@ void pt_unmap(uint64_t root, uint64_t va, uint64_t size, void (*release)(uint64_
 
 void pt_protect(uint64_t root, uint64_t va, uint64_t size, unsigned attrs)
 {
-    for (uint64_t end = va + size; va < end; va += 4096) {
+    for (uint64_t left = size; left >= 4096; left -= 4096, va += 4096) {
         int level;
         pte_t *slot = find_leaf(root, va, &level);
         if (!slot)
@@ -195,7 +198,9 @@ void pt_protect(uint64_t root, uint64_t va, uint64_t size, unsigned attrs)
             if (!slot)
                 continue;
         }
-        *slot = pt_make_leaf(pt_entry_phys(*slot, 1), attrs, 1);
+        /* A protection change never changes whether memory is shared. */
+        bool shared = enc_mask && !(*slot & enc_mask);
+        *slot = pt_make_leaf(pt_entry_phys(*slot, 1), attrs | (shared ? PT_SHARED : 0), 1);
         flush(va);
     }
 }

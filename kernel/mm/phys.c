@@ -35,6 +35,8 @@ void phys_allocator_add(struct phys_allocator *a, uint64_t base, uint64_t len)
             a->free_pages++;
         }
     }
+    if (first < last && first / 64 < a->hint)
+        a->hint = first / 64;      /* keep "lowest free frames first" */
 }
 
 void phys_allocator_reserve(struct phys_allocator *a, uint64_t base, uint64_t len)
