@@ -8,7 +8,7 @@ UNIT_CFLAGS := $(HOST_CFLAGS) -O0 -fsanitize=address,undefined -fno-omit-frame-p
 UNIT_LIBS := -lcmocka
 
 -include $(wildcard tests/unit/*/unit.mk)
--include tests/guest/guest.mk
+-include $(wildcard tests/guest/*.mk)
 
 .PHONY: test-programs
 test-programs: $(UNIT_TESTS) $(GUEST_PROGRAMS)
