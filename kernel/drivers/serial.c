@@ -51,3 +51,8 @@ void serial_log_sink(const char *s, size_t n)
 {
     serial_write(log_port, s, n);
 }
+
+bool serial_input_ready(uint16_t port)
+{
+    return inb(port + REG_LSR) & LSR_DATA_READY;
+}

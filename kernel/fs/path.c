@@ -1,16 +1,56 @@
 #include "fs/path.h"
 #include "fs/ramfs.h"
+#include "mm/heap.h"
 #include "lib/string.h"
 #include "lib/errno.h"
 
+static bool is_mount_root(const struct vnode *v)
+{
+    return v->mount && v->mount->root == v;
+}
+
+int vfs_lookup(struct vnode *dir, const char *name, size_t len, struct vnode **out)
+{
+    if (!vn_is_dir(dir))
+        return -ENOTDIR;
+    if (len > NAME_MAX)
+        return -ENAMETOOLONG;
+    bool dotdot = len == 2 && name[0] == '.' && name[1] == '.';
+    if (dotdot && is_mount_root(dir))
+        dir = dir->mount->mountpoint;     /* ".." leaves the mounted file system */
+    if (!dir->ops || !dir->ops->lookup)
+        return -ENOTDIR;
+    struct vnode *v;
+    int err = dir->ops->lookup(dir, name, len, &v);
+    if (err)
+        return err;
+    while (v->mounted)
+        v = v->mounted;
+    *out = v;
+    return 0;
+}
+
 static int walk(struct vnode *dir, const char *path, bool follow, int *links, struct vnode **out);
 
-/* Follows one symlink found in directory `dir`. */
+/* Follows the symlink `link` found in directory `dir`. */
 static int follow_link(struct vnode *dir, struct vnode *link, int *links, struct vnode **out)
 {
     if (++*links > MAX_SYMLINKS)
         return -ELOOP;
-    return walk(dir, link->target, true, links, out);
+    if (!link->ops || !link->ops->readlink)
+        return -EINVAL;
+    char *target = kmalloc(PATH_MAX);
+    if (!target)
+        return -ENOMEM;
+    int n = link->ops->readlink(link, target, PATH_MAX - 1);
+    if (n <= 0) {
+        kfree(target);
+        return n < 0 ? n : -ENOENT;
+    }
+    target[n] = 0;
+    int err = walk(dir, target, true, links, out);
+    kfree(target);
+    return err;
 }
 
 static int walk(struct vnode *dir, const char *path, bool follow, int *links, struct vnode **out)
@@ -28,20 +68,16 @@ static int walk(struct vnode *dir, const char *path, bool follow, int *links, st
         while (*end && *end != '/')
             end++;
         size_t len = (size_t)(end - path);
-        if (len > NAME_MAX)
-            return -ENAMETOOLONG;
-        if (!vn_is_dir(cur))
-            return -ENOTDIR;
-        struct vnode *next = ramfs_lookup(cur, path, len);
-        if (!next)
-            return -ENOENT;
+        struct vnode *next;
+        int err = vfs_lookup(cur, path, len, &next);
+        if (err)
+            return err;
         while (*end == '/')
             end++;
         bool last = *end == 0;
         bool trailing_slash = last && end > path + len;
         if (vn_is_link(next) && (!last || follow || trailing_slash)) {
-            int err = follow_link(cur, next, links, &next);
-            if (err)
+            if ((err = follow_link(cur, next, links, &next)))
                 return err;
         }
         if (trailing_slash && !vn_is_dir(next))
@@ -78,10 +114,13 @@ int path_resolve_parent(struct vnode *cwd, const char *path, struct vnode **dir,
     if (start == 0) {
         *dir = cwd;
     } else {
-        char buf[PATH_MAX];
+        char *buf = kmalloc(start + 1);
+        if (!buf)
+            return -ENOMEM;
         memcpy(buf, path, start);
         buf[start] = 0;
         int err = path_resolve(cwd, buf, true, dir);
+        kfree(buf);
         if (err)
             return err;
     }
@@ -94,41 +133,71 @@ int path_resolve_parent(struct vnode *cwd, const char *path, struct vnode **dir,
     return 0;
 }
 
+/* The name under which `child` appears in `parent` (same file system). */
+static int name_in(struct vnode *parent, struct vnode *child, char name[NAME_MAX + 1])
+{
+    if (!parent->ops->readdir)
+        return -ENOENT;
+    uint64_t cookie = 0, ino;
+    uint8_t type;
+    int r;
+    while ((r = parent->ops->readdir(parent, &cookie, name, &ino, &type)) == 1) {
+        if (ino == child->ino && strcmp(name, ".") && strcmp(name, ".."))
+            return 0;
+    }
+    return r < 0 ? r : -ENOENT;
+}
+
 int path_of_dir(struct vnode *dir, char *buf, size_t size)
 {
-    /* Collect names from dir up to the root, then reverse. */
-    const char *names[256];
-    size_t depth = 0;
-    for (struct vnode *v = dir; v != vfs_root && depth < 256; v = v->parent) {
-        struct vnode *p = v->parent;
-        const char *nm = 0;
-        for (struct dir_entry *e = p->entries; e; e = e->next)
-            if (e->vn == v) {
-                nm = e->name;
-                break;
-            }
-        if (!nm)
-            return -ENOENT;           /* removed directory */
-        names[depth++] = nm;
+    char *names = kmalloc(PATH_MAX);
+    char *name = kmalloc(NAME_MAX + 1);
+    if (!names || !name) {
+        kfree(names);
+        kfree(name);
+        return -ENOMEM;
     }
-    size_t pos = 0;
-    if (depth == 0) {
-        if (size < 2)
-            return -ERANGE;
-        buf[0] = '/';
-        buf[1] = 0;
-        return 2;
+    /* Build the path backwards at the end of `names`. */
+    size_t pos = PATH_MAX - 1;
+    names[pos] = 0;
+    int err = 0;
+    struct vnode *v = dir;
+    for (int depth = 0; v != vfs_root; depth++) {
+        struct vnode *parent;
+        if (depth > 1024 || (err = vfs_lookup(v, "..", 2, &parent)))
+            break;
+        struct vnode *child = is_mount_root(v) ? v->mount->mountpoint : v;
+        if (parent == child) {        /* a root that is its own parent */
+            err = -ENOENT;
+            break;
+        }
+        if ((err = name_in(parent, child, name)))
+            break;
+        size_t l = strlen(name);
+        if (pos < l + 1) {
+            err = -ENAMETOOLONG;
+            break;
+        }
+        pos -= l;
+        memcpy(names + pos, name, l);
+        names[--pos] = '/';
+        v = parent;
     }
-    while (depth--) {
-        size_t l = strlen(names[depth]);
-        if (pos + 1 + l + 1 > size)
-            return -ERANGE;
-        buf[pos++] = '/';
-        memcpy(buf + pos, names[depth], l);
-        pos += l;
+    if (!err && pos == PATH_MAX - 1)
+        names[--pos] = '/';
+    int result;
+    size_t len = PATH_MAX - 1 - pos;
+    if (err)
+        result = err;
+    else if (len + 1 > size)
+        result = -ERANGE;
+    else {
+        memcpy(buf, names + pos, len + 1);
+        result = (int)(len + 1);
     }
-    buf[pos] = 0;
-    return (int)pos + 1;
+    kfree(names);
+    kfree(name);
+    return result;
 }
 
 int path_mkdir_all(const char *path, size_t len, struct vnode **out)

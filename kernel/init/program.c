@@ -6,6 +6,7 @@
 #include "unix/exec.h"
 #include "unix/fd.h"
 #include "unix/console.h"
+#include "unix/devices.h"
 #include "unix/syscall.h"
 #include "fs/ramfs.h"
 #include "fs/path.h"
@@ -100,10 +101,7 @@ static void add_symlink(struct vnode *dir, const char *name, const char *target)
 static void populate_system_dirs(const char *program)
 {
     make_dirs("/tmp");
-    struct vnode *dev = make_dirs("/dev");
-    struct vnode *con = console_vnode();
-    if (dev && con && !ramfs_lookup(dev, "console", 7))
-        ramfs_link(dev, "console", 7, con);
+    dev_nodes_create();
     struct vnode *self = make_dirs("/proc/self");
     if (self && !ramfs_lookup(self, "exe", 3))
         add_symlink(self, "exe", program);
@@ -116,7 +114,7 @@ static void open_console_fds(void)
         panic("out of memory for the console");
     uint32_t modes[3] = { O_RDONLY, O_WRONLY, O_WRONLY };
     for (int fd = 0; fd < 3; fd++) {
-        struct file *f = file_new(con, modes[fd]);
+        struct file *f = file_new(con, modes[fd], "/dev/console");
         if (!f || fd_install(f, fd, false) != fd)
             panic("cannot open the console as fd %d", fd);
     }

@@ -12,7 +12,7 @@
 #define PROT_WRITE 2
 #define PROT_EXEC  4
 
-#define REGION_NAME_MAX 48
+#define REGION_NAME_MAX 128
 
 struct region {
     uint64_t start, end;       /* page aligned, end exclusive */

@@ -33,7 +33,19 @@ static int64_t console_write(struct vnode *vn, const void *buf, uint64_t len, ui
     return (int64_t)len;
 }
 
-static const struct vnode_ops console_ops = { console_read, console_write, true };
+static int console_poll(struct vnode *vn)
+{
+    (void)vn;
+    return 4 | (serial_input_ready(port) ? 1 : 0);    /* POLLOUT, POLLIN */
+}
+
+static const struct vnode_ops console_ops = {
+    .read = console_read,
+    .write = console_write,
+    .poll = console_poll,
+    .is_tty = true,
+    .not_seekable = true,
+};
 
 struct vnode *console_vnode(void)
 {

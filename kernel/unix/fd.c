@@ -1,25 +1,41 @@
 #include "unix/fd.h"
 #include "mm/heap.h"
 #include "lib/errno.h"
+#include "lib/string.h"
 
 static struct file *table[MAX_FDS];
 static bool cloexec_bits[MAX_FDS];
 
-struct file *file_new(struct vnode *vn, uint32_t flags)
+struct file *file_new(struct vnode *vn, uint32_t flags, const char *path)
 {
     struct file *f = kzalloc(sizeof(*f));
     if (!f)
         return 0;
+    if (path) {
+        size_t n = strlen(path);
+        f->path = kmalloc(n + 1);
+        if (!f->path) {
+            kfree(f);
+            return 0;
+        }
+        memcpy(f->path, path, n + 1);
+    }
     f->vn = vn;
     f->flags = flags;
     f->refs = 1;
+    if (vn->ops && vn->ops->opened)
+        vn->ops->opened(vn, flags);
     return f;
 }
 
 void file_put(struct file *f)
 {
-    if (f && --f->refs == 0)
+    if (f && --f->refs == 0) {
+        if (f->vn->ops && f->vn->ops->release)
+            f->vn->ops->release(f->vn, f->flags);
+        kfree(f->path);
         kfree(f);
+    }
 }
 
 int fd_install(struct file *f, int min, bool cloexec)

@@ -28,9 +28,11 @@ struct file {
     uint64_t offset;
     uint32_t flags;        /* O_* status flags */
     uint32_t refs;
+    char *path;            /* as opened, for /proc/self/maps; may be NULL */
 };
 
-struct file *file_new(struct vnode *vn, uint32_t flags);
+/* A new open file; path (may be NULL) is copied. */
+struct file *file_new(struct vnode *vn, uint32_t flags, const char *path);
 void file_put(struct file *f);
 
 /* The lowest free descriptor >= min, installed with f; -EMFILE. */

@@ -5,9 +5,11 @@
 #include "unix/fd.h"
 #include "fs/ramfs.h"
 #include "fs/path.h"
+#include "fs/vfs.h"
 #include "mm/heap.h"
 #include "lib/string.h"
 #include "lib/errno.h"
+#include "drivers/clock.h"
 
 #define AT_FDCWD (-100)
 #define AT_SYMLINK_NOFOLLOW 0x100
@@ -82,27 +84,9 @@ static bool is_dot_name(const char *name, size_t len)
     return (len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.');
 }
 
-static int64_t vn_read(struct vnode *vn, void *buf, uint64_t len, uint64_t off)
-{
-    if (vn->ops)
-        return vn->ops->read ? vn->ops->read(vn, buf, len, off) : -EINVAL;
-    if (vn_is_dir(vn))
-        return -EISDIR;
-    return ramfs_read(vn, buf, len, off);
-}
-
-static int64_t vn_write(struct vnode *vn, const void *buf, uint64_t len, uint64_t off)
-{
-    if (vn->ops)
-        return vn->ops->write ? vn->ops->write(vn, buf, len, off) : -EINVAL;
-    if (vn_is_dir(vn))
-        return -EISDIR;
-    return ramfs_write(vn, buf, len, off);
-}
-
 static bool seekable(const struct vnode *vn)
 {
-    return !vn->ops;
+    return !vn->ops->not_seekable;
 }
 
 /* --- read and write ----------------------------------------------------- */
@@ -120,7 +104,7 @@ static int64_t do_read(int fd, uint64_t ubuf, uint64_t len, int64_t pos)
         return -ESPIPE;
     if (!user_begin(ubuf, len, true))
         return -EFAULT;
-    int64_t n = vn_read(f->vn, (void *)ubuf, len, pos >= 0 ? (uint64_t)pos : f->offset);
+    int64_t n = vfs_read(f->vn, (void *)ubuf, len, pos >= 0 ? (uint64_t)pos : f->offset);
     user_end();
     if (n > 0 && pos < 0 && seekable(f->vn))
         f->offset += (uint64_t)n;
@@ -143,7 +127,7 @@ static int64_t do_write(int fd, uint64_t ubuf, uint64_t len, int64_t pos)
         off = f->vn->size;
     if (!user_begin(ubuf, len, false))
         return -EFAULT;
-    int64_t n = vn_write(f->vn, (const void *)ubuf, len, off);
+    int64_t n = vfs_write(f->vn, (const void *)ubuf, len, off);
     user_end();
     if (n > 0 && pos < 0 && seekable(f->vn))
         f->offset = off + (uint64_t)n;
@@ -225,13 +209,7 @@ static int64_t do_open(int dirfd, uint64_t upath, uint64_t flags, uint32_t mode)
             return err;
         if (path[strlen(path) - 1] == '/')
             return -EISDIR;
-        /* A dangling symlink as last component: Linux creates its target;
-         * keep it simple and refuse. */
-        vn = ramfs_new(S_IFREG | (mode & 07777 & ~proc.umask));
-        if (!vn)
-            return -ENOMEM;
-        vn->data_owned = true;
-        if ((err = ramfs_link(dir, name, len, vn)))
+        if ((err = vfs_create(dir, name, len, S_IFREG | (mode & 07777 & ~proc.umask), &vn)))
             return err;
     } else if (err) {
         return err;
@@ -243,11 +221,13 @@ static int64_t do_open(int dirfd, uint64_t upath, uint64_t flags, uint32_t mode)
     uint32_t acc = flags & O_ACCMODE;
     if (vn_is_dir(vn) && (acc != O_RDONLY || (flags & O_TRUNC)) && !(flags & O_PATH))
         return -EISDIR;
+    if (acc != O_RDONLY && vn_is_reg(vn) && vfs_read_only(vn))
+        return -EROFS;
     if ((flags & O_TRUNC) && vn_is_reg(vn) && acc != O_RDONLY) {
-        if ((err = ramfs_truncate(vn, 0)))
+        if ((err = vfs_truncate(vn, 0)))
             return err;
     }
-    struct file *f = file_new(vn, (uint32_t)(flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)));
+    struct file *f = file_new(vn, (uint32_t)(flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)), path);
     if (!f)
         return -ENOMEM;
     int fd = fd_install(f, 0, flags & O_CLOEXEC);
@@ -303,7 +283,7 @@ struct linux_stat {
 static void fill_stat(const struct vnode *vn, struct linux_stat *st)
 {
     memset(st, 0, sizeof(*st));
-    st->dev = 1;
+    st->dev = vn->dev;
     st->ino = vn->ino;
     st->nlink = vn->nlink;
     st->mode = vn->mode;
@@ -312,7 +292,7 @@ static void fill_stat(const struct vnode *vn, struct linux_stat *st)
     st->rdev = vn->rdev;
     st->size = vn_is_dir(vn) ? 4096 : (int64_t)vn->size;
     st->blksize = 4096;
-    st->blocks = (st->size + 511) / 512;
+    st->blocks = vn->blocks512 ? (int64_t)vn->blocks512 : (st->size + 511) / 512;
     st->atime = vn->atime.sec; st->atime_nsec = vn->atime.nsec;
     st->mtime = vn->mtime.sec; st->mtime_nsec = vn->mtime.nsec;
     st->ctime = vn->ctime.sec; st->ctime_nsec = vn->ctime.nsec;
@@ -398,16 +378,11 @@ int64_t sys_statx(SYSCALL_ARGS)
     sx.rdev_major = (uint32_t)(vn->rdev >> 8);
     sx.rdev_minor = (uint32_t)(vn->rdev & 0xff);
     sx.dev_major = 0;
-    sx.dev_minor = 1;
+    sx.dev_minor = (uint32_t)vn->dev;
     return copy_to_user(a4, &sx, sizeof(sx));
 }
 
 /* --- directories --------------------------------------------------------- */
-
-static uint8_t dtype(const struct vnode *vn)
-{
-    return (uint8_t)((vn->mode & S_IFMT) >> 12);
-}
 
 int64_t sys_getdents64(SYSCALL_ARGS)
 {
@@ -418,9 +393,16 @@ int64_t sys_getdents64(SYSCALL_ARGS)
     if (!vn_is_dir(f->vn))
         return -ENOTDIR;
     uint64_t ubuf = a1, size = a2, used = 0;
-    const char *name;
-    struct vnode *vn;
-    while (ramfs_dir_entry(f->vn, f->offset, &name, &vn)) {
+    char name[NAME_MAX + 1];
+    uint8_t rec[24 + NAME_MAX + 1];
+    for (;;) {
+        uint64_t cookie = f->offset, ino;
+        uint8_t type;
+        int r = vfs_readdir(f->vn, &cookie, name, &ino, &type);
+        if (r < 0)
+            return used ? (int64_t)used : r;
+        if (r == 0)
+            break;
         size_t nlen = strlen(name);
         uint64_t reclen = (19 + nlen + 1 + 7) & ~7ull;
         if (used + reclen > size) {
@@ -428,19 +410,17 @@ int64_t sys_getdents64(SYSCALL_ARGS)
                 return -EINVAL;
             break;
         }
-        uint8_t rec[19 + NAME_MAX + 1 + 8];
-        memset(rec, 0, sizeof(rec));
-        uint64_t ino = vn->ino, next = f->offset + 1;
+        memset(rec, 0, reclen);
         uint16_t rl = (uint16_t)reclen;
         memcpy(rec, &ino, 8);
-        memcpy(rec + 8, &next, 8);
+        memcpy(rec + 8, &cookie, 8);
         memcpy(rec + 16, &rl, 2);
-        rec[18] = dtype(vn);
+        rec[18] = type;
         memcpy(rec + 19, name, nlen);
         if (copy_to_user(ubuf + used, rec, reclen))
-            return -EFAULT;
+            return used ? (int64_t)used : -EFAULT;
         used += reclen;
-        f->offset++;
+        f->offset = cookie;
     }
     vn_touch(f->vn, false);
     return (int64_t)used;
@@ -489,17 +469,12 @@ static int64_t do_mkdir(int dirfd, uint64_t upath, uint32_t mode)
     int64_t err = get_path(upath, path);
     if (err)
         return err;
-    struct vnode *dir;
+    struct vnode *dir, *vn;
     const char *name;
     size_t len;
     if ((err = parent_at(dirfd, path, &dir, &name, &len)))
         return err;
-    if (is_dot_name(name, len))
-        return -EEXIST;
-    struct vnode *vn = ramfs_new(S_IFDIR | (mode & 07777 & ~proc.umask));
-    if (!vn)
-        return -ENOMEM;
-    return ramfs_link(dir, name, len, vn);
+    return vfs_create(dir, name, len, S_IFDIR | (mode & 07777 & ~proc.umask), &vn);
 }
 
 int64_t sys_mkdir(SYSCALL_ARGS) { UNUSED_ARGS; return do_mkdir(AT_FDCWD, a0, (uint32_t)a1); }
@@ -516,22 +491,12 @@ static int64_t do_unlink(int dirfd, uint64_t upath, int flags)
     size_t len;
     if ((err = parent_at(dirfd, path, &dir, &name, &len)))
         return err;
-    if (is_dot_name(name, len))
-        return (flags & AT_REMOVEDIR) ? -EINVAL : -EISDIR;
-    vn = ramfs_lookup(dir, name, len);
-    if (!vn)
-        return -ENOENT;
-    if (flags & AT_REMOVEDIR) {
-        if (!vn_is_dir(vn))
-            return -ENOTDIR;
-        if (vn->entries)
-            return -ENOTEMPTY;
-        if (vn == proc.cwd || vn == vfs_root)
+    bool rmdir = flags & AT_REMOVEDIR;
+    if (!is_dot_name(name, len) && vfs_lookup(dir, name, len, &vn) == 0) {
+        if (rmdir && (vn == proc.cwd || vn == vfs_root || (vn->mount && vn->mount->root == vn)))
             return -EBUSY;
-    } else if (vn_is_dir(vn)) {
-        return -EISDIR;
     }
-    return ramfs_unlink(dir, name, len);
+    return vfs_unlink(dir, name, len, rmdir);
 }
 
 int64_t sys_unlink(SYSCALL_ARGS) { UNUSED_ARGS; return do_unlink(AT_FDCWD, a0, 0); }
@@ -544,68 +509,27 @@ int64_t sys_unlinkat(SYSCALL_ARGS)
     return do_unlink((int)a0, a1, (int)a2);
 }
 
-static bool is_ancestor(struct vnode *a, struct vnode *b)
-{
-    for (struct vnode *v = b;; v = v->parent) {
-        if (v == a)
-            return true;
-        if (v == vfs_root)
-            return false;
-    }
-}
-
 static int64_t do_rename(int olddirfd, uint64_t uold, int newdirfd, uint64_t unew, uint64_t flags)
 {
-    char oldp[PATH_MAX], newp[PATH_MAX];
-    int64_t err;
-    if ((err = get_path(uold, oldp)) || (err = get_path(unew, newp)))
-        return err;
-    if (flags & ~1ull)                  /* only RENAME_NOREPLACE */
-        return -EINVAL;
-    struct vnode *odir, *ndir;
-    const char *oname, *nname;
-    size_t olen, nlen;
-    if ((err = parent_at(olddirfd, oldp, &odir, &oname, &olen)) ||
-        (err = parent_at(newdirfd, newp, &ndir, &nname, &nlen)))
-        return err;
-    if (is_dot_name(oname, olen) || is_dot_name(nname, nlen))
-        return -EBUSY;
-    struct vnode *vn = ramfs_lookup(odir, oname, olen);
-    if (!vn)
-        return -ENOENT;
-    struct vnode *target = ramfs_lookup(ndir, nname, nlen);
-    if (target == vn)
-        return 0;
-    if (vn_is_dir(vn) && is_ancestor(vn, ndir))
-        return -EINVAL;
-    if (target) {
-        if (flags & 1)
-            return -EEXIST;
-        if (vn_is_dir(vn) && !vn_is_dir(target))
-            return -ENOTDIR;
-        if (!vn_is_dir(vn) && vn_is_dir(target))
-            return -EISDIR;
-        if (vn_is_dir(target) && target->entries)
-            return -ENOTEMPTY;
-        if ((err = ramfs_unlink(ndir, nname, nlen)))
-            return err;
+    char *oldp = kmalloc(PATH_MAX), *newp = kmalloc(PATH_MAX);
+    int64_t err = (!oldp || !newp) ? -ENOMEM : 0;
+    if (!err && !(err = get_path(uold, oldp)) && !(err = get_path(unew, newp))) {
+        struct vnode *odir, *ndir, *target;
+        const char *oname, *nname;
+        size_t olen, nlen;
+        if (flags & ~1ull)                  /* only RENAME_NOREPLACE */
+            err = -EINVAL;
+        else if (!(err = parent_at(olddirfd, oldp, &odir, &oname, &olen)) &&
+                 !(err = parent_at(newdirfd, newp, &ndir, &nname, &nlen))) {
+            if ((flags & 1) && !is_dot_name(nname, nlen) && vfs_lookup(ndir, nname, nlen, &target) == 0)
+                err = -EEXIST;
+            else
+                err = vfs_rename(odir, oname, olen, ndir, nname, nlen);
+        }
     }
-    /* Link under the new name first so a failure loses nothing. */
-    vn->nlink++;
-    if ((err = ramfs_link(ndir, nname, nlen, vn))) {
-        vn->nlink--;
-        return err;
-    }
-    if (vn_is_dir(vn))
-        ndir->nlink--;                  /* ramfs_link counted it; unlink uncounts */
-    ramfs_unlink(odir, oname, olen);
-    if (vn_is_dir(vn)) {
-        odir->nlink++;
-        odir->nlink--;
-        ndir->nlink++;
-        vn->parent = ndir;
-    }
-    return 0;
+    kfree(oldp);
+    kfree(newp);
+    return err;
 }
 
 int64_t sys_rename(SYSCALL_ARGS) { UNUSED_ARGS; return do_rename(AT_FDCWD, a0, AT_FDCWD, a1, 0); }
@@ -614,30 +538,46 @@ int64_t sys_renameat2(SYSCALL_ARGS) { UNUSED_ARGS; return do_rename((int)a0, a1,
 
 static int64_t do_symlink(uint64_t utarget, int dirfd, uint64_t upath)
 {
-    char target[PATH_MAX], path[PATH_MAX];
-    int64_t err;
-    if ((err = get_path(utarget, target)) || (err = get_path(upath, path)))
-        return err;
-    if (target[0] == 0)
-        return -ENOENT;
-    struct vnode *dir;
-    const char *name;
-    size_t len;
-    if ((err = parent_at(dirfd, path, &dir, &name, &len)))
-        return err;
-    if (is_dot_name(name, len))
-        return -EEXIST;
-    struct vnode *vn = ramfs_new(S_IFLNK | 0777);
-    if (!vn)
-        return -ENOMEM;
-    size_t tl = strlen(target);
-    vn->target = kmalloc(tl + 1);
-    if (!vn->target)
-        return -ENOMEM;
-    memcpy(vn->target, target, tl + 1);
-    vn->size = tl;
-    return ramfs_link(dir, name, len, vn);
+    char *target = kmalloc(PATH_MAX), *path = kmalloc(PATH_MAX);
+    int64_t err = (!target || !path) ? -ENOMEM : 0;
+    if (!err && !(err = get_path(utarget, target)) && !(err = get_path(upath, path))) {
+        struct vnode *dir;
+        const char *name;
+        size_t len;
+        if (target[0] == 0)
+            err = -ENOENT;
+        else if (!(err = parent_at(dirfd, path, &dir, &name, &len)))
+            err = vfs_symlink(dir, name, len, target);
+    }
+    kfree(target);
+    kfree(path);
+    return err;
 }
+
+static int64_t do_link(int olddirfd, uint64_t uold, int newdirfd, uint64_t unew, uint64_t flags)
+{
+    if (flags & ~(uint64_t)(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
+        return -EINVAL;
+    struct vnode *vn;
+    int err = resolve_at(olddirfd, uold, (int)flags, flags & AT_SYMLINK_FOLLOW, &vn);
+    if (err)
+        return err;
+    char *path = kmalloc(PATH_MAX);
+    if (!path)
+        return -ENOMEM;
+    if (!(err = (int)get_path(unew, path))) {
+        struct vnode *dir;
+        const char *name;
+        size_t len;
+        if (!(err = parent_at(newdirfd, path, &dir, &name, &len)))
+            err = vfs_link(dir, name, len, vn);
+    }
+    kfree(path);
+    return err;
+}
+
+int64_t sys_link(SYSCALL_ARGS) { UNUSED_ARGS; return do_link(AT_FDCWD, a0, AT_FDCWD, a1, 0); }
+int64_t sys_linkat(SYSCALL_ARGS) { UNUSED_ARGS; return do_link((int)a0, a1, (int)a2, a3, a4); }
 
 int64_t sys_symlink(SYSCALL_ARGS) { UNUSED_ARGS; return do_symlink(a0, AT_FDCWD, a1); }
 int64_t sys_symlinkat(SYSCALL_ARGS) { UNUSED_ARGS; return do_symlink(a0, (int)a1, a2); }
@@ -650,12 +590,14 @@ static int64_t do_readlink(int dirfd, uint64_t upath, uint64_t ubuf, uint64_t si
     int err = resolve_at(dirfd, upath, AT_EMPTY_PATH, false, &vn);
     if (err)
         return err;
-    if (!vn_is_link(vn))
-        return -EINVAL;
-    size_t n = strlen(vn->target);
-    if (n > size)
-        n = size;
-    return copy_to_user(ubuf, vn->target, n) ? -EFAULT : (int64_t)n;
+    char *buf = kmalloc(PATH_MAX);
+    if (!buf)
+        return -ENOMEM;
+    int n = vfs_readlink(vn, buf, size < PATH_MAX ? size : PATH_MAX);
+    if (n >= 0 && copy_to_user(ubuf, buf, (size_t)n))
+        n = -EFAULT;
+    kfree(buf);
+    return n;
 }
 
 int64_t sys_readlink(SYSCALL_ARGS) { UNUSED_ARGS; return do_readlink(AT_FDCWD, a0, a1, a2); }
@@ -690,7 +632,7 @@ int64_t sys_ftruncate(SYSCALL_ARGS)
         return -EBADF;
     if ((int64_t)a1 < 0 || !vn_is_reg(f->vn) || (f->flags & O_ACCMODE) == O_RDONLY)
         return -EINVAL;
-    return ramfs_truncate(f->vn, a1);
+    return vfs_truncate(f->vn, a1);
 }
 
 int64_t sys_truncate(SYSCALL_ARGS)
@@ -700,16 +642,26 @@ int64_t sys_truncate(SYSCALL_ARGS)
     int err = resolve_at(AT_FDCWD, a0, 0, true, &vn);
     if (err)
         return err;
-    if (vn_is_dir(vn))
-        return -EISDIR;
-    if ((int64_t)a1 < 0 || !vn_is_reg(vn))
+    if ((int64_t)a1 < 0)
         return -EINVAL;
-    return ramfs_truncate(vn, a1);
+    return vfs_truncate(vn, a1);
 }
 
-/* The root file system is memory: there is nothing to flush. */
-int64_t sys_fsync(SYSCALL_ARGS) { UNUSED_ARGS; return fd_get((int)a0) ? 0 : -EBADF; }
-int64_t sys_fdatasync(SYSCALL_ARGS) { UNUSED_ARGS; return fd_get((int)a0) ? 0 : -EBADF; }
+int64_t sys_fsync(SYSCALL_ARGS)
+{
+    UNUSED_ARGS;
+    struct file *f = fd_get((int)a0);
+    return f ? vfs_fsync(f->vn) : -EBADF;
+}
+
+int64_t sys_fdatasync(SYSCALL_ARGS) { UNUSED_ARGS; return sys_fsync(a0, 0, 0, 0, 0, 0); }
+
+int64_t sys_sync(SYSCALL_ARGS)
+{
+    UNUSED_ARGS;
+    mounts_sync();
+    return 0;
+}
 
 int64_t sys_umask(SYSCALL_ARGS)
 {
@@ -719,18 +671,11 @@ int64_t sys_umask(SYSCALL_ARGS)
     return old;
 }
 
-static int64_t set_mode(struct vnode *vn, uint64_t mode)
-{
-    vn->mode = (vn->mode & S_IFMT) | ((uint32_t)mode & 07777);
-    vn_touch(vn, true);
-    return 0;
-}
-
 int64_t sys_fchmod(SYSCALL_ARGS)
 {
     UNUSED_ARGS;
     struct file *f = fd_get((int)a0);
-    return f ? set_mode(f->vn, a1) : -EBADF;
+    return f ? vfs_chmod(f->vn, (uint32_t)a1) : -EBADF;
 }
 
 int64_t sys_chmod(SYSCALL_ARGS)
@@ -738,7 +683,7 @@ int64_t sys_chmod(SYSCALL_ARGS)
     UNUSED_ARGS;
     struct vnode *vn;
     int err = resolve_at(AT_FDCWD, a0, 0, true, &vn);
-    return err ? err : set_mode(vn, a1);
+    return err ? err : vfs_chmod(vn, (uint32_t)a1);
 }
 
 int64_t sys_fchmodat(SYSCALL_ARGS)
@@ -746,7 +691,55 @@ int64_t sys_fchmodat(SYSCALL_ARGS)
     UNUSED_ARGS;
     struct vnode *vn;
     int err = resolve_at((int)a0, a1, 0, true, &vn);
-    return err ? err : set_mode(vn, a2);
+    return err ? err : vfs_chmod(vn, (uint32_t)a2);
+}
+
+/* Everything runs as root and ownership has no meaning yet: accept. */
+int64_t sys_fchown(SYSCALL_ARGS) { UNUSED_ARGS; return fd_get((int)a0) ? 0 : -EBADF; }
+int64_t sys_chown(SYSCALL_ARGS)
+{
+    UNUSED_ARGS;
+    struct vnode *vn;
+    return resolve_at(AT_FDCWD, a0, 0, true, &vn);
+}
+int64_t sys_fchownat(SYSCALL_ARGS)
+{
+    UNUSED_ARGS;
+    struct vnode *vn;
+    return resolve_at((int)a0, a1, (int)a4, !(a4 & AT_SYMLINK_NOFOLLOW), &vn);
+}
+
+#define UTIME_NOW ((1l << 30) - 1l)
+#define UTIME_OMIT ((1l << 30) - 2l)
+
+int64_t sys_utimensat(SYSCALL_ARGS)
+{
+    UNUSED_ARGS;
+    struct vnode *vn;
+    int err;
+    if (a1 == 0) {                          /* futimens(fd, ...) */
+        struct file *f = fd_get((int)a0);
+        if (!f)
+            return -EBADF;
+        vn = f->vn;
+    } else if ((err = resolve_at((int)a0, a1, (int)a3, !(a3 & AT_SYMLINK_NOFOLLOW), &vn))) {
+        return err;
+    }
+    uint64_t ns = clock_realtime_ns();
+    struct timespec64 now = { (int64_t)(ns / 1000000000), (int64_t)(ns % 1000000000) };
+    struct timespec64 t[2] = { now, now };
+    if (a2) {
+        if (copy_from_user(t, a2, sizeof(t)))
+            return -EFAULT;
+        for (int i = 0; i < 2; i++) {
+            if (t[i].nsec == UTIME_NOW)
+                t[i] = now;
+            else if (t[i].nsec != UTIME_OMIT && (t[i].nsec < 0 || t[i].nsec >= 1000000000))
+                return -EINVAL;
+        }
+    }
+    vn->ctime = now;
+    return vfs_set_times(vn, t[0].nsec == UTIME_OMIT ? 0 : &t[0], t[1].nsec == UTIME_OMIT ? 0 : &t[1]);
 }
 
 /* --- descriptors ------------------------------------------------------------ */

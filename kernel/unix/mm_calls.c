@@ -5,6 +5,8 @@
 #include "mm/layout.h"
 #include "mm/heap.h"
 #include "fs/vnode.h"
+#include "fs/ramfs.h"
+#include "fs/vfs.h"
 #include "lib/string.h"
 #include "lib/errno.h"
 #include "lib/log.h"
@@ -48,13 +50,31 @@ int64_t sys_brk(SYSCALL_ARGS)
     return (int64_t)want;
 }
 
+/* A private file mapping starts as a copy of the file's bytes. */
 static int64_t copy_file_into(uint64_t addr, uint64_t len, struct file *f, uint64_t off)
 {
     struct vnode *vn = f->vn;
     if (off >= vn->size)
         return 0;
     uint64_t n = vn->size - off < len ? vn->size - off : len;
-    return as_write(&proc.as, addr, vn->data + off, n);
+    if (vn->ops == &ramfs_ops)
+        return as_write(&proc.as, addr, vn->data + off, n);
+    uint8_t *buf = kmalloc(65536);
+    if (!buf)
+        return -ENOMEM;
+    int64_t err = 0;
+    for (uint64_t done = 0; done < n && !err;) {
+        uint64_t chunk = n - done < 65536 ? n - done : 65536;
+        int64_t got = vfs_read(vn, buf, chunk, off + done);
+        if (got <= 0) {
+            err = got < 0 ? got : 0;   /* a file shorter than its size: zeros */
+            break;
+        }
+        err = as_write(&proc.as, addr + done, buf, (size_t)got);
+        done += (uint64_t)got;
+    }
+    kfree(buf);
+    return err;
 }
 
 int64_t sys_mmap(SYSCALL_ARGS)
@@ -77,7 +97,7 @@ int64_t sys_mmap(SYSCALL_ARGS)
         f = fd_get(fd);
         if (!f)
             return -EBADF;
-        if (!vn_is_reg(f->vn) || f->vn->ops)
+        if (!vn_is_reg(f->vn))
             return -ENODEV;
         if ((f->flags & O_ACCMODE) == O_WRONLY)
             return -EACCES;
@@ -99,7 +119,7 @@ int64_t sys_mmap(SYSCALL_ARGS)
         if (!start)
             return -ENOMEM;
     }
-    int err = as_map(&proc.as, start, len, (unsigned)prot, 0, f ? off : 0);
+    int err = as_map(&proc.as, start, len, (unsigned)prot, f ? f->path : 0, f ? off : 0);
     if (err)
         return err;
     if (f && (err = (int)copy_file_into(start, len, f, off)) < 0) {

@@ -24,7 +24,10 @@ DECLARE(chdir) DECLARE(fchdir) DECLARE(mkdir) DECLARE(mkdirat) DECLARE(unlink) D
 DECLARE(rmdir) DECLARE(rename) DECLARE(renameat) DECLARE(renameat2) DECLARE(ftruncate)
 DECLARE(truncate) DECLARE(fsync) DECLARE(fdatasync) DECLARE(dup) DECLARE(dup2) DECLARE(dup3)
 DECLARE(fcntl) DECLARE(ioctl) DECLARE(umask) DECLARE(symlink) DECLARE(symlinkat)
-DECLARE(fchmod) DECLARE(chmod) DECLARE(fchmodat)
+DECLARE(fchmod) DECLARE(chmod) DECLARE(fchmodat) DECLARE(link) DECLARE(linkat) DECLARE(sync)
+DECLARE(fchown) DECLARE(chown) DECLARE(fchownat) DECLARE(utimensat)
+/* pipe.c, poll_calls.c */
+DECLARE(pipe) DECLARE(pipe2) DECLARE(poll) DECLARE(ppoll)
 /* mm_calls.c */
 DECLARE(brk) DECLARE(mmap) DECLARE(munmap) DECLARE(mprotect) DECLARE(madvise) DECLARE(mremap)
 /* time_calls.c */

@@ -1,0 +1,393 @@
+#include "drivers/virtio_pci.h"
+#include "drivers/clock.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/irq.h"
+#include "arch/x86_64/lapic.h"
+#include "lib/errno.h"
+#include "lib/log.h"
+#include "lib/string.h"
+
+/* Common configuration structure (virtio 1.x, 4.1.4.3). */
+#define COMMON_DEVICE_FEATURE_SELECT 0x00
+#define COMMON_DEVICE_FEATURE 0x04
+#define COMMON_DRIVER_FEATURE_SELECT 0x08
+#define COMMON_DRIVER_FEATURE 0x0c
+#define COMMON_CONFIG_MSIX_VECTOR 0x10
+#define COMMON_NUM_QUEUES 0x12
+#define COMMON_DEVICE_STATUS 0x14
+#define COMMON_CONFIG_GENERATION 0x15
+#define COMMON_QUEUE_SELECT 0x16
+#define COMMON_QUEUE_SIZE 0x18
+#define COMMON_QUEUE_MSIX_VECTOR 0x1a
+#define COMMON_QUEUE_ENABLE 0x1c
+#define COMMON_QUEUE_NOTIFY_OFF 0x1e
+#define COMMON_QUEUE_DESC 0x20
+#define COMMON_QUEUE_DRIVER 0x28
+#define COMMON_QUEUE_DEVICE 0x30
+#define COMMON_MIN_LENGTH 0x38
+#define VIRTIO_MSI_NO_VECTOR 0xffff
+
+bool virtio_require_access_platform;
+
+void virtio_set_require_access_platform(bool on)
+{
+    virtio_require_access_platform = on;
+}
+
+/* ---- capability parsing (pure) ---- */
+
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+int virtio_pci_parse_caps(const uint8_t *cfg, size_t len, const uint64_t bar_size[6],
+                          struct virtio_pci_caps *out)
+{
+    memset(out, 0, sizeof(*out));
+    uint8_t offs[48];
+    unsigned n = pci_cap_list(cfg, len, offs, 48);
+    for (unsigned i = 0; i < n; i++) {
+        unsigned c = offs[i];
+        if (cfg[c] != PCI_CAP_ID_VENDOR)
+            continue;
+        /* struct virtio_pci_cap: vndr, next, len, type, bar, id, pad[2],
+         * offset, length (16 bytes); the notify one adds a multiplier. */
+        if (c + 16 > len)
+            continue;
+        unsigned cap_len = cfg[c + 2], type = cfg[c + 3], bar = cfg[c + 4];
+        if (cap_len < 16 || c + cap_len > len)
+            continue;
+        if (bar > 5)
+            continue;
+        uint32_t offset = le32(cfg + c + 8), length = le32(cfg + c + 12);
+        if (!pci_range_ok(offset, length, bar_size[bar]))
+            continue;
+        struct virtio_pci_region r = { true, (uint8_t)bar, offset, length };
+        switch (type) {
+        case VIRTIO_PCI_CAP_COMMON_CFG:
+            if (!out->common.present && length >= COMMON_MIN_LENGTH)
+                out->common = r;
+            break;
+        case VIRTIO_PCI_CAP_NOTIFY_CFG:
+            if (!out->notify.present && cap_len >= 20 && length >= 2) {
+                out->notify = r;
+                out->notify_multiplier = le32(cfg + c + 16);
+            }
+            break;
+        case VIRTIO_PCI_CAP_ISR_CFG:
+            if (!out->isr.present && length >= 1)
+                out->isr = r;
+            break;
+        case VIRTIO_PCI_CAP_DEVICE_CFG:
+            if (!out->device.present)
+                out->device = r;
+            break;
+        default:
+            break;
+        }
+    }
+    return out->common.present && out->notify.present && out->isr.present ? 0 : -ENODEV;
+}
+
+/* ---- register access ---- */
+
+static inline uint8_t rd8(volatile uint8_t *b, unsigned o) { return *(volatile uint8_t *)(b + o); }
+static inline uint16_t rd16(volatile uint8_t *b, unsigned o) { return *(volatile uint16_t *)(b + o); }
+static inline uint32_t rd32(volatile uint8_t *b, unsigned o) { return *(volatile uint32_t *)(b + o); }
+static inline void wr8(volatile uint8_t *b, unsigned o, uint8_t v) { *(volatile uint8_t *)(b + o) = v; }
+static inline void wr16(volatile uint8_t *b, unsigned o, uint16_t v) { *(volatile uint16_t *)(b + o) = v; }
+static inline void wr32(volatile uint8_t *b, unsigned o, uint32_t v) { *(volatile uint32_t *)(b + o) = v; }
+static inline void wr64(volatile uint8_t *b, unsigned o, uint64_t v)
+{
+    wr32(b, o, (uint32_t)v);
+    wr32(b, o + 4, (uint32_t)(v >> 32));
+}
+
+static void set_status(struct virtio_dev *v, uint8_t bits)
+{
+    wr8(v->common, COMMON_DEVICE_STATUS, rd8(v->common, COMMON_DEVICE_STATUS) | bits);
+}
+
+static void reset(struct virtio_dev *v)
+{
+    wr8(v->common, COMMON_DEVICE_STATUS, 0);
+    /* The reset is done when the status reads back 0. */
+    for (unsigned i = 0; i < 1000000 && rd8(v->common, COMMON_DEVICE_STATUS); i++)
+        cpu_relax();
+}
+
+void virtio_fail(struct virtio_dev *v, const char *why)
+{
+    klog("virtio: %s: %s; device marked FAILED", v->name, why);
+    if (v->common)
+        set_status(v, VIRTIO_STATUS_FAILED);
+}
+
+bool virtio_has_feature(const struct virtio_dev *v, unsigned bit)
+{
+    return (v->features >> bit) & 1;
+}
+
+static volatile uint8_t *map_region(struct virtio_dev *v, const struct virtio_pci_region *r)
+{
+    if (!r->present)
+        return 0;
+    return pci_map_bar(v->pci, r->bar, r->offset, r->length);
+}
+
+int virtio_start(struct virtio_dev *v, struct pci_device *pci, const char *name, uint64_t wanted)
+{
+    memset(v, 0, sizeof(*v));
+    v->pci = pci;
+    strlcpy(v->name, name, sizeof(v->name));
+    pci_snapshot(pci);
+    pci_size_bars(pci);
+    if (virtio_pci_parse_caps(pci->cfg, PCI_CFG_SIZE, pci->bar_size, &v->caps) < 0) {
+        klog("virtio: %s: no usable virtio capabilities (legacy-only device?), ignored", v->name);
+        return -ENODEV;
+    }
+    pci_enable(pci);
+    v->common = map_region(v, &v->caps.common);
+    v->notify = map_region(v, &v->caps.notify);
+    v->isr = map_region(v, &v->caps.isr);
+    v->device_cfg = map_region(v, &v->caps.device);
+    if (!v->common || !v->notify || !v->isr) {
+        klog("virtio: %s: cannot map its registers, ignored", v->name);
+        return -ENODEV;
+    }
+
+    reset(v);
+    set_status(v, VIRTIO_STATUS_ACKNOWLEDGE);
+    set_status(v, VIRTIO_STATUS_DRIVER);
+
+    wr32(v->common, COMMON_DEVICE_FEATURE_SELECT, 0);
+    uint64_t offered = rd32(v->common, COMMON_DEVICE_FEATURE);
+    wr32(v->common, COMMON_DEVICE_FEATURE_SELECT, 1);
+    offered |= (uint64_t)rd32(v->common, COMMON_DEVICE_FEATURE) << 32;
+
+    if (!(offered & (1ull << VIRTIO_F_VERSION_1))) {
+        virtio_fail(v, "device does not offer VIRTIO_F_VERSION_1");
+        return -ENODEV;
+    }
+    if (!(offered & (1ull << VIRTIO_F_ACCESS_PLATFORM)) && virtio_require_access_platform) {
+        virtio_fail(v, "refused: device does not offer VIRTIO_F_ACCESS_PLATFORM, required here (SEV)");
+        return -ENODEV;
+    }
+    uint64_t want = wanted | (1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_ACCESS_PLATFORM) |
+                    (1ull << VIRTIO_F_ORDER_PLATFORM);
+    v->features = offered & want;
+    wr32(v->common, COMMON_DRIVER_FEATURE_SELECT, 0);
+    wr32(v->common, COMMON_DRIVER_FEATURE, (uint32_t)v->features);
+    wr32(v->common, COMMON_DRIVER_FEATURE_SELECT, 1);
+    wr32(v->common, COMMON_DRIVER_FEATURE, (uint32_t)(v->features >> 32));
+    set_status(v, VIRTIO_STATUS_FEATURES_OK);
+    if (!(rd8(v->common, COMMON_DEVICE_STATUS) & VIRTIO_STATUS_FEATURES_OK)) {
+        virtio_fail(v, "device did not accept our features (FEATURES_OK did not stick)");
+        return -ENODEV;
+    }
+
+    /* MSI-X when the device has it; else the queues are polled. */
+    if (pci_msix_parse(pci->cfg, PCI_CFG_SIZE, pci->bar_size, &v->msix) == 0 &&
+        pci_msix_enable(pci, &v->msix) == 0) {
+        v->msix_on = true;
+        wr16(v->common, COMMON_CONFIG_MSIX_VECTOR, VIRTIO_MSI_NO_VECTOR);
+    } else if (v->msix.cap == 0) {
+        klog("virtio: %s: no MSI-X, polling", v->name);
+    } else {
+        klog("virtio: %s: MSI-X table does not fit its BAR, polling", v->name);
+        v->msix.cap = 0;
+    }
+    return 0;
+}
+
+static void notify_queue(struct virtq *q)
+{
+    volatile uint8_t *addr = q->transport;
+    *(volatile uint16_t *)addr = q->index;
+}
+
+static void queue_interrupt(void *arg)
+{
+    (void)arg;      /* waking the halted CPU is all it takes */
+}
+
+int virtio_setup_queue(struct virtio_dev *v, unsigned index, uint16_t max_size, struct virtq **out)
+{
+    if (index >= VIRTIO_MAX_QUEUES || index >= rd16(v->common, COMMON_NUM_QUEUES)) {
+        virtio_fail(v, "device lacks a queue the driver needs");
+        return -ENODEV;
+    }
+    struct virtq *q = &v->queues[index];
+    wr16(v->common, COMMON_QUEUE_SELECT, (uint16_t)index);
+    uint16_t dev_size = rd16(v->common, COMMON_QUEUE_SIZE);
+    uint16_t size = dev_size < max_size ? dev_size : max_size;
+    while (size & (size - 1))
+        size &= (uint16_t)(size - 1);               /* round down to a power of two */
+    if (size == 0) {
+        virtio_fail(v, "queue size 0");
+        return -ENODEV;
+    }
+    uint16_t notify_off = rd16(v->common, COMMON_QUEUE_NOTIFY_OFF);
+    uint64_t at = (uint64_t)notify_off * v->caps.notify_multiplier;
+    if (!pci_range_ok(at, 2, v->caps.notify.length)) {
+        virtio_fail(v, "queue notify address outside its notify structure");
+        return -EINVAL;
+    }
+    int err = virtq_init(q, (uint16_t)index, size, v->name);
+    if (err) {
+        virtio_fail(v, "out of memory for a virtqueue");
+        return err;
+    }
+    q->notify = notify_queue;
+    q->transport = (void *)(v->notify + at);
+    wr16(v->common, COMMON_QUEUE_SIZE, size);
+    wr64(v->common, COMMON_QUEUE_DESC, q->desc_addr);
+    wr64(v->common, COMMON_QUEUE_DRIVER, q->avail_addr);
+    wr64(v->common, COMMON_QUEUE_DEVICE, q->used_addr);
+
+    bool msix = false;
+    if (v->msix_on && v->msix_next < v->msix.entries) {
+        int vector = irq_alloc_vector(queue_interrupt, q);
+        if (vector > 0) {
+            unsigned entry = v->msix_next;
+            pci_msix_set(&v->msix, entry, irq_msi_address(), irq_msi_data((unsigned)vector));
+            wr16(v->common, COMMON_QUEUE_MSIX_VECTOR, (uint16_t)entry);
+            if (rd16(v->common, COMMON_QUEUE_MSIX_VECTOR) == entry) {
+                msix = true;
+                v->msix_next++;
+                q->msix_vector = (unsigned)vector;
+            } else {
+                pci_msix_mask(&v->msix, entry, true);
+                irq_free_vector((unsigned)vector);
+                klog("virtio: %s: device refused MSI-X entry %u for queue %u, polling", v->name, entry, index);
+            }
+        }
+    }
+    if (!msix)
+        wr16(v->common, COMMON_QUEUE_MSIX_VECTOR, VIRTIO_MSI_NO_VECTOR);
+    virtq_set_no_interrupt(q, !msix);
+    wr16(v->common, COMMON_QUEUE_ENABLE, 1);
+    *out = q;
+    return 0;
+}
+
+void virtio_ready(struct virtio_dev *v)
+{
+    set_status(v, VIRTIO_STATUS_DRIVER_OK);
+}
+
+/* ---- device configuration ---- */
+
+uint32_t virtio_cfg_size(const struct virtio_dev *v)
+{
+    return v->device_cfg ? v->caps.device.length : 0;
+}
+
+static bool cfg_ok(struct virtio_dev *v, unsigned off, unsigned width)
+{
+    return v->device_cfg && pci_range_ok(off, width, v->caps.device.length);
+}
+
+uint8_t virtio_cfg8(struct virtio_dev *v, unsigned off)
+{
+    return cfg_ok(v, off, 1) ? rd8(v->device_cfg, off) : 0;
+}
+
+uint16_t virtio_cfg16(struct virtio_dev *v, unsigned off)
+{
+    return cfg_ok(v, off, 2) ? rd16(v->device_cfg, off) : 0;
+}
+
+uint32_t virtio_cfg32(struct virtio_dev *v, unsigned off)
+{
+    return cfg_ok(v, off, 4) ? rd32(v->device_cfg, off) : 0;
+}
+
+uint64_t virtio_cfg64(struct virtio_dev *v, unsigned off)
+{
+    if (!cfg_ok(v, off, 8))
+        return 0;
+    for (int tries = 0; tries < 100; tries++) {
+        uint8_t gen = rd8(v->common, COMMON_CONFIG_GENERATION);
+        uint64_t val = rd32(v->device_cfg, off) | (uint64_t)rd32(v->device_cfg, off + 4) << 32;
+        if (rd8(v->common, COMMON_CONFIG_GENERATION) == gen)
+            return val;
+    }
+    return 0;
+}
+
+void virtio_cfg_write32(struct virtio_dev *v, unsigned off, uint32_t val)
+{
+    if (cfg_ok(v, off, 4))
+        wr32(v->device_cfg, off, val);
+}
+
+/* ---- requests ---- */
+
+/* Something to wake a halted CPU if the device never interrupts: the LAPIC
+ * one-shot timer, long enough not to matter (1 << 22 divide-by-16 ticks:
+ * about 67 ms at QEMU's 1 GHz APIC clock, longer on real buses). */
+#define WAKE_TICKS (1u << 22)
+
+static void kill_device(struct virtio_dev *v, struct virtq *q, const char *why)
+{
+    virtq_break(q, why);
+    if (!v->dead) {
+        /* A reset stops the device using the rings and any buffer it holds. */
+        reset(v);
+        virtio_fail(v, "reset after a failed request; it is not used any more");
+        v->dead = true;
+    }
+}
+
+int virtio_request(struct virtio_dev *v, struct virtq *q, const struct virtq_seg *segs, unsigned n,
+                   uint32_t *written)
+{
+    if (v->dead)
+        return -EIO;
+    uint16_t head;
+    int err = virtq_add(q, segs, n, &head);
+    if (err)
+        return err;
+    virtq_kick(q);
+    uint64_t deadline = clock_monotonic_ns() + VIRTIO_TIMEOUT_NS;
+    bool timer = false;
+    for (;;) {
+        struct virtq_done done;
+        int r = virtq_get_used(q, &done);
+        if (r < 0) {
+            kill_device(v, q, "nonsense answer");
+            err = -EIO;
+            break;
+        }
+        if (r > 0 && done.head == head) {
+            *written = done.len;
+            err = done.err;
+            break;
+        }
+        if (r > 0)
+            continue;          /* another request's answer (not with one in flight) */
+        if (clock_monotonic_ns() >= deadline) {
+            klog("virtio: %s: queue %u: no answer after %llu s", v->name, q->index,
+                 VIRTIO_TIMEOUT_NS / 1000000000ull);
+            kill_device(v, q, "timeout");
+            err = -EIO;
+            break;
+        }
+        if (q->msix_vector && lapic_present()) {
+            if (!timer) {
+                lapic_timer_oneshot(WAKE_TICKS);
+                timer = true;
+            }
+            cpu_wait_for_interrupt();
+            if (lapic_timer_current() == 0)
+                timer = false;
+        } else {
+            cpu_relax();
+        }
+    }
+    if (timer)
+        lapic_timer_oneshot(0);
+    return err;
+}
