@@ -7,7 +7,8 @@ KERNEL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror=implicit-function-decla
 	-fno-stack-protector -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
 	-mgeneral-regs-only -mno-sse -mno-mmx -mno-avx -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables -fcf-protection=none -Ikernel -Iinclude -MMD -MP
-KERNEL_C_SRCS := $(shell find kernel -name '*.c' | sort)
+# fs/ext2 is linked in once the VFS glue (fs/ext2_vfs.c) exists.
+KERNEL_C_SRCS := $(filter-out $(if $(wildcard kernel/fs/ext2_vfs.c),,kernel/fs/ext2/%),$(shell find kernel -name '*.c' | sort))
 KERNEL_ASM_SRCS := $(shell find kernel -name '*.asm' | sort)
 KERNEL_OBJS := $(patsubst kernel/%.c,$(KERNEL_BUILD)/%.o,$(KERNEL_C_SRCS)) \
 	$(patsubst kernel/%.asm,$(KERNEL_BUILD)/%.asm.o,$(KERNEL_ASM_SRCS))

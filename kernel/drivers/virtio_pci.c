@@ -391,3 +391,42 @@ int virtio_request(struct virtio_dev *v, struct virtq *q, const struct virtq_seg
         lapic_timer_oneshot(0);
     return err;
 }
+
+/* ---- data buffers ---- */
+
+int virtio_map_buffer(void *buf, size_t len, bool device_writes, uint32_t piece_max,
+                      struct virtq_seg *segs, struct dma_mapping *maps, unsigned max, unsigned *n)
+{
+    unsigned start = *n;
+    uint8_t *p = buf;
+    if (piece_max == 0 || piece_max > 4096)
+        piece_max = 4096;
+    while (len) {
+        size_t in_page = 4096 - ((uintptr_t)p & 4095);
+        size_t piece = len < in_page ? len : in_page;
+        if (piece > piece_max)
+            piece = piece_max;
+        if (*n >= max) {
+            virtio_unmap_buffer(maps + start, *n - start);
+            *n = start;
+            return -ENOSPC;
+        }
+        int err = dma_map(p, piece, device_writes ? DMA_FROM_DEVICE : DMA_TO_DEVICE, &maps[*n]);
+        if (err) {
+            virtio_unmap_buffer(maps + start, *n - start);
+            *n = start;
+            return err;
+        }
+        segs[*n] = (struct virtq_seg){ maps[*n].device, (uint32_t)piece, device_writes };
+        (*n)++;
+        p += piece;
+        len -= piece;
+    }
+    return 0;
+}
+
+void virtio_unmap_buffer(struct dma_mapping *maps, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        dma_unmap(&maps[i]);
+}

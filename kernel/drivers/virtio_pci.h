@@ -104,6 +104,16 @@ uint32_t virtio_cfg_size(const struct virtio_dev *v);
 int virtio_request(struct virtio_dev *v, struct virtq *q, const struct virtq_seg *segs, unsigned n,
                    uint32_t *written);
 
+/* Data buffers (private kernel memory, only page-contiguous) go to the
+ * device piece by piece: each piece within one page and at most
+ * `piece_max` bytes is dma_map()ed (a bounce buffer under SEV, its physical
+ * address otherwise) and becomes one segment.  Appends at most `max`
+ * segments at segs[*n]; 0, or -ENOSPC / -ENOMEM (nothing left mapped). */
+int virtio_map_buffer(void *buf, size_t len, bool device_writes, uint32_t piece_max,
+                      struct virtq_seg *segs, struct dma_mapping *maps, unsigned max, unsigned *n);
+/* Undoes maps[0..n) (copying bounced data back after a device write). */
+void virtio_unmap_buffer(struct dma_mapping *maps, unsigned n);
+
 /* The drivers: each takes a device found on the bus; 0 when it is running. */
 int virtio_blk_probe(struct pci_device *pci);
 int virtio_scsi_probe(struct pci_device *pci);

@@ -41,4 +41,7 @@
 #define ENOTSUP 95
 #define EOPNOTSUPP 95
 #define ETIMEDOUT 110
+#define EUCLEAN 117
+#define EDEADLK 35
+#define EMSGSIZE 90
 #endif

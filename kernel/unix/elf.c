@@ -31,6 +31,25 @@ struct phdr {
 
 int elf_check(const uint8_t *data, uint64_t size, uint64_t user_top, struct elf_image *img, const char **why)
 {
+    return elf_check_at(data, size, user_top, PIE_LOAD_BASE, img, why);
+}
+
+uint64_t elf_span(const struct elf_image *img)
+{
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (unsigned k = 0; k < img->nseg; k++) {
+        uint64_t s = img->seg[k].vaddr & ~(PAGE - 1), e = img->seg[k].vaddr + img->seg[k].memsz;
+        if (s < lo)
+            lo = s;
+        if (e > hi)
+            hi = e;
+    }
+    return img->nseg ? ((hi - lo + PAGE - 1) & ~(PAGE - 1)) : 0;
+}
+
+int elf_check_at(const uint8_t *data, uint64_t size, uint64_t user_top, uint64_t load_base,
+                 struct elf_image *img, const char **why)
+{
     memset(img, 0, sizeof(*img));
     if (size < sizeof(struct ehdr))
         FAIL("file is shorter than an ELF header");
@@ -65,7 +84,12 @@ int elf_check(const uint8_t *data, uint64_t size, uint64_t user_top, struct elf_
         struct phdr ph;
         memcpy(&ph, data + eh.phoff + i * sizeof(ph), sizeof(ph));
         if (ph.type == PT_INTERP) {
+            if (ph.offset > size || ph.filesz > size - ph.offset || ph.filesz < 2 || ph.filesz > 4096 ||
+                data[ph.offset + ph.filesz - 1] != 0)
+                FAIL("PT_INTERP does not hold a NUL-terminated path inside the file");
             img->has_interp = true;
+            img->interp_offset = ph.offset;
+            img->interp_size = ph.filesz;
         } else if (ph.type == PT_PHDR) {
             phdr_vaddr = ph.vaddr;
             have_phdr = true;
@@ -107,7 +131,7 @@ int elf_check(const uint8_t *data, uint64_t size, uint64_t user_top, struct elf_
     }
     if (img->nseg == 0)
         FAIL("no loadable segments");
-    img->bias = img->pie ? PIE_LOAD_BASE - (lowest & ~(PAGE - 1)) : 0;
+    img->bias = img->pie ? load_base - (lowest & ~(PAGE - 1)) : 0;
     if (!img->pie && lowest < 0x10000)
         FAIL("segment below 64 KiB (the lowest page addresses are never mapped)");
     uint64_t end = 0;

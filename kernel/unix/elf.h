@@ -24,10 +24,17 @@ struct elf_image {
     unsigned nseg;
     uint64_t end;               /* biased end of the highest segment */
     bool has_interp;
+    uint64_t interp_offset, interp_size;   /* PT_INTERP path in the file */
     bool exec_stack;
 };
 
-/* 0, or -1 with *why describing the first problem found. */
+/* 0, or -1 with *why describing the first problem found.  An ET_DYN image
+ * is placed at PIE_LOAD_BASE. */
 int elf_check(const uint8_t *data, uint64_t size, uint64_t user_top, struct elf_image *img, const char **why);
+/* The same, placing an ET_DYN image at load_base (page aligned). */
+int elf_check_at(const uint8_t *data, uint64_t size, uint64_t user_top, uint64_t load_base,
+                 struct elf_image *img, const char **why);
+/* Bytes from the lowest to the highest address of the PT_LOAD segments. */
+uint64_t elf_span(const struct elf_image *img);
 
 #endif

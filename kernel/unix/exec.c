@@ -10,6 +10,9 @@
 #include "lib/string.h"
 #include "lib/errno.h"
 #include "lib/log.h"
+#include "fs/ramfs.h"
+#include "fs/path.h"
+#include "fs/vfs.h"
 
 #define STACK_TOP 0x00007ffffffde000ull
 #define STACK_SIZE (8ull << 20)
@@ -36,7 +39,7 @@
 #define AT_EXECFN 31
 #define AT_MINSIGSTKSZ 51
 
-static int load_segments(const struct elf_image *img, const uint8_t *data)
+static int load_segments(const struct elf_image *img, const uint8_t *data, const char *name)
 {
     uint64_t prev_end = 0;
     unsigned prev_prot = 0;
@@ -53,7 +56,7 @@ static int load_segments(const struct elf_image *img, const uint8_t *data)
             start = prev_end;
         }
         if (start < end) {
-            int err = as_map(&proc.as, start, end - start, s->prot, proc.exe_path, s->offset);
+            int err = as_map(&proc.as, start, end - start, s->prot, name, s->offset);
             if (err)
                 return err;
         }
@@ -68,8 +71,8 @@ static int load_segments(const struct elf_image *img, const uint8_t *data)
 
 /* Builds the stack image in a kernel buffer laid out for its final address,
  * then copies it in: strings at the top, then auxv, envp, argv, argc. */
-static int build_stack(const struct elf_image *img, const char *execfn, char *const argv[], char *const envp[],
-                       uint64_t *sp_out)
+static int build_stack(const struct elf_image *img, uint64_t interp_base, const char *execfn, char *const argv[],
+                       char *const envp[], uint64_t *sp_out)
 {
     int argc = 0, envc = 0;
     uint64_t strings = strlen(execfn) + 1 + 16 + 8;    /* execfn, random bytes, "x86_64" */
@@ -106,7 +109,7 @@ static int build_stack(const struct elf_image *img, const char *execfn, char *co
     top &= ~15ull;
     uint64_t auxv[][2] = {
         { AT_PHDR, img->phdr }, { AT_PHENT, img->phentsize }, { AT_PHNUM, img->phnum },
-        { AT_PAGESZ, PAGE_SIZE }, { AT_BASE, 0 }, { AT_FLAGS, 0 }, { AT_ENTRY, img->entry },
+        { AT_PAGESZ, PAGE_SIZE }, { AT_BASE, interp_base }, { AT_FLAGS, 0 }, { AT_ENTRY, img->entry },
         { AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 }, { AT_EGID, 0 }, { AT_SECURE, 0 },
         { AT_HWCAP, cpu_features.hwcap }, { AT_HWCAP2, cpu_features.hwcap2 }, { AT_CLKTCK, 100 },
         { AT_PLATFORM, platform_at }, { AT_RANDOM, random_at }, { AT_EXECFN, execfn_at },
@@ -134,6 +137,80 @@ static int build_stack(const struct elf_image *img, const char *execfn, char *co
     return 0;
 }
 
+/* The whole file in memory: the boot archive's bytes for ramfs files, a
+ * heap copy otherwise (*owned set). */
+static int file_bytes(struct vnode *vn, const uint8_t **data, uint64_t *size, bool *owned)
+{
+    *owned = false;
+    if (vn->ops == &ramfs_ops) {
+        *data = vn->data;
+        *size = vn->size;
+        return 0;
+    }
+    if (vn->size > (1ull << 30))
+        return -EFBIG;
+    uint8_t *buf = kmalloc(vn->size ? vn->size : 1);
+    if (!buf)
+        return -ENOMEM;
+    int64_t got = vfs_read(vn, buf, vn->size, 0);
+    if (got < 0 || (uint64_t)got != vn->size) {
+        kfree(buf);
+        return got < 0 ? (int)got : -EIO;
+    }
+    *data = buf;
+    *size = vn->size;
+    *owned = true;
+    return 0;
+}
+
+#define USER_LOAD_LIMIT (STACK_TOP - STACK_SIZE - (1ull << 30))
+
+/* Loads the dynamic linker named by PT_INTERP; *base and *entry for auxv. */
+static int load_interpreter(const char *interp, uint64_t *base, uint64_t *entry, const char **why)
+{
+    struct vnode *vn;
+    if (path_resolve(vfs_root, interp, true, &vn) < 0) {
+        *why = "its interpreter (PT_INTERP) is not in the image";
+        return -ENOENT;
+    }
+    if (!vn_is_reg(vn)) {
+        *why = "its interpreter (PT_INTERP) is not a regular file";
+        return -EACCES;
+    }
+    const uint8_t *data;
+    uint64_t size;
+    bool owned;
+    int err = file_bytes(vn, &data, &size, &owned);
+    if (err) {
+        *why = "its interpreter cannot be read";
+        return err;
+    }
+    struct elf_image img;
+    const char *iwhy;
+    err = -ENOEXEC;
+    if (elf_check_at(data, size, USER_LOAD_LIMIT, 0x10000, &img, &iwhy) < 0) {
+        klog("exec: interpreter %s: %s", interp, iwhy);
+        *why = "its interpreter is not a valid ELF (see the line above)";
+    } else if (!img.pie || img.has_interp) {
+        *why = "its interpreter is not a position-independent ELF without an interpreter of its own";
+    } else {
+        uint64_t at = as_find_free(&proc.as, elf_span(&img), 0);
+        if (!at || elf_check_at(data, size, USER_LOAD_LIMIT, at, &img, &iwhy) < 0) {
+            *why = "no room for its interpreter";
+            err = -ENOMEM;
+        } else if ((err = load_segments(&img, data, interp)) < 0) {
+            *why = "its interpreter's segments cannot be loaded";
+        } else {
+            *base = at;
+            *entry = img.entry;
+            err = 0;
+        }
+    }
+    if (owned)
+        kfree((void *)data);
+    return err;
+}
+
 int exec_load(struct vnode *file, const char *path, char *const argv[], char *const envp[],
               struct trap_frame *frame, const char **why)
 {
@@ -142,36 +219,51 @@ int exec_load(struct vnode *file, const char *path, char *const argv[], char *co
         *why = "not a regular file";
         return -EACCES;
     }
-    if (elf_check(file->data, file->size, STACK_TOP - STACK_SIZE - (1ull << 30), &img, why) < 0)
-        return -ENOEXEC;
-    if (img.has_interp) {
-        *why = "dynamically linked programs (PT_INTERP) are not supported yet; link it with -static";
-        return -ENOEXEC;
+    const uint8_t *data;
+    uint64_t size;
+    bool owned;
+    int err = file_bytes(file, &data, &size, &owned);
+    if (err) {
+        *why = "cannot read it";
+        return err;
+    }
+    if (elf_check(data, size, USER_LOAD_LIMIT, &img, why) < 0) {
+        err = -ENOEXEC;
+        goto out;
     }
     strlcpy(proc.exe_path, path, sizeof(proc.exe_path));
-    int err = load_segments(&img, file->data);
-    if (err) {
+    if ((err = load_segments(&img, data, path))) {
         *why = err == -ENOMEM ? "out of memory while loading its segments" : "its segments cannot be mapped";
-        return err;
+        goto out;
+    }
+    uint64_t interp_base = 0, entry = img.entry;
+    if (img.has_interp) {
+        const char *interp = (const char *)data + img.interp_offset;
+        if ((err = load_interpreter(interp, &interp_base, &entry, why)))
+            goto out;
+        klog("exec: interpreter %s at %lx", interp, interp_base);
     }
     unsigned stack_prot = PROT_READ | PROT_WRITE | (img.exec_stack ? PROT_EXEC : 0);
     if ((err = as_map(&proc.as, STACK_TOP - STACK_SIZE, STACK_SIZE, stack_prot, "[stack]", 0))) {
         *why = "cannot map the stack";
-        return err;
+        goto out;
     }
     uint64_t sp;
-    if ((err = build_stack(&img, path, argv, envp, &sp))) {
+    if ((err = build_stack(&img, interp_base, path, argv, envp, &sp))) {
         *why = err == -E2BIG ? "arguments and environment are too large" : "out of memory building the stack";
-        return err;
+        goto out;
     }
     proc.brk_start = proc.brk = PAGE_ROUND_UP(img.end);
 
     memset(frame, 0, sizeof(*frame));
-    frame->rip = img.entry;
+    frame->rip = entry;
     frame->rsp = sp;
     frame->cs = USER_CS;
     frame->ss = USER_DS;
     frame->rflags = 0x202;                 /* IF */
-    klog("exec: %s entry %lx, brk %lx, stack %lx", path, img.entry, proc.brk, sp);
-    return 0;
+    klog("exec: %s entry %lx, brk %lx, stack %lx", path, entry, proc.brk, sp);
+out:
+    if (owned)
+        kfree((void *)data);
+    return err;
 }
