@@ -7,6 +7,7 @@
 #include "unix/fd.h"
 #include "unix/console.h"
 #include "unix/devices.h"
+#include "unix/procfs.h"
 #include "unix/syscall.h"
 #include "fs/ramfs.h"
 #include "fs/path.h"
@@ -86,25 +87,12 @@ static struct vnode *make_dirs(const char *path)
     return path_mkdir_all(path, strlen(path), &d) < 0 ? 0 : d;
 }
 
-static void add_symlink(struct vnode *dir, const char *name, const char *target)
-{
-    struct vnode *vn = ramfs_new(S_IFLNK | 0777);
-    size_t n = strlen(target);
-    if (!vn || !(vn->target = kmalloc(n + 1)))
-        return;
-    memcpy(vn->target, target, n + 1);
-    vn->size = n;
-    ramfs_link(dir, name, strlen(name), vn);
-}
-
 /* The few files Linux programs expect besides what the archive carries. */
 static void populate_system_dirs(const char *program)
 {
     make_dirs("/tmp");
     dev_nodes_create();
-    struct vnode *self = make_dirs("/proc/self");
-    if (self && !ramfs_lookup(self, "exe", 3))
-        add_symlink(self, "exe", program);
+    procfs_create(program);
 }
 
 static void open_console_fds(void)

@@ -87,6 +87,24 @@ static bool range_ok(uint64_t start, uint64_t len)
            len <= USER_TOP - start;
 }
 
+/* Joins neighbouring regions that continue each other (as Linux merges
+ * VMAs), so brk growth and mprotect splits do not pile up regions. */
+static void coalesce(struct address_space *as)
+{
+    for (struct region *r = as->regions; r && r->next;) {
+        struct region *n = r->next;
+        bool file = r->name[0] == '/';
+        if (r->end == n->start && r->prot == n->prot && !strcmp(r->name, n->name) &&
+            (!file || r->file_offset + (r->end - r->start) == n->file_offset)) {
+            r->end = n->end;
+            r->next = n->next;
+            kfree(n);
+        } else {
+            r = n;
+        }
+    }
+}
+
 int as_map(struct address_space *as, uint64_t start, uint64_t len, unsigned prot, const char *name,
            uint64_t file_offset)
 {
@@ -107,6 +125,7 @@ int as_map(struct address_space *as, uint64_t start, uint64_t len, unsigned prot
         pp = &(*pp)->next;
     r->next = *pp;
     *pp = r;
+    coalesce(as);
     return 0;
 }
 
@@ -147,6 +166,7 @@ int as_protect(struct address_space *as, uint64_t start, uint64_t len, unsigned 
             pt_protect(as->root, r->start, r->end - r->start, prot == PROT_NONE ? 0 : attrs_for(prot));
         }
     }
+    coalesce(as);
     return 0;
 }
 

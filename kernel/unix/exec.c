@@ -56,7 +56,8 @@ static int load_segments(const struct elf_image *img, const uint8_t *data, const
             start = prev_end;
         }
         if (start < end) {
-            int err = as_map(&proc.as, start, end - start, s->prot, name, s->offset);
+            uint64_t file_off = PAGE_ROUND_DOWN(s->offset) + (start - PAGE_ROUND_DOWN(va));
+            int err = as_map(&proc.as, start, end - start, s->prot, name, file_off);
             if (err)
                 return err;
         }

@@ -1,0 +1,8 @@
+#ifndef UNIX_PROCFS_H
+#define UNIX_PROCFS_H
+
+/* The few /proc and /sys files programs read: /proc/self/exe, maps, status
+ * basics, /proc/meminfo, /sys/devices/system/cpu/{online,possible}. */
+void procfs_create(const char *program);
+
+#endif
