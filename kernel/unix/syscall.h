@@ -27,7 +27,7 @@ DECLARE(fcntl) DECLARE(ioctl) DECLARE(umask) DECLARE(symlink) DECLARE(symlinkat)
 DECLARE(fchmod) DECLARE(chmod) DECLARE(fchmodat) DECLARE(link) DECLARE(linkat) DECLARE(sync)
 DECLARE(fchown) DECLARE(chown) DECLARE(fchownat) DECLARE(utimensat)
 /* pipe.c, poll_calls.c */
-DECLARE(pipe) DECLARE(pipe2) DECLARE(poll) DECLARE(ppoll)
+DECLARE(pipe) DECLARE(pipe2) DECLARE(poll) DECLARE(ppoll) DECLARE(futex)
 /* mm_calls.c */
 DECLARE(brk) DECLARE(mmap) DECLARE(munmap) DECLARE(mprotect) DECLARE(madvise) DECLARE(mremap)
 /* time_calls.c */
