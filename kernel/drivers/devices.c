@@ -14,7 +14,7 @@
 #define MAX_FUNCTIONS 64
 
 static bool selftest;
-static struct pci_device *functions;
+static struct pci_device functions[MAX_FUNCTIONS];   /* drivers keep pointers */
 
 void devices_set_selftest(bool on)
 {
@@ -108,12 +108,6 @@ out:
 void devices_init(void)
 {
     uint64_t t0 = clock_monotonic_ns();
-    if (!functions)
-        functions = kzalloc(sizeof(struct pci_device) * MAX_FUNCTIONS);
-    if (!functions) {
-        klog("devices: out of memory, no devices");
-        return;
-    }
     unsigned found = pci_enumerate(functions, MAX_FUNCTIONS);
     if (found > MAX_FUNCTIONS) {
         klog("devices: %u PCI functions, only the first %u are looked at", found, MAX_FUNCTIONS);
@@ -124,8 +118,8 @@ void devices_init(void)
         struct pci_device *d = &functions[i];
         int (*probe)(struct pci_device *);
         const char *driver = driver_for(d, &probe);
-        klog("pci: %02x:%02x.%u %04x:%04x class %02x%02x: %s", d->bus, d->slot, d->fn, d->vendor,
-             d->device, d->class_code, d->subclass, driver ? driver : "no driver");
+        klog("pci %02x:%02x.%u %04x:%04x %s", d->bus, d->slot, d->fn, d->vendor, d->device,
+             driver ? driver : "no driver");
         if (probe && probe(d) == 0)
             driven++;
     }

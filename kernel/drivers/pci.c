@@ -2,6 +2,7 @@
 #include "drivers/acpi.h"
 #include "arch/x86_64/cpu.h"
 #include "mm/mmio.h"
+#include "mm/layout.h"
 #include "lib/errno.h"
 #include "lib/log.h"
 #include "lib/string.h"
@@ -11,18 +12,21 @@
 #define MAX_CAPS 48
 #define MAX_BUSES 256
 
-/* ECAM: one 1 MiB window per bus, mapped when the bus is first touched. */
+/* ECAM: each function's 4 KiB of configuration space is mapped the first
+ * time it is touched (mapping whole 1 MiB buses costs more than the scan). */
 static bool use_ecam;
-static volatile uint8_t *ecam_bus[MAX_BUSES];
+static uint8_t ecam_mapped[MAX_BUSES][32];     /* bit fn of [bus][slot] */
 
 static volatile uint8_t *ecam_addr(unsigned bus, unsigned slot, unsigned fn, unsigned off)
 {
-    if (!ecam_bus[bus]) {
-        ecam_bus[bus] = mmio_map(acpi.mcfg_base + ((uint64_t)bus << 20), 1u << 20);
-        if (!ecam_bus[bus])
+    uint64_t phys = acpi.mcfg_base + ((uint64_t)bus << 20) + (slot << 15) + (fn << 12);
+    if (!(ecam_mapped[bus][slot] & (1u << fn))) {
+        if (!mmio_map(phys, 4096))
             return 0;
+        ecam_mapped[bus][slot] |= (uint8_t)(1u << fn);
     }
-    return ecam_bus[bus] + (slot << 15) + (fn << 12) + off;
+    /* mmio_map places every mapping at MMIO_MAP_BASE + phys. */
+    return (volatile uint8_t *)(MMIO_MAP_BASE + phys + off);
 }
 
 static bool ecam_covers(unsigned bus)
@@ -287,22 +291,24 @@ struct scan {
 
 static void scan_bus(struct scan *s, unsigned bus, unsigned depth);
 
-static void add_function(struct scan *s, unsigned bus, unsigned slot, unsigned fn, unsigned depth)
+static void add_function(struct scan *s, unsigned bus, unsigned slot, unsigned fn, uint32_t id,
+                         unsigned depth)
 {
-    uint32_t id = cfg_read(bus, slot, fn, PCI_VENDOR_ID, 4);
-    uint8_t header = (uint8_t)cfg_read(bus, slot, fn, PCI_HEADER_TYPE, 1);
+    /* Only what enumeration needs (IDs, class, header type); a driver reads
+     * the rest with pci_snapshot(). */
+    uint32_t class_rev = cfg_read(bus, slot, fn, PCI_CLASS_REVISION, 4);
+    uint8_t header = (uint8_t)(cfg_read(bus, slot, fn, 0x0c, 4) >> 16);
     if (s->n < s->max) {
         struct pci_device *d = &s->out[s->n];
         memset(d, 0, sizeof(*d));
         d->bus = (uint8_t)bus;
         d->slot = (uint8_t)slot;
         d->fn = (uint8_t)fn;
-        read_config(d, 0x40);
         d->vendor = (uint16_t)id;
         d->device = (uint16_t)(id >> 16);
-        d->prog_if = d->cfg[0x09];
-        d->subclass = d->cfg[0x0a];
-        d->class_code = d->cfg[0x0b];
+        d->prog_if = (uint8_t)(class_rev >> 8);
+        d->subclass = (uint8_t)(class_rev >> 16);
+        d->class_code = (uint8_t)(class_rev >> 24);
         d->header_type = header;
     }
     s->n++;
@@ -320,15 +326,18 @@ static void scan_bus(struct scan *s, unsigned bus, unsigned depth)
         return;
     s->bus_seen[bus / 8] |= (uint8_t)(1u << (bus % 8));
     for (unsigned slot = 0; slot < 32; slot++) {
-        if ((uint16_t)cfg_read(bus, slot, 0, PCI_VENDOR_ID, 2) == 0xffff)
+        uint32_t id = cfg_read(bus, slot, 0, PCI_VENDOR_ID, 4);
+        if ((uint16_t)id == 0xffff)
             continue;
-        uint8_t header = (uint8_t)cfg_read(bus, slot, 0, PCI_HEADER_TYPE, 1);
-        add_function(s, bus, slot, 0, depth);
-        if (!(header & 0x80))
+        bool multi = (cfg_read(bus, slot, 0, 0x0c, 4) >> 16) & 0x80;
+        add_function(s, bus, slot, 0, id, depth);
+        if (!multi)
             continue;
-        for (unsigned fn = 1; fn < 8; fn++)
-            if ((uint16_t)cfg_read(bus, slot, fn, PCI_VENDOR_ID, 2) != 0xffff)
-                add_function(s, bus, slot, fn, depth);
+        for (unsigned fn = 1; fn < 8; fn++) {
+            id = cfg_read(bus, slot, fn, PCI_VENDOR_ID, 4);
+            if ((uint16_t)id != 0xffff)
+                add_function(s, bus, slot, fn, id, depth);
+        }
     }
 }
 

@@ -36,8 +36,7 @@ struct pci_device {
     uint8_t bus, slot, fn;
     uint16_t vendor, device;
     uint8_t class_code, subclass, prog_if, header_type;
-    uint8_t cfg[PCI_CFG_SIZE];    /* header (64 bytes) read at enumeration,
-                                   * the rest by pci_snapshot() */
+    uint8_t cfg[PCI_CFG_SIZE];    /* filled by pci_snapshot(), zero until then */
     uint64_t bar[6];              /* memory BAR base (0: none, I/O or unassigned) */
     uint64_t bar_size[6];         /* 0 until pci_size_bars(), or if none */
     void *bar_va[6];              /* mapped lazily by pci_map_bar() */
