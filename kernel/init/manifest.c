@@ -82,6 +82,10 @@ static int push(char ***list, int *count, int max, char *s)
 
 void manifest_free(struct manifest *m)
 {
+    for (int i = 0; i < m->nmounts; i++) {
+        kfree(m->mounts[i].label);
+        kfree(m->mounts[i].path);
+    }
     kfree(m->program);
     kfree(m->cwd);
     for (int i = 0; i < m->argc; i++)
@@ -91,6 +95,56 @@ void manifest_free(struct manifest *m)
     kfree(m->argv);
     kfree(m->envp);
     memset(m, 0, sizeof(*m));
+}
+
+static char *copy_range(const char *s, size_t n)
+{
+    char *c = kmalloc(n + 1);
+    if (c) {
+        memcpy(c, s, n);
+        c[n] = 0;
+    }
+    return c;
+}
+
+/* "LABEL PATH" or "LABEL PATH ro"; NULL or what is wrong. */
+static const char *parse_mount(struct manifest *m, const char *v)
+{
+    if (m->nmounts == MANIFEST_MAX_MOUNTS)
+        return "too many mount lines";
+    const char *sp1 = strchr(v, ' ');
+    if (!sp1 || sp1 == v)
+        return "mount needs \"LABEL PATH\"";
+    const char *path = sp1 + 1;
+    const char *sp2 = strchr(path, ' ');
+    size_t plen = sp2 ? (size_t)(sp2 - path) : strlen(path);
+    bool ro = false;
+    if (sp2) {
+        if (strcmp(sp2 + 1, "ro"))
+            return "mount: the only option after the path is \"ro\"";
+        ro = true;
+    }
+    if ((size_t)(sp1 - v) > 16)
+        return "mount: an ext2 label has at most 16 bytes";
+    if (plen == 0 || path[0] != '/')
+        return "mount: the path must be absolute";
+    struct manifest_mount *mm = &m->mounts[m->nmounts];
+    mm->label = copy_range(v, (size_t)(sp1 - v));
+    mm->path = copy_range(path, plen);
+    mm->read_only = ro;
+    if (!mm->label || !mm->path) {
+        kfree(mm->label);
+        kfree(mm->path);
+        return "out of memory";
+    }
+    for (int i = 0; i < m->nmounts; i++)
+        if (!strcmp(m->mounts[i].path, mm->path)) {
+            kfree(mm->label);
+            kfree(mm->path);
+            return "mount: two volumes on the same path";
+        }
+    m->nmounts++;
+    return 0;
 }
 
 static bool key_is(const char *k, size_t klen, const char *want)
@@ -146,6 +200,11 @@ int manifest_parse(const char *text, size_t len, struct manifest *m, char *err, 
         } else if (key_is(l, klen, "cwd")) {
             if (m->cwd) { kfree(value); why = "duplicate \"cwd\""; goto fail; }
             m->cwd = value;
+        } else if (key_is(l, klen, "mount")) {
+            why = parse_mount(m, value);
+            kfree(value);
+            if (why)
+                goto fail;
         } else if (key_is(l, klen, "debug")) {
             if (!strcmp(value, "syscalls"))
                 m->trace_syscalls = true;

@@ -8,6 +8,14 @@
 #define MANIFEST_MAX_ARGS 4096
 #define MANIFEST_MAX_ENV 4096
 
+#define MANIFEST_MAX_MOUNTS 16
+
+struct manifest_mount {
+    char *label;
+    char *path;
+    bool read_only;
+};
+
 struct manifest {
     char *program;
     char **argv;     /* NULL-terminated */
@@ -16,6 +24,8 @@ struct manifest {
     int envc;
     char *cwd;       /* NULL: "/" */
     bool trace_syscalls;
+    struct manifest_mount mounts[MANIFEST_MAX_MOUNTS];
+    int nmounts;
 };
 
 /* Parses text of `len` bytes.  Returns 0, or -1 with a message in err that

@@ -1,6 +1,7 @@
 #include "unix/process.h"
 #include "drivers/power.h"
 #include "lib/log.h"
+#include "fs/vfs.h"
 
 struct process proc;
 
@@ -19,6 +20,8 @@ const char *signal_name(int sig)
 
 void process_exit(int status, const char *reason)
 {
+    /* Volumes are written back and marked clean before the VM stops. */
+    mounts_unmount_all();
     klog("@@cloak-exit %d %s", status & 0xff, reason);
     power_off(status & 0xff);
 }
