@@ -1,6 +1,7 @@
 # The cloak command (hosted C): $(BUILD)/bin/cloak.  One folder per concept:
 # tools/cloak (the command-line front end), tools/config (ops JSON config),
-# tools/elf (checks of the program), tools/image (manifest, boot archive and,
+# tools/elf (checks of the program; its interpreter and libraries: elf_dyn.c,
+# ldcache.c, deps.c), tools/volume (ext2 data volumes, made by mke2fs), tools/image (manifest, boot archive and,
 # from disk_image.c/gpt.c/fat.c, the GPT disk image), tools/qemu (running it).
 # At run time cloak finds its kernel and loader in <bin>/../share/cloak/.
 TOOLS_CFLAGS := $(HOST_CFLAGS) -MMD -MP
@@ -8,6 +9,7 @@ TOOLS_CFLAGS := $(HOST_CFLAGS) -MMD -MP
 TOOLS_LIBS := -ljansson -larchive -lz
 
 CLOAK_SRCS := tools/cloak/main.c tools/config/config.c tools/elf/elf_check.c \
+	tools/elf/elf_dyn.c tools/elf/ldcache.c tools/elf/deps.c tools/volume/volume.c \
 	tools/qemu/qemu.c tools/image/archive.c tools/image/manifest_writer.c \
 	tools/image/disk_image.c tools/image/gpt.c tools/image/fat.c
 CLOAK_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CLOAK_SRCS))

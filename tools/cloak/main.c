@@ -16,11 +16,13 @@
 #include <unistd.h>
 
 #include "../config/config.h"
+#include "../elf/deps.h"
 #include "../elf/elf_check.h"
 #include "../image/archive.h"
 #include "../image/disk_image.h"
 #include "../image/manifest_writer.h"
 #include "../qemu/qemu.h"
+#include "../volume/volume.h"
 
 #define EXIT_CLOAK_ERROR 125
 #define EXIT_VM_DIED 70
@@ -28,35 +30,50 @@
 static const char usage_text[] =
 "usage: cloak run [OPTIONS] PROGRAM [ARGS...]\n"
 "       cloak build [OPTIONS] PROGRAM [ARGS...] -o IMAGE\n"
+"       cloak build --list [OPTIONS] PROGRAM [ARGS...]\n"
+"       cloak volume create NAME [-d DIR] [-s SIZE] [-c FILE]\n"
+"       cloak volume list [-c FILE]\n"
+"       cloak volume delete NAME [-c FILE]\n"
 "       cloak help\n"
 "\n"
-"Runs one static Linux x86-64 program as the only program of the cloak\n"
-"unikernel, in QEMU.\n"
+"Runs one Linux x86-64 program (static or dynamically linked) as the only\n"
+"program of the cloak unikernel, in QEMU.\n"
 "\n"
 "  run     build an image for PROGRAM (a host ELF file) and boot it in QEMU;\n"
 "          the program's output is cloak's output, its exit status cloak's.\n"
 "  build   only build.  Without --uefi, IMAGE is the boot archive itself\n"
-"          (cpio \"newc\": the program, its files, /.cloak/manifest); boot it with\n"
+"          (cpio \"newc\": the program, its libraries, its files,\n"
+"          /.cloak/manifest); boot it with\n"
 "            qemu-system-x86_64 -kernel <prefix>/share/cloak/kernel.elf -initrd IMAGE\n"
 "          and the consoles `cloak run --dry-run` shows.  With --uefi, IMAGE is a\n"
 "          raw GPT disk whose EFI System Partition holds EFI/BOOT/BOOTX64.EFI,\n"
 "          cloak/kernel.elf and cloak/archive.cpio (bootable with OVMF, and what\n"
 "          a cloud image is made from).\n"
+"  volume  data volumes (ext2 images in the volumes directory) to mount with\n"
+"          --mount or Mounts: `create NAME -d DIR -s SIZE` makes one labelled\n"
+"          NAME from the files in DIR (SIZE like 64M or 1G; default: DIR's size\n"
+"          plus a quarter plus 8M), `list` shows them, `delete NAME` removes one.\n"
 "\n"
 "Options (as in ops; they go before PROGRAM, everything after it is ARGS):\n"
 "  -c FILE       ops configuration file (JSON). Understood so far: Args, Env,\n"
-"                Files, Dirs, MapDirs, Uefi, RunConfig.Memory,\n"
-"                CloudConfig.ConfidentialVM (implies Uefi); other keys are\n"
-"                ignored with a warning.\n"
+"                Files, Dirs, MapDirs, Mounts, VolumesDir, NameServers, Uefi,\n"
+"                RunConfig.Memory, CloudConfig.ConfidentialVM (implies Uefi);\n"
+"                other keys are ignored with a warning.\n"
 "  -a ARG        a program argument (repeatable).  -a and ARGS after PROGRAM\n"
 "                (-a ones first) replace Args from the file, like ops.\n"
 "  -e KEY=VALUE  an environment entry (repeatable), added to Env from the file.\n"
 "                The program also gets USER=root and PWD=/ unless set.\n"
 "  -m MEM        guest memory, e.g. 64M, 1G (default " CONFIG_DEFAULT_MEMORY "; ops defaults to\n"
 "                2G, but QEMU without KVM is slow to boot that much).\n"
+"  --mount VOLUME:/PATH[:ro]  mount the volume VOLUME at /PATH (repeatable;\n"
+"                added to Mounts from the file).  `run` attaches its image.\n"
+"  --disk-bus virtio-blk|virtio-scsi  how volumes are attached (default\n"
+"                virtio-blk: one virtio-blk-pci device each).\n"
 "  --uefi        boot through UEFI firmware (OVMF) from a GPT disk, as clouds\n"
 "                and AMD SEV do, instead of the fast PVH direct boot.\n"
 "  -o IMAGE      (build) where to write the image.\n"
+"  --list        print the files the image would hold, one per line\n"
+"                (IMAGE-PATH <- HOST-PATH), and exit without building or running.\n"
 "  -v            show the kernel log on stderr while the VM runs.\n"
 "  --log FILE    write the kernel log to FILE.\n"
 "  --kernel-args STR  extra kernel command line (see docs/boot-protocol.md)\n"
@@ -66,7 +83,12 @@ static const char usage_text[] =
 "\n"
 "The program goes into the image at its path as given, made absolute\n"
 "(examples/luggage/luggage -> /examples/luggage/luggage, ./prog -> /prog);\n"
-"argv[0] is that path.  Only statically linked programs are supported so far.\n"
+"argv[0] is that path.  A dynamically linked program brings its interpreter\n"
+"and the libraries it needs, found from its ELF file the way glibc's ld.so\n"
+"finds them here (DT_RPATH, LD_LIBRARY_PATH from Env, DT_RUNPATH,\n"
+"/etc/ld.so.cache, /lib/x86_64-linux-gnu, /usr/lib/x86_64-linux-gnu, /lib,\n"
+"/usr/lib), each at its host path.  Libraries a program opens with dlopen()\n"
+"cannot be seen in its ELF file: add them with Files or MapDirs.\n"
 "\n"
 "Exit status of `cloak run`:\n"
 "  0-255  the program's exit status (killed by signal S: 128+S)\n"
@@ -80,6 +102,9 @@ static const char usage_text[] =
 "      <dir of cloak>/../share/cloak/kernel.elf and bootx64.efi)\n"
 "  CLOAK_QEMU                   the QEMU binary (default " QEMU_DEFAULT_BINARY ")\n"
 "  CLOAK_OVMF_CODE, CLOAK_OVMF_VARS   UEFI firmware (default " OVMF_DIR "/*_4M.fd)\n"
+"  CLOAK_VOLUMES                the volumes directory, unless the config has\n"
+"      VolumesDir (default " VOLUME_DEFAULT_DIR ")\n"
+"  CLOAK_MKE2FS                 the mke2fs to run (default: from PATH, /usr/sbin)\n"
 "  TMPDIR                       where the temporary directory goes\n";
 
 static void usage(FILE *f)
@@ -187,6 +212,10 @@ struct options {
     bool verbose;
     const char *log;
     bool dry_run;
+    bool list;                /* --list */
+    char **mounts;            /* --mount VOLUME:/path[:ro] */
+    size_t nmounts;
+    const char *disk_bus;     /* --disk-bus */
     const char *kernel_args;  /* extra kernel command line */
     const char *output;
     const char *program;
@@ -205,7 +234,8 @@ static void append(char ***list, size_t *n, char *s)
 
 static void parse_options(int argc, char **argv, struct options *o)
 {
-    enum { OPT_UEFI = 256, OPT_LOG, OPT_DRY_RUN, OPT_KERNEL_ARGS };
+    enum { OPT_UEFI = 256, OPT_LOG, OPT_DRY_RUN, OPT_KERNEL_ARGS, OPT_LIST, OPT_MOUNT,
+           OPT_DISK_BUS };
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},
         {"args", required_argument, NULL, 'a'},
@@ -218,6 +248,10 @@ static void parse_options(int argc, char **argv, struct options *o)
         {"log", required_argument, NULL, OPT_LOG},
         {"dry-run", no_argument, NULL, OPT_DRY_RUN},
         {"kernel-args", required_argument, NULL, OPT_KERNEL_ARGS},
+        {"list", no_argument, NULL, OPT_LIST},
+        {"mount", required_argument, NULL, OPT_MOUNT},
+        {"mounts", required_argument, NULL, OPT_MOUNT}, /* ops's spelling */
+        {"disk-bus", required_argument, NULL, OPT_DISK_BUS},
         {NULL, 0, NULL, 0},
     };
     const char *cmd = argv[0];
@@ -238,6 +272,9 @@ static void parse_options(int argc, char **argv, struct options *o)
         case OPT_LOG: o->log = optarg; break;
         case OPT_DRY_RUN: o->dry_run = true; break;
         case OPT_KERNEL_ARGS: o->kernel_args = optarg; break;
+        case OPT_LIST: o->list = true; break;
+        case OPT_MOUNT: append(&o->mounts, &o->nmounts, optarg); break;
+        case OPT_DISK_BUS: o->disk_bus = optarg; break;
         case 'h':
             usage(stdout);
             exit(0);
@@ -251,7 +288,7 @@ static void parse_options(int argc, char **argv, struct options *o)
     }
     if (optind >= argc)
         die("%s: which program? usage: cloak %s [OPTIONS] PROGRAM [ARGS...]%s", cmd, cmd,
-            o->run ? "" : " -o IMAGE");
+            o->run || o->list ? "" : " -o IMAGE");
     o->program = argv[optind++];
     /* `cloak build PROG ARGS -o IMAGE`: -o may also follow the arguments */
     for (; optind < argc; optind++) {
@@ -266,8 +303,14 @@ static void parse_options(int argc, char **argv, struct options *o)
         die("run: -o is for `cloak build`");
     if (!o->run && o->dry_run)
         die("build: --dry-run is for `cloak run`");
-    if (!o->run && !o->output)
-        die("build: where to? add -o IMAGE");
+    if (o->list && (o->dry_run || o->output))
+        die("%s: --list prints what the image would hold; it goes without %s", cmd,
+            o->dry_run ? "--dry-run" : "-o");
+    if (!o->run && !o->output && !o->list)
+        die("build: where to? add -o IMAGE (or --list to see what it would hold)");
+    if (o->disk_bus && strcmp(o->disk_bus, "virtio-blk") != 0 &&
+        strcmp(o->disk_bus, "virtio-scsi") != 0)
+        die("%s: --disk-bus \"%s\": use virtio-blk or virtio-scsi", cmd, o->disk_bus);
 }
 
 /* ---- building ---- */
@@ -278,22 +321,39 @@ static void print_warnings_archive(struct image_archive *a, size_t *shown)
         fprintf(stderr, "cloak: warning: %s\n", image_archive_warning(a, *shown));
 }
 
+/* What goes into the image besides the user's files. */
+struct build {
+    const char *program;            /* host path */
+    const char *program_image;      /* its image path */
+    struct dep_result deps;         /* interpreter and libraries */
+    struct manifest_mount *mounts;  /* from Mounts and --mount */
+    size_t nmounts;
+    struct qemu_volume *volumes;    /* their images (run only) */
+    FILE *list;                     /* --list: print the entries here */
+};
+
+/* Files glibc programs open at run time, copied from the host when it has
+ * them (/etc/resolv.conf is written from NameServers instead, as ops does;
+ * /etc/ld.so.cache is left out: the image has its own library layout). */
+static const char *const runtime_files[] = {"/etc/nsswitch.conf", "/etc/hosts"};
+
 /* Writes the boot archive for the program to `path`. */
-static void write_archive(const char *path, const struct cloak_config *cfg, const char *program,
-                          const char *program_image)
+static void write_archive(const char *path, const struct cloak_config *cfg,
+                          const struct build *b)
 {
     char err[2048], img[PATH_MAX], host[PATH_MAX];
     const char **argv, **env;
-    char *manifest;
-    size_t mlen, shown = 0;
+    char *manifest, *resolv = NULL;
+    size_t mlen, shown = 0, rlen = 0;
     struct image_archive *a;
     struct manifest m = {0};
+    FILE *rf;
 
     argv = calloc(cfg->args.n + 1, sizeof *argv);
     env = calloc(cfg->env.n + 1, sizeof *env);
     if (!argv || !env)
         die("out of memory");
-    argv[0] = program_image;
+    argv[0] = b->program_image;
     for (size_t i = 0; i < cfg->args.n; i++)
         argv[i + 1] = cfg->args.items[i];
     for (size_t i = 0; i < cfg->env.n; i++) {
@@ -303,20 +363,23 @@ static void write_archive(const char *path, const struct cloak_config *cfg, cons
         if (asprintf((char **)&env[i], "%s=%s", kv->key, kv->value) < 0)
             die("out of memory");
     }
-    m.program = program_image;
+    m.program = b->program_image;
     m.argv = argv;
     m.argc = cfg->args.n + 1;
     m.env = env;
     m.envc = cfg->env.n;
+    m.mounts = b->mounts;
+    m.nmounts = b->nmounts;
     if (manifest_render(&m, &manifest, &mlen, err, sizeof err) < 0)
         die("%s", err);
 
     if (!(a = image_archive_open(path, err, sizeof err)))
         die("%s", err);
+    image_archive_set_list(a, b->list);
 #define TRY(call) do { if ((call) < 0) { image_archive_abort(a); die("%s", err); } \
                        print_warnings_archive(a, &shown); } while (0)
     TRY(image_archive_add_data(a, MANIFEST_IMAGE_PATH, manifest, mlen, 0644, err, sizeof err));
-    TRY(image_archive_add_file(a, program_image, program, err, sizeof err));
+    TRY(image_archive_add_file(a, b->program_image, b->program, err, sizeof err));
     for (size_t i = 0; i < cfg->files.n; i++) {
         const char *f = cfg->files.items[i];
         if (image_path_from(f, img, sizeof img) < 0) {
@@ -338,6 +401,32 @@ static void write_archive(const char *path, const struct cloak_config *cfg, cons
             snprintf(host, sizeof host, "%s/%s", cfg->files_parent_dir, k);
         TRY(image_archive_add_mapped(a, host, v, err, sizeof err));
     }
+    /* the interpreter and libraries, after the user's files so that a
+     * library given in Files wins (with a warning) */
+    for (size_t i = 0; i < b->deps.n; i++) {
+        const struct dep_file *f = &b->deps.files[i];
+        if (f->link)
+            TRY(image_archive_add_symlink(a, f->image, f->link, f->host, err, sizeof err));
+        else
+            TRY(image_archive_add_file(a, f->image, f->host, err, sizeof err));
+    }
+    if (b->deps.dynamic) {
+        for (size_t i = 0; i < sizeof runtime_files / sizeof runtime_files[0]; i++)
+            if (!image_archive_has(a, runtime_files[i]) && access(runtime_files[i], R_OK) == 0)
+                TRY(image_archive_add_file(a, runtime_files[i], runtime_files[i], err,
+                                           sizeof err));
+    }
+    if (!image_archive_has(a, "/etc/resolv.conf")) {
+        /* ops's rule: one "nameserver  IP" line (two spaces) per NameServers entry */
+        if (!(rf = open_memstream(&resolv, &rlen)))
+            die("out of memory");
+        for (size_t i = 0; i < cfg->nameservers.n; i++)
+            fprintf(rf, "nameserver  %s\n", cfg->nameservers.items[i]);
+        if (fclose(rf) != 0)
+            die("out of memory");
+        TRY(image_archive_add_data(a, "/etc/resolv.conf", resolv, rlen, 0644, err, sizeof err));
+        free(resolv);
+    }
     if (!image_archive_has(a, "/etc/passwd")) {
         static const char passwd[] = "root:x:0:0:root:/root:/bin/nobash\n";
         TRY(image_archive_add_data(a, "/etc/passwd", passwd, sizeof passwd - 1, 0644,
@@ -353,6 +442,135 @@ static void write_archive(const char *path, const struct cloak_config *cfg, cons
         free((char *)env[i]);
     free(env);
     free(argv);
+}
+
+/* Mounts (the file's, then --mount) into b: manifest lines, and for `run`
+ * the volume images, which must exist. */
+static void resolve_mounts(const struct cloak_config *cfg, struct build *b, bool need_images)
+{
+    char err[2048], dir[PATH_MAX], path[PATH_MAX];
+
+    if (!cfg->mounts.n)
+        return;
+    b->mounts = calloc(cfg->mounts.n, sizeof *b->mounts);
+    b->volumes = calloc(cfg->mounts.n, sizeof *b->volumes);
+    if (!b->mounts || !b->volumes)
+        die("out of memory");
+    if (volume_dir(cfg->volumes_dir, dir, sizeof dir, err, sizeof err) < 0)
+        die("%s", err);
+    for (size_t i = 0; i < cfg->mounts.n; i++) {
+        const char *name = cfg->mounts.items[i].key;
+        char *point;
+        bool ro;
+
+        if (volume_check_name(name, err, sizeof err) < 0)
+            die("Mounts: %s", err);
+        if (config_mount_point(name, cfg->mounts.items[i].value, &point, &ro, err,
+                               sizeof err) < 0)
+            die("%s", err);
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(b->mounts[k].path, point) == 0)
+                die("volumes %s and %s are both mounted at %s", b->mounts[k].label, name, point);
+        b->mounts[i] = (struct manifest_mount){name, point, ro};
+        if (need_images) {
+            if (volume_find(dir, name, path, sizeof path, err, sizeof err) < 0)
+                die("%s", err);
+            char *p = strdup(path);
+            if (!p)
+                die("out of memory");
+            b->volumes[i] = (struct qemu_volume){name, p, ro};
+        }
+        b->nmounts++;
+    }
+}
+
+/* ---- volumes ---- */
+
+static int volume_command(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"data", required_argument, NULL, 'd'},
+        {"size", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *config = NULL, *data = NULL, *size = NULL, *sub;
+    char err[4096], dir[PATH_MAX], path[PATH_MAX];
+    char *pos[4];
+    size_t npos = 0;
+    struct cloak_config cfg;
+    int c;
+
+    opterr = 0;
+    optind = 1;
+    /* GNU getopt moves the options (wherever they are) before the operands */
+    while ((c = getopt_long(argc, argv, ":c:d:s:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c': config = optarg; break;
+        case 'd': data = optarg; break;
+        case 's': size = optarg; break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        case ':':
+            die("volume: option %s needs a value (see `cloak help`)", argv[optind - 1]);
+        default:
+            die("volume: unknown option %s (see `cloak help`)", argv[optind - 1]);
+        }
+    }
+    for (; optind < argc; optind++) {
+        if (npos == sizeof pos / sizeof pos[0])
+            die("volume: too many arguments (see `cloak help`)");
+        pos[npos++] = argv[optind];
+    }
+    if (npos == 0)
+        die("volume: create, list or delete? usage: cloak volume create NAME -d DIR -s SIZE");
+    sub = pos[0];
+    config_init(&cfg);
+    if (config && config_load_file(&cfg, config, err, sizeof err) < 0)
+        die("%s", err);
+    for (size_t i = 0; i < cfg.warnings.n; i++)
+        if (!strstr(cfg.warnings.items[i], "not supported yet"))
+            fprintf(stderr, "cloak: warning: %s\n", cfg.warnings.items[i]);
+    if (volume_dir(cfg.volumes_dir, dir, sizeof dir, err, sizeof err) < 0)
+        die("%s", err);
+    if (strcmp(sub, "create") == 0) {
+        if (npos != 2)
+            die("volume create: which name? usage: cloak volume create NAME -d DIR -s SIZE");
+        if (volume_create(dir, pos[1], data, size, path, sizeof path, err, sizeof err) < 0)
+            die("volume create: %s", err);
+        printf("%s\n", path);
+        fprintf(stderr, "cloak: created volume %s in %s\n", pos[1], path);
+    } else if (strcmp(sub, "list") == 0) {
+        struct volume_info *v;
+        size_t n;
+        if (npos != 1 || data || size)
+            die("volume list takes no arguments");
+        if (volume_list(dir, &v, &n, err, sizeof err) < 0)
+            die("volume list: %s", err);
+        if (n == 0)
+            fprintf(stderr, "cloak: no volumes in %s\n", dir);
+        for (size_t i = 0; i < n; i++) {
+            char p[PATH_MAX + 300];
+            snprintf(p, sizeof p, "%s/%s" VOLUME_SUFFIX, dir, v[i].name);
+            printf("%-16s %8lluM  %s%s\n", v[i].name,
+                   (unsigned long long)((v[i].size + (1 << 20) - 1) >> 20), p,
+                   !v[i].ext2 ? "  (not ext2)" :
+                   strcmp(v[i].label, v[i].name) ? "  (label differs)" : "");
+        }
+        free(v);
+    } else if (strcmp(sub, "delete") == 0) {
+        if (npos != 2 || data || size)
+            die("volume delete: usage: cloak volume delete NAME");
+        if (volume_delete(dir, pos[1], path, sizeof path, err, sizeof err) < 0)
+            die("volume delete: %s", err);
+        fprintf(stderr, "cloak: deleted volume %s (%s)\n", pos[1], path);
+    } else {
+        die("volume: unknown sub-command \"%s\"; use create, list or delete", sub);
+    }
+    config_free(&cfg);
+    return 0;
 }
 
 /* cmdline_file: NULL, or a host file to place as \cloak\cmdline.txt. */
@@ -454,6 +672,8 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
+    if (!strcmp(cmd, "volume"))
+        return volume_command(argc - 1, argv + 1);
     if (strcmp(cmd, "run") != 0 && strcmp(cmd, "build") != 0)
         die("unknown command \"%s\"; try `cloak help`", cmd);
     o.run = strcmp(cmd, "run") == 0;
@@ -481,17 +701,33 @@ int main(int argc, char **argv)
         die("%s", err);
     if (o.uefi)
         cfg.uefi = true;
+    for (size_t i = 0; i < o.nmounts; i++)
+        if (config_add_mount_flag(&cfg, o.mounts[i], err, sizeof err) < 0)
+            die("%s", err);
     config_finalize(&cfg);
     if (cfg.uefi && cfg.memory_bytes < (64ull << 20))
         die("-m %lluM: booting through UEFI needs at least 64M (OVMF itself uses most of it)",
             (unsigned long long)(cfg.memory_bytes >> 20));
 
-    /* the program */
-    if (elf_check_file(o.program, &info, err, sizeof err) < 0 ||
-        elf_require_static(&info, o.program, err, sizeof err) < 0)
+    /* the program and what it needs */
+    if (elf_check_file(o.program, &info, err, sizeof err) < 0)
         die("%s", err);
     if (image_path_from(o.program, program_image, sizeof program_image) < 0)
         die("%s: cannot make an image path of it", o.program);
+    struct build b = {.program = o.program, .program_image = program_image};
+    struct dep_request dr = {.program = o.program, .program_image = program_image,
+                             .ld_library_path = config_env_get(&cfg, "LD_LIBRARY_PATH")};
+    if (deps_resolve(&dr, &b.deps, err, sizeof err) < 0)
+        die("%s", err);
+    resolve_mounts(&cfg, &b, o.run && !o.list);
+
+    if (o.list) { /* the archive is written (to a temporary file) as it is listed */
+        b.list = stdout;
+        tmp_path(archive, sizeof archive, "archive.cpio");
+        write_archive(archive, &cfg, &b);
+        config_free(&cfg);
+        return 0;
+    }
 
     /* what the boot needs */
     if (o.run || cfg.uefi)
@@ -501,10 +737,10 @@ int main(int argc, char **argv)
 
     if (!o.run) {
         if (!cfg.uefi) {
-            write_archive(o.output, &cfg, o.program, program_image);
+            write_archive(o.output, &cfg, &b);
         } else {
             tmp_path(archive, sizeof archive, "archive.cpio");
-            write_archive(archive, &cfg, o.program, program_image);
+            write_archive(archive, &cfg, &b);
             const char *cmdline_file = NULL;
             char cmdline_path[PATH_MAX];
             if (o.kernel_args) {
@@ -519,7 +755,7 @@ int main(int argc, char **argv)
     }
 
     tmp_path(archive, sizeof archive, "archive.cpio");
-    write_archive(archive, &cfg, o.program, program_image);
+    write_archive(archive, &cfg, &b);
     if (o.log) {
         if ((size_t)snprintf(log_path, sizeof log_path, "%s", o.log) >= sizeof log_path)
             die("--log: path too long");
@@ -534,6 +770,10 @@ int main(int argc, char **argv)
     q.memory_mib = cfg.memory_bytes >> 20;
     q.uefi = cfg.uefi;
     q.log_path = log_path;
+    q.volumes = b.volumes;
+    q.nvolumes = b.nmounts;
+    q.disk_bus = o.disk_bus && !strcmp(o.disk_bus, "virtio-scsi") ? QEMU_DISK_VIRTIO_SCSI
+                                                                 : QEMU_DISK_VIRTIO_BLK;
     if (cfg.uefi) {
         char cmdline_path[PATH_MAX], cmdline[4096];
         snprintf(cmdline, sizeof cmdline, "console=com3 klog=com1%s%s", o.kernel_args ? " " : "",

@@ -108,6 +108,9 @@ void config_free(struct cloak_config *c)
     strlist_clear(&c->files);
     strlist_clear(&c->dirs);
     kvlist_clear(&c->mapdirs);
+    kvlist_clear(&c->mounts);
+    strlist_clear(&c->nameservers);
+    free(c->volumes_dir);
     strlist_clear(&c->warnings);
     free(c->memory);
     free(c->files_parent_dir);
@@ -216,8 +219,73 @@ int config_add_env_flag(struct cloak_config *c, const char *kv, char *err, size_
     return 0;
 }
 
+int config_add_mount_flag(struct cloak_config *c, const char *spec, char *err, size_t errlen)
+{
+    const char *colon = strchr(spec, ':');
+    char *name, *path;
+    bool ro;
+
+    if (!colon || colon == spec || colon[1] == '\0') {
+        snprintf(err, errlen, "--mount \"%s\": expected VOLUME:/path (or VOLUME:/path:ro)",
+                 spec);
+        return -1;
+    }
+    name = strndup(spec, (size_t)(colon - spec));
+    if (!name) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (config_mount_point(name, colon + 1, &path, &ro, err, errlen) < 0) {
+        free(name);
+        return -1;
+    }
+    free(path);
+    kvlist_set(&c->mounts, name, colon + 1);
+    free(name);
+    return 0;
+}
+
+int config_mount_point(const char *name, const char *value, char **path, bool *read_only,
+                       char *err, size_t errlen)
+{
+    size_t n = strlen(value);
+
+    *path = NULL;
+    *read_only = false;
+    if (n >= 3 && strcmp(value + n - 3, ":ro") == 0) {
+        *read_only = true;
+        n -= 3;
+    }
+    if (n == 0 || value[0] != '/') {
+        snprintf(err, errlen, "mount of volume \"%s\": the mount point \"%s\" is not an "
+                 "absolute path (write \"/path\" or \"/path:ro\")", name, value);
+        return -1;
+    }
+    if (memchr(value, ':', n)) {
+        snprintf(err, errlen, "mount of volume \"%s\": \"%s\" has a ':' suffix cloak does not "
+                 "know (only \":ro\")", name, value);
+        return -1;
+    }
+    bool root = true;
+    for (size_t i = 0; i < n; i++)
+        if (value[i] != '/')
+            root = false;
+    if (root) {
+        snprintf(err, errlen, "mount of volume \"%s\": cannot mount a volume over / (the boot "
+                 "archive is the root)", name);
+        return -1;
+    }
+    if (!(*path = strndup(value, n))) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
 void config_finalize(struct cloak_config *c)
 {
+    if (c->nameservers.n == 0)
+        strlist_add(&c->nameservers, CONFIG_DEFAULT_NAMESERVER);
     if (c->confidential_vm)
         c->uefi = true;
     if (!config_env_get(c, "USER"))
@@ -232,6 +300,7 @@ enum key_kind {
     K_UNSUPPORTED, /* ops knows it, cloak ignores it for now */
     K_ARGS, K_ENV, K_FILES, K_DIRS, K_MAPDIRS, K_UEFI,
     K_RUNCONFIG, K_CLOUDCONFIG, K_MEMORY, K_CONFIDENTIAL_VM,
+    K_MOUNTS, K_VOLUMES_DIR, K_NAMESERVERS,
 };
 
 struct key_def {
@@ -247,14 +316,14 @@ static const struct key_def top_keys[] = {
     {"Boot", K_UNSUPPORTED}, {"UefiBoot", K_UNSUPPORTED}, {"BuildDir", K_UNSUPPORTED},
     {"TargetConfig", K_UNSUPPORTED}, {"Debugflags", K_UNSUPPORTED},
     {"Force", K_UNSUPPORTED}, {"home", K_UNSUPPORTED}, {"Kernel", K_UNSUPPORTED},
-    {"KlibDir", K_UNSUPPORTED}, {"Klibs", K_UNSUPPORTED}, {"Mounts", K_UNSUPPORTED},
-    {"NameServers", K_UNSUPPORTED}, {"NanosVersion", K_UNSUPPORTED},
+    {"KlibDir", K_UNSUPPORTED}, {"Klibs", K_UNSUPPORTED}, {"Mounts", K_MOUNTS},
+    {"NameServers", K_NAMESERVERS}, {"NanosVersion", K_UNSUPPORTED},
     {"NightlyBuild", K_UNSUPPORTED}, {"NoTrace", K_UNSUPPORTED},
     {"ManifestPassthrough", K_UNSUPPORTED}, {"Program", K_UNSUPPORTED},
     {"ProgramPath", K_UNSUPPORTED}, {"RebootOnExit", K_UNSUPPORTED},
     {"LocalFilesParentDirectory", K_UNSUPPORTED}, {"TargetRoot", K_UNSUPPORTED},
     {"TFSv4", K_UNSUPPORTED}, {"Version", K_UNSUPPORTED}, {"Language", K_UNSUPPORTED},
-    {"Description", K_UNSUPPORTED}, {"VolumesDir", K_UNSUPPORTED},
+    {"Description", K_UNSUPPORTED}, {"VolumesDir", K_VOLUMES_DIR},
     {"PackageBaseURL", K_UNSUPPORTED}, {"PackageManifestURL", K_UNSUPPORTED},
     {NULL, 0},
 };
@@ -420,6 +489,19 @@ static int decode_key(struct decoder *d, const char *path, const struct key_def 
     case K_DIRS: return decode_strlist(d, path, v, &c->dirs);
     case K_ENV: return decode_kvlist(d, path, v, &c->env);
     case K_MAPDIRS: return decode_kvlist(d, path, v, &c->mapdirs);
+    case K_MOUNTS: return decode_kvlist(d, path, v, &c->mounts);
+    case K_NAMESERVERS: return decode_strlist(d, path, v, &c->nameservers);
+    case K_VOLUMES_DIR:
+        if (json_is_null(v))
+            return 0;
+        if (!json_is_string(v)) {
+            snprintf(d->err, d->errlen, "%s: key \"%s\" must be a string (a directory), "
+                     "but it is %s", d->file, path, json_type_name(v));
+            return -1;
+        }
+        free(c->volumes_dir);
+        c->volumes_dir = xstrdup(json_string_value(v));
+        return 0;
     case K_UEFI: return decode_bool(d, path, v, &c->uefi);
     case K_CONFIDENTIAL_VM: return decode_bool(d, path, v, &c->confidential_vm);
     case K_RUNCONFIG:

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #define CONFIG_DEFAULT_MEMORY "128M" /* ops forces 2G; TCG is slow to boot that much */
+#define CONFIG_DEFAULT_NAMESERVER "8.8.8.8" /* ops's default */
 #define CONFIG_MIN_MEMORY (4ull << 20)   /* luggage runs in 4M under PVH */
 
 struct config_kv {
@@ -35,6 +36,9 @@ struct cloak_config {
     struct config_strlist files;    /* Files */
     struct config_strlist dirs;     /* Dirs */
     struct config_kvlist mapdirs;   /* MapDirs: host pattern -> image directory */
+    struct config_kvlist mounts;    /* Mounts: volume name -> "/path" or "/path:ro" */
+    char *volumes_dir;              /* VolumesDir, or NULL */
+    struct config_strlist nameservers; /* NameServers (config_finalize: 8.8.8.8 if empty) */
     bool uefi;                      /* Uefi */
     bool confidential_vm;           /* CloudConfig.ConfidentialVM */
     char *memory;                   /* RunConfig.Memory as written, e.g. "512M" */
@@ -63,12 +67,21 @@ int config_add_env_flag(struct cloak_config *c, const char *key_eq_value,
 int config_set_memory(struct cloak_config *c, const char *size, const char *origin,
                       char *err, size_t errlen);                           /* -m */
 
+/* --mount NAME:/path or NAME:/path:ro, added to Mounts (replacing NAME). */
+int config_add_mount_flag(struct cloak_config *c, const char *spec, char *err, size_t errlen);
+
+/* Splits a Mounts value "/path" or "/path:ro" into the mount point (malloc'd)
+ * and the read-only flag.  -1 with a message naming the volume if the
+ * point is not an absolute path, is "/", or has another ":" suffix. */
+int config_mount_point(const char *name, const char *value, char **path, bool *read_only,
+                       char *err, size_t errlen);
+
 /* Sets Env key (replacing its value if present). */
 void config_env_set(struct cloak_config *c, const char *key, const char *value);
 const char *config_env_get(const struct cloak_config *c, const char *key);
 
 /* After all merging: ConfidentialVM implies Uefi; Env gets USER=root and
- * PWD=/ unless already set. */
+ * PWD=/ unless already set; NameServers defaults to 8.8.8.8, as in ops. */
 void config_finalize(struct cloak_config *c);
 
 /* "64M", "1G", "512m", "2048" (MiB, like QEMU), "4096K", optional "B"/"iB".

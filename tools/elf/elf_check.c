@@ -212,12 +212,3 @@ int elf_check_file(const char *path, struct elf_info *info, char *err, size_t er
     munmap(map, (size_t)st.st_size);
     return rc;
 }
-
-int elf_require_static(const struct elf_info *info, const char *name, char *err, size_t errlen)
-{
-    if (!info->has_interp)
-        return 0;
-    snprintf(err, errlen, "%s is dynamically linked (interpreter %s); only static programs are "
-             "supported so far — link with -static", name, info->interp);
-    return -1;
-}

@@ -25,10 +25,6 @@ int elf_check_buffer(const unsigned char *buf, size_t len, const char *name,
  * non-regular file. */
 int elf_check_file(const char *path, struct elf_info *info, char *err, size_t errlen);
 
-/* -1 with the "dynamically linked ... link with -static" message if the
- * program has an interpreter; 0 if it is static. */
-int elf_require_static(const struct elf_info *info, const char *name, char *err, size_t errlen);
-
 /* "aarch64", "i386", ... for an ELF e_machine value; NULL if unknown. */
 const char *elf_machine_name(uint16_t machine);
 

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 struct image_archive;
 
@@ -41,6 +42,16 @@ int image_archive_add_mapped(struct image_archive *a, const char *host_pattern,
 /* A file made from memory. */
 int image_archive_add_data(struct image_archive *a, const char *image_path, const void *data,
                            size_t len, unsigned mode, char *err, size_t errlen);
+
+/* A symlink at image_path pointing to target (stored as given); source
+ * names where it comes from in messages and listings. */
+int image_archive_add_symlink(struct image_archive *a, const char *image_path,
+                              const char *target, const char *source, char *err, size_t errlen);
+
+/* From now on, print one line per file or symlink written to f:
+ * "IMAGE <- SOURCE" or "IMAGE <- SOURCE (symlink to TARGET)" (directories
+ * are not listed).  NULL stops it. */
+void image_archive_set_list(struct image_archive *a, FILE *f);
 
 /* Whether image_path was written already (file, link or directory). */
 bool image_archive_has(const struct image_archive *a, const char *image_path);

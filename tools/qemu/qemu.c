@@ -112,6 +112,36 @@ int qemu_build_argv(const struct qemu_config *q, struct qemu_argv *out)
             rc |= push(&a, q->cmdline);
         }
     }
+    for (size_t i = 0; i < q->nvolumes; i++) {
+        const struct qemu_volume *v = &q->volumes[i];
+        char *file = opt_escape(v->path), *serial = opt_escape(v->name);
+        if (!file || !serial) {
+            free(file);
+            free(serial);
+            goto fail;
+        }
+        rc |= push(&a, "-drive");
+        rc |= pushf(&a, "if=none,id=vol%zu,format=raw,cache=writeback%s,file=%s", i,
+                    v->read_only ? ",readonly=on" : "", file);
+        if (q->disk_bus == QEMU_DISK_VIRTIO_SCSI) {
+            if (i == 0) {
+                rc |= push(&a, "-device");
+                rc |= push(&a, "virtio-scsi-pci,id=scsi0,disable-legacy=on,iommu_platform=on");
+            }
+            rc |= push(&a, "-device");
+            rc |= pushf(&a, "scsi-hd,drive=vol%zu,bus=scsi0.0,serial=%s", i, serial);
+        } else {
+            rc |= push(&a, "-device");
+            rc |= pushf(&a, "virtio-blk-pci,drive=vol%zu,disable-legacy=on,iommu_platform=on,"
+                        "serial=%s", i, serial);
+        }
+        free(file);
+        free(serial);
+    }
+    rc |= push(&a, "-object");
+    rc |= push(&a, "rng-random,filename=/dev/urandom,id=rng0");
+    rc |= push(&a, "-device");
+    rc |= push(&a, "virtio-rng-pci,rng=rng0,disable-legacy=on,iommu_platform=on");
     rc |= push(&a, "-chardev");
     rc |= push(&a, "stdio,id=con,signal=on");
     /* OVMF writes its screen to COM1 and COM2 but never looks at COM3;

@@ -18,6 +18,18 @@
 #define OVMF_PACKAGE "ovmf"
 #define OVMF_DIR "/usr/share/OVMF"
 
+/* A data volume (an ext2 image) attached as a disk. */
+struct qemu_volume {
+    const char *name;         /* the volume's name: the disk's serial */
+    const char *path;         /* the image file */
+    bool read_only;           /* attached read-only (a ":ro" mount) */
+};
+
+enum qemu_disk_bus {
+    QEMU_DISK_VIRTIO_BLK,     /* one virtio-blk-pci device per volume (the default) */
+    QEMU_DISK_VIRTIO_SCSI,    /* one virtio-scsi-pci controller, a scsi-hd per volume */
+};
+
 struct qemu_config {
     const char *binary;       /* NULL: QEMU_DEFAULT_BINARY */
     uint64_t memory_mib;
@@ -32,6 +44,9 @@ struct qemu_config {
     const char *disk;         /* raw GPT disk image */
     /* both */
     const char *log_path;     /* where the kernel log goes (COM2; COM1 under UEFI) */
+    const struct qemu_volume *volumes; /* drives vol0, vol1, ... (after the boot disk) */
+    size_t nvolumes;
+    enum qemu_disk_bus disk_bus;
 };
 
 struct qemu_argv {
@@ -39,7 +54,12 @@ struct qemu_argv {
     size_t argc;
 };
 
-/* Builds the argument vector. Returns 0 or -1 (out of memory). */
+/* Builds the argument vector. Returns 0 or -1 (out of memory).
+ * Every run gets a virtio-rng device fed from the host's /dev/urandom.
+ * Volumes use cache=writeback: the guest sees a volatile write cache, and
+ * its FLUSH becomes an fdatasync of the image file on the host.  All virtio
+ * devices are modern-only (disable-legacy=on) with iommu_platform=on
+ * (VIRTIO_F_ACCESS_PLATFORM, which SEV guests need). */
 int qemu_build_argv(const struct qemu_config *q, struct qemu_argv *out);
 void qemu_argv_free(struct qemu_argv *a);
 

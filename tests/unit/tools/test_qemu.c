@@ -33,6 +33,8 @@ static void test_pvh(void **state)
     assert_string_equal(line,
         "qemu-system-x86_64 -machine q35,accel=tcg -cpu max -m 128M -nodefaults -no-reboot "
         "-display none -kernel /s/kernel.elf -initrd /t/archive.cpio "
+        "-object rng-random,filename=/dev/urandom,id=rng0 "
+        "-device virtio-rng-pci,rng=rng0,disable-legacy=on,iommu_platform=on "
         "-chardev stdio,id=con,signal=on -serial chardev:con -serial file:/t/kernel.log "
         "-device isa-debug-exit,iobase=0xf4,iosize=4");
     free(line);
@@ -46,6 +48,8 @@ static void test_pvh(void **state)
     assert_string_equal(line,
         "/opt/qemu -machine q35,accel=tcg -cpu max -m 2048M -nodefaults -no-reboot "
         "-display none -kernel /s/kernel.elf -initrd /t/archive.cpio -append 'log=debug x' "
+        "-object rng-random,filename=/dev/urandom,id=rng0 "
+        "-device virtio-rng-pci,rng=rng0,disable-legacy=on,iommu_platform=on "
         "-chardev stdio,id=con,signal=on -serial chardev:con -serial file:/t/kernel.log "
         "-device isa-debug-exit,iobase=0xf4,iosize=4");
     free(line);
@@ -71,6 +75,95 @@ static void test_uefi(void **state)
         "-drive if=pflash,format=raw,unit=1,file=/t/OVMF_VARS.fd "
         "-drive if=none,id=disk0,format=raw,file=/t/a,,b.img "
         "-device virtio-blk-pci,drive=disk0,disable-legacy=on,iommu_platform=on,bootindex=1 "
+        "-object rng-random,filename=/dev/urandom,id=rng0 "
+        "-device virtio-rng-pci,rng=rng0,disable-legacy=on,iommu_platform=on "
+        "-chardev stdio,id=con,signal=on -serial file:/t/kernel.log -serial null -serial chardev:con "
+        "-device isa-debug-exit,iobase=0xf4,iosize=4");
+    free(line);
+    qemu_argv_free(&a);
+}
+
+static const struct qemu_volume vols[] = {
+    {"data", "/v/data.img", false},
+    {"conf", "/v/a,b.img", true},
+};
+
+static void test_volumes_virtio_blk(void **state)
+{
+    struct qemu_config q = {.memory_mib = 128, .kernel = "/s/kernel.elf",
+                            .initrd = "/t/archive.cpio", .log_path = "/t/kernel.log",
+                            .volumes = vols, .nvolumes = 2};
+    struct qemu_argv a;
+    char *line;
+    (void)state;
+
+    assert_int_equal(qemu_build_argv(&q, &a), 0);
+    line = joined(&a);
+    assert_string_equal(line,
+        "qemu-system-x86_64 -machine q35,accel=tcg -cpu max -m 128M -nodefaults -no-reboot "
+        "-display none -kernel /s/kernel.elf -initrd /t/archive.cpio "
+        "-drive if=none,id=vol0,format=raw,cache=writeback,file=/v/data.img "
+        "-device virtio-blk-pci,drive=vol0,disable-legacy=on,iommu_platform=on,serial=data "
+        "-drive if=none,id=vol1,format=raw,cache=writeback,readonly=on,file=/v/a,,b.img "
+        "-device virtio-blk-pci,drive=vol1,disable-legacy=on,iommu_platform=on,serial=conf "
+        "-object rng-random,filename=/dev/urandom,id=rng0 "
+        "-device virtio-rng-pci,rng=rng0,disable-legacy=on,iommu_platform=on "
+        "-chardev stdio,id=con,signal=on -serial chardev:con -serial file:/t/kernel.log "
+        "-device isa-debug-exit,iobase=0xf4,iosize=4");
+    free(line);
+    qemu_argv_free(&a);
+}
+
+static void test_volumes_virtio_scsi(void **state)
+{
+    struct qemu_config q = {.memory_mib = 128, .kernel = "/s/kernel.elf",
+                            .initrd = "/t/archive.cpio", .log_path = "/t/kernel.log",
+                            .volumes = vols, .nvolumes = 2, .disk_bus = QEMU_DISK_VIRTIO_SCSI};
+    struct qemu_argv a;
+    char *line;
+    (void)state;
+
+    assert_int_equal(qemu_build_argv(&q, &a), 0);
+    line = joined(&a);
+    assert_string_equal(line,
+        "qemu-system-x86_64 -machine q35,accel=tcg -cpu max -m 128M -nodefaults -no-reboot "
+        "-display none -kernel /s/kernel.elf -initrd /t/archive.cpio "
+        "-drive if=none,id=vol0,format=raw,cache=writeback,file=/v/data.img "
+        "-device virtio-scsi-pci,id=scsi0,disable-legacy=on,iommu_platform=on "
+        "-device scsi-hd,drive=vol0,bus=scsi0.0,serial=data "
+        "-drive if=none,id=vol1,format=raw,cache=writeback,readonly=on,file=/v/a,,b.img "
+        "-device scsi-hd,drive=vol1,bus=scsi0.0,serial=conf "
+        "-object rng-random,filename=/dev/urandom,id=rng0 "
+        "-device virtio-rng-pci,rng=rng0,disable-legacy=on,iommu_platform=on "
+        "-chardev stdio,id=con,signal=on -serial chardev:con -serial file:/t/kernel.log "
+        "-device isa-debug-exit,iobase=0xf4,iosize=4");
+    free(line);
+    qemu_argv_free(&a);
+}
+
+/* Under UEFI the boot disk is a virtio-blk device too; volumes follow it. */
+static void test_volumes_uefi(void **state)
+{
+    struct qemu_config q = {.memory_mib = 256, .uefi = true, .ovmf_code = "/o/CODE.fd",
+                            .ovmf_vars = "/t/VARS.fd", .disk = "/t/disk.img",
+                            .log_path = "/t/kernel.log", .volumes = vols, .nvolumes = 1};
+    struct qemu_argv a;
+    char *line;
+    (void)state;
+
+    assert_int_equal(qemu_build_argv(&q, &a), 0);
+    line = joined(&a);
+    assert_string_equal(line,
+        "qemu-system-x86_64 -machine q35,accel=tcg -cpu max -m 256M -nodefaults -no-reboot "
+        "-display none "
+        "-drive if=pflash,format=raw,unit=0,readonly=on,file=/o/CODE.fd "
+        "-drive if=pflash,format=raw,unit=1,file=/t/VARS.fd "
+        "-drive if=none,id=disk0,format=raw,file=/t/disk.img "
+        "-device virtio-blk-pci,drive=disk0,disable-legacy=on,iommu_platform=on,bootindex=1 "
+        "-drive if=none,id=vol0,format=raw,cache=writeback,file=/v/data.img "
+        "-device virtio-blk-pci,drive=vol0,disable-legacy=on,iommu_platform=on,serial=data "
+        "-object rng-random,filename=/dev/urandom,id=rng0 "
+        "-device virtio-rng-pci,rng=rng0,disable-legacy=on,iommu_platform=on "
         "-chardev stdio,id=con,signal=on -serial file:/t/kernel.log -serial null -serial chardev:con "
         "-device isa-debug-exit,iobase=0xf4,iosize=4");
     free(line);
@@ -212,6 +305,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pvh),
         cmocka_unit_test(test_uefi),
+        cmocka_unit_test(test_volumes_virtio_blk),
+        cmocka_unit_test(test_volumes_virtio_scsi),
+        cmocka_unit_test(test_volumes_uefi),
         cmocka_unit_test(test_shell_quoting),
         cmocka_unit_test(test_outcome_program),
         cmocka_unit_test(test_outcome_panic),
