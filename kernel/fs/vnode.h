@@ -87,6 +87,11 @@ struct dir_entry {
     struct dir_entry *next;
 };
 
+struct fs_stats {
+    uint64_t magic;            /* statfs f_type */
+    uint64_t block_size, blocks, free_blocks, files, free_files;
+};
+
 /* A file system mounted on a directory of another. */
 struct mount {
     struct vnode *root;
@@ -96,6 +101,7 @@ struct mount {
     const char *label;
     int (*sync)(struct mount *m);       /* write everything back */
     int (*unmount)(struct mount *m);    /* sync and mark clean */
+    int (*statfs)(struct mount *m, struct fs_stats *st);
     struct mount *next;
 };
 

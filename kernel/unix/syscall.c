@@ -30,7 +30,8 @@ static const syscall_fn table[] = {
     ENTRY(292, dup3), ENTRY(302, prlimit64), ENTRY(309, getcpu), ENTRY(316, renameat2),
     ENTRY(318, getrandom), ENTRY(86, link), ENTRY(265, linkat), ENTRY(162, sync), ENTRY(93, fchown),
     ENTRY(92, chown), ENTRY(94, chown), ENTRY(260, fchownat), ENTRY(280, utimensat), ENTRY(22, pipe),
-    ENTRY(293, pipe2), ENTRY(7, poll), ENTRY(271, ppoll), ENTRY(202, futex), ENTRY(332, statx), ENTRY(334, rseq), ENTRY(439, faccessat2),
+    ENTRY(293, pipe2), ENTRY(7, poll), ENTRY(271, ppoll), ENTRY(202, futex), ENTRY(157, prctl), ENTRY(40, sendfile), ENTRY(137, statfs),
+    ENTRY(138, fstatfs), ENTRY(332, statx), ENTRY(334, rseq), ENTRY(439, faccessat2),
 };
 #define TABLE_SIZE (sizeof(table) / sizeof(table[0]))
 

@@ -28,6 +28,8 @@ DECLARE(fchmod) DECLARE(chmod) DECLARE(fchmodat) DECLARE(link) DECLARE(linkat) D
 DECLARE(fchown) DECLARE(chown) DECLARE(fchownat) DECLARE(utimensat)
 /* pipe.c, poll_calls.c */
 DECLARE(pipe) DECLARE(pipe2) DECLARE(poll) DECLARE(ppoll) DECLARE(futex)
+/* misc_calls.c */
+DECLARE(prctl) DECLARE(sendfile) DECLARE(statfs) DECLARE(fstatfs)
 /* mm_calls.c */
 DECLARE(brk) DECLARE(mmap) DECLARE(munmap) DECLARE(mprotect) DECLARE(madvise) DECLARE(mremap)
 /* time_calls.c */
