@@ -154,46 +154,56 @@ void pci_size_bars(struct pci_device *d)
 {
     if ((d->header_type & 0x7f) != 0)
         return;
+    /* Every write to the command register makes the hypervisor rebuild its
+     * memory map (QEMU: a few hundred microseconds under TCG), so there are
+     * two: decoding off for the probe, then back on with memory space and
+     * bus mastering enabled.  Unassigned BARs (base 0) are not probed. */
     uint16_t cmd = pci_read16(d, PCI_COMMAND);
+    uint32_t lo[6];
+    for (unsigned i = 0; i < 6; i++)
+        lo[i] = pci_read32(d, PCI_BAR0 + 4 * i);
     pci_write16(d, PCI_COMMAND, cmd & ~(PCI_COMMAND_MEMORY | PCI_COMMAND_IO));
     for (unsigned i = 0; i < 6; i++) {
         unsigned reg = PCI_BAR0 + 4 * i;
-        uint32_t lo = pci_read32(d, reg);
         d->bar[i] = d->bar_size[i] = 0;
-        if (lo & 1)
+        if (lo[i] & 1)
             continue;                            /* I/O space: not used */
-        bool is64 = ((lo >> 1) & 3) == 2;
+        bool is64 = ((lo[i] >> 1) & 3) == 2;
         if (is64 && i == 5)
             break;
+        uint64_t base = lo[i] & ~0xfull;
+        if (is64)
+            base |= (uint64_t)lo[i + 1] << 32;
+        if (!base) {
+            i += is64;
+            continue;
+        }
         pci_write32(d, reg, ~0u);
-        uint32_t mask_lo = pci_read32(d, reg);
-        pci_write32(d, reg, lo);
-        uint64_t base = lo & ~0xfull, mask = mask_lo & ~0xfull;
+        uint64_t mask = pci_read32(d, reg) & ~0xfull;
+        pci_write32(d, reg, lo[i]);
         if (is64) {
-            uint32_t hi = pci_read32(d, reg + 4);
             pci_write32(d, reg + 4, ~0u);
-            uint32_t mask_hi = pci_read32(d, reg + 4);
-            pci_write32(d, reg + 4, hi);
-            base |= (uint64_t)hi << 32;
-            mask |= (uint64_t)mask_hi << 32;
+            mask |= (uint64_t)pci_read32(d, reg + 4) << 32;
+            pci_write32(d, reg + 4, lo[i + 1]);
         } else {
             mask |= 0xffffffff00000000ull;
         }
         uint64_t size = ~mask + 1;
-        if (mask && base && size && !(size & (size - 1)) && base + size > base) {
+        if (mask && size && !(size & (size - 1)) && base + size > base) {
             d->bar[i] = base;
             d->bar_size[i] = size;
         }
-        if (is64)
-            i++;
+        i += is64;
     }
-    pci_write16(d, PCI_COMMAND, cmd);
+    pci_write16(d, PCI_COMMAND, (cmd & ~PCI_COMMAND_IO) | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 }
 
 void pci_enable(struct pci_device *d)
 {
     uint16_t cmd = pci_read16(d, PCI_COMMAND);
-    pci_write16(d, PCI_COMMAND, cmd | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    uint16_t want = cmd | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
+    if (want != cmd)
+        pci_write16(d, PCI_COMMAND, want);
 }
 
 /* BARs larger than this are mapped only in part (what a driver asks for). */

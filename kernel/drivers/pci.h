@@ -58,8 +58,9 @@ uint32_t pci_read32(const struct pci_device *d, unsigned off);
 void pci_write16(const struct pci_device *d, unsigned off, uint16_t v);
 void pci_write32(const struct pci_device *d, unsigned off, uint32_t v);
 
-/* Reads base and size of every memory BAR (decoding is switched off while
- * the BARs are probed).  Turns on memory space and bus mastering. */
+/* Reads base and size of every assigned memory BAR (decoding is switched
+ * off while the BARs are probed), then turns on memory space and bus
+ * mastering (I/O space stays off: cloak's drivers use none). */
 void pci_size_bars(struct pci_device *d);
 void pci_enable(struct pci_device *d);
 /* Kernel address of [off, off+len) in memory BAR `bar`, or NULL if the BAR

@@ -22,7 +22,7 @@
 #define REQUEST_QUEUE 2
 #define QUEUE_MAX 128
 #define DATA_SEGS_MAX 64
-#define SCAN_TARGETS 16
+#define SCAN_TARGETS 8
 #define CDB_SIZE 32
 #define SENSE_SIZE 96
 
@@ -99,9 +99,9 @@ static uint32_t get_be32(const uint8_t *p)
 /* Runs one command on `target`, LUN 0.  buf/len: the data; `small` data
  * lives in our DMA block instead (INQUIRY and the like).  Returns 0, or
  * -ENODEV (no such target), -EIO (failed; logged). */
-static int scsi_exec(struct vscsi *h, const char *who, unsigned target, const uint8_t *cdb,
-                     unsigned cdb_len, void *buf, size_t len, enum dir dir, bool small,
-                     uint32_t *resid_out)
+static int scsi_exec_opt(struct vscsi *h, const char *who, unsigned target, const uint8_t *cdb,
+                         unsigned cdb_len, void *buf, size_t len, enum dir dir, bool small,
+                         uint32_t *resid_out, bool quiet)
 {
     for (int attempt = 0; attempt < 4; attempt++) {
         uint8_t *req = dma_at(h, REQ_OFF);
@@ -167,7 +167,8 @@ static int scsi_exec(struct vscsi *h, const char *who, unsigned target, const ui
             }
             if (key == SENSE_UNIT_ATTENTION || key == SENSE_NOT_READY)
                 continue;
-            klog("virtio-scsi: %s: command %02x failed: sense key %x, asc %02x, ascq %02x", who, cdb[0],
+            if (!quiet)
+                klog("virtio-scsi: %s: command %02x failed: sense key %x, asc %02x, ascq %02x", who, cdb[0],
                  key, asc, ascq);
             return -EIO;
         }
@@ -191,6 +192,13 @@ static int scsi_exec(struct vscsi *h, const char *who, unsigned target, const ui
     }
     klog("virtio-scsi: %s: command %02x: still failing after retries", who, cdb[0]);
     return -EIO;
+}
+
+static int scsi_exec(struct vscsi *h, const char *who, unsigned target, const uint8_t *cdb,
+                     unsigned cdb_len, void *buf, size_t len, enum dir dir, bool small,
+                     uint32_t *resid_out)
+{
+    return scsi_exec_opt(h, who, target, cdb, cdb_len, buf, len, dir, small, resid_out, false);
 }
 
 static int disk_io(struct block_device *dev, uint64_t lba, uint32_t count, void *buf, bool write)
@@ -284,7 +292,7 @@ static void probe_target(struct vscsi *h, unsigned t)
     uint8_t vpd[6] = { 0x12, 0x01, 0x80, 0, 252, 0 };
     memset(small, 0, SMALL_SIZE);
     resid = 0;
-    if (scsi_exec(h, who, t, vpd, 6, 0, 252, DIR_IN, true, &resid) == 0 && small[1] == 0x80) {
+    if (scsi_exec_opt(h, who, t, vpd, 6, 0, 252, DIR_IN, true, &resid, true) == 0 && small[1] == 0x80) {
         size_t got = 252 - resid, plen = small[3];
         if (plen + 4 > got)
             plen = got > 4 ? got - 4 : 0;

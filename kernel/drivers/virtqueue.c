@@ -95,11 +95,12 @@ int virtq_add(struct virtq *q, const struct virtq_seg *segs, unsigned n, uint16_
         return -EIO;
     if (n == 0)
         return -EINVAL;
-    uint64_t writable = 0;
+    uint64_t writable = 0, total = 0;
     bool seen_writable = false;
     for (unsigned i = 0; i < n; i++) {
         if (segs[i].len == 0)
             return -EINVAL;
+        total += segs[i].len;
         if (segs[i].device_writes) {
             seen_writable = true;
             writable += segs[i].len;
@@ -128,6 +129,7 @@ int virtq_add(struct virtq *q, const struct virtq_seg *segs, unsigned n, uint16_
     q->chains[first].outstanding = true;
     q->chains[first].ndesc = (uint16_t)n;
     q->chains[first].writable = writable;
+    q->chains[first].total = total;
     q->outstanding++;
     q->avail->ring[q->avail_idx & (q->size - 1)] = first;
     q->avail_idx++;
@@ -158,6 +160,7 @@ static void free_chain(struct virtq *q, uint16_t head)
     c->outstanding = false;
     c->ndesc = 0;
     c->writable = 0;
+    c->total = 0;
     q->outstanding--;
 }
 
@@ -188,10 +191,12 @@ int virtq_get_used(struct virtq *q, struct virtq_done *done)
     done->head = (uint16_t)id;
     done->len = len;
     done->err = 0;
-    if (len > q->chains[id].writable) {
+    if (len > q->chains[id].total) {
         klog("virtio: %s: device says it wrote %u bytes into a %lu-byte buffer (queue %u)",
-             q->name, len, (unsigned long)q->chains[id].writable, q->index);
+             q->name, len, (unsigned long)q->chains[id].total, q->index);
         done->err = -EIO;
+    } else if (len > q->chains[id].writable) {
+        done->len = (uint32_t)q->chains[id].writable;
     }
     free_chain(q, (uint16_t)id);
     return 1;

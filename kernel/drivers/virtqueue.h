@@ -7,7 +7,9 @@
  * write), never reads back the descriptor table, and checks each used-ring
  * entry: an index that advances by more than the requests outstanding, an
  * ID that is not the head of an outstanding chain, or a length beyond the
- * chain's writable bytes fail with -EIO and a log line.  The first two break
+ * whole chain fail with -EIO and a log line.  (A length beyond the writable
+ * part alone is clamped, not refused: QEMU's virtio-scsi counts the
+ * data-out bytes too.)  The first two break
  * the queue (no request can be matched to its answer any more): every later
  * call fails with -EIO until the transport resets the device.
  *
@@ -60,6 +62,7 @@ struct virtq_chain {
     bool outstanding;
     uint16_t ndesc;
     uint64_t writable;            /* bytes the device may write */
+    uint64_t total;               /* bytes in the whole chain */
 };
 
 struct virtq {
@@ -87,7 +90,8 @@ struct virtq {
 /* The result of one answered request. */
 struct virtq_done {
     uint16_t head;
-    uint32_t len;                 /* bytes the device says it wrote */
+    uint32_t len;                 /* bytes the device says it wrote, at most
+                                   * the chain's writable bytes */
     int err;                      /* 0, or -EIO for a nonsense length */
 };
 
