@@ -1,0 +1,24 @@
+/* Host stand-ins for the kernel-only helpers the driver sources under test
+ * call (mm/heap.h, lib/log.h, mm/dma.h), and the knobs tests steer them
+ * with.  shim_heap.c and shim_log.c are copies of tests/unit/kernel's. */
+#ifndef TESTS_UNIT_DRIVERS_SHIM_H
+#define TESTS_UNIT_DRIVERS_SHIM_H
+#include <stddef.h>
+#include <stdbool.h>
+
+/* Heap (shim_heap.c): kmalloc/kzalloc/krealloc fail once this many more
+ * allocations have succeeded; -1 (the default) never fails. */
+extern long shim_heap_fail_after;
+extern unsigned long shim_heap_live;    /* blocks handed out and not freed */
+
+/* Log (shim_log.c): what klog and klog_once printed last, and how often. */
+extern char shim_klog_last[512];
+extern unsigned shim_klog_count;
+
+/* DMA (shim_dma.c): dma_alloc gives aligned, zeroed heap memory whose
+ * "device address" is its host address; it fails while shim_dma_fail is
+ * set.  shim_dma_live counts buffers not yet freed. */
+extern bool shim_dma_fail;
+extern unsigned long shim_dma_live;
+
+#endif

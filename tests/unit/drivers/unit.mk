@@ -1,0 +1,26 @@
+# Host unit tests of the drivers' pure logic: virtqueue rings against a fake
+# device (drivers/virtqueue.c), PCI and virtio capability parsing on fake
+# configuration spaces (drivers/pci.c, drivers/virtio_pci.c).  Kernel
+# sources are compiled with -Ikernel -Iinclude; the shims here stand in for
+# the kernel heap, log and DMA interface, and libc for lib/string.c.  pci.c
+# and virtio_pci.c also hold hardware code: section garbage collection drops
+# it (and its references to other kernel modules) from the test programs.
+DUNIT_DIR := $(BUILD)/tests/unit
+DUNIT_COMMA := ,
+DUNIT_CFLAGS := $(UNIT_CFLAGS) -Ikernel -Iinclude -Itests/unit/drivers
+DUNIT_SHIMS := tests/unit/drivers/shim_heap.c tests/unit/drivers/shim_log.c tests/unit/drivers/shim_dma.c
+DUNIT_DEPS := $(DUNIT_SHIMS) tests/unit/drivers/shim.h tests/unit/drivers/unit.mk \
+	$(wildcard kernel/*/*.h kernel/arch/x86_64/*.h include/cloak/*.h)
+DUNIT_GC := -ffunction-sections -fdata-sections -Wl$(DUNIT_COMMA)--gc-sections
+
+# $(1) test name (tests/unit/drivers/test_$(1).c -> drivers_$(1)), $(2)
+# kernel sources, $(3) extra compiler flags.
+define DUNIT_TEST
+$(DUNIT_DIR)/drivers_$(1): tests/unit/drivers/test_$(1).c $(2) $(DUNIT_DEPS)
+	@mkdir -p $$(@D)
+	$$(CC) $$(DUNIT_CFLAGS) $(3) -o $$@ tests/unit/drivers/test_$(1).c $(2) $$(DUNIT_SHIMS) $$(UNIT_LIBS)
+UNIT_TESTS += $(DUNIT_DIR)/drivers_$(1)
+endef
+
+$(eval $(call DUNIT_TEST,virtqueue,kernel/drivers/virtqueue.c))
+$(eval $(call DUNIT_TEST,pci,kernel/drivers/pci.c kernel/drivers/virtio_pci.c,$(DUNIT_GC)))
