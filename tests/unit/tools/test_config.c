@@ -53,6 +53,60 @@ static void test_all_supported_keys(void **state)
     config_free(&c);
 }
 
+static void test_mounts_and_volumes(void **state)
+{
+    struct cloak_config c;
+    char *path;
+    bool ro;
+    (void)state;
+
+    config_init(&c);
+    assert_int_equal(load(&c, "{\"Mounts\":{\"data\":\"/data\",\"conf\":\"/etc/app:ro\"},"
+                              "\"VolumesDir\":\"/v\",\"NameServers\":[\"1.1.1.1\",\"9.9.9.9\"]}"), 0);
+    assert_int_equal(c.warnings.n, 0);
+    assert_int_equal(c.mounts.n, 2);
+    assert_string_equal(c.mounts.items[0].key, "data");
+    assert_string_equal(c.mounts.items[1].value, "/etc/app:ro");
+    assert_string_equal(c.volumes_dir, "/v");
+    assert_int_equal(c.nameservers.n, 2);
+    /* --mount adds, and replaces a volume of the same name */
+    assert_int_equal(config_add_mount_flag(&c, "data:/srv:ro", err, sizeof err), 0);
+    assert_int_equal(config_add_mount_flag(&c, "logs:/var/log", err, sizeof err), 0);
+    assert_int_equal(c.mounts.n, 3);
+    assert_string_equal(c.mounts.items[0].value, "/srv:ro");
+    assert_string_equal(c.mounts.items[2].key, "logs");
+    assert_int_equal(config_add_mount_flag(&c, "data", err, sizeof err), -1);
+    assert_string_equal(err, "--mount \"data\": expected VOLUME:/path (or VOLUME:/path:ro)");
+    assert_int_equal(config_add_mount_flag(&c, ":/x", err, sizeof err), -1);
+    assert_int_equal(config_add_mount_flag(&c, "d:x", err, sizeof err), -1);
+    assert_contains(err, "the mount point \"x\" is not an absolute path");
+    config_finalize(&c);
+    assert_int_equal(c.nameservers.n, 2); /* not replaced by the default */
+    config_free(&c);
+
+    assert_int_equal(config_mount_point("v", "/a/b:ro", &path, &ro, err, sizeof err), 0);
+    assert_string_equal(path, "/a/b");
+    assert_true(ro);
+    free(path);
+    assert_int_equal(config_mount_point("v", "/a:b", &path, &ro, err, sizeof err), 0 - 1);
+    assert_contains(err, "has a ':' suffix");
+    assert_int_equal(config_mount_point("v", "/a:rw", &path, &ro, err, sizeof err), -1);
+    assert_int_equal(config_mount_point("v", "//", &path, &ro, err, sizeof err), -1);
+    assert_contains(err, "cannot mount a volume over /");
+    assert_int_equal(config_mount_point("v", ":ro", &path, &ro, err, sizeof err), -1);
+
+    config_init(&c);
+    assert_int_equal(load(&c, "{\"Mounts\":[\"data\"]}"), -1);
+    assert_string_equal(err, "cfg.json: key \"Mounts\" must be an object with string values, "
+                        "but it is an array");
+    assert_int_equal(load(&c, "{\"VolumesDir\":1}"), -1);
+    assert_contains(err, "key \"VolumesDir\" must be a string");
+    config_finalize(&c);
+    assert_int_equal(c.nameservers.n, 1);
+    assert_string_equal(c.nameservers.items[0], "8.8.8.8");
+    config_free(&c);
+}
+
 static void test_keys_ignore_case(void **state)
 {
     struct cloak_config c;
@@ -281,6 +335,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_all_supported_keys),
         cmocka_unit_test(test_keys_ignore_case),
+        cmocka_unit_test(test_mounts_and_volumes),
         cmocka_unit_test(test_unknown_and_unsupported_keys_warn),
         cmocka_unit_test(test_wrong_types),
         cmocka_unit_test(test_syntax_error_location),

@@ -113,6 +113,40 @@ static void test_exact_text(void **state)
     free(out);
 }
 
+static void test_mounts(void **state)
+{
+    const char *argv[] = {"/prog"};
+    const struct manifest_mount mounts[] = {
+        {"data", "/data", false},
+        {"conf", "/etc/my app", true},
+        {"x\\y", "/a\tb\nc", false},
+    };
+    struct manifest m = {.program = "/prog", .argv = argv, .argc = 1, .mounts = mounts,
+                         .nmounts = 3};
+    char *out;
+    size_t len;
+    (void)state;
+
+    assert_int_equal(manifest_render(&m, &out, &len, err, sizeof err), 0);
+    assert_string_equal(out, "cloak-manifest 1\n"
+                             "program /prog\n"
+                             "arg /prog\n"
+                             "mount data /data\n"
+                             "mount conf /etc/my\\x20app ro\n"
+                             "mount x\\\\y /a\\tb\\nc\n");
+    free(out);
+
+    const struct manifest_mount rel[] = {{"data", "data", false}};
+    m.mounts = rel;
+    m.nmounts = 1;
+    assert_int_equal(manifest_render(&m, &out, &len, err, sizeof err), -1);
+    assert_string_equal(err, "mount data: the mount point \"data\" is not an absolute path");
+    const struct manifest_mount nolabel[] = {{"", "/data", false}};
+    m.mounts = nolabel;
+    assert_int_equal(manifest_render(&m, &out, &len, err, sizeof err), -1);
+    assert_string_equal(err, "manifest: a mount has an empty volume label");
+}
+
 static void test_escapes(void **state)
 {
     char buf[256];
@@ -124,6 +158,8 @@ static void test_escapes(void **state)
     assert_string_equal(buf, "");
     manifest_escape("caf\xc3\xa9", buf); /* UTF-8 stays as it is */
     assert_string_equal(buf, "caf\xc3\xa9");
+    manifest_escape_field("a b\\c\n", buf); /* mount fields: spaces too */
+    assert_string_equal(buf, "a\\x20b\\\\c\\n");
 }
 
 static void test_round_trip(void **state)
@@ -201,6 +237,7 @@ int main(void)
         cmocka_unit_test(test_exact_text),
         cmocka_unit_test(test_escapes),
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_mounts),
         cmocka_unit_test(test_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,6 +31,18 @@ $(TOOLS_UNIT_DIR)/tools_qemu: tests/unit/tools/test_qemu.c tools/qemu/qemu.c \
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/tools/test_qemu.c tools/qemu/qemu.c $(UNIT_LIBS)
 
+DEPS_SRCS := tools/elf/deps.c tools/elf/elf_dyn.c tools/elf/ldcache.c
+$(TOOLS_UNIT_DIR)/tools_deps: tests/unit/tools/test_deps.c $(DEPS_SRCS) tools/elf/deps.h \
+		tools/elf/elf_dyn.h tools/elf/ldcache.h tests/unit/tools/unit.mk
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/tools/test_deps.c $(DEPS_SRCS) $(UNIT_LIBS)
+
+$(TOOLS_UNIT_DIR)/tools_volume: tests/unit/tools/test_volume.c tools/volume/volume.c \
+		tools/volume/volume.h tests/unit/tools/unit.mk
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/tools/test_volume.c tools/volume/volume.c $(UNIT_LIBS)
+
+UNIT_TESTS += $(TOOLS_UNIT_DIR)/tools_deps $(TOOLS_UNIT_DIR)/tools_volume
 UNIT_TESTS += $(TOOLS_UNIT_DIR)/tools_config $(TOOLS_UNIT_DIR)/tools_manifest \
 	$(TOOLS_UNIT_DIR)/tools_elf_check $(TOOLS_UNIT_DIR)/tools_archive \
 	$(TOOLS_UNIT_DIR)/tools_qemu
