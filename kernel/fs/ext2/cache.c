@@ -251,9 +251,19 @@ void ext2_bfill(struct ext2_fs *fs, uint32_t blk, const void *data)
     struct ext2_buf *b = get_free_buf(fs, &err);
     if (!b)
         return;
+    bool full = fs->cache.nbufs >= fs->cache.maxbufs;
     memcpy(b->data, data, fs->bs);
     install(fs, b, blk);
     b->pins = 0;
+    if (full) {
+        /* Streaming through a full cache: the block goes in cold, so that a
+         * long read does not push out the metadata it needs. */
+        lru_unlink(b);
+        b->lprev = fs->cache.lru.lprev;
+        b->lnext = &fs->cache.lru;
+        fs->cache.lru.lprev->lnext = b;
+        fs->cache.lru.lprev = b;
+    }
 }
 
 void ext2_bforget(struct ext2_fs *fs, uint32_t blk)

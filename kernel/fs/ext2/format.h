@@ -123,7 +123,7 @@ struct ext2_inode {
     uint16_t i_uid_high;
     uint16_t i_gid_high;
     uint32_t i_reserved2;
-} __attribute__((packed));
+};
 
 struct ext2_dirent {
     uint32_t inode;

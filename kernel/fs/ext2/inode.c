@@ -133,7 +133,7 @@ static int write_inode(struct ext2_fs *fs, uint32_t ino, const struct ext2_inode
         /* Sub-second and epoch bits of the times we set would be stale. */
         uint16_t extra;
         memcpy(&extra, raw + EXTRA_ISIZE_OFF, 2);
-        if (extra >= EXTRA_TIMES_OFF + 12 - EXTRA_ISIZE_OFF && EXTRA_ISIZE_OFF + extra <= fs->inode_size)
+        if (extra >= EXTRA_TIMES_OFF + 12 - EXTRA_ISIZE_OFF && EXTRA_ISIZE_OFF + (uint32_t)extra <= fs->inode_size)
             memset(raw + EXTRA_TIMES_OFF, 0, 12);
     }
     memcpy(raw, in, sizeof(*in));
