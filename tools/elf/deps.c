@@ -512,8 +512,30 @@ static int load_object(struct ctx *c, const char *name, const char *host, const 
     return rc;
 }
 
+/* musl's loader is its libc too: it answers for these names itself. */
+static bool musl_builtin(const struct ctx *c, const char *name)
+{
+    static const char *const names[] = {"c", "pthread", "rt", "m", "dl", "util", "xnet"};
+    const char *interp = c->objs[0].dyn.interp, *base;
+
+    if (!interp)
+        return false;
+    base = strrchr(interp, '/');
+    if (strncmp(base ? base + 1 : interp, "ld-musl-", 8) != 0 || strncmp(name, "lib", 3) != 0)
+        return false;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        size_t n = strlen(names[i]);
+        if (strncmp(name + 3, names[i], n) == 0 && strncmp(name + 3 + n, ".so", 3) == 0 &&
+            (name[6 + n] == '\0' || name[6 + n] == '.'))
+            return true;
+    }
+    return false;
+}
+
 static bool already_loaded(const struct ctx *c, const char *name)
 {
+    if (musl_builtin(c, name))
+        return true;
     for (size_t i = 0; i < c->nobjs; i++) {
         const struct obj *o = &c->objs[i];
         if (strcmp(o->name, name) == 0 || (o->dyn.soname && strcmp(o->dyn.soname, name) == 0) ||

@@ -27,7 +27,11 @@
  * directory.  A name reached through symlinks brings each link too (the
  * link as a link, its target, ... the file).  A library that only the cache
  * found, in a directory the guest's ld.so does not search (it has no
- * cache), also gets a link in /lib/x86_64-linux-gnu. */
+ * cache), also gets a link in /lib/x86_64-linux-gnu.
+ *
+ * A musl program (interpreter ld-musl-*) gets its interpreter, which is
+ * also its libc: libc.so, libpthread.so, libm.so, ... need no search.  Its
+ * other libraries are searched by the rules above, not musl's own. */
 #ifndef CLOAK_TOOLS_DEPS_H
 #define CLOAK_TOOLS_DEPS_H
 

@@ -591,6 +591,65 @@ static void test_resolve_static_and_interp(void **state)
     assert_string_equal(err, img);
 }
 
+/* A library only the cache finds, outside the default directories, also
+ * gets a link where the guest's ld.so (which has no cache) looks. */
+static void test_resolve_cache(void **state)
+{
+    static unsigned char buf[4096];
+    char lib[512], cache[512], prog[512], def[512], img[512];
+    struct dep_result r;
+    FILE *f;
+    (void)state;
+
+    snprintf(lib, sizeof lib, "%s/elsewhere/libcached.so.1", root);
+    write_elf("elsewhere/libcached.so.1", &(struct spec){0});
+    write_elf("def/libindef.so", &(struct spec){0});
+    snprintf(img, sizeof img, "%s/def/libindef.so", root);
+    const struct centry e[] = {
+        {0x0303, 0, "libcached.so.1", lib},
+        {0x0303, 0, "libindef.so", img},
+    };
+    size_t len = make_cache(buf, sizeof buf, e, 2, false);
+    snprintf(cache, sizeof cache, "%s/ld.so.cache", root);
+    f = fopen(cache, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(buf, 1, len, f), len);
+    fclose(f);
+    write_elf("p9", &(struct spec){.needed = {"libcached.so.1", "libindef.so"}});
+    snprintf(prog, sizeof prog, "%s/p9", root);
+    snprintf(def, sizeof def, "%s/def", root);
+    const char *defaults[] = {def, NULL};
+    struct dep_request q = {.program = prog, .program_image = "/p9", .cache_path = cache,
+                            .default_dirs = defaults};
+    assert_int_equal(deps_resolve(&q, &r, err, sizeof err), 0);
+    assert_int_equal(r.n, 3);
+    assert_string_equal(r.files[0].image, "/lib/x86_64-linux-gnu/libcached.so.1");
+    assert_string_equal(r.files[0].link, lib);
+    assert_string_equal(r.files[1].image, lib);
+    assert_null(r.files[1].link);
+    assert_string_equal(r.files[2].image, img); /* in a default directory: no link */
+    deps_free(&r);
+}
+
+/* musl's interpreter is its libc: libc.so and friends need no search. */
+static void test_resolve_musl(void **state)
+{
+    struct dep_result r;
+    char ip[512];
+    (void)state;
+
+    snprintf(ip, sizeof ip, "%s/ld/ld-musl-x86_64.so.1", root);
+    write_elf("ld/ld-musl-x86_64.so.1", &(struct spec){0});
+    write_elf("pm", &(struct spec){.interp = ip, .needed = {"libc.so", "libm.so.6"}});
+    assert_int_equal(resolve("pm", "/pm", NULL, &r), 0);
+    assert_int_equal(r.n, 1);
+    assert_string_equal(r.files[0].image, ip);
+    deps_free(&r);
+    write_elf("pm2", &(struct spec){.interp = ip, .needed = {"libcrypt.so"}});
+    assert_int_equal(resolve("pm2", "/pm2", NULL, &r), -1);
+    assert_non_null(strstr(err, "cannot find the library libcrypt.so"));
+}
+
 /* The real thing: /bin/ls on this host, through the real cache. */
 static void test_resolve_host(void **state)
 {
@@ -623,6 +682,8 @@ int main(void)
         cmocka_unit_test(test_resolve_rpath_chain),
         cmocka_unit_test(test_resolve_missing),
         cmocka_unit_test(test_resolve_static_and_interp),
+        cmocka_unit_test(test_resolve_cache),
+        cmocka_unit_test(test_resolve_musl),
         cmocka_unit_test(test_resolve_host),
     };
     return cmocka_run_group_tests(tests, setup_tree, teardown_tree);
