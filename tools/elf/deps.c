@@ -565,8 +565,6 @@ int deps_resolve(const struct dep_request *r, struct dep_result *out, char *err,
 
     memset(out, 0, sizeof *out);
     c.defaults = r->default_dirs ? r->default_dirs : default_dirs;
-    if (*cache && ldcache_load(cache, &c.cache, err, errlen) < 0)
-        return -1;
     if (!(c.objs = calloc(1, sizeof *c.objs))) {
         oom(&c);
         goto out;
@@ -587,6 +585,8 @@ int deps_resolve(const struct dep_request *r, struct dep_result *out, char *err,
         goto out;
     }
     out->dynamic = c.objs[0].dyn.interp || c.objs[0].dyn.nneeded;
+    if (c.objs[0].dyn.nneeded && *cache && ldcache_load(cache, &c.cache, err, errlen) < 0)
+        goto out;
     if (c.objs[0].dyn.interp) {
         const char *ip = c.objs[0].dyn.interp;
         struct stat st;
