@@ -716,7 +716,8 @@ int main(int argc, char **argv)
         die("%s: cannot make an image path of it", o.program);
     struct build b = {.program = o.program, .program_image = program_image};
     struct dep_request dr = {.program = o.program, .program_image = program_image,
-                             .ld_library_path = config_env_get(&cfg, "LD_LIBRARY_PATH")};
+                             .ld_library_path = config_env_get(&cfg, "LD_LIBRARY_PATH"),
+                             .ld_preload = config_env_get(&cfg, "LD_PRELOAD")};
     if (deps_resolve(&dr, &b.deps, err, sizeof err) < 0)
         die("%s", err);
     resolve_mounts(&cfg, &b, o.run && !o.list);

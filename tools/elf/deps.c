@@ -545,6 +545,51 @@ static bool already_loaded(const struct ctx *c, const char *name)
     return false;
 }
 
+/* A DT_NEEDED (or LD_PRELOAD) entry with a '/': a path, not searched. */
+static int load_path(struct ctx *c, size_t who, const char *name)
+{
+    char *h = deps_expand(name, c->objs[who].host_origin);
+    char *g = deps_expand(name, c->objs[who].image_origin);
+    char skipped[512] = "";
+    int rc;
+
+    if (!h || !g) {
+        free(h);
+        free(g);
+        return oom(c);
+    }
+    if (!usable(h, skipped, sizeof skipped)) {
+        snprintf(c->err, c->errlen, "cannot find the library %s, needed by %s%s", h,
+                 c->objs[who].host, skipped);
+        free(h);
+        free(g);
+        return -1;
+    }
+    rc = load_object(c, name, h, g, (int)who);
+    free(h);
+    free(g);
+    return rc;
+}
+
+/* LD_PRELOAD: ld.so loads these right after the program, before its
+ * DT_NEEDED libraries. */
+static int preload(struct ctx *c, const char *list)
+{
+    char *copy = strdup(list), *p, *name;
+    int rc = 0;
+
+    if (!copy)
+        return oom(c);
+    p = copy;
+    while (rc == 0 && (name = strsep(&p, " :")) != NULL) {
+        if (!*name || already_loaded(c, name))
+            continue;
+        rc = strchr(name, '/') ? load_path(c, 0, name) : find(c, 0, name);
+    }
+    free(copy);
+    return rc;
+}
+
 void deps_free(struct dep_result *r)
 {
     for (size_t i = 0; i < r->n; i++) {
@@ -611,6 +656,12 @@ int deps_resolve(const struct dep_request *r, struct dep_result *out, char *err,
             goto out;
         rc = -1;
     }
+    if (c.objs[0].dyn.interp && r->ld_preload && *r->ld_preload) {
+        if (!c.cache.data && *cache && ldcache_load(cache, &c.cache, err, errlen) < 0)
+            goto out;
+        if (preload(&c, r->ld_preload) < 0)
+            goto out;
+    }
     /* breadth first, as ld.so loads them */
     for (size_t i = 0; i < c.nobjs; i++) {
         for (size_t k = 0; k < c.objs[i].dyn.nneeded; k++) {
@@ -618,27 +669,7 @@ int deps_resolve(const struct dep_request *r, struct dep_result *out, char *err,
             if (already_loaded(&c, name))
                 continue;
             if (strchr(name, '/')) {
-                char *h = deps_expand(name, c.objs[i].host_origin);
-                char *g = deps_expand(name, c.objs[i].image_origin);
-                char skipped[512] = "";
-                int r2;
-                if (!h || !g) {
-                    free(h);
-                    free(g);
-                    oom(&c);
-                    goto out;
-                }
-                if (!usable(h, skipped, sizeof skipped)) {
-                    snprintf(err, errlen, "cannot find the library %s, needed by %s%s", h,
-                             c.objs[i].host, skipped);
-                    free(h);
-                    free(g);
-                    goto out;
-                }
-                r2 = load_object(&c, name, h, g, (int)i);
-                free(h);
-                free(g);
-                if (r2 < 0)
+                if (load_path(&c, i, name) < 0)
                     goto out;
             } else if (find(&c, i, name) < 0) {
                 goto out;

@@ -50,6 +50,9 @@ struct dep_request {
     const char *program;               /* host path, as the user gave it */
     const char *program_image;         /* its path in the image */
     const char *ld_library_path;       /* Env LD_LIBRARY_PATH, or NULL */
+    const char *ld_preload;            /* Env LD_PRELOAD, or NULL: for a program with an
+                                        * interpreter, loaded first, as if the program
+                                        * needed them (space or ':' separated) */
     const char *cache_path;            /* NULL: /etc/ld.so.cache; "" for none */
     const char *const *default_dirs;   /* NULL-terminated; NULL: DEPS_DEFAULT_DIRS */
 };

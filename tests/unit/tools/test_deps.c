@@ -650,6 +650,52 @@ static void test_resolve_musl(void **state)
     assert_non_null(strstr(err, "cannot find the library libcrypt.so"));
 }
 
+/* LD_PRELOAD (from Env) is loaded right after the interpreter, before the
+ * program's own needs; a static program ignores it. */
+static void test_resolve_preload(void **state)
+{
+    struct dep_result r;
+    char ip[512], prog[512], def[512], img[512], abs[512];
+    (void)state;
+
+    snprintf(ip, sizeof ip, "%s/ld/ld-pre.so.2", root);
+    write_elf("ld/ld-pre.so.2", &(struct spec){0});
+    write_elf("def/libpre.so", &(struct spec){.needed = {"libdep.so"}});
+    write_elf("def/libdep.so", &(struct spec){0});
+    write_elf("def/libmain.so", &(struct spec){0});
+    write_elf("abs/libabs.so", &(struct spec){0});
+    write_elf("pp", &(struct spec){.interp = ip, .needed = {"libmain.so"}});
+    snprintf(prog, sizeof prog, "%s/pp", root);
+    snprintf(def, sizeof def, "%s/def", root);
+    snprintf(abs, sizeof abs, "libpre.so %s/abs/libabs.so", root);
+    const char *defaults[] = {def, NULL};
+    struct dep_request q = {.program = prog, .program_image = "/pp", .cache_path = "",
+                            .default_dirs = defaults, .ld_preload = abs};
+    assert_int_equal(deps_resolve(&q, &r, err, sizeof err), 0);
+    assert_int_equal(r.n, 5);
+    assert_string_equal(r.files[0].image, ip);
+    snprintf(img, sizeof img, "%s/def/libpre.so", root);
+    assert_string_equal(r.files[1].image, img);
+    snprintf(img, sizeof img, "%s/abs/libabs.so", root);
+    assert_string_equal(r.files[2].image, img);
+    snprintf(img, sizeof img, "%s/def/libmain.so", root);
+    assert_string_equal(r.files[3].image, img);
+    snprintf(img, sizeof img, "%s/def/libdep.so", root);
+    assert_string_equal(r.files[4].image, img);
+    deps_free(&r);
+
+    q.ld_preload = "libnothere.so";
+    assert_int_equal(deps_resolve(&q, &r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "cannot find the library libnothere.so, needed by"));
+
+    write_elf("ps", &(struct spec){0});
+    snprintf(prog, sizeof prog, "%s/ps", root);
+    q.program = prog;
+    assert_int_equal(deps_resolve(&q, &r, err, sizeof err), 0);
+    assert_int_equal(r.n, 0);
+    deps_free(&r);
+}
+
 /* The real thing: /bin/ls on this host, through the real cache. */
 static void test_resolve_host(void **state)
 {
@@ -684,6 +730,7 @@ int main(void)
         cmocka_unit_test(test_resolve_static_and_interp),
         cmocka_unit_test(test_resolve_cache),
         cmocka_unit_test(test_resolve_musl),
+        cmocka_unit_test(test_resolve_preload),
         cmocka_unit_test(test_resolve_host),
     };
     return cmocka_run_group_tests(tests, setup_tree, teardown_tree);
