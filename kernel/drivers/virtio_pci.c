@@ -112,8 +112,10 @@ static void set_status(struct virtio_dev *v, uint8_t bits)
 static void reset(struct virtio_dev *v)
 {
     wr8(v->common, COMMON_DEVICE_STATUS, 0);
-    /* The reset is done when the status reads back 0. */
-    for (unsigned i = 0; i < 1000000 && rd8(v->common, COMMON_DEVICE_STATUS); i++)
+    /* The reset is done when the status reads back 0; a device that never
+     * gets there is given 100 ms (and then FAILED by its caller's checks). */
+    uint64_t deadline = clock_monotonic_ns() + 100000000ull;
+    while (rd8(v->common, COMMON_DEVICE_STATUS) && clock_monotonic_ns() < deadline)
         cpu_relax();
 }
 
@@ -158,6 +160,10 @@ int virtio_start(struct virtio_dev *v, struct pci_device *pci, const char *name,
     }
 
     reset(v);
+    if (rd8(v->common, COMMON_DEVICE_STATUS)) {
+        klog("virtio: %s: device does not reset, ignored", v->name);
+        return -ENODEV;
+    }
     set_status(v, VIRTIO_STATUS_ACKNOWLEDGE);
     set_status(v, VIRTIO_STATUS_DRIVER);
 
