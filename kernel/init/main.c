@@ -40,6 +40,23 @@ static bool cmdline_get(const char *cmdline, const char *key, char *val, size_t 
     return false;
 }
 
+/* True if the command line has the word by itself. */
+static bool cmdline_has(const char *cmdline, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = cmdline; *p;) {
+        while (*p == ' ')
+            p++;
+        const char *e = p;
+        while (*e && *e != ' ')
+            e++;
+        if ((size_t)(e - p) == n && !memcmp(p, word, n))
+            return true;
+        p = e;
+    }
+    return false;
+}
+
 /* "com1".."com4" to an I/O port, 0 if not one of them. */
 static uint16_t com_port(const char *name)
 {
@@ -108,6 +125,7 @@ void kmain(uint64_t info_phys, int kind)
     gdt_set_kernel_stack((uint64_t)kstack + STACK_PAGES * 4096);
 
     clock_init();
+    devices_set_selftest(cmdline_has(boot.cmdline, "blk-selftest"));
     devices_init();
     program_start(&boot);
 }
