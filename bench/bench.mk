@@ -14,3 +14,7 @@ $(BUILD)/bench/getppid_loop: bench/progs/getppid_loop.c
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O2 -static -o $@ $<
 bench-programs: $(BUILD)/bench/getppid_loop $(BUILD)/tests/mkdisk
+$(BUILD)/bench/seqio: bench/progs/seqio.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O2 -static -o $@ $<
+bench-programs: $(BUILD)/bench/seqio

@@ -12,6 +12,7 @@
 #include "fs/ramfs.h"
 #include "fs/path.h"
 #include "fs/boot_archive.h"
+#include "fs/ext2_vfs.h"
 #include "mm/memory.h"
 #include "mm/layout.h"
 #include "mm/heap.h"
@@ -143,10 +144,14 @@ void program_start(const struct boot_info *boot)
     char err[256];
     if (manifest_parse((const char *)mf->data, mf->size, &m, err, sizeof(err)) < 0)
         refuse(EXIT_REFUSED, "boot: bad manifest: %s%s", err, "");
-    proc.trace_syscalls = m.trace_syscalls;
+    proc.trace_syscalls = m.trace_syscalls || has_word(boot->cmdline, "trace-syscalls");
     proc.umask = 022;
 
     populate_system_dirs(m.program);
+    for (int i = 0; i < m.nmounts; i++) {
+        if (ext2_vfs_mount(m.mounts[i].label, m.mounts[i].path, m.mounts[i].read_only, err, sizeof(err)) < 0)
+            refuse(EXIT_REFUSED, "boot: cannot mount a volume: %s%s", err, "");
+    }
     proc.cwd = vfs_root;
     if (m.cwd) {
         struct vnode *cwd;
