@@ -155,6 +155,8 @@ void make_image(const char *img, unsigned bs, unsigned blocks, const char *label
     if (dir)
         snprintf(dopt, sizeof(dopt), "-d '%s'", dir);
     unlink(img);
+    /* mke2fs does not extend a file it writes to the volume's size */
+    run("truncate -s %llu '%s'", (unsigned long long)bs * blocks, img);
     int r = run("mke2fs -q -F -t ext2 -r 1 -b %u -L '%s' %s %s '%s' %u >/dev/null", bs, label, dopt,
                 extra ? extra : "", img, blocks);
     if (r != 0) {

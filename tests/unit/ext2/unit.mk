@@ -25,3 +25,22 @@ $(EXT2_UNIT_DIR)/ext2_perf: tests/unit/ext2/test_ext2_perf.c $(EXT2_TEST_DEPS)
 	$(CC) $(HOST_CFLAGS) -O2 $(EXT2_TEST_CFLAGS) -o $@ $< $(EXT2_TEST_HELPERS) $(EXT2_SRCS) $(EXT2_SHIMS) $(UNIT_LIBS)
 
 UNIT_TESTS += $(EXT2_UNIT_DIR)/ext2_rw $(EXT2_UNIT_DIR)/ext2_corrupt $(EXT2_UNIT_DIR)/ext2_perf
+
+# The fuzzing harness (clang's libFuzzer with ASan and UBSan).  Without
+# fuzzing support in clang, a note replaces it and the check skips.
+EXT2_FUZZ := $(BUILD)/tests/fuzz/ext2_fuzz
+EXT2_FUZZ_SRCS := tests/fuzz/ext2_fuzz.c tests/fuzz/walk.c tests/fuzz/shim.c $(EXT2_SRCS)
+$(EXT2_FUZZ): $(EXT2_FUZZ_SRCS) tests/fuzz/walk.h $(EXT2_HDRS) tests/unit/ext2/unit.mk
+	@mkdir -p $(@D)
+	@rm -f $@ $@.unsupported
+	@if echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }' | \
+		clang -x c - -fsanitize=fuzzer,address -o $@.probe >/dev/null 2>&1; then \
+		echo "clang -fsanitize=fuzzer,address,undefined -o $@"; \
+		clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+			-Ikernel -Iinclude -Itests/fuzz -o $@ $(EXT2_FUZZ_SRCS); \
+	else \
+		echo "clang lacks libFuzzer (-fsanitize=fuzzer)" > $@.unsupported; touch $@; \
+	fi
+	@rm -f $@.probe
+
+test-programs: $(EXT2_FUZZ)
