@@ -312,7 +312,7 @@ int ext2_dir_set_parent(struct ext2_fs *fs, uint32_t dir, struct ext2_inode *din
 int ext2_dir_parent(struct ext2_fs *fs, uint32_t dir, uint32_t *parent)
 {
     struct ext2_inode din;
-    int err = ext2_iget(fs, dir, &din);
+    int err = ext2_iget_entry(fs, dir, dir, &din);
     if (err < 0)
         return err;
     if (!ext2_is_dir(&din))
@@ -366,7 +366,8 @@ int ext2_lookup(struct ext2_fs *fs, uint32_t dir, const char *name, size_t len, 
         return EXT2_CORRUPT(fs, "root directory: '..' names inode %u", *ino);
     if (!dot && !dotdot_ && *ino == EXT2_ROOT_INO)
         return EXT2_CORRUPT(fs, "directory inode %u: entry '%.*s' names the root", dir, (int)len, name);
-    return 0;
+    struct ext2_inode in;
+    return ext2_iget_entry(fs, dir, *ino, &in);
 }
 
 int ext2_readdir(struct ext2_fs *fs, uint32_t dir, uint64_t *cookie, char name[256], size_t *len,

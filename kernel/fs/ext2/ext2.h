@@ -45,6 +45,13 @@ struct ext2_stat {
  * reason in err.  A read-write mount marks the volume "not clean" on disk
  * until ext2_unmount. */
 int ext2_mount(struct block_device *dev, bool read_only, struct ext2_fs **out, char *err, size_t errlen);
+/* Open files.  An inode the caller holds a reference on outlives its last
+ * name: unlink, rmdir and rename leave it (links 0, readable and writable)
+ * until the last ext2_irelease, or until unmount.  Without references an
+ * inode is freed as soon as its last name goes. */
+int ext2_iref(struct ext2_fs *fs, uint32_t ino);
+int ext2_irelease(struct ext2_fs *fs, uint32_t ino);
+
 /* Writes everything back, marks the volume clean and frees fs (also when
  * writing failed; the error is returned). */
 int ext2_unmount(struct ext2_fs *fs);

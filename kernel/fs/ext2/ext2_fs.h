@@ -52,6 +52,14 @@ struct ext2_fs {
     uint8_t *wstage;                    /* write-back staging */
     uint32_t stage_blocks;
     uint32_t last_group;                /* where the last block allocation ended */
+    struct ext2_open *opens;            /* inodes the caller holds open */
+    uint32_t nopens, capopens;
+};
+
+struct ext2_open {
+    uint32_t ino;
+    uint32_t refs;
+    bool orphan;                        /* no name left: freed on the last release */
 };
 
 int ext2_cache_init(struct ext2_fs *fs, uint64_t limit_bytes);
@@ -106,6 +114,17 @@ static inline bool ext2_is_dir(const struct ext2_inode *in) { return (in->i_mode
 static inline bool ext2_is_reg(const struct ext2_inode *in) { return (in->i_mode & 0170000) == 0100000; }
 static inline bool ext2_is_lnk(const struct ext2_inode *in) { return (in->i_mode & 0170000) == 0120000; }
 uint8_t ext2_mode_to_ftype(uint16_t mode);
+
+/* The inode a directory entry names: in use, else corruption (-EIO). */
+int ext2_iget_entry(struct ext2_fs *fs, uint32_t dir, uint32_t ino, struct ext2_inode *in);
+
+/* ---- open inodes (open.c) ---- */
+
+struct ext2_open *ext2_open_find(struct ext2_fs *fs, uint32_t ino);
+/* Last name gone: free now, or on the last release if open. */
+int ext2_orphan_or_delete(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in);
+/* At unmount: frees what is still orphaned. */
+void ext2_open_cleanup(struct ext2_fs *fs);
 
 /* ---- block map (bmap.c) ---- */
 

@@ -94,8 +94,14 @@ int ext2_iget(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in)
     int r = ext2_iread(fs, ino, in);
     if (r < 0)
         return r;
-    if (in->i_links_count == 0 || in->i_mode == 0)
-        return EXT2_CORRUPT(fs, "inode %u is not in use", ino);
+    if (in->i_links_count == 0 || in->i_mode == 0) {
+        /* A stale number from the caller (not corruption by itself: a
+         * directory entry naming it is, see ext2_iget_entry); an open
+         * inode without names lives on. */
+        struct ext2_open *o = ext2_open_find(fs, ino);
+        if (!in->i_mode || !o || !o->orphan)
+            return -ENOENT;
+    }
     if (ino < fs->first_ino && ino != EXT2_ROOT_INO)
         return EXT2_CORRUPT(fs, "inode %u is reserved", ino);
     uint64_t size = ext2_isize(in);
@@ -109,6 +115,14 @@ int ext2_iget(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in)
     if (ext2_is_lnk(in) && size >= fs->bs)
         return EXT2_CORRUPT(fs, "inode %u: symlink of %lu bytes", ino, (unsigned long)size);
     return 0;
+}
+
+int ext2_iget_entry(struct ext2_fs *fs, uint32_t dir, uint32_t ino, struct ext2_inode *in)
+{
+    int r = ext2_iget(fs, ino, in);
+    if (r == -ENOENT)
+        return EXT2_CORRUPT(fs, "directory inode %u names inode %u, which is not in use", dir, ino);
+    return r;
 }
 
 static int write_inode(struct ext2_fs *fs, uint32_t ino, const struct ext2_inode *in, bool fresh)

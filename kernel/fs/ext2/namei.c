@@ -197,7 +197,7 @@ static int drop_link(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in)
     else if (in->i_links_count)
         in->i_links_count--;
     if (in->i_links_count == 0)
-        return ext2_idelete(fs, ino, in);
+        return ext2_orphan_or_delete(fs, ino, in);
     in->i_ctime = ext2_now();
     return ext2_iwrite(fs, ino, in);
 }
@@ -220,7 +220,7 @@ int ext2_unlink(struct ext2_fs *fs, uint32_t dir, const char *name, size_t len)
     r = ext2_dir_find(fs, dir, &din, name, len, &ino, &pos);
     if (r < 0)
         return r;
-    r = ext2_iget(fs, ino, &in);
+    r = ext2_iget_entry(fs, dir, ino, &in);
     if (r < 0)
         return r;
     if (ext2_is_dir(&in))
@@ -253,7 +253,7 @@ int ext2_rmdir(struct ext2_fs *fs, uint32_t dir, const char *name, size_t len)
         return r;
     if (ino == dir || ino == EXT2_ROOT_INO)
         return EXT2_CORRUPT(fs, "directory inode %u: entry '%.*s' names inode %u", dir, (int)len, name, ino);
-    r = ext2_iget(fs, ino, &in);
+    r = ext2_iget_entry(fs, dir, ino, &in);
     if (r < 0)
         return r;
     if (!ext2_is_dir(&in))
@@ -313,7 +313,7 @@ int ext2_rename(struct ext2_fs *fs, uint32_t odir, const char *oname, size_t ole
     r = ext2_dir_find(fs, odir, &odin, oname, olen, &sino, &spos);
     if (r < 0)
         return r;
-    r = ext2_iget(fs, sino, &sin);
+    r = ext2_iget_entry(fs, odir, sino, &sin);
     if (r < 0)
         return r;
     r = ext2_dir_find(fs, ndir, &ndin, nname, nlen, &tino, &tpos);
@@ -332,7 +332,7 @@ int ext2_rename(struct ext2_fs *fs, uint32_t odir, const char *oname, size_t ole
             return r;
     }
     if (tino) {
-        r = ext2_iget(fs, tino, &tin);
+        r = ext2_iget_entry(fs, ndir, tino, &tin);
         if (r < 0)
             return r;
         if (ext2_is_dir(&tin)) {

@@ -229,6 +229,7 @@ int ext2_fsync(struct ext2_fs *fs, uint32_t ino)
 static void free_fs(struct ext2_fs *fs)
 {
     ext2_cache_destroy(fs);
+    kfree(fs->opens);
     kfree(fs->gd);
     kfree(fs->rstage);
     kfree(fs->wstage);
@@ -333,6 +334,7 @@ int ext2_mount(struct block_device *dev, bool read_only, struct ext2_fs **out, c
 int ext2_unmount(struct ext2_fs *fs)
 {
     int r = 0;
+    ext2_open_cleanup(fs);
     if (!fs->ro) {
         r = ext2_sync(fs);
         if (r == 0) {

@@ -292,8 +292,7 @@ static void test_file_faults(void **state)
     EXPECT_EIO(&m, "fast symlink", ({ uint32_t i_; char b_[100]; fs_resolve(fs, "fast", &i_);
                                       ext2_readlink(fs, i_, b_, sizeof(b_)); }));
     load(&m); raw_inode(&m, slow)->i_size = 5000;
-    EXPECT_EIO(&m, "symlink of", ({ uint32_t i_; char b_[100]; ext2_lookup(fs, 2, "slow", 4, &i_);
-                                    ext2_readlink(fs, i_, b_, sizeof(b_)); }));
+    EXPECT_EIO(&m, "symlink of", ({ uint32_t i_; ext2_lookup(fs, 2, "slow", 4, &i_); }));
     /* A data block the bitmap calls free: unlinking must not free it twice
      * over (and must not crash). */
     load(&m);
@@ -338,6 +337,8 @@ static void test_random_corruption(void **state)
             ext2_unmount(fs);
         }
         memdev_free(&m);
+        if (shim_heap_live)
+            printf("# round %d leaks %lu blocks\n", round, shim_heap_live);
         assert_int_equal(shim_heap_live, 0);
     }
     printf("# %u of 400 corrupted images mounted\n", mounted);

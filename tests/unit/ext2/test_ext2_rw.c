@@ -659,6 +659,62 @@ static void test_full(void **state)
     free(buf);
 }
 
+/* An open file outlives its last name; a stale inode number is -ENOENT,
+ * not corruption (the volume stays clean). */
+static void test_open_unlinked(void **state)
+{
+    (void)state;
+    char *img = tmp_path("open.img");
+    make_image(img, 1024, 4096, "OPEN", NULL, NULL);
+    struct memdev m;
+    memdev_load(&m, img, 512);
+    struct ext2_fs *fs = fs_mount(&m, false);
+    assert_non_null(fs);
+    struct ext2_statfs before, after;
+    ext2_statfs(fs, &before);
+    uint8_t data[30000], back[30000];
+    fill_random(data, sizeof(data), 3);
+    uint32_t a, b, ino;
+    assert_int_equal(ext2_create(fs, 2, "a", 1, 0644, &a), 0);
+    assert_int_equal(ext2_create(fs, 2, "b", 1, 0644, &b), 0);
+    assert_int_equal(ext2_write(fs, a, 0, data, sizeof(data)), (int64_t)sizeof(data));
+    assert_int_equal(ext2_write(fs, b, 0, data, sizeof(data)), (int64_t)sizeof(data));
+    assert_int_equal(ext2_iref(fs, a), 0);
+    assert_int_equal(ext2_iref(fs, a), 0);
+    assert_int_equal(ext2_iref(fs, b), 0);
+    assert_int_equal(ext2_unlink(fs, 2, "a", 1), 0);
+    assert_int_equal(ext2_lookup(fs, 2, "a", 1, &ino), -ENOENT);
+    struct ext2_stat st;
+    assert_int_equal(ext2_stat(fs, a, &st), 0);
+    assert_int_equal(st.links, 0);
+    assert_int_equal(ext2_read(fs, a, 0, back, sizeof(back)), (int64_t)sizeof(back));
+    assert_memory_equal(data, back, sizeof(data));
+    assert_int_equal(ext2_write(fs, a, 30000, data, 100), 100);
+    assert_int_equal(ext2_irelease(fs, a), 0);
+    assert_int_equal(ext2_stat(fs, a, &st), 0);       /* one reference left */
+    unsigned logs = shim_klog_count;
+    assert_int_equal(ext2_irelease(fs, a), 0);        /* freed now */
+    assert_int_equal(ext2_stat(fs, a, &st), -ENOENT);
+    assert_int_equal(ext2_read(fs, a, 0, back, 10), -ENOENT);
+    assert_int_equal(shim_klog_count, logs);
+    assert_int_equal(ext2_irelease(fs, a), -EINVAL);
+    /* b: replaced by a rename while open, still readable, freed at unmount. */
+    assert_int_equal(ext2_create(fs, 2, "c", 1, 0644, &ino), 0);
+    assert_int_equal(ext2_rename(fs, 2, "c", 1, 2, "b", 1), 0);
+    assert_int_equal(ext2_read(fs, b, 0, back, sizeof(back)), (int64_t)sizeof(back));
+    assert_int_equal(ext2_unlink(fs, 2, "b", 1), 0);
+    assert_int_equal(ext2_unmount(fs), 0);
+    memdev_save(&m, img);
+    assert_int_equal(fsck_clean(img), 0);
+    assert_int_equal(run("dumpe2fs -h '%s' 2>/dev/null | grep -q 'state: *clean'", img), 0);
+    fs = fs_mount(&m, true);
+    ext2_statfs(fs, &after);
+    assert_int_equal(after.free_blocks, before.free_blocks);
+    assert_int_equal(after.free_inodes, before.free_inodes);
+    ext2_unmount(fs);
+    memdev_free(&m);
+}
+
 static int reset(void **state)
 {
     (void)state;
@@ -691,6 +747,7 @@ int main(void)
         cmocka_unit_test_setup(test_features, reset),
         cmocka_unit_test_setup(test_write_errors, reset),
         cmocka_unit_test_setup(test_full, reset),
+        cmocka_unit_test_setup(test_open_unlinked, reset),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
 }
