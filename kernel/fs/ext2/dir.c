@@ -161,6 +161,8 @@ int ext2_dir_add(struct ext2_fs *fs, uint32_t dir, struct ext2_inode *din, const
         ext2_brelse(fs, b);
     }
     /* A new block at the end. */
+    if ((n + 1) << fs->bs_log > EXT2_DIR_MAX_BYTES)
+        return -ENOSPC;
     uint32_t pblk;
     bool fresh;
     uint32_t goal = 0;

@@ -28,6 +28,10 @@ struct ext2_cache {
     uint64_t nbufs, maxbufs;
 };
 
+/* Largest directory (bytes): directories are scanned whole, so this bounds
+ * the work a crafted size can ask for. */
+#define EXT2_DIR_MAX_BYTES (256u << 20)
+
 /* Largest single device transfer (bytes). */
 #define EXT2_IO_MAX (256 * 1024)
 

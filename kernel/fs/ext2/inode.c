@@ -109,6 +109,10 @@ int ext2_iget(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in)
     if (size > max)
         return EXT2_CORRUPT(fs, "inode %u: size %lu is more than its block map can hold", ino,
                             (unsigned long)size);
+    /* Directories are scanned whole: bound the work a crafted size can ask for. */
+    if (ext2_is_dir(in) && size > EXT2_DIR_MAX_BYTES)
+        return EXT2_CORRUPT(fs, "inode %u: directory of %lu bytes (more than %u)", ino, (unsigned long)size,
+                            EXT2_DIR_MAX_BYTES);
     if (ext2_is_dir(in) && (size == 0 || (size & (fs->bs - 1))))
         return EXT2_CORRUPT(fs, "inode %u: directory size %lu is not a whole number of blocks", ino,
                             (unsigned long)size);

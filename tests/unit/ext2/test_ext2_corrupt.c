@@ -208,6 +208,8 @@ static void test_directory_faults(void **state)
     EXPECT_EIO(&m, "hole", lookup_in(fs, "d", "f"));
     load(&m); raw_inode(&m, d)->i_size = 1000;
     EXPECT_EIO(&m, "whole number of blocks", lookup_in(fs, "d", "f"));
+    load(&m); raw_inode(&m, d)->i_size = 1u << 30;
+    EXPECT_EIO(&m, "directory of", lookup_in(fs, "d", "f"));
     load(&m); raw_inode(&m, d)->i_block[0] = 5000;
     EXPECT_EIO(&m, "outside the data area", lookup_in(fs, "d", "f"));
     /* Directories whose '..' point at each other: rename into them must
