@@ -27,7 +27,10 @@ static int get_dir(struct ext2_fs *fs, uint32_t dir, struct ext2_inode *din)
     int r = ext2_iget(fs, dir, din);
     if (r < 0)
         return r;
-    return ext2_is_dir(din) ? 0 : -ENOTDIR;
+    if (!ext2_is_dir(din))
+        return -ENOTDIR;
+    /* removed while open: no new names in it */
+    return din->i_links_count ? 0 : -ENOENT;
 }
 
 /* Directory link counts ('..' of a subdirectory): never below 2. */

@@ -703,6 +703,19 @@ static void test_open_unlinked(void **state)
     assert_int_equal(ext2_rename(fs, 2, "c", 1, 2, "b", 1), 0);
     assert_int_equal(ext2_read(fs, b, 0, back, sizeof(back)), (int64_t)sizeof(back));
     assert_int_equal(ext2_unlink(fs, 2, "b", 1), 0);
+    /* A directory removed while open takes no new names. */
+    uint32_t d;
+    assert_int_equal(ext2_mkdir(fs, 2, "d", 1, 0755, &d), 0);
+    assert_int_equal(ext2_iref(fs, d), 0);
+    assert_int_equal(ext2_rmdir(fs, 2, "d", 1), 0);
+    assert_int_equal(ext2_create(fs, d, "x", 1, 0644, &ino), -ENOENT);
+    assert_int_equal(ext2_mkdir(fs, d, "x", 1, 0755, &ino), -ENOENT);
+    uint64_t cookie = 0;
+    char name[256];
+    size_t len;
+    uint8_t dt;
+    assert_true(ext2_readdir(fs, d, &cookie, name, &len, &ino, &dt) >= 0);
+    assert_int_equal(ext2_irelease(fs, d), 0);
     assert_int_equal(ext2_unmount(fs), 0);
     memdev_save(&m, img);
     assert_int_equal(fsck_clean(img), 0);
