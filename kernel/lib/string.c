@@ -1,10 +1,15 @@
 #include "lib/string.h"
 #include <stdint.h>
 
+/* Eight bytes per iteration, then the tail: under emulation (QEMU TCG)
+ * each iteration of a string instruction costs about the same whatever its
+ * width, so quadwords are several times faster than bytes. */
 void *memcpy(void *dst, const void *src, size_t n)
 {
     void *ret = dst;
-    __asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+    size_t q = n >> 3, r = n & 7;
+    __asm__ volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(q) : : "memory");
+    __asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(r) : : "memory");
     return ret;
 }
 
@@ -24,7 +29,10 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
     void *ret = dst;
-    __asm__ volatile("rep stosb" : "+D"(dst), "+c"(n) : "a"(c) : "memory");
+    uint64_t v = (uint8_t)c * 0x0101010101010101ull;
+    size_t q = n >> 3, r = n & 7;
+    __asm__ volatile("rep stosq" : "+D"(dst), "+c"(q) : "a"(v) : "memory");
+    __asm__ volatile("rep stosb" : "+D"(dst), "+c"(r) : "a"(v) : "memory");
     return ret;
 }
 

@@ -297,6 +297,10 @@ int volume_create(const char *dir, const char *name, const char *data_dir, const
     argv[a++] = "ext2";
     argv[a++] = "-r";
     argv[a++] = "1";
+    /* 4 KiB blocks whatever the size (mke2fs picks 1 KiB for small
+     * volumes): a quarter of the blocks to map, cache and allocate. */
+    argv[a++] = "-b";
+    argv[a++] = "4096";
     argv[a++] = "-L";
     argv[a++] = label;
     argv[a++] = "-E";
