@@ -195,7 +195,24 @@ static int e_setattr(struct vnode *vn)
     return err;
 }
 
+/* An open file keeps its inode alive after its last name goes. */
+static void e_opened(struct vnode *vn, uint32_t flags)
+{
+    (void)flags;
+    if (volume(vn)->fs)
+        ext2_iref(volume(vn)->fs, (uint32_t)vn->ino);
+}
+
+static void e_release(struct vnode *vn, uint32_t flags)
+{
+    (void)flags;
+    if (volume(vn)->fs)
+        ext2_irelease(volume(vn)->fs, (uint32_t)vn->ino);
+}
+
 static const struct vnode_ops ext2_vnode_ops = {
+    .opened = e_opened,
+    .release = e_release,
     .read = e_read,
     .write = e_write,
     .truncate = e_truncate,

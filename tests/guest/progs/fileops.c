@@ -157,6 +157,22 @@ int main(int argc, char **argv)
     close(p[0]);
     report("pipe write no reader (SIGPIPE ignored)", (signal(SIGPIPE, SIG_IGN), write(p[1], "x", 1)));
     close(p[1]);
+    /* an unlinked file stays readable while it is open, even when a new
+     * file is created after it */
+    int gone = open("gone", O_CREAT | O_RDWR | O_TRUNC, 0644);
+    report("write gone", write(gone, "still here", 10));
+    report("unlink gone", unlink("gone"));
+    int fresh = open("fresh", O_CREAT | O_RDWR | O_TRUNC, 0644);
+    report("write fresh", write(fresh, "other file", 10));
+    memset(buf, 0, sizeof buf);
+    report("pread gone", pread(gone, buf, 10, 0));
+    printf("unlinked but open: %s\n", buf);
+    struct stat gst;
+    fstat(gone, &gst);
+    printf("unlinked links %ld size %lld\n", (long)gst.st_nlink, (long long)gst.st_size);
+    close(gone);
+    close(fresh);
+    report("unlink fresh", unlink("fresh"));
     list(".");
     printf("fileops done\n");
     return 0;
