@@ -16,6 +16,7 @@ struct boot_info {
     char cmdline[1024];
     uint64_t archive_phys, archive_size;
     uint64_t rsdp;
+    int sev_mode;              /* enum sev_mode, decided in kmain */
 };
 
 /* Fills bi from the PVH start info or the UEFI handoff at `phys`; returns

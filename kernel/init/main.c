@@ -9,6 +9,9 @@
 #include "drivers/clock.h"
 #include "drivers/power.h"
 #include "drivers/devices.h"
+#include "drivers/virtio_pci.h"
+#include "arch/x86_64/sev.h"
+#include "mm/dma.h"
 #include "mm/memory.h"
 #include "mm/layout.h"
 #include "mm/heap.h"
@@ -66,6 +69,38 @@ static uint16_t com_port(const char *name)
     return 0;
 }
 
+/* Decides the memory-encryption mode and says it in one log line; stops on
+ * modes this kernel cannot run safely. */
+static struct sev_state memory_encryption(bool simulate)
+{
+    struct sev_facts facts;
+    sev_gather(&facts);
+    struct sev_state s = sev_decide(&facts, simulate);
+    switch (s.mode) {
+    case SEV_NONE:
+        klog("memory encryption: none (%s)", s.why);
+        break;
+    case SEV_ACTIVE:
+        klog("memory encryption: SEV (C-bit %u, physical address reduction %u bits)", s.cbit, s.phys_reduction);
+        break;
+    case SEV_SIMULATED:
+        klog("memory encryption: simulated SEV (C-bit %u, a bit the MMU ignores; bounce buffers on; "
+             "NOTHING IS ENCRYPTED)", s.cbit);
+        break;
+    case SEV_ES_ACTIVE:
+    case SEV_SNP_ACTIVE:
+        klog("memory encryption: %s is active, but this kernel does not support %s yet: stopping",
+             sev_mode_name(s.mode), sev_mode_name(s.mode));
+        klog("@@cloak-exit 126 refused");
+        power_off(126);
+    default:
+        klog("memory encryption: SEV is active but %s: stopping", s.why);
+        klog("@@cloak-exit 126 refused");
+        power_off(126);
+    }
+    return s;
+}
+
 #define STACK_PAGES 8
 __attribute__((aligned(16))) static uint8_t fault_stack[8192];
 
@@ -110,13 +145,21 @@ void kmain(uint64_t info_phys, int kind)
     gdt_set_ist(2, (uint64_t)fault_stack + sizeof(fault_stack));
     trap_init();
     cpu_init();
+    struct sev_state sev = memory_encryption(cmdline_has(boot.cmdline, "sev-sim"));
+    boot.sev_mode = sev.mode;
     acpi_init(boot.rsdp, 4ull << 30);
 
     struct phys_range keep[2];
     unsigned nkeep = 0;
     if (boot.archive_size)
         keep[nkeep++] = (struct phys_range){ boot.archive_phys, boot.archive_size };
-    mm_init(boot.ranges, boot.nranges, keep, nkeep);
+    mm_init(boot.ranges, boot.nranges, keep, nkeep, sev.mask);
+    if (sev.mask) {
+        /* Devices see only the shared DMA heap, and only devices that
+         * promise to go through the platform's DMA path are used. */
+        dma_set_bounce(true);
+        virtio_set_require_access_platform(true);
+    }
 
     /* The program gets its own kernel stack, with a guard page below. */
     uint8_t *kstack = heap_alloc_pages(STACK_PAGES, 1);

@@ -205,6 +205,14 @@ int manifest_parse(const char *text, size_t len, struct manifest *m, char *err, 
             kfree(value);
             if (why)
                 goto fail;
+        } else if (key_is(l, klen, "confidential")) {
+            bool ok = !strcmp(value, "required");
+            kfree(value);
+            if (!ok) {
+                why = "confidential takes the value \"required\"";
+                goto fail;
+            }
+            m->confidential = true;
         } else if (key_is(l, klen, "debug")) {
             if (!strcmp(value, "syscalls"))
                 m->trace_syscalls = true;

@@ -24,6 +24,7 @@ struct manifest {
     int envc;
     char *cwd;       /* NULL: "/" */
     bool trace_syscalls;
+    bool confidential;   /* refuse to run without real memory encryption */
     struct manifest_mount mounts[MANIFEST_MAX_MOUNTS];
     int nmounts;
 };

@@ -13,6 +13,7 @@
 #include "fs/path.h"
 #include "fs/boot_archive.h"
 #include "fs/ext2_vfs.h"
+#include "arch/x86_64/sev.h"
 #include "mm/memory.h"
 #include "mm/layout.h"
 #include "mm/heap.h"
@@ -145,6 +146,14 @@ void program_start(const struct boot_info *boot)
     if (manifest_parse((const char *)mf->data, mf->size, &m, err, sizeof(err)) < 0)
         refuse(EXIT_REFUSED, "boot: bad manifest: %s%s", err, "");
     proc.trace_syscalls = m.trace_syscalls || has_word(boot->cmdline, "trace-syscalls");
+    if (m.confidential && boot->sev_mode != SEV_ACTIVE) {
+        /* Said on the program's console too: never run unprotected quietly. */
+        static const char msg[] = "cloak: this image requires memory encryption (AMD SEV), which is not active "
+                                  "on this VM: refusing to run the program\n";
+        console_write_raw(msg, sizeof(msg) - 1);
+        refuse(EXIT_REFUSED, "boot: the image requires memory encryption (confidential required) but %s%s",
+               boot->sev_mode == SEV_SIMULATED ? "it is only simulated (sev-sim)" : "SEV is not active", "");
+    }
     proc.umask = 022;
 
     populate_system_dirs(m.program);

@@ -113,7 +113,8 @@ static uint64_t dma_heap_size(void)
     return PAGE_ROUND_UP(s);
 }
 
-uint64_t mm_init(const struct cloak_mem_range *r, unsigned n, const struct phys_range *keep, unsigned nkeep)
+uint64_t mm_init(const struct cloak_mem_range *r, unsigned n, const struct phys_range *keep, unsigned nkeep,
+                 uint64_t encryption_mask)
 {
     uint64_t top = 0;
     for (unsigned i = 0; i < n; i++) {
@@ -152,7 +153,11 @@ uint64_t mm_init(const struct cloak_mem_range *r, unsigned n, const struct phys_
         panic("mm: no room for the DMA heap (%lu KiB)", dma_size >> 10);
 
     struct pt_backend be = { boot_p2v, boot_alloc_table, boot_free_table, boot_flush };
-    pt_configure(&be, 0, cpu_features.nx);
+    pt_configure(&be, encryption_mask, cpu_features.nx);
+    if (encryption_mask) {
+        /* The DMA heap turns shared: no cache line may keep a private copy. */
+        cpu_flush_cache_range((uint64_t)phys_to_virt(dma), dma_size);
+    }
     kernel_root = pt_new_root();
     if (kernel_root == ~0ull)
         panic("mm: out of memory for the page-table root");
@@ -166,6 +171,7 @@ uint64_t mm_init(const struct cloak_mem_range *r, unsigned n, const struct phys_
     dma_init(dma, dma_size);
     klog("mm: %lu MiB RAM, %lu KiB free, DMA heap %lu KiB at %lx, frame bitmap %zu bytes",
          total_ram >> 20, phys_mem.free_pages * 4, dma_size >> 10, dma, bm_bytes);
+    klog("dma-heap: phys=0x%lx size=0x%lx", dma, dma_size);
     return kernel_root;
 }
 

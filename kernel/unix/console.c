@@ -59,3 +59,8 @@ struct vnode *console_vnode(void)
     }
     return vn;
 }
+
+void console_write_raw(const char *s, size_t n)
+{
+    serial_write(port, s, n);
+}

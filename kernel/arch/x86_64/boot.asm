@@ -56,7 +56,14 @@ global uefi_entry64
 uefi_entry64:
     cli
     cld
-    mov esi, BOOT_KIND_UEFI             ; rdi = handoff already
+    mov r12, rdi                        ; the handoff; CPUID clobbers rbx/rcx/rdx
+    call boot_sev_cbit                  ; rax = C-bit mask, 0 without SEV
+    test rax, rax
+    jz .tables_ready
+    call boot_tables_add_cbit
+.tables_ready:
+    mov rdi, r12
+    mov esi, BOOT_KIND_UEFI
     mov rax, boot_pml4
     mov cr3, rax
     lgdt [boot_gdt_ptr]
@@ -64,6 +71,57 @@ uefi_entry64:
     lea rax, [rel boot_common64]
     push rax
     retfq
+
+; Under SEV (OVMF starts us with encrypted memory and its own tables) the
+; boot tables must mark everything private before CR3 points at them: this
+; is the one place outside mm/page_table.c that touches the C-bit, because
+; it runs before any C code can.  Same rules as the kernel (sev.md 1.3):
+; CPUID 0x8000001F bit 1 as a hint, SEV_STATUS bit 0 as the decision.
+; Returns the mask in rax (0 if SEV is not active).
+boot_sev_cbit:
+    push rbx
+    mov eax, 0x80000000
+    cpuid
+    cmp eax, 0x8000001f
+    jb .none
+    mov eax, 0x8000001f
+    cpuid
+    bt eax, 1
+    jnc .none
+    mov r8d, ebx
+    and r8d, 0x3f                       ; C-bit position
+    cmp r8d, 32
+    jb .none
+    cmp r8d, 51
+    ja .none
+    mov ecx, 0xc0010131                 ; SEV_STATUS
+    rdmsr
+    bt eax, 0
+    jnc .none
+    mov ecx, r8d
+    mov eax, 1
+    shl rax, cl
+    pop rbx
+    ret
+.none:
+    xor eax, eax
+    pop rbx
+    ret
+
+; ORs rax into every present entry of the boot tables.
+boot_tables_add_cbit:
+    mov rdx, rax
+    lea rdi, [rel boot_pml4]
+    mov ecx, (4096 * 3 + 4096 * 4) / 8  ; PML4, two PDPTs, four PDs, contiguous
+.next:
+    test qword [rdi], 1
+    jz .skip
+    or [rdi], rdx
+.skip:
+    add rdi, 8
+    dec ecx
+    jnz .next
+    ret
 
 boot_common64:
     mov ax, 0x10

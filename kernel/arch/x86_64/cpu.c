@@ -82,3 +82,25 @@ void user_access_end(void)
     if (cpu_features.smap)
         __asm__ volatile("clac" ::: "memory");
 }
+
+/* trap.c recovers a #GP at rdmsr_safe_insn by skipping the 2-byte RDMSR
+ * and clearing rdmsr_safe_ok. */
+volatile int rdmsr_safe_ok;
+
+bool rdmsr_safe(uint32_t msr, uint64_t *value)
+{
+    uint32_t lo = 0, hi = 0;
+    rdmsr_safe_ok = 1;
+    __asm__ volatile(".globl rdmsr_safe_insn\n"
+                     "rdmsr_safe_insn: rdmsr"
+                     : "=a"(lo), "=d"(hi) : "c"(msr) : "memory");
+    *value = ((uint64_t)hi << 32) | lo;
+    return rdmsr_safe_ok;
+}
+
+void cpu_flush_cache_range(uint64_t va, uint64_t len)
+{
+    for (uint64_t p = va & ~63ull; p < va + len; p += 64)
+        __asm__ volatile("clflush (%0)" : : "r"(p) : "memory");
+    __asm__ volatile("mfence" ::: "memory");
+}

@@ -85,6 +85,10 @@ struct cpu_features {
 extern struct cpu_features cpu_features;
 
 void cpu_init(void);
+/* Writes back and evicts the cache lines of [va, va+len). */
+void cpu_flush_cache_range(uint64_t va, uint64_t len);
+/* RDMSR that survives a #GP (an MSR the CPU or hypervisor lacks). */
+bool rdmsr_safe(uint32_t msr, uint64_t *value);
 
 /* Supervisor access to user pages (SMAP). */
 void user_access_begin(void);

@@ -130,6 +130,14 @@ void trap_dispatch(struct trap_frame *f)
     }
     uint64_t cr2 = v == VECTOR_PAGE_FAULT ? read_cr2() : 0;
     bool user = trap_from_user(f);
+    extern char rdmsr_safe_insn[];
+    extern volatile int rdmsr_safe_ok;
+    if (v == 13 && !user && f->rip == (uint64_t)rdmsr_safe_insn) {
+        rdmsr_safe_ok = 0;             /* the MSR does not exist: skip RDMSR */
+        f->rip += 2;
+        f->rax = f->rdx = 0;
+        return;
+    }
     if (v == VECTOR_PAGE_FAULT && page_fault_handler && !(f->error & PF_RSVD) &&
         page_fault_handler(cr2, f->error, user))
         return;

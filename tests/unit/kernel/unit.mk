@@ -37,3 +37,4 @@ $(KUNIT_OBJ)/format.o: kernel/lib/format.c $(KUNIT_DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(KUNIT_CFLAGS) -Dvsnprintf=kernel_vsnprintf -Dsnprintf=kernel_snprintf -c -o $@ $<
 $(eval $(call KUNIT_TEST,format,$(KUNIT_OBJ)/format.o))
+$(eval $(call KUNIT_TEST,sev,kernel/arch/x86_64/sev.c))
