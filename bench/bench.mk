@@ -18,3 +18,7 @@ $(BUILD)/bench/seqio: bench/progs/seqio.c
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O2 -static -o $@ $<
 bench-programs: $(BUILD)/bench/seqio
+$(BUILD)/bench/rngread: bench/progs/rngread.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O2 -static -o $@ $<
+bench-programs: $(BUILD)/bench/rngread

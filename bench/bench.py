@@ -24,6 +24,7 @@ FLOOR = os.path.join(BUILD, "bench", "floor.elf")
 MKDISK = os.path.join(BUILD, "tests", "mkdisk")
 GETPPID = os.path.join(BUILD, "bench", "getppid_loop")
 SEQIO = os.path.join(BUILD, "bench", "seqio")
+RNGREAD = os.path.join(BUILD, "bench", "rngread")
 PYTHON = "/usr/bin/python3.11"
 SQLITE = "/usr/bin/sqlite3"
 LUGGAGE = os.path.join(ROOT, "examples", "luggage", "luggage")
@@ -164,7 +165,7 @@ def smallest_memory(template):
 
 
 def main():
-    for f in (CLOAK, KERNEL, LOADER, FLOOR, MKDISK, GETPPID, LUGGAGE, SEQIO, PYTHON, SQLITE):
+    for f in (CLOAK, KERNEL, LOADER, FLOOR, MKDISK, GETPPID, LUGGAGE, SEQIO, RNGREAD, PYTHON, SQLITE):
         if not os.path.exists(f):
             sys.exit("bench: %s is missing; run `make bench`" % f)
     say("cloak benchmarks: medians of %d runs, QEMU under TCG (shared machine: figures are noisy)" % RUNS)
@@ -221,12 +222,39 @@ def main():
     volumes()
     say("")
     programs()
+    say("")
+    bounce_cost()
 
 
-def volume_run(env, bus, args):
-    p = subprocess.run([CLOAK, "run", "-m", "256M", "--disk-bus", bus, "--mount", "benchvol:/data"] + args,
-                       capture_output=True, text=True, env=env)
+def volume_run(env, bus, args, extra=()):
+    p = subprocess.run([CLOAK, "run", "-m", "256M", "--disk-bus", bus, "--mount", "benchvol:/data"] + list(extra)
+                       + args, capture_output=True, text=True, env=env)
     return p.stdout + p.stderr
+
+
+def bounce_cost():
+    """SEV's price without SEV hardware: sev-sim turns bounce buffering on."""
+    env = dict(os.environ, CLOAK_VOLUMES=os.path.join(tmp, "volumes"))
+    say("bounce buffering (sev-sim against normal mode, same run, 64 KiB transfers, MB/s)")
+    rows = []
+    for label, args, pattern in (
+            ("volume write+fsync 64 MiB", [SEQIO, "write", "/data/f.bin", "64", "64"], r"write_fsync_mbps ([0-9.]+)"),
+            ("volume read 64 MiB (cold)", [SEQIO, "read", "/data/f.bin", "64"], r"read_mbps ([0-9.]+)"),
+            ("virtio-rng /dev/hwrng 2 MiB", [RNGREAD, "64", "2"], r"hwrng_mbps ([0-9.]+)")):
+        figures = {}
+        for mode, extra in (("normal", ()), ("sim", ("--kernel-args", "sev-sim"))):
+            vals = []
+            for _ in range(RUNS):
+                out = volume_run(env, "virtio-blk", args, extra)
+                m = re.search(pattern, out)
+                if not m:
+                    say("  %s (%s): failed: %s" % (label, mode, out.strip()[-200:]))
+                    return
+                vals.append(float(m.group(1)))
+            figures[mode] = statistics.median(vals)
+        ratio = figures["normal"] / figures["sim"]
+        say("  %-30s normal %8.1f   sev-sim %8.1f   cost %.3fx  (target <= 1.06x)"
+            % (label, figures["normal"], figures["sim"], ratio))
 
 
 def volumes():

@@ -40,30 +40,71 @@ static void set_granules(uint64_t g, uint64_t n, bool v)
     }
 }
 
+static uint64_t hint;        /* next-fit: where the last allocation ended */
+
+/* Is the run [g, g+n) free?  Whole words at a time where possible. */
+static bool run_free(uint64_t g, uint64_t n)
+{
+    while (n) {
+        if ((g & 63) == 0 && n >= 64) {
+            if (used[g / 64])
+                return false;
+            g += 64;
+            n -= 64;
+        } else {
+            if (granule_used(g))
+                return false;
+            g++;
+            n--;
+        }
+    }
+    return true;
+}
+
+static int64_t find_run(uint64_t from, uint64_t to, uint64_t n, uint64_t step)
+{
+    for (uint64_t g = (from + step - 1) / step * step; g + n <= to;) {
+        /* Skip a full word in one step (the common case when busy). */
+        if ((g & 63) == 0 && used[g / 64] == ~0ull) {
+            g += step > 64 ? step : 64;
+            continue;
+        }
+        if (run_free(g, n))
+            return (int64_t)g;
+        g += step;
+    }
+    return -1;
+}
+
+static int alloc(size_t size, size_t align, struct dma_buffer *out, bool zero);
+
 int dma_alloc(size_t size, size_t align, struct dma_buffer *out)
+{
+    return alloc(size, align, out, true);
+}
+
+static int alloc(size_t size, size_t align, struct dma_buffer *out, bool zero)
 {
     if (size == 0 || (align & (align - 1)))
         return -EINVAL;
     uint64_t n = (size + GRANULE - 1) / GRANULE;
     uint64_t step = align > GRANULE ? align / GRANULE : 1;
     uint64_t total = heap_size / GRANULE;
-    for (uint64_t g = 0; g + n <= total; g += step) {
-        uint64_t run = 0;
-        while (run < n && !granule_used(g + run))
-            run++;
-        if (run == n) {
-            set_granules(g, n, true);
-            out->device = heap_phys + g * GRANULE;
-            out->va = (void *)(DMA_MAP_BASE + out->device);
-            out->size = n * GRANULE;
-            memset(out->va, 0, out->size);
-            return 0;
-        }
-        if (run)
-            g += (run / step) * step;
+    int64_t g = find_run(hint, total, n, step);
+    if (g < 0)
+        g = find_run(0, hint + n < total ? hint + n : total, n, step);
+    if (g < 0) {
+        klog("dma: out of DMA memory (%zu bytes requested)", size);
+        return -ENOMEM;
     }
-    klog("dma: out of DMA memory (%zu bytes requested)", size);
-    return -ENOMEM;
+    set_granules((uint64_t)g, n, true);
+    hint = (uint64_t)g + n;
+    out->device = heap_phys + (uint64_t)g * GRANULE;
+    out->va = (void *)(DMA_MAP_BASE + out->device);
+    out->size = n * GRANULE;
+    if (zero)
+        memset(out->va, 0, out->size);
+    return 0;
 }
 
 void dma_free(struct dma_buffer *b)
@@ -117,7 +158,9 @@ int dma_map(void *buf, size_t len, enum dma_direction dir, struct dma_mapping *m
         m->device = phys;
         return 0;
     }
-    int err = dma_alloc(len, 8, &m->bounce);
+    /* A bounce buffer is shared memory already: its old bytes are no
+     * secret, and the copy or the device overwrites what is used. */
+    int err = alloc(len, 8, &m->bounce, false);
     if (err)
         return err;
     if (dir != DMA_FROM_DEVICE)

@@ -4,6 +4,8 @@
 #include "fs/ramfs.h"
 #include "fs/path.h"
 #include "drivers/entropy.h"
+#include "drivers/devices.h"
+#include "mm/heap.h"
 #include "lib/string.h"
 #include "lib/errno.h"
 
@@ -49,6 +51,24 @@ static int64_t random_write(struct vnode *vn, const void *buf, uint64_t len, uin
     return (int64_t)len;
 }
 
+/* /dev/hwrng: bytes straight from the virtio-rng device (a DMA transfer
+ * each time, through a kernel buffer). */
+static int64_t hwrng_read(struct vnode *vn, void *buf, uint64_t len, uint64_t off)
+{
+    (void)vn; (void)off;
+    if (len > 65536)
+        len = 65536;
+    uint8_t *k = kmalloc(len ? len : 1);
+    if (!k)
+        return -ENOMEM;
+    int n = virtio_rng_read(k, len);
+    if (n > 0)
+        memcpy(buf, k, (size_t)n);
+    kfree(k);
+    return n;
+}
+
+static const struct vnode_ops hwrng_ops = { .read = hwrng_read };
 static const struct vnode_ops null_ops = { .read = null_read, .write = sink_write };
 static const struct vnode_ops zero_ops = { .read = zero_read, .write = sink_write };
 static const struct vnode_ops full_ops = { .read = zero_read, .write = full_write };
@@ -77,6 +97,7 @@ void dev_nodes_create(void)
     add(dev, "full", &full_ops, 1, 7, 0666);
     add(dev, "random", &random_ops, 1, 8, 0666);
     add(dev, "urandom", &random_ops, 1, 9, 0666);
+    add(dev, "hwrng", &hwrng_ops, 10, 183, 0600);
     struct vnode *con = console_vnode();
     if (con && !ramfs_lookup(dev, "console", 7))
         ramfs_link(dev, "console", 7, con);
