@@ -1,7 +1,8 @@
 # The cloak command (hosted C): $(BUILD)/bin/cloak.  One folder per concept:
 # tools/cloak (the command-line front end), tools/config (ops JSON config),
 # tools/elf (checks of the program; its interpreter and libraries: elf_dyn.c,
-# ldcache.c, deps.c), tools/volume (ext2 data volumes, made by mke2fs), tools/image (manifest, boot archive and,
+# ldcache.c, deps.c), tools/sev (AMD SEV: `cloak sev check`),
+# tools/qmp (a QMP client) and tools/dump (`cloak dump-check`), tools/volume (ext2 data volumes, made by mke2fs), tools/image (manifest, boot archive and,
 # from disk_image.c/gpt.c/fat.c, the GPT disk image), tools/qemu (running it).
 # At run time cloak finds its kernel and loader in <bin>/../share/cloak/.
 TOOLS_CFLAGS := $(HOST_CFLAGS) -MMD -MP
@@ -11,7 +12,8 @@ TOOLS_LIBS := -ljansson -larchive -lz
 CLOAK_SRCS := tools/cloak/main.c tools/config/config.c tools/elf/elf_check.c \
 	tools/elf/elf_dyn.c tools/elf/ldcache.c tools/elf/deps.c tools/volume/volume.c \
 	tools/qemu/qemu.c tools/image/archive.c tools/image/manifest_writer.c \
-	tools/image/disk_image.c tools/image/gpt.c tools/image/fat.c
+	tools/image/disk_image.c tools/image/gpt.c tools/image/fat.c tools/sev/sev_check.c \
+	tools/qmp/qmp.c tools/dump/memdump.c tools/dump/dump_check.c
 CLOAK_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CLOAK_SRCS))
 
 $(BUILD)/tools/%.o: tools/%.c tools/tools.mk

@@ -150,6 +150,8 @@ int manifest_render(const struct manifest *m, char **outp, size_t *outlen,
         rc |= put_line(&o, "debug", m->debug[i]);
     for (size_t i = 0; i < m->nmounts; i++)
         rc |= put_mount(&o, &m->mounts[i]);
+    if (m->confidential)
+        rc |= put_line(&o, "confidential", "required");
     if (rc)
         goto oom;
     if (o.len > MANIFEST_MAX_SIZE) {

@@ -30,6 +30,8 @@ struct manifest {
     size_t ndebug;
     const struct manifest_mount *mounts;
     size_t nmounts;
+    bool confidential;          /* "confidential required": the kernel runs the
+                                 * program only under real memory encryption (SEV) */
 };
 
 /* Renders the manifest into a malloc'd buffer (*out, *outlen; NUL-terminated

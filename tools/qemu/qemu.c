@@ -19,6 +19,8 @@ extern char **environ;
 
 #define EXIT_PANIC 70
 
+static void spawn_error(const char *bin, int rc, char *err, size_t errlen);
+
 /* ---- argv ---- */
 
 static int push(struct qemu_argv *a, const char *s)
@@ -76,10 +78,22 @@ int qemu_build_argv(const struct qemu_config *q, struct qemu_argv *out)
     int rc = 0;
 
     rc |= push(&a, q->binary ? q->binary : QEMU_DEFAULT_BINARY);
-    rc |= push(&a, "-machine");
-    rc |= push(&a, "q35,accel=tcg");
-    rc |= push(&a, "-cpu");
-    rc |= push(&a, "max");
+    if (q->sev) {
+        rc |= push(&a, "-machine");
+        rc |= push(&a, "q35,confidential-guest-support=sev0");
+        rc |= push(&a, "-accel");
+        rc |= push(&a, "kvm");
+        rc |= push(&a, "-cpu");
+        rc |= push(&a, QEMU_SEV_CPU);
+        rc |= push(&a, "-object");
+        rc |= pushf(&a, "sev-guest,id=sev0,cbitpos=%u,reduced-phys-bits=%u,policy=0x%x",
+                    q->sev_cbitpos, q->sev_reduced_phys_bits, q->sev_policy);
+    } else {
+        rc |= push(&a, "-machine");
+        rc |= push(&a, "q35,accel=tcg");
+        rc |= push(&a, "-cpu");
+        rc |= push(&a, "max");
+    }
     rc |= push(&a, "-m");
     rc |= pushf(&a, "%lluM", (unsigned long long)q->memory_mib);
     rc |= push(&a, "-nodefaults");
@@ -143,7 +157,15 @@ int qemu_build_argv(const struct qemu_config *q, struct qemu_argv *out)
     rc |= push(&a, "-device");
     rc |= push(&a, "virtio-rng-pci,rng=rng0,disable-legacy=on,iommu_platform=on");
     rc |= push(&a, "-chardev");
-    rc |= push(&a, "stdio,id=con,signal=on");
+    if (q->console_path) {
+        char *c = opt_escape(q->console_path);
+        if (!c)
+            goto fail;
+        rc |= pushf(&a, "file,id=con,path=%s", c);
+        free(c);
+    } else {
+        rc |= push(&a, "stdio,id=con,signal=on");
+    }
     /* OVMF writes its screen to COM1 and COM2 but never looks at COM3;
      * under UEFI the kernel is told (console=com3 klog=com1) to use COM3
      * for the program and COM1 for its log, so the output stays clean. */
@@ -162,6 +184,14 @@ int qemu_build_argv(const struct qemu_config *q, struct qemu_argv *out)
     }
     rc |= push(&a, "-device");
     rc |= push(&a, "isa-debug-exit,iobase=0xf4,iosize=4");
+    if (q->qmp_path) {
+        char *s = opt_escape(q->qmp_path);
+        if (!s)
+            goto fail;
+        rc |= push(&a, "-qmp");
+        rc |= pushf(&a, "unix:%s,server=on,wait=off", s);
+        free(s);
+    }
     if (rc)
         goto fail;
     free(e1);
@@ -261,8 +291,8 @@ static int copy_file(const char *from, const char *to, char *err, size_t errlen)
     return 0;
 }
 
-int qemu_setup_ovmf(const char *dir, char *code, size_t codelen, char *vars, size_t varslen,
-                    char *err, size_t errlen)
+int qemu_find_ovmf(char *code, size_t codelen, char *vars, size_t varslen, char *err,
+                   size_t errlen)
 {
     static const char *const pairs[][2] = {
         {OVMF_DIR "/OVMF_CODE_4M.fd", OVMF_DIR "/OVMF_VARS_4M.fd"},
@@ -290,11 +320,25 @@ int qemu_setup_ovmf(const char *dir, char *code, size_t codelen, char *vars, siz
         }
     }
     if ((size_t)snprintf(code, codelen, "%s", c) >= codelen ||
-        (size_t)snprintf(vars, varslen, "%s/OVMF_VARS.fd", dir) >= varslen) {
+        (size_t)snprintf(vars, varslen, "%s", v) >= varslen) {
         snprintf(err, errlen, "path too long");
         return -1;
     }
-    return copy_file(v, vars, err, errlen);
+    return 0;
+}
+
+int qemu_setup_ovmf(const char *dir, char *code, size_t codelen, char *vars, size_t varslen,
+                    char *err, size_t errlen)
+{
+    char tmpl[4096];
+
+    if (qemu_find_ovmf(code, codelen, tmpl, sizeof tmpl, err, errlen) < 0)
+        return -1;
+    if ((size_t)snprintf(vars, varslen, "%s/OVMF_VARS.fd", dir) >= varslen) {
+        snprintf(err, errlen, "path too long");
+        return -1;
+    }
+    return copy_file(tmpl, vars, err, errlen);
 }
 
 /* ---- running ---- */
@@ -348,12 +392,7 @@ int qemu_run(const struct qemu_argv *a, const char *log_path, bool echo_log,
     if (rc != 0) {
         for (int i = 0; i < 3; i++)
             sigaction(sigs[i], &old[i], NULL);
-        if (rc == ENOENT)
-            snprintf(err, errlen, "cannot start %s: not found; install the Debian package %s "
-                     "(make deps does it)", a->argv[0], QEMU_PACKAGE);
-        else
-            snprintf(err, errlen, "cannot start %s: %s (is the Debian package %s installed?)",
-                     a->argv[0], strerror(rc), QEMU_PACKAGE);
+        spawn_error(a->argv[0], rc, err, errlen);
         return -1;
     }
     child_pid = pid;
@@ -394,6 +433,34 @@ int qemu_run(const struct qemu_argv *a, const char *log_path, bool echo_log,
     } else if (WIFSIGNALED(st)) {
         res->status = WTERMSIG(st);
     }
+    return 0;
+}
+
+static void spawn_error(const char *bin, int rc, char *err, size_t errlen)
+{
+    if (rc == ENOENT)
+        snprintf(err, errlen, "cannot start %s: not found; install the Debian package %s "
+                 "(make deps does it)", bin, QEMU_PACKAGE);
+    else
+        snprintf(err, errlen, "cannot start %s: %s (is the Debian package %s installed?)",
+                 bin, strerror(rc), QEMU_PACKAGE);
+}
+
+int qemu_spawn(const struct qemu_argv *a, int *pidp, char *err, size_t errlen)
+{
+    posix_spawn_file_actions_t fa;
+    pid_t pid;
+    int rc;
+
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    rc = posix_spawnp(&pid, a->argv[0], &fa, NULL, a->argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) {
+        spawn_error(a->argv[0], rc, err, errlen);
+        return -1;
+    }
+    *pidp = pid;
     return 0;
 }
 

@@ -47,7 +47,22 @@ struct qemu_config {
     const struct qemu_volume *volumes; /* drives vol0, vol1, ... (after the boot disk) */
     size_t nvolumes;
     enum qemu_disk_bus disk_bus;
+    /* AMD SEV (cloak run --sev): KVM, -cpu EPYC, an sev-guest object and
+     * -machine confidential-guest-support (QEMU >= 6.0 spelling; the
+     * older memory-encryption= is an alias).  Needs uefi. */
+    bool sev;
+    unsigned sev_cbitpos;         /* CPUID 0x8000001F EBX[5:0] */
+    unsigned sev_reduced_phys_bits; /* EBX[11:6] */
+    unsigned sev_policy;          /* SEV guest policy; QEMU_SEV_POLICY */
+    const char *qmp_path;         /* NULL, or a unix socket for QMP (server, no wait) */
+    const char *console_path;     /* NULL: the program's console is cloak's stdio;
+                                   * else it goes to this file */
 };
+
+/* SEV policy bit 0, NODBG: the host may not use the SEV debug commands to
+ * read the guest's memory. */
+#define QEMU_SEV_POLICY 0x1
+#define QEMU_SEV_CPU "EPYC"
 
 struct qemu_argv {
     char **argv;              /* NULL-terminated */
@@ -69,6 +84,8 @@ char *qemu_format_command(const struct qemu_argv *a);
 /* Finds OVMF (env CLOAK_OVMF_CODE / CLOAK_OVMF_VARS override; otherwise the
  * 4M pair in OVMF_DIR, then the 2M pair) and copies the VARS template into
  * dir (the firmware writes to it).  Fills code/vars with the paths to use. */
+int qemu_find_ovmf(char *code, size_t codelen, char *vars, size_t varslen, char *err,
+                   size_t errlen);
 int qemu_setup_ovmf(const char *dir, char *code, size_t codelen, char *vars, size_t varslen,
                     char *err, size_t errlen);
 
@@ -84,6 +101,11 @@ struct qemu_result {
  * (err says so and names the package to install). */
 int qemu_run(const struct qemu_argv *a, const char *log_path, bool echo_log,
              struct qemu_result *res, char *err, size_t errlen);
+
+/* Starts QEMU in the background (stdin from /dev/null) and returns its
+ * pid in *pid: for dump-check, which talks to it over QMP.  -1 with err
+ * as qemu_run() words it. */
+int qemu_spawn(const struct qemu_argv *a, int *pid, char *err, size_t errlen);
 
 /* How the VM ended, read from the kernel log. */
 enum vm_end {

@@ -147,6 +147,31 @@ static void test_mounts(void **state)
     assert_string_equal(err, "manifest: a mount has an empty volume label");
 }
 
+/* --sev and ConfidentialVM: one line, exactly "confidential required". */
+static void test_confidential(void **state)
+{
+    const char *argv[] = {"/prog", "31337"};
+    const struct manifest_mount mounts[] = {{"data", "/data", false}};
+    struct manifest m = {.program = "/prog", .argv = argv, .argc = 2, .mounts = mounts,
+                         .nmounts = 1, .confidential = true};
+    char *out;
+    size_t len;
+    (void)state;
+
+    assert_int_equal(manifest_render(&m, &out, &len, err, sizeof err), 0);
+    assert_string_equal(out, "cloak-manifest 1\n"
+                             "program /prog\n"
+                             "arg /prog\n"
+                             "arg 31337\n"
+                             "mount data /data\n"
+                             "confidential required\n");
+    free(out);
+    m.confidential = false;
+    assert_int_equal(manifest_render(&m, &out, &len, err, sizeof err), 0);
+    assert_null(strstr(out, "confidential"));
+    free(out);
+}
+
 static void test_escapes(void **state)
 {
     char buf[256];
@@ -238,6 +263,7 @@ int main(void)
         cmocka_unit_test(test_escapes),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_mounts),
+        cmocka_unit_test(test_confidential),
         cmocka_unit_test(test_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -170,6 +170,65 @@ static void test_volumes_uefi(void **state)
     qemu_argv_free(&a);
 }
 
+/* cloak run --sev: KVM, EPYC, the sev-guest object with the host's C-bit,
+ * confidential-guest-support, OVMF; every virtio device modern-only with
+ * iommu_platform=on. */
+static void test_sev(void **state)
+{
+    struct qemu_config q = {.memory_mib = 512, .uefi = true, .ovmf_code = "/o/CODE.fd",
+                            .ovmf_vars = "/t/VARS.fd", .disk = "/t/disk.img",
+                            .log_path = "/t/kernel.log", .volumes = vols, .nvolumes = 1,
+                            .sev = true, .sev_cbitpos = 51, .sev_reduced_phys_bits = 1,
+                            .sev_policy = QEMU_SEV_POLICY};
+    struct qemu_argv a;
+    char *line;
+    (void)state;
+
+    assert_int_equal(qemu_build_argv(&q, &a), 0);
+    line = joined(&a);
+    assert_string_equal(line,
+        "qemu-system-x86_64 -machine q35,confidential-guest-support=sev0 -accel kvm -cpu EPYC "
+        "-object sev-guest,id=sev0,cbitpos=51,reduced-phys-bits=1,policy=0x1 "
+        "-m 512M -nodefaults -no-reboot -display none "
+        "-drive if=pflash,format=raw,unit=0,readonly=on,file=/o/CODE.fd "
+        "-drive if=pflash,format=raw,unit=1,file=/t/VARS.fd "
+        "-drive if=none,id=disk0,format=raw,file=/t/disk.img "
+        "-device virtio-blk-pci,drive=disk0,disable-legacy=on,iommu_platform=on,bootindex=1 "
+        "-drive if=none,id=vol0,format=raw,cache=writeback,file=/v/data.img "
+        "-device virtio-blk-pci,drive=vol0,disable-legacy=on,iommu_platform=on,serial=data "
+        "-object rng-random,filename=/dev/urandom,id=rng0 "
+        "-device virtio-rng-pci,rng=rng0,disable-legacy=on,iommu_platform=on "
+        "-chardev stdio,id=con,signal=on -serial file:/t/kernel.log -serial null -serial chardev:con "
+        "-device isa-debug-exit,iobase=0xf4,iosize=4");
+    free(line);
+    qemu_argv_free(&a);
+}
+
+/* dump-check: the console into a file, and a QMP socket. */
+static void test_qmp_console(void **state)
+{
+    struct qemu_config q = {.memory_mib = 128, .kernel = "/s/kernel.elf",
+                            .initrd = "/t/archive.cpio", .log_path = "/t/kernel.log",
+                            .cmdline = "sev-sim", .qmp_path = "/t/q,mp.sock",
+                            .console_path = "/t/console.out"};
+    struct qemu_argv a;
+    char *line;
+    (void)state;
+
+    assert_int_equal(qemu_build_argv(&q, &a), 0);
+    line = joined(&a);
+    assert_string_equal(line,
+        "qemu-system-x86_64 -machine q35,accel=tcg -cpu max -m 128M -nodefaults -no-reboot "
+        "-display none -kernel /s/kernel.elf -initrd /t/archive.cpio -append sev-sim "
+        "-object rng-random,filename=/dev/urandom,id=rng0 "
+        "-device virtio-rng-pci,rng=rng0,disable-legacy=on,iommu_platform=on "
+        "-chardev file,id=con,path=/t/console.out -serial chardev:con -serial file:/t/kernel.log "
+        "-device isa-debug-exit,iobase=0xf4,iosize=4 "
+        "-qmp unix:/t/q,,mp.sock,server=on,wait=off");
+    free(line);
+    qemu_argv_free(&a);
+}
+
 static void test_shell_quoting(void **state)
 {
     char *argv[] = {"qemu", "plain-1.0/x:y=z,w", "two words", "it's", "", NULL};
@@ -308,6 +367,8 @@ int main(void)
         cmocka_unit_test(test_volumes_virtio_blk),
         cmocka_unit_test(test_volumes_virtio_scsi),
         cmocka_unit_test(test_volumes_uefi),
+        cmocka_unit_test(test_sev),
+        cmocka_unit_test(test_qmp_console),
         cmocka_unit_test(test_shell_quoting),
         cmocka_unit_test(test_outcome_program),
         cmocka_unit_test(test_outcome_panic),

@@ -42,6 +42,13 @@ $(TOOLS_UNIT_DIR)/tools_volume: tests/unit/tools/test_volume.c tools/volume/volu
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/tools/test_volume.c tools/volume/volume.c $(UNIT_LIBS)
 
+$(TOOLS_UNIT_DIR)/tools_sev_check: tests/unit/tools/test_sev_check.c tools/sev/sev_check.c \
+		tools/sev/sev_check.h tests/unit/tools/unit.mk
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/tools/test_sev_check.c tools/sev/sev_check.c \
+		$(UNIT_LIBS)
+
+UNIT_TESTS += $(TOOLS_UNIT_DIR)/tools_sev_check
 UNIT_TESTS += $(TOOLS_UNIT_DIR)/tools_deps $(TOOLS_UNIT_DIR)/tools_volume
 UNIT_TESTS += $(TOOLS_UNIT_DIR)/tools_config $(TOOLS_UNIT_DIR)/tools_manifest \
 	$(TOOLS_UNIT_DIR)/tools_elf_check $(TOOLS_UNIT_DIR)/tools_archive \
