@@ -16,12 +16,14 @@
 #include <unistd.h>
 
 #include "../config/config.h"
+#include "../dump/dump_check.h"
 #include "../elf/deps.h"
 #include "../elf/elf_check.h"
 #include "../image/archive.h"
 #include "../image/disk_image.h"
 #include "../image/manifest_writer.h"
 #include "../qemu/qemu.h"
+#include "../sev/sev_check.h"
 #include "../volume/volume.h"
 
 #define EXIT_CLOAK_ERROR 125
@@ -217,6 +219,14 @@ struct options {
     size_t nmounts;
     const char *disk_bus;     /* --disk-bus */
     const char *kernel_args;  /* extra kernel command line */
+    bool sev;                 /* --sev: real AMD SEV */
+    bool sev_sim;             /* --sev-sim: the kernel's simulation (protects nothing) */
+    const char *qmp;          /* --qmp PATH: a QMP unix socket */
+    /* dump-check */
+    bool dump_check;
+    const char *secret;
+    double settle;            /* --settle SECONDS */
+    const char *keep_dump;    /* --keep-dump FILE */
     const char *output;
     const char *program;
     char **prog_args;         /* ARGS after PROGRAM */
@@ -235,7 +245,7 @@ static void append(char ***list, size_t *n, char *s)
 static void parse_options(int argc, char **argv, struct options *o)
 {
     enum { OPT_UEFI = 256, OPT_LOG, OPT_DRY_RUN, OPT_KERNEL_ARGS, OPT_LIST, OPT_MOUNT,
-           OPT_DISK_BUS };
+           OPT_DISK_BUS, OPT_SEV, OPT_SEV_SIM, OPT_QMP, OPT_SETTLE, OPT_KEEP_DUMP };
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},
         {"args", required_argument, NULL, 'a'},
@@ -252,6 +262,11 @@ static void parse_options(int argc, char **argv, struct options *o)
         {"mount", required_argument, NULL, OPT_MOUNT},
         {"mounts", required_argument, NULL, OPT_MOUNT}, /* ops's spelling */
         {"disk-bus", required_argument, NULL, OPT_DISK_BUS},
+        {"sev", no_argument, NULL, OPT_SEV},
+        {"sev-sim", no_argument, NULL, OPT_SEV_SIM},
+        {"qmp", required_argument, NULL, OPT_QMP},
+        {"settle", required_argument, NULL, OPT_SETTLE},
+        {"keep-dump", required_argument, NULL, OPT_KEEP_DUMP},
         {NULL, 0, NULL, 0},
     };
     const char *cmd = argv[0];
@@ -275,6 +290,24 @@ static void parse_options(int argc, char **argv, struct options *o)
         case OPT_LIST: o->list = true; break;
         case OPT_MOUNT: append(&o->mounts, &o->nmounts, optarg); break;
         case OPT_DISK_BUS: o->disk_bus = optarg; break;
+        case OPT_SEV: o->sev = true; break;
+        case OPT_SEV_SIM: o->sev_sim = true; break;
+        case OPT_QMP: o->qmp = optarg; break;
+        case OPT_SETTLE: {
+            char *end;
+            if (!o->dump_check)
+                die("%s: --settle is for `cloak dump-check`", cmd);
+            errno = 0;
+            o->settle = strtod(optarg, &end);
+            if (errno || end == optarg || *end || o->settle < 0 || o->settle > 3600)
+                die("dump-check: --settle \"%s\": give seconds, from 0 to 3600", optarg);
+            break;
+        }
+        case OPT_KEEP_DUMP:
+            if (!o->dump_check)
+                die("%s: --keep-dump is for `cloak dump-check`", cmd);
+            o->keep_dump = optarg;
+            break;
         case 'h':
             usage(stdout);
             exit(0);
@@ -285,6 +318,19 @@ static void parse_options(int argc, char **argv, struct options *o)
                 die("%s: unknown option -%c (see `cloak help`)", cmd, optopt);
             die("%s: unknown option %s (see `cloak help`)", cmd, argv[optind - 1]);
         }
+    }
+    if (o->dump_check) {
+        if (optind >= argc)
+            die("dump-check: which secret? usage: cloak dump-check [OPTIONS] SECRET -- "
+                "PROGRAM [ARGS...]");
+        o->secret = argv[optind++];
+        if (optind >= argc || strcmp(argv[optind], "--") != 0)
+            die("dump-check: put -- between the secret and the program: cloak dump-check "
+                "[OPTIONS] SECRET -- PROGRAM [ARGS...]");
+        optind++;
+        if (o->dry_run || o->list || o->qmp)
+            die("dump-check: %s does not go with dump-check",
+                o->dry_run ? "--dry-run" : o->list ? "--list" : "--qmp");
     }
     if (optind >= argc)
         die("%s: which program? usage: cloak %s [OPTIONS] PROGRAM [ARGS...]%s", cmd, cmd,
@@ -308,6 +354,10 @@ static void parse_options(int argc, char **argv, struct options *o)
             o->dry_run ? "--dry-run" : "-o");
     if (!o->run && !o->output && !o->list)
         die("build: where to? add -o IMAGE (or --list to see what it would hold)");
+    if (o->sev && o->sev_sim)
+        die("%s: --sev or --sev-sim, not both (--sev-sim only simulates SEV for testing)", cmd);
+    if (!o->run && o->qmp)
+        die("build: --qmp is for `cloak run`");
     if (o->disk_bus && strcmp(o->disk_bus, "virtio-blk") != 0 &&
         strcmp(o->disk_bus, "virtio-scsi") != 0)
         die("%s: --disk-bus \"%s\": use virtio-blk or virtio-scsi", cmd, o->disk_bus);
@@ -330,6 +380,7 @@ struct build {
     size_t nmounts;
     struct qemu_volume *volumes;    /* their images (run only) */
     FILE *list;                     /* --list: print the entries here */
+    bool confidential;              /* --sev or ConfidentialVM: "confidential required" */
 };
 
 /* Files glibc programs open at run time, copied from the host when it has
@@ -370,6 +421,7 @@ static void write_archive(const char *path, const struct cloak_config *cfg,
     m.envc = cfg->env.n;
     m.mounts = b->mounts;
     m.nmounts = b->nmounts;
+    m.confidential = b->confidential;
     if (manifest_render(&m, &manifest, &mlen, err, sizeof err) < 0)
         die("%s", err);
 
@@ -653,15 +705,56 @@ static int report_outcome(const struct qemu_result *r, const char *log_path, boo
     return status;
 }
 
+/* ---- AMD SEV ---- */
+
+/* What `cloak sev check` says about this machine. */
+static void sev_host_verdict(struct sev_verdict *v)
+{
+    struct sev_facts f;
+    char code[PATH_MAX], vars[PATH_MAX], err[1024];
+    const char *qbin = getenv("CLOAK_QEMU");
+    bool ovmf = qemu_find_ovmf(code, sizeof code, vars, sizeof vars, err, sizeof err) == 0;
+
+    sev_gather(&f, qbin && *qbin ? qbin : NULL, ovmf ? code : NULL);
+    sev_verdict(&f, v);
+}
+
+static int sev_command(int argc, char **argv)
+{
+    struct sev_verdict v;
+
+    if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+        usage(stdout);
+        return 0;
+    }
+    if (argc != 2 || strcmp(argv[1], "check") != 0)
+        die("sev: usage: cloak sev check");
+    sev_host_verdict(&v);
+    sev_verdict_print(&v, stdout);
+    return v.works ? 0 : 1;
+}
+
+/* The kernel command line besides the console words: sev-sim, then
+ * --kernel-args.  "" if none. */
+static void extra_cmdline(const struct options *o, char *out, size_t len)
+{
+    snprintf(out, len, "%s%s%s", o->sev_sim ? "sev-sim" : "",
+             o->sev_sim && o->kernel_args && *o->kernel_args ? " " : "",
+             o->kernel_args ? o->kernel_args : "");
+}
+
 int main(int argc, char **argv)
 {
     struct options o = {0};
     struct cloak_config cfg;
     struct elf_info info;
+    struct sev_verdict sev = {0};
     char err[2048], program_image[PATH_MAX], archive[PATH_MAX], disk[PATH_MAX];
     char kernel[PATH_MAX], loader[PATH_MAX], log_path[PATH_MAX];
-    char ovmf_code[PATH_MAX], ovmf_vars[PATH_MAX];
+    char ovmf_code[PATH_MAX], ovmf_vars[PATH_MAX], extra[4096];
+    char qmp_path[PATH_MAX], console_path[PATH_MAX], dump_path[PATH_MAX];
     const char *cmd;
+    bool confidential;
 
     if (argc < 2) {
         usage(stderr);
@@ -674,9 +767,13 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "volume"))
         return volume_command(argc - 1, argv + 1);
-    if (strcmp(cmd, "run") != 0 && strcmp(cmd, "build") != 0)
+    if (!strcmp(cmd, "sev"))
+        return sev_command(argc - 1, argv + 1);
+    if (strcmp(cmd, "run") != 0 && strcmp(cmd, "build") != 0 && strcmp(cmd, "dump-check") != 0)
         die("unknown command \"%s\"; try `cloak help`", cmd);
-    o.run = strcmp(cmd, "run") == 0;
+    o.dump_check = strcmp(cmd, "dump-check") == 0;
+    o.run = strcmp(cmd, "run") == 0 || o.dump_check;
+    o.settle = 2;
     parse_options(argc - 1, argv + 1, &o);
 
     /* the configuration: file, then flags */
@@ -699,7 +796,7 @@ int main(int argc, char **argv)
             die("%s", err);
     if (o.memory && config_set_memory(&cfg, o.memory, "-m", err, sizeof err) < 0)
         die("%s", err);
-    if (o.uefi)
+    if (o.uefi || o.sev)
         cfg.uefi = true;
     for (size_t i = 0; i < o.nmounts; i++)
         if (config_add_mount_flag(&cfg, o.mounts[i], err, sizeof err) < 0)
@@ -709,12 +806,43 @@ int main(int argc, char **argv)
         die("-m %lluM: booting through UEFI needs at least 64M (OVMF itself uses most of it)",
             (unsigned long long)(cfg.memory_bytes >> 20));
 
+    /* SEV: the image says "confidential required" and boots through UEFI;
+     * running it needs a host that can (cloak sev check) */
+    confidential = o.sev || cfg.confidential_vm;
+    if (confidential && o.sev_sim)
+        die("%s: --sev-sim simulates SEV on a machine without it; it does not go with %s",
+            cmd, o.sev ? "--sev" : "CloudConfig.ConfidentialVM (which asks for real SEV)");
+    if (confidential && o.run && !o.list) {
+        const char *why = o.sev ? "--sev" : "CloudConfig.ConfidentialVM";
+        sev_host_verdict(&sev);
+        if (!sev.works && !o.dry_run) {
+            fflush(stdout);
+            fprintf(stderr, "cloak: %s asks for AMD SEV, but %s\n", why, sev.summary);
+            for (size_t i = 0; i < sev.n; i++)
+                if (sev.lines[i].required && !sev.lines[i].ok)
+                    fprintf(stderr, "cloak:   %s: %s\n", sev.lines[i].name,
+                            sev.lines[i].reason);
+            fprintf(stderr, "cloak: (`cloak sev check` shows every check; --sev-sim runs the "
+                    "same code paths without SEV, and protects nothing)\n");
+            exit(EXIT_CLOAK_ERROR);
+        }
+        if (!sev.works) {
+            sev.cbitpos = 51;
+            sev.reduced_phys_bits = 1;
+            fprintf(stderr, "cloak: warning: %s; the command below uses cbitpos=51 "
+                    "reduced-phys-bits=1 (EPYC 7003 \"Milan\"); on the SEV host, `cloak sev "
+                    "check` tells the real values\n", sev.summary);
+        }
+    }
+    extra_cmdline(&o, extra, sizeof extra);
+
     /* the program and what it needs */
     if (elf_check_file(o.program, &info, err, sizeof err) < 0)
         die("%s", err);
     if (image_path_from(o.program, program_image, sizeof program_image) < 0)
         die("%s: cannot make an image path of it", o.program);
-    struct build b = {.program = o.program, .program_image = program_image};
+    struct build b = {.program = o.program, .program_image = program_image,
+                      .confidential = confidential};
     struct dep_request dr = {.program = o.program, .program_image = program_image,
                              .ld_library_path = config_env_get(&cfg, "LD_LIBRARY_PATH"),
                              .ld_preload = config_env_get(&cfg, "LD_PRELOAD")};
@@ -744,13 +872,19 @@ int main(int argc, char **argv)
             write_archive(archive, &cfg, &b);
             const char *cmdline_file = NULL;
             char cmdline_path[PATH_MAX];
-            if (o.kernel_args) {
+            if (*extra) {
                 tmp_path(cmdline_path, sizeof cmdline_path, "cmdline.txt");
-                write_text_file(cmdline_path, o.kernel_args);
+                write_text_file(cmdline_path, extra);
                 cmdline_file = cmdline_path;
             }
             write_disk(o.output, kernel, loader, archive, cmdline_file);
         }
+        if (o.sev_sim)
+            fprintf(stderr, "cloak: note: the image boots with sev-sim (simulated SEV: the "
+                    "kernel's code paths only; nothing is encrypted)\n");
+        if (o.sev_sim && !cfg.uefi)
+            fprintf(stderr, "cloak: note: without --uefi the image is the boot archive alone; "
+                    "pass `-append sev-sim` to QEMU yourself\n");
         config_free(&cfg);
         return 0;
     }
@@ -775,10 +909,30 @@ int main(int argc, char **argv)
     q.nvolumes = b.nmounts;
     q.disk_bus = o.disk_bus && !strcmp(o.disk_bus, "virtio-scsi") ? QEMU_DISK_VIRTIO_SCSI
                                                                  : QEMU_DISK_VIRTIO_BLK;
+    if (confidential) {
+        q.sev = true;
+        q.sev_cbitpos = sev.cbitpos;
+        q.sev_reduced_phys_bits = sev.reduced_phys_bits;
+        q.sev_policy = QEMU_SEV_POLICY;
+    }
+    q.qmp_path = o.qmp;
+    if (o.dump_check) {
+        tmp_path(qmp_path, sizeof qmp_path, "qmp.sock");
+        tmp_path(console_path, sizeof console_path, "console.out");
+        if (o.keep_dump) {
+            if ((size_t)snprintf(dump_path, sizeof dump_path, "%s", o.keep_dump) >=
+                sizeof dump_path)
+                die("--keep-dump: path too long");
+        } else {
+            tmp_path(dump_path, sizeof dump_path, "memory.core");
+        }
+        q.qmp_path = qmp_path;
+        q.console_path = console_path;
+    }
     if (cfg.uefi) {
-        char cmdline_path[PATH_MAX], cmdline[4096];
-        snprintf(cmdline, sizeof cmdline, "console=com3 klog=com1%s%s", o.kernel_args ? " " : "",
-                 o.kernel_args ? o.kernel_args : "");
+        char cmdline_path[PATH_MAX], cmdline[8192];
+        snprintf(cmdline, sizeof cmdline, "console=com3 klog=com1%s%s", *extra ? " " : "",
+                 extra);
         tmp_path(cmdline_path, sizeof cmdline_path, "cmdline.txt");
         write_text_file(cmdline_path, cmdline);
         tmp_path(disk, sizeof disk, "disk.img");
@@ -792,7 +946,7 @@ int main(int argc, char **argv)
     } else {
         q.kernel = kernel;
         q.initrd = archive;
-        q.cmdline = o.kernel_args;
+        q.cmdline = extra;
     }
     if (qemu_build_argv(&q, &qa) < 0)
         die("out of memory");
@@ -811,10 +965,32 @@ int main(int argc, char **argv)
         return 0;
     }
 
-    if (q.uefi)
+    if (o.sev_sim)
+        fprintf(stderr, "cloak: --sev-sim: simulated SEV (the kernel's SEV code paths, bounce "
+                "buffers included); guest memory is NOT encrypted\n");
+    if (q.uefi && !q.sev)
         fprintf(stderr, "cloak: booting through OVMF (UEFI firmware takes a few seconds under "
                 "emulation)\n");
     fflush(stdout);
+
+    if (o.dump_check) {
+        struct dump_check d = {
+            .qemu = &qa, .qmp_path = qmp_path, .console_path = console_path,
+            .log_path = log_path, .dump_path = dump_path, .keep_dump = o.keep_dump != NULL,
+            .secret = o.secret, .settle_s = o.settle, .output_timeout_s = 240,
+            .verbose = o.verbose,
+        };
+        printf("dump-check: %s, %s, %lluM of guest memory\n", o.program,
+               q.sev ? "AMD SEV (memory encrypted)" :
+               o.sev_sim ? "simulated SEV (memory NOT encrypted)" : "no memory encryption",
+               (unsigned long long)(cfg.memory_bytes >> 20));
+        fflush(stdout);
+        int rc = dump_check_run(&d);
+        qemu_argv_free(&qa);
+        config_free(&cfg);
+        return rc;
+    }
+
     struct qemu_result r;
     if (qemu_run(&qa, log_path, o.verbose, &r, err, sizeof err) < 0)
         die("%s", err);
