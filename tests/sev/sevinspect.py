@@ -33,6 +33,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import signal
 import socket
 import struct
@@ -79,7 +80,7 @@ def va_region(va):
 
 
 class QMP:
-    def __init__(self, path, timeout):
+    def __init__(self, path, timeout, alive=lambda: True):
         deadline = time.monotonic() + timeout
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         while True:
@@ -87,6 +88,8 @@ class QMP:
                 self.sock.connect(path)
                 break
             except OSError:
+                if not alive():
+                    raise InspectError("QEMU exited before its QMP socket %s came up" % path)
                 if time.monotonic() > deadline:
                     raise InspectError("cannot connect to QMP socket %s" % path)
                 time.sleep(0.05)
@@ -135,6 +138,8 @@ class Guest:
         self.sock_path = os.path.join(workdir, "qmp.sock")
         self.stdout_path = stdout_path
         self.log_path = None
+        if not argv:
+            raise InspectError("no QEMU command given")
         for a in argv:
             m = re.match(r"^file:(.*kernel\.log)$", a)
             if m:
@@ -151,7 +156,13 @@ class Guest:
 
     def start(self):
         self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=self.out, stderr=self.err)
-        self.qmp = QMP(self.sock_path, 20)
+        try:
+            self.qmp = QMP(self.sock_path, 20, lambda: self.proc.poll() is None)
+        except InspectError as e:
+            self.err.flush()
+            with open(self.err.name, "rb") as f:
+                raise InspectError("%s; QEMU status %s, stderr: %r" % (
+                    e, self.proc.poll(), f.read()[-300:])) from None
 
     def wait_output(self, regex, timeout):
         deadline = time.monotonic() + timeout
@@ -304,15 +315,20 @@ def inside(a, alen, b, blen):
 
 
 def check_pagetables(guest, ranges, dma, cbit, max_violations):
-    dma_base, dma_size = dma
-    c = 1 << cbit
     regs = guest.qmp.hmp("info registers")
     m = re.search(r"CR3=([0-9a-fA-F]+)", regs)
     if not m:
         raise InspectError("no CR3 in `info registers`")
-    cr3 = int(m.group(1), 16)
-    mem = Memory(guest, ranges)
+    return walk_pagetables(Memory(guest, ranges), int(m.group(1), 16), ranges, dma, cbit, max_violations)
+
+
+def walk_pagetables(mem, cr3, ranges, dma, cbit, max_violations):
+    """Checks the tables under cr3; mem.read(phys, size) reads guest memory.
+    Returns (Checker, summary line, notes)."""
+    dma_base, dma_size = dma
+    c = 1 << cbit
     chk = Checker("pagetables", max_violations)
+    mmio_ranges = []
     counts = {"tables": 0, "table_entries": 0, "private_4k": 0, "private_2m": 0, "private_1g": 0,
               "shared_dma": 0, "mmio": 0}
 
@@ -346,6 +362,10 @@ def check_pagetables(guest, ranges, dma, cbit, max_violations):
             if has:
                 chk.violation("MMIO (not RAM) mapped with the C-bit: " + where)
             counts["mmio"] += 1
+            if mmio_ranges and mmio_ranges[-1][1] == pa:
+                mmio_ranges[-1][1] = pa + size
+            else:
+                mmio_ranges.append([pa, pa + size])
 
     seen = set()
 
@@ -378,7 +398,15 @@ def check_pagetables(guest, ranges, dma, cbit, max_violations):
     walk(cr3 & PTE_ADDR & ~c, 4, 0)
     summary = "pagetables: cr3=0x%x %s violations=%d" % (
         cr3, " ".join("%s=%d" % kv for kv in counts.items()), chk.violations)
-    return chk, summary
+    notes = []
+    if mmio_ranges:
+        mr = sorted(mmio_ranges)
+        notes.append("MMIO mapped in %d range(s), %d page(s): %s%s" % (
+            len(mr), sum((e - s) // 4096 for s, e in mr),
+            ", ".join("0x%x-0x%x" % tuple(r) for r in mr[:4] + mr[-4:] if len(mr) > 8 or r in mr[:4]),
+            "" if len(mr) <= 4 else " (first and last shown)" if len(mr) > 8 else
+            ", " + ", ".join("0x%x-0x%x" % tuple(r) for r in mr[4:])))
+    return chk, summary, notes
 
 
 def check_virtqueues(guest, dma, samples, interval, max_violations):
@@ -454,6 +482,9 @@ def check_virtqueues(guest, dma, samples, interval, max_violations):
         finally:
             guest.cont()
     counts["queues"] = len(active)
+    idle = ["%s queue %d" % (n, q) for n, p, q in queues if (p, q) not in active]
+    if idle:
+        notes.append("not set up by the driver (no rings to check): " + ", ".join(idle))
     counts["buffers_seen"] = len(buffers)
     summary = "virtqueues: %s violations=%d" % (" ".join("%s=%d" % kv for kv in counts.items()), chk.violations)
     return chk, summary, notes
@@ -501,6 +532,7 @@ def main():
     workdir = args.workdir or tempfile.mkdtemp(prefix="sevinspect.")
     guest = None
     failed = False
+    rc = 2
     try:
         guest = Guest(shlex.split(args.qemu), workdir, os.path.join(workdir, "stdout"), args.timeout)
         guest.start()
@@ -518,10 +550,10 @@ def main():
         if args.pagetables:
             guest.stop()
             try:
-                chk, summary = check_pagetables(guest, ranges, dma, args.cbit, args.max_violations)
+                chk, summary, notes = check_pagetables(guest, ranges, dma, args.cbit, args.max_violations)
             finally:
                 guest.cont()
-            results.append((chk, summary, []))
+            results.append((chk, summary, notes))
         if args.secret:
             guest.stop()
             try:
@@ -537,7 +569,7 @@ def main():
                 print(line)
             if chk.violations:
                 failed = True
-        sys.stdout.flush()
+        rc = 1 if failed else 0
     except (InspectError, OSError, ValueError, KeyError) as e:
         print("error: %s" % e)
         if guest:
@@ -546,13 +578,15 @@ def main():
                     print("error: program output: %r" % f.read()[-300:])
             except OSError:
                 pass
-        if guest:
-            guest.shutdown()
-        return 2
+        rc = 2
     finally:
         signal.alarm(0)
-    guest.shutdown()
-    return 1 if failed else 0
+        sys.stdout.flush()
+        if guest:
+            guest.shutdown()      # QEMU never outlives the inspector
+        if not args.workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return rc
 
 
 if __name__ == "__main__":
