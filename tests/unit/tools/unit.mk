@@ -48,7 +48,14 @@ $(TOOLS_UNIT_DIR)/tools_sev_check: tests/unit/tools/test_sev_check.c tools/sev/s
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/tools/test_sev_check.c tools/sev/sev_check.c \
 		$(UNIT_LIBS)
 
-UNIT_TESTS += $(TOOLS_UNIT_DIR)/tools_sev_check
+MEMDUMP_SRCS := tools/dump/memdump.c tools/qmp/qmp.c
+$(TOOLS_UNIT_DIR)/tools_memdump: tests/unit/tools/test_memdump.c $(MEMDUMP_SRCS) \
+		tools/dump/memdump.h tools/qmp/qmp.h tests/unit/tools/unit.mk
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/tools/test_memdump.c $(MEMDUMP_SRCS) $(UNIT_LIBS) \
+		-ljansson
+
+UNIT_TESTS += $(TOOLS_UNIT_DIR)/tools_sev_check $(TOOLS_UNIT_DIR)/tools_memdump
 UNIT_TESTS += $(TOOLS_UNIT_DIR)/tools_deps $(TOOLS_UNIT_DIR)/tools_volume
 UNIT_TESTS += $(TOOLS_UNIT_DIR)/tools_config $(TOOLS_UNIT_DIR)/tools_manifest \
 	$(TOOLS_UNIT_DIR)/tools_elf_check $(TOOLS_UNIT_DIR)/tools_archive \
