@@ -10,7 +10,10 @@ runs the checks asked for:
                     guest memory and check the C-bit (bit --cbit, default 52)
                     of every present entry: set on entries pointing to tables
                     and on leaves mapping private RAM, clear on leaves mapping
-                    the DMA heap or MMIO (anything that is not RAM).
+                    the DMA heap or MMIO (anything that is not RAM).  Also the
+                    layout (kernel/mm/layout.h): direct, DMA and MMIO maps at
+                    their fixed offsets, the DMA heap mapped wholly at the DMA
+                    map and nowhere else.
   --virtqueues N    sample every virtqueue of every virtio device N times:
                     ring addresses and the buffer of every descriptor with a
                     non-zero length must lie inside the DMA heap.
@@ -329,6 +332,7 @@ def walk_pagetables(mem, cr3, ranges, dma, cbit, max_violations):
     c = 1 << cbit
     chk = Checker("pagetables", max_violations)
     mmio_ranges = []
+    dma_mapped = [0]
     counts = {"tables": 0, "table_entries": 0, "private_4k": 0, "private_2m": 0, "private_1g": 0,
               "shared_dma": 0, "mmio": 0}
 
@@ -366,6 +370,19 @@ def walk_pagetables(mem, cr3, ranges, dma, cbit, max_violations):
                 mmio_ranges[-1][1] = pa + size
             else:
                 mmio_ranges.append([pa, pa + size])
+        # The layout (kernel/mm/layout.h): the fixed-offset maps, and the
+        # DMA heap mapped only, and wholly, at DMA_MAP_BASE + phys.
+        region = va_region(va)
+        offsets = {"direct map": DIRECT_MAP_BASE, "dma map": DMA_MAP_BASE, "mmio map": MMIO_MAP_BASE}
+        if region in offsets and va - offsets[region] != pa:
+            chk.violation("%s leaf not at its fixed offset from the physical address: %s" % (region, where))
+        if overlaps(pa, size, dma_base, dma_size):
+            if region != "dma map":
+                chk.violation("DMA heap mapped outside the DMA map: " + where)
+            else:
+                dma_mapped[0] += min(pa + size, dma_base + dma_size) - max(pa, dma_base)
+        elif region == "dma map":
+            chk.violation("DMA map leaf outside the DMA heap: " + where)
 
     seen = set()
 
@@ -396,6 +413,8 @@ def walk_pagetables(mem, cr3, ranges, dma, cbit, max_violations):
             walk(e & PTE_ADDR & ~c, level - 1, va)
 
     walk(cr3 & PTE_ADDR & ~c, 4, 0)
+    if dma_mapped[0] != dma_size:
+        chk.violation("the DMA heap is not wholly mapped at DMA_MAP_BASE: 0x%x of 0x%x bytes" % (dma_mapped[0], dma_size))
     summary = "pagetables: cr3=0x%x %s violations=%d" % (
         cr3, " ".join("%s=%d" % kv for kv in counts.items()), chk.violations)
     notes = []

@@ -34,24 +34,31 @@ def idx(va, level):
 
 
 def build(cbit=52, mutate=None):
-    """Kernel-like tables: a PT of 4 KiB leaves, a 2 MiB leaf and a 1 GiB MMIO
-    leaf.  mutate(name, entry) may change any entry by name."""
+    """Kernel-like tables: the direct map with 4 KiB, 2 MiB and 1 GiB leaves,
+    the DMA heap at the DMA map, the LAPIC at the MMIO map.  mutate(name,
+    entry) may change any entry by name (0 removes it)."""
     c = 1 << cbit
     m = mutate or (lambda name, e: e)
     mem = FakeMemory()
-    root, pdpt, pd, pt = 0x1000, 0x2000, 0x3000, 0x4000
-    base = 0xFFFF800000000000
-    mem.table(root)[idx(base, 4)] = m("pml4e", pdpt | P | W | c)
-    mem.table(pdpt)[idx(base, 3)] = m("pdpte", pd | P | W | c)
-    mem.table(pd)[0] = m("pde", pt | P | W | c)
-    mem.table(pt)[0x100] = m("private4k", 0x100000 | P | W | NX | c)
-    mem.table(pt)[0x101] = m("private4k-b", 0x101000 | P | W | NX | c)
-    mem.table(pd)[1] = m("dma2m", 0x200000 | P | W | PS | NX)
-    mem.table(pd)[3] = m("private2m", 0x600000 | P | W | PS | NX | c)
-    mmio_pd = 0x5000
-    mem.table(pdpt)[idx(base, 3) + 1] = m("pdpte-mmio", mmio_pd | P | W | c)
-    mem.table(mmio_pd)[idx(0xFEE00000, 2)] = m("lapic2m", 0xFEE00000 & ~(2 * MiB - 1) | P | W | PS | 0x18)
-    mem.table(pdpt)[3] = m("mmio1g", 0xC0000000 | P | W | PS | 0x18)
+    root = 0x1000
+    direct, dmamap, mmiomap = si.DIRECT_MAP_BASE, si.DMA_MAP_BASE, si.MMIO_MAP_BASE
+    # direct map: PML4 -> 0x2000 -> 0x3000 -> 0x4000
+    mem.table(root)[idx(direct, 4)] = m("pml4e", 0x2000 | P | W | c)
+    mem.table(0x2000)[0] = m("pdpte", 0x3000 | P | W | c)
+    mem.table(0x3000)[0] = m("pde", 0x4000 | P | W | c)
+    mem.table(0x4000)[0x100] = m("private4k", 0x100000 | P | W | NX | c)
+    mem.table(0x4000)[0x101] = m("private4k-b", 0x101000 | P | W | NX | c)
+    mem.table(0x3000)[1] = m("alias2m", 0)
+    mem.table(0x3000)[3] = m("private2m", 0x600000 | P | W | PS | NX | c)
+    mem.table(0x2000)[3] = m("mmio1g", 0xC0000000 | P | W | PS | 0x18)
+    # DMA map: PML4 -> 0x6000 -> 0x7000, one 2 MiB leaf for the whole heap
+    mem.table(root)[idx(dmamap, 4)] = m("pml4e-dma", 0x6000 | P | W | c)
+    mem.table(0x6000)[0] = m("pdpte-dma", 0x7000 | P | W | c)
+    mem.table(0x7000)[1] = m("dma2m", 0x200000 | P | W | PS | NX)
+    # MMIO map: PML4 -> 0x8000 -> 0x5000, the LAPIC's 2 MiB
+    mem.table(root)[idx(mmiomap, 4)] = m("pml4e-mmio", 0x8000 | P | W | c)
+    mem.table(0x8000)[3] = m("pdpte-mmio", 0x5000 | P | W | c)
+    mem.table(0x5000)[idx(0xFEE00000, 2)] = m("lapic2m", 0xFEE00000 | P | W | PS | 0x18)
     return mem, root
 
 
@@ -72,15 +79,16 @@ def check(desc, cond, *diag):
             print("# " + str(d))
 
 
-def expect_one(desc, pattern, **kw):
+def expect_one(desc, pattern, only=True, **kw):
+    """The mistake is reported, and (with only) nothing else is."""
     chk, summary = run(**kw)
     hit = [line for line in chk.lines if pattern in line]
-    check(desc, chk.violations >= 1 and hit and len(hit) == len(chk.lines), summary, *chk.lines)
+    check(desc, chk.violations >= 1 and hit and (not only or len(hit) == len(chk.lines)), summary, *chk.lines)
 
 
 chk, summary = run()
 check("clean tables pass, every kind of leaf counted",
-      chk.violations == 0 and "tables=5 " in summary and "private_4k=2 " in summary and
+      chk.violations == 0 and "tables=8 " in summary and "private_4k=2 " in summary and
       "private_2m=1 " in summary and "shared_dma=1 " in summary and "mmio=2 " in summary,
       summary, *chk.lines)
 chk, summary = run(cbit=51)
@@ -104,8 +112,14 @@ expect_one("a private 2 MiB leaf without the C-bit", "private RAM mapped without
 expect_one("the DMA heap mapped with the C-bit", "DMA heap mapped with the C-bit", mutate=setc("dma2m"))
 expect_one("MMIO (LAPIC) mapped with the C-bit", "MMIO (not RAM) mapped with the C-bit", mutate=setc("lapic2m"))
 expect_one("a 1 GiB MMIO leaf with the C-bit", "MMIO (not RAM) mapped with the C-bit", mutate=setc("mmio1g"))
-expect_one("a large leaf straddling the DMA heap's edge", "straddles the DMA heap",
+expect_one("a large leaf straddling the DMA heap's edge", "straddles the DMA heap", only=False,
            dma=(3 * MiB, 4 * MiB))
-expect_one("a page-table page inside the DMA heap", "page-table page at phys 0x3000",
+expect_one("the DMA heap also mapped in the direct map (shared alias)", "DMA heap mapped outside the DMA map",
+           mutate=lambda n, e: 0x200000 | P | W | PS if n == "alias2m" else e)
+expect_one("a direct-map leaf at the wrong offset", "direct map leaf not at its fixed offset",
+           mutate=lambda n, e: (e + 0x4000) if n == "private4k" else e)
+expect_one("the DMA heap not mapped at the DMA map", "not wholly mapped at DMA_MAP_BASE",
+           mutate=lambda n, e: 0 if n == "dma2m" else e)
+expect_one("a page-table page inside the DMA heap", "page-table page at phys 0x3000", only=False,
            mutate=lambda n, e: e, dma=(0x3000, 0x1000))
 sys.exit(0 if all(results) else 1)
