@@ -9,6 +9,7 @@ UNIT_LIBS := -lcmocka
 
 -include $(wildcard tests/unit/*/unit.mk)
 -include $(wildcard tests/guest/*.mk)
+-include tests/sev/sev.mk
 
 .PHONY: test-programs
 test-programs: $(UNIT_TESTS) $(GUEST_PROGRAMS)
