@@ -42,36 +42,34 @@ static void set_granules(uint64_t g, uint64_t n, bool v)
 
 static uint64_t hint;        /* next-fit: where the last allocation ended */
 
-/* Is the run [g, g+n) free?  Whole words at a time where possible. */
-static bool run_free(uint64_t g, uint64_t n)
+/* The first used granule in [g, g+n), or -1 if the run is free; whole
+ * words at a time where possible. */
+static int64_t first_used(uint64_t g, uint64_t n)
 {
-    while (n) {
-        if ((g & 63) == 0 && n >= 64) {
-            if (used[g / 64])
-                return false;
+    uint64_t end = g + n;
+    while (g < end) {
+        if ((g & 63) == 0 && end - g >= 64) {
+            uint64_t w = used[g / 64];
+            if (w)
+                return (int64_t)(g + (uint64_t)__builtin_ctzll(w));
             g += 64;
-            n -= 64;
         } else {
             if (granule_used(g))
-                return false;
+                return (int64_t)g;
             g++;
-            n--;
         }
     }
-    return true;
+    return -1;
 }
 
 static int64_t find_run(uint64_t from, uint64_t to, uint64_t n, uint64_t step)
 {
     for (uint64_t g = (from + step - 1) / step * step; g + n <= to;) {
-        /* Skip a full word in one step (the common case when busy). */
-        if ((g & 63) == 0 && used[g / 64] == ~0ull) {
-            g += step > 64 ? step : 64;
-            continue;
-        }
-        if (run_free(g, n))
+        int64_t busy = first_used(g, n);
+        if (busy < 0)
             return (int64_t)g;
-        g += step;
+        /* No run can start at or before the busy granule: jump past it. */
+        g = ((uint64_t)busy + 1 + step - 1) / step * step;
     }
     return -1;
 }
