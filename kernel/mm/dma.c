@@ -32,6 +32,17 @@ void dma_range(uint64_t *phys, uint64_t *size)
 static bool granule_used(uint64_t g) { return (used[g / 64] >> (g % 64)) & 1; }
 static void set_granules(uint64_t g, uint64_t n, bool v)
 {
+    /* Whole words where the run covers them. */
+    while (n && (g & 63)) {
+        if (v)
+            used[g / 64] |= 1ull << (g % 64);
+        else
+            used[g / 64] &= ~(1ull << (g % 64));
+        g++;
+        n--;
+    }
+    for (; n >= 64; g += 64, n -= 64)
+        used[g / 64] = v ? ~0ull : 0;
     for (uint64_t i = g; i < g + n; i++) {
         if (v)
             used[i / 64] |= 1ull << (i % 64);
@@ -40,7 +51,10 @@ static void set_granules(uint64_t g, uint64_t n, bool v)
     }
 }
 
-static uint64_t hint;        /* next-fit: where the last allocation ended */
+/* Where the next search starts: the lowest granule freed since, so that
+ * the same few bounce pages are used again and again (they stay in the
+ * TLB and the caches). */
+static uint64_t hint;
 
 /* The first used granule in [g, g+n), or -1 if the run is free; whole
  * words at a time where possible. */
@@ -109,7 +123,10 @@ void dma_free(struct dma_buffer *b)
 {
     if (!b->size)
         return;
-    set_granules((b->device - heap_phys) / GRANULE, b->size / GRANULE, false);
+    uint64_t g = (b->device - heap_phys) / GRANULE;
+    set_granules(g, b->size / GRANULE, false);
+    if (g < hint)
+        hint = g;
     b->size = 0;
 }
 
@@ -158,7 +175,7 @@ int dma_map(void *buf, size_t len, enum dma_direction dir, struct dma_mapping *m
     }
     /* A bounce buffer is shared memory already: its old bytes are no
      * secret, and the copy or the device overwrites what is used. */
-    int err = alloc(len, 8, &m->bounce, false);
+    int err = alloc(len, len >= PAGE_SIZE ? PAGE_SIZE : 64, &m->bounce, false);
     if (err)
         return err;
     if (dir != DMA_FROM_DEVICE)
