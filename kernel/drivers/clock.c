@@ -64,9 +64,22 @@ static void calibrate_pit(uint64_t *tsc_ticks, uint64_t *lapic_ticks, uint64_t *
     *window_us = (uint64_t)count * 1000000 / PIT_HZ;
 }
 
+static void (*tick_hook)(struct trap_frame *f);
+
+int clock_start_ticks(unsigned hz, void (*hook)(struct trap_frame *f))
+{
+    if (!lapic_present() || !lapic_ticks_per_ms || !hz)
+        return -1;
+    uint64_t count = lapic_ticks_per_ms * 1000 / hz;
+    tick_hook = hook;
+    lapic_timer_periodic(count ? (uint32_t)count : 1);
+    return 0;
+}
+
 static void timer_interrupt(struct trap_frame *f)
 {
-    (void)f;
+    if (tick_hook)
+        tick_hook(f);
     lapic_eoi();
 }
 
@@ -173,10 +186,12 @@ void clock_sleep_until(uint64_t deadline_ns)
             cpu_relax();
             continue;
         }
-        uint64_t ticks = left_ns * lapic_ticks_per_ms / 1000000 + 1;
-        if (ticks > 0xffffffffu)
-            ticks = 0xffffffffu;
-        lapic_timer_oneshot((uint32_t)ticks);
+        if (!lapic_timer_is_periodic()) {
+            uint64_t ticks = left_ns * lapic_ticks_per_ms / 1000000 + 1;
+            if (ticks > 0xffffffffu)
+                ticks = 0xffffffffu;
+            lapic_timer_oneshot((uint32_t)ticks);
+        }
         cpu_wait_for_interrupt();
     }
 }

@@ -12,6 +12,9 @@ void clock_set_realtime_ns(uint64_t ns);
 uint64_t clock_tsc_hz(void);
 /* Sleeps until the monotonic clock reaches deadline_ns. */
 void clock_sleep_until(uint64_t deadline_ns);
+/* A periodic tick calling hook in interrupt context (the profiler). */
+struct trap_frame;
+int clock_start_ticks(unsigned hz, void (*hook)(struct trap_frame *f));
 
 /* Pure helpers, exposed for tests. */
 uint64_t clock_days_from_civil(int64_t y, unsigned m, unsigned d);

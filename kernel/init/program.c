@@ -2,6 +2,7 @@
  * descriptors, ELF, ring 3. */
 #include "init/program.h"
 #include "init/manifest.h"
+#include "init/profile.h"
 #include "unix/process.h"
 #include "unix/exec.h"
 #include "unix/fd.h"
@@ -184,6 +185,10 @@ void program_start(const struct boot_info *boot)
         refuse(EXIT_REFUSED, "exec: %s: cannot run: %s", m.program, why);
     if (has_word(boot->cmdline, "crash-test"))
         crash_test();
+    if (has_word(boot->cmdline, "profile")) {
+        process_set_exit_hook(profile_report);
+        profile_start();
+    }
     klog("starting %s, %lu KiB of heap in use", m.program, heap_bytes_in_use() >> 10);
     user_enter(&initial_frame);
 }

@@ -6,13 +6,19 @@
 #include "lib/log.h"
 
 /* Small objects come from size classes carved out of single pages; each
- * carries a 16-byte header so kfree knows its size.  Larger ones take whole
- * pages from the heap window. */
+ * carries a 16-byte header so kfree knows its size, so none is ever page
+ * aligned.  Larger ones are whole, page-aligned pages from the heap window
+ * (a 4 KiB buffer costs exactly one page), their size kept in a table. */
 #define HEADER 16
 #define MAGIC_SMALL 0x534d414cu
-#define MAGIC_LARGE 0x4c524745u
-#define NCLASSES 8
-static const uint32_t class_size[NCLASSES] = { 32, 64, 128, 256, 512, 1024, 2048, 4096 };
+#define NCLASSES 7
+#define SMALL_MAX (2048 - HEADER)
+static const uint32_t class_size[NCLASSES] = { 32, 64, 128, 256, 512, 1024, 2048 };
+
+/* Open-addressing table of large allocations: address -> pages. */
+struct large { uint64_t va, pages; };
+static struct large *ltab;
+static uint64_t lcap, lcount;
 
 struct header {
     uint32_t magic;
@@ -119,6 +125,62 @@ void heap_free_pages(void *p, size_t npages, int guard)
     va_free(start - (guard ? PAGE_SIZE : 0), npages + (guard ? 1 : 0));
 }
 
+static uint64_t lslot(uint64_t va, uint64_t cap)
+{
+    return ((va >> 12) * 0x9e3779b97f4a7c15ull) >> 20 & (cap - 1);
+}
+
+static void ltab_put(struct large *t, uint64_t cap, uint64_t va, uint64_t pages)
+{
+    uint64_t i = lslot(va, cap);
+    while (t[i].va)
+        i = (i + 1) & (cap - 1);
+    t[i] = (struct large){ va, pages };
+}
+
+/* Grows the table (from the heap window directly: no kmalloc recursion). */
+static bool ltab_reserve(void)
+{
+    if ((lcount + 1) * 2 <= lcap)
+        return true;
+    uint64_t ncap = lcap ? lcap * 2 : 256;
+    uint64_t npages = ncap * sizeof(struct large) / PAGE_SIZE;
+    struct large *n = heap_alloc_pages(npages, 0);
+    if (!n)
+        return false;
+    for (uint64_t i = 0; i < lcap; i++)
+        if (ltab[i].va)
+            ltab_put(n, ncap, ltab[i].va, ltab[i].pages);
+    if (ltab)
+        heap_free_pages(ltab, lcap * sizeof(struct large) / PAGE_SIZE, 0);
+    ltab = n;
+    lcap = ncap;
+    return true;
+}
+
+static struct large *ltab_find(uint64_t va)
+{
+    if (!lcap)
+        return 0;
+    for (uint64_t i = lslot(va, lcap); ltab[i].va; i = (i + 1) & (lcap - 1))
+        if (ltab[i].va == va)
+            return &ltab[i];
+    return 0;
+}
+
+/* Removes an entry, shifting back the ones after it (no tombstones). */
+static void ltab_remove(struct large *e)
+{
+    uint64_t i = (uint64_t)(e - ltab);
+    ltab[i].va = 0;
+    lcount--;
+    for (uint64_t j = (i + 1) & (lcap - 1); ltab[j].va; j = (j + 1) & (lcap - 1)) {
+        struct large moved = ltab[j];
+        ltab[j].va = 0;
+        ltab_put(ltab, lcap, moved.va, moved.pages);
+    }
+}
+
 static int class_for(size_t size)
 {
     for (int c = 0; c < NCLASSES; c++)
@@ -144,26 +206,25 @@ static int refill(int c)
 void *kmalloc(size_t size)
 {
     int c = class_for(size);
-    struct header *h;
     if (c >= 0) {
         if (!free_lists[c] && refill(c) < 0)
             return 0;
-        h = (struct header *)free_lists[c];
+        struct header *h = (struct header *)free_lists[c];
         free_lists[c] = free_lists[c]->next;
         h->magic = MAGIC_SMALL;
         h->cls = (uint32_t)c;
         bytes_in_use += class_size[c];
-    } else {
-        uint64_t pages = PAGE_ROUND_UP(size + HEADER) / PAGE_SIZE;
-        if (pages > (1ull << 31))
-            return 0;
-        h = heap_alloc_pages(pages, 0);
-        if (!h)
-            return 0;
-        h->magic = MAGIC_LARGE;
-        h->cls = (uint32_t)pages;
+        return (uint8_t *)h + HEADER;
     }
-    return (uint8_t *)h + HEADER;
+    uint64_t pages = PAGE_ROUND_UP(size) / PAGE_SIZE;
+    if (size == 0 || pages > (1ull << 31) || !ltab_reserve())
+        return 0;
+    void *p = heap_alloc_pages(pages, 0);
+    if (!p)
+        return 0;
+    ltab_put(ltab, lcap, (uint64_t)p, pages);
+    lcount++;
+    return p;
 }
 
 void *kzalloc(size_t size)
@@ -174,38 +235,44 @@ void *kzalloc(size_t size)
     return p;
 }
 
-static size_t usable_size(const struct header *h)
-{
-    if (h->magic == MAGIC_SMALL)
-        return class_size[h->cls] - HEADER;
-    return (size_t)h->cls * PAGE_SIZE - HEADER;
-}
-
 void kfree(void *p)
 {
     if (!p)
         return;
-    struct header *h = (struct header *)((uint8_t *)p - HEADER);
-    if (h->magic == MAGIC_SMALL && h->cls < NCLASSES) {
-        h->magic = 0;
-        bytes_in_use -= class_size[h->cls];
-        struct free_obj *o = (struct free_obj *)h;
-        o->next = free_lists[h->cls];
-        free_lists[h->cls] = o;
-    } else if (h->magic == MAGIC_LARGE) {
-        h->magic = 0;
-        heap_free_pages(h, h->cls, 0);
-    } else {
-        panic("kfree: %p is not a heap object (header %08x)", p, h->magic);
+    if (((uint64_t)p & (PAGE_SIZE - 1)) == 0) {
+        struct large *e = ltab_find((uint64_t)p);
+        if (!e)
+            panic("kfree: %p is not a heap object (no large allocation there)", p);
+        uint64_t pages = e->pages;
+        ltab_remove(e);
+        heap_free_pages(p, pages, 0);
+        return;
     }
+    struct header *h = (struct header *)((uint8_t *)p - HEADER);
+    if (h->magic != MAGIC_SMALL || h->cls >= NCLASSES)
+        panic("kfree: %p is not a heap object (header %08x)", p, h->magic);
+    h->magic = 0;
+    bytes_in_use -= class_size[h->cls];
+    struct free_obj *o = (struct free_obj *)h;
+    o->next = free_lists[h->cls];
+    free_lists[h->cls] = o;
+}
+
+static size_t usable_size(const void *p)
+{
+    if (((uint64_t)p & (PAGE_SIZE - 1)) == 0) {
+        struct large *e = ltab_find((uint64_t)p);
+        return e ? e->pages * PAGE_SIZE : 0;
+    }
+    const struct header *h = (const struct header *)((const uint8_t *)p - HEADER);
+    return class_size[h->cls] - HEADER;
 }
 
 void *krealloc(void *p, size_t size)
 {
     if (!p)
         return kmalloc(size);
-    struct header *h = (struct header *)((uint8_t *)p - HEADER);
-    size_t old = usable_size(h);
+    size_t old = usable_size(p);
     if (size <= old)
         return p;
     void *n = kmalloc(size);

@@ -18,8 +18,17 @@ const char *signal_name(int sig)
     return "signal";
 }
 
+static void (*exit_hook)(void);
+
+void process_set_exit_hook(void (*hook)(void))
+{
+    exit_hook = hook;
+}
+
 void process_exit(int status, const char *reason)
 {
+    if (exit_hook)
+        exit_hook();
     /* Volumes are written back and marked clean before the VM stops. */
     mounts_unmount_all();
     klog("@@cloak-exit %d %s", status & 0xff, reason);

@@ -50,6 +50,8 @@ extern struct process proc;
 
 /* Ends the program and the VM with `status` (reason: "program" or "refused"). */
 void process_exit(int status, const char *reason) __attribute__((noreturn));
+/* Called first thing in process_exit (the profiler's report). */
+void process_set_exit_hook(void (*hook)(void));
 /* Kills the program by a signal with the default action. */
 void process_kill(int sig, const char *why) __attribute__((noreturn));
 const char *signal_name(int sig);

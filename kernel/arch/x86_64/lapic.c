@@ -37,8 +37,26 @@ bool lapic_present(void)
     return apic != 0;
 }
 
+static bool periodic;
+
+/* A steady tick (the profiler); one-shot requests are then unnecessary:
+ * the tick wakes every halt. */
+void lapic_timer_periodic(uint32_t count)
+{
+    periodic = true;
+    wr(REG_LVT_TIMER, VECTOR_TIMER | (1u << 17));
+    wr(REG_TIMER_INITIAL, count);
+}
+
+bool lapic_timer_is_periodic(void)
+{
+    return periodic;
+}
+
 void lapic_timer_oneshot(uint32_t count)
 {
+    if (periodic)
+        return;
     wr(REG_LVT_TIMER, VECTOR_TIMER);         /* one-shot, unmasked */
     wr(REG_TIMER_INITIAL, count);
 }

@@ -8,6 +8,8 @@
 void lapic_init(volatile uint32_t *regs);
 bool lapic_present(void);
 void lapic_timer_oneshot(uint32_t count);   /* divide-by-16 counts; 0 stops */
+void lapic_timer_periodic(uint32_t count);
+bool lapic_timer_is_periodic(void);
 uint32_t lapic_timer_current(void);
 void lapic_eoi(void);
 uint64_t lapic_base_phys(void);
