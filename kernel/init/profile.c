@@ -3,6 +3,7 @@
 #include "drivers/clock.h"
 #include "lib/ksyms.h"
 #include "lib/log.h"
+#include "unix/syscall.h"
 
 #define HZ 4000
 #define SLOTS 512
@@ -39,8 +40,10 @@ void profile_start(void)
 {
     if (clock_start_ticks(HZ, sample) < 0)
         klog("profile: no calibrated LAPIC timer, no profile");
-    else
+    else {
+        syscall_allow_interrupts(true);
         klog("profile: sampling at %u Hz", HZ);
+    }
 }
 
 void profile_report(void)

@@ -36,6 +36,12 @@ static const syscall_fn table[] = {
 #define TABLE_SIZE (sizeof(table) / sizeof(table[0]))
 
 static int full_restore;
+static bool irqs_in_syscalls;
+
+void syscall_allow_interrupts(bool on)
+{
+    irqs_in_syscalls = on;
+}
 
 void syscall_request_full_restore(void)
 {
@@ -71,6 +77,8 @@ int syscall_dispatch(struct trap_frame *f)
 {
     uint64_t nr = f->rax;
     syscall_fn fn = nr < TABLE_SIZE ? table[nr] : 0;
+    if (irqs_in_syscalls)
+        __asm__ volatile("sti" ::: "memory");
     int64_t ret;
     if (!fn) {
         log_unimplemented(nr);
@@ -82,6 +90,8 @@ int syscall_dispatch(struct trap_frame *f)
         const char *name = nr < syscall_names_count && syscall_names[nr] ? syscall_names[nr] : "?";
         klog("syscall %s(%lx, %lx, %lx, %lx) = %ld", name, f->rdi, f->rsi, f->rdx, f->r10, ret);
     }
+    if (irqs_in_syscalls)
+        __asm__ volatile("cli" ::: "memory");
     f->rax = (uint64_t)ret;
     int full = full_restore;
     full_restore = 0;

@@ -1,6 +1,7 @@
 #ifndef UNIX_SYSCALL_H
 #define UNIX_SYSCALL_H
 #include <stdint.h>
+#include <stdbool.h>
 
 #define SYSCALL_ARGS uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5
 typedef int64_t (*syscall_fn)(SYSCALL_ARGS);
@@ -11,6 +12,9 @@ extern const char *const syscall_names[];
 extern const unsigned syscall_names_count;
 
 void syscall_init(void);
+/* System calls run with interrupts on (the profiler sees inside them);
+ * interrupt handlers touch nothing a system call uses. */
+void syscall_allow_interrupts(bool on);
 /* Marks the frame to be restored in full (every register) on return. */
 void syscall_request_full_restore(void);
 
