@@ -18,47 +18,7 @@
 #include "lib/log.h"
 #include "lib/string.h"
 #include "unix/console.h"
-
-/* The value of KEY=VALUE in the space-separated command line, copied into
- * val; false if the key is absent. */
-static bool cmdline_get(const char *cmdline, const char *key, char *val, size_t len)
-{
-    size_t klen = strlen(key);
-    for (const char *p = cmdline; *p;) {
-        while (*p == ' ')
-            p++;
-        const char *e = p;
-        while (*e && *e != ' ')
-            e++;
-        if ((size_t)(e - p) > klen && !memcmp(p, key, klen) && p[klen] == '=') {
-            size_t n = (size_t)(e - p) - klen - 1;
-            if (n >= len)
-                n = len - 1;
-            memcpy(val, p + klen + 1, n);
-            val[n] = 0;
-            return true;
-        }
-        p = e;
-    }
-    return false;
-}
-
-/* True if the command line has the word by itself. */
-static bool cmdline_has(const char *cmdline, const char *word)
-{
-    size_t n = strlen(word);
-    for (const char *p = cmdline; *p;) {
-        while (*p == ' ')
-            p++;
-        const char *e = p;
-        while (*e && *e != ' ')
-            e++;
-        if ((size_t)(e - p) == n && !memcmp(p, word, n))
-            return true;
-        p = e;
-    }
-    return false;
-}
+#include "init/cmdline.h"
 
 /* "com1".."com4" to an I/O port, 0 if not one of them. */
 static uint16_t com_port(const char *name)

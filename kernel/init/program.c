@@ -3,6 +3,7 @@
 #include "init/program.h"
 #include "init/manifest.h"
 #include "init/profile.h"
+#include "init/cmdline.h"
 #include "unix/process.h"
 #include "unix/exec.h"
 #include "unix/fd.h"
@@ -28,15 +29,6 @@
 #define MANIFEST_PATH "/.cloak/manifest"
 
 static struct trap_frame initial_frame;
-
-static const char *strstr_simple(const char *h, const char *n)
-{
-    size_t l = strlen(n);
-    for (; *h; h++)
-        if (!strncmp(h, n, l))
-            return h;
-    return 0;
-}
 
 static void refuse(int status, const char *fmt, const char *a, const char *b) __attribute__((noreturn));
 static void refuse(int status, const char *fmt, const char *a, const char *b)
@@ -119,15 +111,6 @@ static __attribute__((noinline)) void crash_test(void)
     *(volatile uint64_t *)0xffffc00000000000ull = 1;
 }
 
-static bool has_word(const char *s, const char *w)
-{
-    size_t n = strlen(w);
-    for (const char *p = s; (p = strstr_simple(p, w)); p += n)
-        if ((p == s || p[-1] == ' ') && (p[n] == 0 || p[n] == ' '))
-            return true;
-    return false;
-}
-
 void program_start(const struct boot_info *boot)
 {
     random_init();
@@ -146,7 +129,7 @@ void program_start(const struct boot_info *boot)
     char err[256];
     if (manifest_parse((const char *)mf->data, mf->size, &m, err, sizeof(err)) < 0)
         refuse(EXIT_REFUSED, "boot: bad manifest: %s%s", err, "");
-    proc.trace_syscalls = m.trace_syscalls || has_word(boot->cmdline, "trace-syscalls");
+    proc.trace_syscalls = m.trace_syscalls || cmdline_has(boot->cmdline, "trace-syscalls");
     if (m.confidential && boot->sev_mode != SEV_ACTIVE) {
         /* Said on the program's console too: never run unprotected quietly. */
         static const char msg[] = "cloak: this image requires memory encryption (AMD SEV), which is not active "
@@ -183,9 +166,9 @@ void program_start(const struct boot_info *boot)
     const char *why = "";
     if (exec_load(prog, m.program, m.argv, m.envp, &initial_frame, &why) < 0)
         refuse(EXIT_REFUSED, "exec: %s: cannot run: %s", m.program, why);
-    if (has_word(boot->cmdline, "crash-test"))
+    if (cmdline_has(boot->cmdline, "crash-test"))
         crash_test();
-    if (has_word(boot->cmdline, "profile")) {
+    if (cmdline_has(boot->cmdline, "profile")) {
         process_set_exit_hook(profile_report);
         profile_start();
     }

@@ -1,6 +1,6 @@
 /* Host stand-ins for the kernel-only helpers the driver sources under test
  * call (mm/heap.h, lib/log.h, mm/dma.h), and the knobs tests steer them
- * with.  shim_heap.c and shim_log.c are copies of tests/unit/kernel's. */
+ * with.  The heap and log shims are tests/unit/kernel/shim_{heap,log}.c. */
 #ifndef TESTS_UNIT_DRIVERS_SHIM_H
 #define TESTS_UNIT_DRIVERS_SHIM_H
 #include <stddef.h>

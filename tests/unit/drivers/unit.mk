@@ -8,7 +8,7 @@
 DUNIT_DIR := $(BUILD)/tests/unit
 DUNIT_COMMA := ,
 DUNIT_CFLAGS := $(UNIT_CFLAGS) -Ikernel -Iinclude -Itests/unit/drivers
-DUNIT_SHIMS := tests/unit/drivers/shim_heap.c tests/unit/drivers/shim_log.c tests/unit/drivers/shim_dma.c
+DUNIT_SHIMS := tests/unit/kernel/shim_heap.c tests/unit/kernel/shim_log.c tests/unit/drivers/shim_dma.c
 DUNIT_DEPS := $(DUNIT_SHIMS) tests/unit/drivers/shim.h tests/unit/drivers/unit.mk \
 	$(wildcard kernel/*/*.h kernel/arch/x86_64/*.h include/cloak/*.h)
 DUNIT_GC := -ffunction-sections -fdata-sections -Wl$(DUNIT_COMMA)--gc-sections

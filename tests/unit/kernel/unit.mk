@@ -38,3 +38,4 @@ $(KUNIT_OBJ)/format.o: kernel/lib/format.c $(KUNIT_DEPS)
 	$(CC) $(KUNIT_CFLAGS) -Dvsnprintf=kernel_vsnprintf -Dsnprintf=kernel_snprintf -c -o $@ $<
 $(eval $(call KUNIT_TEST,format,$(KUNIT_OBJ)/format.o))
 $(eval $(call KUNIT_TEST,sev,kernel/arch/x86_64/sev.c))
+$(eval $(call KUNIT_TEST,cmdline,kernel/init/cmdline.c))
