@@ -20,7 +20,9 @@ void dma_init(uint64_t phys, uint64_t size)
     heap_phys = phys;
     heap_size = size;
     memset(used, 0, sizeof(used));
-    memset((void *)(DMA_MAP_BASE + phys), 0, size);
+    /* Not zeroed here: every allocation is zeroed (dma_alloc) or fully
+     * written before a device sees it (bounce buffers), and touching 4 MiB
+     * at boot costs milliseconds. */
 }
 
 void dma_range(uint64_t *phys, uint64_t *size)
