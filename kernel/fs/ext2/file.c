@@ -17,6 +17,9 @@ static int get_file(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in)
     return 0;
 }
 
+/* Runs at least this long bypass the block cache on reads. */
+#define STREAM_BLOCKS 8
+
 int64_t ext2_read(struct ext2_fs *fs, uint32_t ino, uint64_t off, void *buf, uint64_t len)
 {
     struct ext2_inode in;
@@ -68,6 +71,17 @@ int64_t ext2_read(struct ext2_fs *fs, uint32_t ino, uint64_t off, void *buf, uin
                 break;
             }
             run++;
+        }
+        /* A long run of whole blocks goes straight into the caller's buffer
+         * and skips the cache: streaming reads would only evict what is
+         * worth keeping, and each copy costs. */
+        uint64_t run_bytes = (uint64_t)run << fs->bs_log;
+        if (boff == 0 && run >= STREAM_BLOCKS && left >= run_bytes) {
+            r = ext2_dev_read(fs, pblk, run, out + done);
+            if (r < 0)
+                break;
+            done += run_bytes;
+            continue;
         }
         r = ext2_dev_read(fs, pblk, run, fs->rstage);
         if (r < 0)
