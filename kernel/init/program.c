@@ -6,6 +6,7 @@
 #include "init/cmdline.h"
 #include "unix/process.h"
 #include "unix/exec.h"
+#include "unix/usercopy.h"
 #include "unix/fd.h"
 #include "unix/console.h"
 #include "unix/devices.h"
@@ -37,12 +38,12 @@ static void refuse(int status, const char *fmt, const char *a, const char *b)
     process_exit(status, "refused");
 }
 
-/* Demand paging for the program's own accesses.  The kernel populates user
- * memory before touching it (unix/usercopy.c), so a kernel-mode fault here
- * is a kernel bug and is left to the crash report. */
+/* Demand paging for the program's accesses, and for the kernel's inside a
+ * checked user range (unix/usercopy.c); any other kernel-mode fault is a
+ * kernel bug and is left to the crash report. */
 static bool user_page_fault(uint64_t addr, uint64_t error, bool user)
 {
-    if (!user || addr >= USER_TOP)
+    if (addr >= USER_TOP || (!user && !user_window_open()))
         return false;
     int err = as_fault(&proc.as, addr, error & PF_WRITE, error & PF_FETCH);
     if (err == -ENOMEM)

@@ -5,25 +5,30 @@
 #include "lib/errno.h"
 #include "fs/vnode.h"
 
+/* While a checked range is open, a kernel-mode fault on a user page is
+ * demand paging on the program's behalf (resolved by the fault handler),
+ * so a large buffer only gets the pages data really lands in. */
+static int window;
+
+bool user_window_open(void)
+{
+    return window > 0;
+}
+
 bool user_begin(uint64_t addr, size_t len, bool write)
 {
     if (!as_check(&proc.as, addr, len, write ? PROT_WRITE : PROT_READ))
         return false;
-    /* Fault the pages in now: a fault inside the copy would be a kernel
-     * fault, and running out of memory must end the program, not the
-     * kernel. */
-    int err = as_populate(&proc.as, addr, len);
-    if (err == -ENOMEM)
-        process_kill(SIGKILL, "out of memory (no free page for its memory)");
-    if (err)
-        return false;
+    window++;
     user_access_begin();
     return true;
 }
 
 void user_end(void)
 {
-    user_access_end();
+    window--;
+    if (!window)
+        user_access_end();
 }
 
 int copy_from_user(void *dst, uint64_t src, size_t len)

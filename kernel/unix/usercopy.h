@@ -15,5 +15,7 @@ int64_t strncpy_from_user(char *dst, uint64_t src, size_t max);
  * fine, opens supervisor access to user pages until user_end(). */
 bool user_begin(uint64_t addr, size_t len, bool write);
 void user_end(void);
+/* True between user_begin and user_end. */
+bool user_window_open(void);
 
 #endif
