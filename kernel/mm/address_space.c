@@ -265,18 +265,6 @@ int as_fault(struct address_space *as, uint64_t addr, bool write, bool fetch)
     return ensure_page(as, r, va) == PHYS_NONE ? -ENOMEM : 0;
 }
 
-int as_populate(struct address_space *as, uint64_t addr, uint64_t len)
-{
-    for (uint64_t va = PAGE_ROUND_DOWN(addr); va < addr + len; va += PAGE_SIZE) {
-        struct region *r = as_find(as, va);
-        if (!r)
-            return -EFAULT;
-        if (ensure_page(as, r, va) == PHYS_NONE)
-            return -ENOMEM;
-    }
-    return 0;
-}
-
 int as_write(struct address_space *as, uint64_t va, const void *src, size_t len)
 {
     const uint8_t *s = src;

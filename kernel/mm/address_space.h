@@ -46,9 +46,6 @@ bool as_check(struct address_space *as, uint64_t addr, uint64_t len, unsigned pr
 /* Resolves a fault at addr: 0, -EFAULT for a real access violation, or
  * -ENOMEM when no frame is left. */
 int as_fault(struct address_space *as, uint64_t addr, bool write, bool fetch);
-/* Makes every page of the range present (after as_check): 0, -EFAULT or
- * -ENOMEM.  The kernel then touches user memory without faulting. */
-int as_populate(struct address_space *as, uint64_t addr, uint64_t len);
 /* Writes into the address space regardless of protection (program loading). */
 int as_write(struct address_space *as, uint64_t va, const void *src, size_t len);
 /* Copies one page out if it was ever touched: 1, or 0 (never touched). */
