@@ -400,6 +400,31 @@ int virtio_request(struct virtio_dev *v, struct virtq *q, const struct virtq_seg
 
 /* ---- data buffers ---- */
 
+/* With bounce buffering (SEV) the whole buffer goes through one bounce
+ * buffer, contiguous in the DMA heap: one allocation and one copy instead
+ * of one per page.  maps[] stays parallel to segs[]: the pieces after the
+ * first carry no mapping of their own (unmapping them does nothing). */
+static int map_bounced(void *buf, size_t len, bool device_writes, uint32_t piece_max, struct virtq_seg *segs,
+                       struct dma_mapping *maps, unsigned max, unsigned *n)
+{
+    unsigned start = *n;
+    unsigned pieces = (unsigned)((len + piece_max - 1) / piece_max);
+    if (pieces > max - start)
+        return -ENOSPC;
+    int err = dma_map(buf, len, device_writes ? DMA_FROM_DEVICE : DMA_TO_DEVICE, &maps[start]);
+    if (err)
+        return err;
+    uint64_t device = maps[start].device;
+    for (unsigned i = 0; i < pieces; i++) {
+        size_t piece = len - (size_t)i * piece_max < piece_max ? len - (size_t)i * piece_max : piece_max;
+        if (i)
+            maps[start + i] = (struct dma_mapping){ .bounce = { .size = 0 } };
+        segs[start + i] = (struct virtq_seg){ device + (uint64_t)i * piece_max, (uint32_t)piece, device_writes };
+    }
+    *n = start + pieces;
+    return 0;
+}
+
 int virtio_map_buffer(void *buf, size_t len, bool device_writes, uint32_t piece_max,
                       struct virtq_seg *segs, struct dma_mapping *maps, unsigned max, unsigned *n)
 {
@@ -407,6 +432,12 @@ int virtio_map_buffer(void *buf, size_t len, bool device_writes, uint32_t piece_
     uint8_t *p = buf;
     if (piece_max == 0 || piece_max > 4096)
         piece_max = 4096;
+    if (dma_bounce_enabled() && len) {
+        int err = map_bounced(buf, len, device_writes, piece_max, segs, maps, max, n);
+        if (err != -ENOMEM)
+            return err;
+        /* The DMA heap has no run that long: bounce page by page. */
+    }
     while (len) {
         size_t in_page = 4096 - ((uintptr_t)p & 4095);
         size_t piece = len < in_page ? len : in_page;
