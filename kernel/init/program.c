@@ -31,10 +31,14 @@
 
 static struct trap_frame initial_frame;
 
-static void refuse(int status, const char *fmt, const char *a, const char *b) __attribute__((noreturn));
-static void refuse(int status, const char *fmt, const char *a, const char *b)
+/* Logs why the program cannot start and stops the VM with status. */
+static void refuse(int status, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+static void refuse(int status, const char *fmt, ...)
 {
-    klog(fmt, a, b);
+    va_list ap;
+    va_start(ap, fmt);
+    vklog(fmt, ap);
+    va_end(ap);
     process_exit(status, "refused");
 }
 
@@ -117,7 +121,7 @@ void program_start(const struct boot_info *boot)
     random_init();
     ramfs_init();
     if (!boot->archive_size)
-        refuse(EXIT_REFUSED, "boot: no boot archive was passed (initrd / \\cloak\\archive.cpio)%s%s", "", "");
+        refuse(EXIT_REFUSED, "boot: no boot archive was passed (initrd / \\cloak\\archive.cpio)");
     const char *error;
     char where[256];
     if (boot_archive_load(phys_to_virt(boot->archive_phys), boot->archive_size, &error, where, sizeof(where)) < 0)
@@ -125,32 +129,32 @@ void program_start(const struct boot_info *boot)
 
     struct vnode *mf;
     if (path_resolve(vfs_root, MANIFEST_PATH, true, &mf) < 0 || !vn_is_reg(mf))
-        refuse(EXIT_REFUSED, "boot: the boot archive has no %s%s", MANIFEST_PATH, "");
+        refuse(EXIT_REFUSED, "boot: the boot archive has no %s", MANIFEST_PATH);
     struct manifest m;
     char err[256];
     if (manifest_parse((const char *)mf->data, mf->size, &m, err, sizeof(err)) < 0)
-        refuse(EXIT_REFUSED, "boot: bad manifest: %s%s", err, "");
+        refuse(EXIT_REFUSED, "boot: bad manifest: %s", err);
     proc.trace_syscalls = m.trace_syscalls || cmdline_has(boot->cmdline, "trace-syscalls");
     if (m.confidential && boot->sev_mode != SEV_ACTIVE) {
         /* Said on the program's console too: never run unprotected quietly. */
         static const char msg[] = "cloak: this image requires memory encryption (AMD SEV), which is not active "
                                   "on this VM: refusing to run the program\n";
         console_write_raw(msg, sizeof(msg) - 1);
-        refuse(EXIT_REFUSED, "boot: the image requires memory encryption (confidential required) but %s%s",
-               boot->sev_mode == SEV_SIMULATED ? "it is only simulated (sev-sim)" : "SEV is not active", "");
+        refuse(EXIT_REFUSED, "boot: the image requires memory encryption (confidential required) but %s",
+               boot->sev_mode == SEV_SIMULATED ? "it is only simulated (sev-sim)" : "SEV is not active");
     }
     proc.umask = 022;
 
     populate_system_dirs(m.program);
     for (int i = 0; i < m.nmounts; i++) {
         if (ext2_vfs_mount(m.mounts[i].label, m.mounts[i].path, m.mounts[i].read_only, err, sizeof(err)) < 0)
-            refuse(EXIT_REFUSED, "boot: cannot mount a volume: %s%s", err, "");
+            refuse(EXIT_REFUSED, "boot: cannot mount a volume: %s", err);
     }
     proc.cwd = vfs_root;
     if (m.cwd) {
         struct vnode *cwd;
         if (path_resolve(vfs_root, m.cwd, true, &cwd) < 0 || !vn_is_dir(cwd))
-            refuse(EXIT_REFUSED, "boot: working directory %s does not exist in the image%s", m.cwd, "");
+            refuse(EXIT_REFUSED, "boot: working directory %s does not exist in the image", m.cwd);
         proc.cwd = cwd;
     }
     open_console_fds();
@@ -158,7 +162,7 @@ void program_start(const struct boot_info *boot)
     struct vnode *prog;
     int r = path_resolve(vfs_root, m.program, true, &prog);
     if (r < 0)
-        refuse(EXIT_NOT_FOUND, "exec: %s: program not found in the image%s", m.program, "");
+        refuse(EXIT_NOT_FOUND, "exec: %s: program not found in the image", m.program);
 
     as_init(&proc.as, mm_kernel_root());
     trap_set_page_fault_handler(user_page_fault);

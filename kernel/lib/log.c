@@ -40,6 +40,11 @@ static void vlog(const char *fmt, va_list ap)
     log_write(line, (size_t)n);
 }
 
+void vklog(const char *fmt, va_list ap)
+{
+    vlog(fmt, ap);
+}
+
 void klog(const char *fmt, ...)
 {
     va_list ap;

@@ -1,6 +1,7 @@
 #ifndef LIB_LOG_H
 #define LIB_LOG_H
 #include <stddef.h>
+#include <stdarg.h>
 
 /* The kernel log.  Lower layers cannot know where it goes, so a driver
  * registers the sink (the COM2 UART) at boot; before that, lines are kept
@@ -9,6 +10,7 @@ typedef void (*log_sink_fn)(const char *s, size_t n);
 
 void log_set_sink(log_sink_fn sink);
 void klog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void vklog(const char *fmt, va_list ap);
 /* Logs the line only the first time this key pointer is seen. */
 void klog_once(const void *key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_write(const char *s, size_t n);
