@@ -933,6 +933,10 @@ int main(int argc, char **argv)
     q.nvolumes = b.nmounts;
     q.disk_bus = o.disk_bus && !strcmp(o.disk_bus, "virtio-scsi") ? QEMU_DISK_VIRTIO_SCSI
                                                                  : QEMU_DISK_VIRTIO_BLK;
+    /* io_uring makes volume I/O markedly faster; CLOAK_NO_IO_URING=1 turns
+     * it off for a QEMU built without it. */
+    const char *no_uring = getenv("CLOAK_NO_IO_URING");
+    q.io_uring = b.nmounts && !(no_uring && *no_uring && strcmp(no_uring, "0")) && qemu_host_has_io_uring();
     if (confidential) {
         q.sev = true;
         q.sev_cbitpos = sev.cbitpos;

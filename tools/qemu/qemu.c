@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 
 extern char **environ;
 
@@ -135,8 +136,8 @@ int qemu_build_argv(const struct qemu_config *q, struct qemu_argv *out)
             goto fail;
         }
         rc |= push(&a, "-drive");
-        rc |= pushf(&a, "if=none,id=vol%zu,format=raw,cache=writeback%s,file=%s", i,
-                    v->read_only ? ",readonly=on" : "", file);
+        rc |= pushf(&a, "if=none,id=vol%zu,format=raw,cache=writeback%s%s,file=%s", i,
+                    q->io_uring ? ",aio=io_uring" : "", v->read_only ? ",readonly=on" : "", file);
         if (q->disk_bus == QEMU_DISK_VIRTIO_SCSI) {
             if (i == 0) {
                 rc |= push(&a, "-device");
@@ -579,4 +580,16 @@ void qemu_outcome_free(struct vm_outcome *o)
 {
     free(o->report);
     o->report = NULL;
+}
+
+bool qemu_host_has_io_uring(void)
+{
+    /* io_uring_setup with one entry; params are 120 bytes of zeroes. */
+    unsigned char params[120];
+    memset(params, 0, sizeof params);
+    long fd = syscall(425 /* SYS_io_uring_setup */, 1, params);
+    if (fd < 0)
+        return false;
+    close((int)fd);
+    return true;
 }

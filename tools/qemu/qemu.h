@@ -47,6 +47,7 @@ struct qemu_config {
     const struct qemu_volume *volumes; /* drives vol0, vol1, ... (after the boot disk) */
     size_t nvolumes;
     enum qemu_disk_bus disk_bus;
+    bool io_uring;            /* volumes use QEMU's io_uring back end (qemu_host_has_io_uring) */
     /* AMD SEV (cloak run --sev): KVM, -cpu EPYC, an sev-guest object and
      * -machine confidential-guest-support (QEMU >= 6.0 spelling; the
      * older memory-encryption= is an alias).  Needs uefi. */
@@ -76,6 +77,11 @@ struct qemu_argv {
  * devices are modern-only (disable-legacy=on) with iommu_platform=on
  * (VIRTIO_F_ACCESS_PLATFORM, which SEV guests need). */
 int qemu_build_argv(const struct qemu_config *q, struct qemu_argv *out);
+
+/* True if this host's kernel lets a process use io_uring (not disabled by
+ * sysctl or a seccomp filter): QEMU's io_uring disk back end then works and
+ * is much faster under emulation than its thread pool. */
+bool qemu_host_has_io_uring(void);
 void qemu_argv_free(struct qemu_argv *a);
 
 /* The command as one shell-quoted line (malloc'd), for --dry-run. */

@@ -114,6 +114,23 @@ static void test_volumes_virtio_blk(void **state)
     qemu_argv_free(&a);
 }
 
+static void test_volumes_io_uring(void **state)
+{
+    struct qemu_config q = {.memory_mib = 128, .kernel = "/s/kernel.elf",
+                            .initrd = "/t/archive.cpio", .log_path = "/t/kernel.log",
+                            .volumes = vols, .nvolumes = 2, .io_uring = true};
+    struct qemu_argv a;
+    (void)state;
+
+    assert_int_equal(qemu_build_argv(&q, &a), 0);
+    char *line = joined(&a);
+    assert_non_null(strstr(line, "-drive if=none,id=vol0,format=raw,cache=writeback,aio=io_uring,file=/v/data.img "));
+    assert_non_null(strstr(line, "-drive if=none,id=vol1,format=raw,cache=writeback,aio=io_uring,readonly=on,"
+                                 "file=/v/a,,b.img "));
+    free(line);
+    qemu_argv_free(&a);
+}
+
 static void test_volumes_virtio_scsi(void **state)
 {
     struct qemu_config q = {.memory_mib = 128, .kernel = "/s/kernel.elf",
@@ -365,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_pvh),
         cmocka_unit_test(test_uefi),
         cmocka_unit_test(test_volumes_virtio_blk),
+        cmocka_unit_test(test_volumes_io_uring),
         cmocka_unit_test(test_volumes_virtio_scsi),
         cmocka_unit_test(test_volumes_uefi),
         cmocka_unit_test(test_sev),
