@@ -170,22 +170,14 @@ int elf_check_buffer(const unsigned char *buf, size_t len, const char *name,
     return 0;
 }
 
-int elf_check_file(const char *path, struct elf_info *info, char *err, size_t errlen)
+int elf_map_file(const char *path, const char *what, void **map, size_t *size, char *err, size_t errlen)
 {
     struct stat st;
-    void *map;
-    int fd, rc;
+    int fd;
 
-    memset(info, 0, sizeof *info);
+    /* stat before open: opening a FIFO would wait for a writer */
     if (stat(path, &st) < 0) {
-        if (errno == ENOENT)
-            snprintf(err, errlen, "%s: no such file", path);
-        else
-            snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "%s is a directory, not a program", path);
+        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
         return -1;
     }
     if (!S_ISREG(st.st_mode)) {
@@ -199,16 +191,41 @@ int elf_check_file(const char *path, struct elf_info *info, char *err, size_t er
     }
     if (st.st_size == 0) {
         close(fd);
-        snprintf(err, errlen, "%s is empty, not an ELF program", path);
+        snprintf(err, errlen, "%s is empty, not an %s", path, what);
         return -1;
     }
-    map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
-    if (map == MAP_FAILED) {
+    if (*map == MAP_FAILED) {
         snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
         return -1;
     }
-    rc = elf_check_buffer(map, (size_t)st.st_size, path, info, err, errlen);
-    munmap(map, (size_t)st.st_size);
+    *size = (size_t)st.st_size;
+    return 0;
+}
+
+int elf_check_file(const char *path, struct elf_info *info, char *err, size_t errlen)
+{
+    struct stat st;
+    void *map;
+    size_t size;
+    int rc;
+
+    memset(info, 0, sizeof *info);
+    if (stat(path, &st) < 0) {
+        if (errno == ENOENT)
+            snprintf(err, errlen, "%s: no such file", path);
+        else
+            snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "%s is a directory, not a program", path);
+        return -1;
+    }
+    if (elf_map_file(path, "ELF program", &map, &size, err, errlen) < 0)
+        return -1;
+    rc = elf_check_buffer(map, size, path, info, err, errlen);
+    munmap(map, size);
     return rc;
 }

@@ -23,6 +23,10 @@ int elf_check_buffer(const unsigned char *buf, size_t len, const char *name,
 
 /* The same for a file: also reports a missing file, a directory or other
  * non-regular file. */
+/* Maps a regular, non-empty file read-only (munmap it after); what names
+ * the kind of file for the "is empty" message. */
+int elf_map_file(const char *path, const char *what, void **map, size_t *size, char *err, size_t errlen);
+
 int elf_check_file(const char *path, struct elf_info *info, char *err, size_t errlen);
 
 /* "aarch64", "i386", ... for an ELF e_machine value; NULL if unknown. */

@@ -4,6 +4,7 @@
  * them.  Every offset is checked against the file's length. */
 #define _GNU_SOURCE
 #include "elf_dyn.h"
+#include "elf_check.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -182,33 +183,14 @@ fail:
 
 int elf_dyn_read_file(const char *path, struct elf_dyn *out, char *err, size_t errlen)
 {
-    struct stat st;
     void *map;
-    int fd, rc;
+    size_t size;
+    int rc;
 
     memset(out, 0, sizeof *out);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+    if (elf_map_file(path, "ELF file", &map, &size, err, errlen) < 0)
         return -1;
-    }
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        snprintf(err, errlen, "%s is not a regular file", path);
-        return -1;
-    }
-    if (st.st_size == 0) {
-        close(fd);
-        snprintf(err, errlen, "%s is empty, not an ELF file", path);
-        return -1;
-    }
-    map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (map == MAP_FAILED) {
-        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-        return -1;
-    }
-    rc = elf_dyn_read_buffer(map, (size_t)st.st_size, path, out, err, errlen);
-    munmap(map, (size_t)st.st_size);
+    rc = elf_dyn_read_buffer(map, size, path, out, err, errlen);
+    munmap(map, size);
     return rc;
 }

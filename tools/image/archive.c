@@ -350,14 +350,40 @@ static int add_regular(struct image_archive *a, const char *norm, const char *ho
     return 0;
 }
 
+/* The symlink entry norm -> target, unless norm is already taken; source
+ * is what the listing shows it came from. */
+static int write_symlink(struct image_archive *a, const char *norm, const char *source, const char *target,
+                         time_t mtime, char *err, size_t errlen)
+{
+    struct archive_entry *e;
+    int r = check_free(a, norm, source, 'l', err, errlen);
+    if (r != 0)
+        return r < 0 ? -1 : 0;
+    e = new_entry(a, norm, AE_IFLNK, 0777, mtime);
+    if (!e) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    archive_entry_set_symlink(e, target);
+    if (archive_write_header(a->ar, e) != ARCHIVE_OK) {
+        archive_entry_free(e);
+        return ar_fail(a, norm, err, errlen);
+    }
+    archive_entry_free(e);
+    if (remember(a, norm, source, 'l') < 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    list_entry(a, norm, source, target);
+    return 0;
+}
+
 static int add_symlink(struct image_archive *a, const char *norm, const char *host,
                        const struct stat *lst, char *err, size_t errlen)
 {
     char target[IMAGE_PATH_MAX];
-    struct archive_entry *e;
     struct stat st;
     ssize_t n;
-    int r;
 
     n = readlink(host, target, sizeof target - 1);
     if (n < 0) {
@@ -369,26 +395,7 @@ static int add_symlink(struct image_archive *a, const char *norm, const char *ho
         warn(a, "%s is a dangling symlink (to %s); skipped", host, target);
         return 0;
     }
-    r = check_free(a, norm, host, 'l', err, errlen);
-    if (r != 0)
-        return r < 0 ? -1 : 0;
-    e = new_entry(a, norm, AE_IFLNK, 0777, lst->st_mtime);
-    if (!e) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    archive_entry_set_symlink(e, target);
-    if (archive_write_header(a->ar, e) != ARCHIVE_OK) {
-        archive_entry_free(e);
-        return ar_fail(a, norm, err, errlen);
-    }
-    archive_entry_free(e);
-    if (remember(a, norm, host, 'l') < 0) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    list_entry(a, norm, host, target);
-    return 0;
+    return write_symlink(a, norm, host, target, lst->st_mtime, err, errlen);
 }
 
 static int join(char *out, size_t outlen, const char *a, const char *b, char *err, size_t errlen)
@@ -649,8 +656,6 @@ int image_archive_add_symlink(struct image_archive *a, const char *image_path,
                               const char *target, const char *source, char *err, size_t errlen)
 {
     char norm[IMAGE_PATH_MAX];
-    struct archive_entry *e;
-    int r;
 
     if (normalise(image_path, norm, sizeof norm, err, errlen) < 0)
         return -1;
@@ -658,26 +663,7 @@ int image_archive_add_symlink(struct image_archive *a, const char *image_path,
         snprintf(err, errlen, "%s: a symlink needs a target", norm);
         return -1;
     }
-    r = check_free(a, norm, source, 'l', err, errlen);
-    if (r != 0)
-        return r < 0 ? -1 : 0;
-    e = new_entry(a, norm, AE_IFLNK, 0777, 0);
-    if (!e) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    archive_entry_set_symlink(e, target);
-    if (archive_write_header(a->ar, e) != ARCHIVE_OK) {
-        archive_entry_free(e);
-        return ar_fail(a, norm, err, errlen);
-    }
-    archive_entry_free(e);
-    if (remember(a, norm, source, 'l') < 0) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    list_entry(a, norm, source, target);
-    return 0;
+    return write_symlink(a, norm, source, target, 0, err, errlen);
 }
 
 static void destroy(struct image_archive *a)
