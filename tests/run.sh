@@ -1,25 +1,27 @@
 #!/bin/bash
-# Runs every test and ends with one line: "N passed, N failed".
+# Runs every test and ends with one line: "N passed, N failed, N skipped".
 # Unit tests: each binary in build/tests/unit speaks TAP (cmocka's TAP output).
 # Guest tests: each tests/guest/*.test script speaks TAP ("ok - ..." /
 # "not ok - ..." lines); a script that exits non-zero without any "not ok"
-# counts as one failure.
+# counts as one failure.  A line "ok ... # SKIP reason" (the TAP directive,
+# any case) is a check that did not run: counted as skipped, never passed.
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 export BUILD
-pass=0; fail=0
+pass=0; fail=0; skipped=0
 failed_names=()
 
 count() { # $1 = name, stdin = TAP output
-    local name=$1 line p=0 f=0
+    local name=$1 line p=0 f=0 s=0
     while IFS= read -r line; do
         echo "$line"
         case "$line" in
             "not ok"*) f=$((f+1)); failed_names+=("$name: ${line#not ok}") ;;
+            "ok"*" # "[Ss][Kk][Ii][Pp]*) s=$((s+1)) ;;
             "ok"*) p=$((p+1)) ;;
         esac
     done
-    pass=$((pass+p)); fail=$((fail+f))
+    pass=$((pass+p)); fail=$((fail+f)); skipped=$((skipped+s))
     echo "$p $f" > "$tmp/last"
 }
 
@@ -56,5 +58,5 @@ if [ ${#failed_names[@]} -gt 0 ]; then
     echo "# failures:"
     printf '#   %s\n' "${failed_names[@]}"
 fi
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed, $skipped skipped"
 [ $fail -eq 0 ]

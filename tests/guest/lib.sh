@@ -12,6 +12,9 @@
 #   check_stdout_equals_file NAME FILE   stdout is byte-identical to FILE
 #   check_output_matches NAME REGEX DESC stdout+stderr match an ERE (-i)
 #   ok DESC / not_ok DESC [DIAG...] / finish
+#   skip DESC REASON               a check that could not run here, and why
+#                                  (TAP "ok - DESC # SKIP REASON"; tests/run.sh
+#                                  counts it as skipped, never as passed)
 #
 # Outputs of run NAME are in $T/NAME.out (stdout) and $T/NAME.err (stderr).
 # A missing build is a failure ("not ok"), never a skip.
@@ -33,6 +36,10 @@ FAILED=0
 declare -A RUN_STATUS RUN_MS DIAG_SHOWN
 
 ok() { echo "ok - $1"; }
+
+skip() { # DESC REASON
+    echo "ok - $1 # SKIP ${2:?skip needs a reason}"
+}
 
 not_ok() { # DESC [DIAG-LINE...]
     local d=$1
