@@ -1,6 +1,7 @@
 #include "drivers/block.h"
 #include "lib/errno.h"
 #include "lib/log.h"
+#include "mm/user_window.h"
 
 static struct block_device *devices[BLOCK_MAX_DEVICES];
 static unsigned ndevices;
@@ -32,11 +33,32 @@ static bool in_range(struct block_device *dev, uint64_t lba, uint32_t count)
     return count && lba < dev->sectors && count <= dev->sectors - lba;
 }
 
+/* A program's buffer (a long read straight into it) goes towards a device
+ * only pinned, inside the window its system call opened: every page
+ * present and held until the transfer is over.  The DMA interface then
+ * hands the device those frames, or bounces under SEV. */
+static int pin(const void *buf, uint64_t len, bool device_writes)
+{
+    return user_address(buf) ? user_window_pin(buf, len, device_writes) : 0;
+}
+
+static void unpin(const void *buf, uint64_t len)
+{
+    if (user_address(buf))
+        user_window_unpin(buf, len);
+}
+
 int block_read(struct block_device *dev, uint64_t lba, uint32_t count, void *buf)
 {
     if (!in_range(dev, lba, count))
         return -EINVAL;
-    return dev->read(dev, lba, count, buf);
+    uint64_t len = (uint64_t)count * dev->sector_size;
+    int err = pin(buf, len, true);
+    if (err)
+        return err;
+    err = dev->read(dev, lba, count, buf);
+    unpin(buf, len);
+    return err;
 }
 
 int block_write(struct block_device *dev, uint64_t lba, uint32_t count, const void *buf)
@@ -45,7 +67,13 @@ int block_write(struct block_device *dev, uint64_t lba, uint32_t count, const vo
         return -EINVAL;
     if (dev->read_only)
         return -EROFS;
-    return dev->write(dev, lba, count, buf);
+    uint64_t len = (uint64_t)count * dev->sector_size;
+    int err = pin(buf, len, false);
+    if (err)
+        return err;
+    err = dev->write(dev, lba, count, buf);
+    unpin(buf, len);
+    return err;
 }
 
 int block_flush(struct block_device *dev)

@@ -62,7 +62,6 @@ static struct sev_state memory_encryption(bool simulate)
 }
 
 #define STACK_PAGES 8
-__attribute__((aligned(16))) static uint8_t fault_stack[8192];
 
 static struct boot_info boot;
 
@@ -101,8 +100,6 @@ void kmain(uint64_t info_phys, int kind)
     klog("cloak kernel booting (%s), command line \"%s\"", kind == BOOT_KIND_PVH ? "PVH" : "UEFI", boot.cmdline);
 
     gdt_init();
-    gdt_set_ist(1, (uint64_t)fault_stack + sizeof(fault_stack));
-    gdt_set_ist(2, (uint64_t)fault_stack + sizeof(fault_stack));
     trap_init();
     cpu_init();
     struct sev_state sev = memory_encryption(cmdline_has(boot.cmdline, "sev-sim"));

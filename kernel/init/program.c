@@ -19,6 +19,7 @@
 #include "arch/x86_64/sev.h"
 #include "mm/memory.h"
 #include "mm/layout.h"
+#include "mm/user_window.h"
 #include "mm/heap.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/cpu.h"
@@ -43,11 +44,12 @@ static void refuse(int status, const char *fmt, ...)
 }
 
 /* Demand paging for the program's accesses, and for the kernel's inside a
- * checked user range (unix/usercopy.c); any other kernel-mode fault is a
- * kernel bug and is left to the crash report. */
+ * window a system call opened over a range it checked (mm/user_window.h);
+ * any other kernel-mode fault is a kernel bug and is left to the crash
+ * report. */
 static bool user_page_fault(uint64_t addr, uint64_t error, bool user)
 {
-    if (addr >= USER_TOP || (!user && !user_window_open()))
+    if (addr >= USER_TOP || (!user && !user_window_covers(addr, error & PF_WRITE)))
         return false;
     int err = as_fault(&proc.as, addr, error & PF_WRITE, error & PF_FETCH);
     if (err == -ENOMEM)

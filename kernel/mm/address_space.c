@@ -3,6 +3,8 @@
 #include "mm/page_table.h"
 #include "mm/phys.h"
 #include "mm/heap.h"
+#include "mm/user_window.h"
+#include "lib/log.h"
 #include "lib/string.h"
 #include "lib/errno.h"
 
@@ -55,6 +57,7 @@ static int split_at(struct address_space *as, uint64_t addr)
                                              r->name[0] ? r->file_offset + (addr - r->start) : 0);
             if (!tail)
                 return -ENOMEM;
+            tail->backing = r->backing;
             tail->next = r->next;
             r->next = tail;
             r->end = addr;
@@ -81,6 +84,15 @@ static void remove_range(struct address_space *as, uint64_t start, uint64_t end)
     }
 }
 
+/* A device may be writing into a pinned page right now: freeing it would
+ * hand the frame to someone else under the device's feet.  Only kernel
+ * code runs while a pin is held, so this is a kernel bug. */
+static void refuse_if_pinned(uint64_t start, uint64_t len)
+{
+    if (user_window_pinned(start, len))
+        panic("address space: pages of %lx+%lx are pinned for a device", start, len);
+}
+
 static bool range_ok(uint64_t start, uint64_t len)
 {
     return len && !(start & (PAGE_SIZE - 1)) && start >= USER_MIN && start < USER_TOP &&
@@ -94,7 +106,7 @@ static void coalesce(struct address_space *as)
     for (struct region *r = as->regions; r && r->next;) {
         struct region *n = r->next;
         bool file = r->name[0] == '/';
-        if (r->end == n->start && r->prot == n->prot && !strcmp(r->name, n->name) &&
+        if (r->end == n->start && r->prot == n->prot && !strcmp(r->name, n->name) && r->backing == n->backing &&
             (!file || r->file_offset + (r->end - r->start) == n->file_offset)) {
             r->end = n->end;
             r->next = n->next;
@@ -119,6 +131,7 @@ int as_map(struct address_space *as, uint64_t start, uint64_t len, unsigned prot
         kfree(r);
         return -ENOMEM;
     }
+    refuse_if_pinned(start, len);
     remove_range(as, start, end);
     struct region **pp = &as->regions;
     while (*pp && (*pp)->start < start)
@@ -136,6 +149,7 @@ int as_unmap(struct address_space *as, uint64_t start, uint64_t len)
         return -EINVAL;
     if (split_at(as, start) < 0 || split_at(as, start + len) < 0)
         return -ENOMEM;
+    refuse_if_pinned(start, len);
     remove_range(as, start, start + len);
     return 0;
 }
@@ -170,8 +184,16 @@ int as_protect(struct address_space *as, uint64_t start, uint64_t len, unsigned 
     return 0;
 }
 
+void as_set_backing(struct address_space *as, uint64_t start, uint64_t len, const void *backing)
+{
+    for (struct region *r = as->regions; r; r = r->next)
+        if (r->start >= start && r->end <= start + len)
+            r->backing = backing;
+}
+
 void as_discard(struct address_space *as, uint64_t start, uint64_t len)
 {
+    refuse_if_pinned(PAGE_ROUND_DOWN(start), PAGE_ROUND_UP(len));
     pt_unmap(as->root, PAGE_ROUND_DOWN(start), PAGE_ROUND_UP(len), release_frame);
 }
 
@@ -263,6 +285,14 @@ int as_fault(struct address_space *as, uint64_t addr, bool write, bool fetch)
     if (pt_lookup(as->root, va, 0, &e))
         return -EFAULT;           /* present: a real protection fault */
     return ensure_page(as, r, va) == PHYS_NONE ? -ENOMEM : 0;
+}
+
+int as_ensure(struct address_space *as, uint64_t addr, bool write)
+{
+    struct region *r = as_find(as, addr);
+    if (!r || r->prot == PROT_NONE || (write && !(r->prot & PROT_WRITE)))
+        return -EFAULT;
+    return ensure_page(as, r, PAGE_ROUND_DOWN(addr)) == PHYS_NONE ? -ENOMEM : 0;
 }
 
 int as_write(struct address_space *as, uint64_t va, const void *src, size_t len)

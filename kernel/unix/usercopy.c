@@ -1,34 +1,22 @@
 #include "unix/usercopy.h"
 #include "unix/process.h"
+#include "mm/user_window.h"
 #include "arch/x86_64/cpu.h"
 #include "lib/string.h"
 #include "lib/errno.h"
 #include "fs/vnode.h"
 
-/* While a checked range is open, a kernel-mode fault on a user page is
- * demand paging on the program's behalf (resolved by the fault handler),
- * so a large buffer only gets the pages data really lands in. */
-static int window;
-
-bool user_window_open(void)
-{
-    return window > 0;
-}
-
+/* A checked range is a window (mm/user_window.h): inside it a kernel-mode
+ * fault on a user page is demand paging on the program's behalf, so a large
+ * buffer only gets the pages data really lands in. */
 bool user_begin(uint64_t addr, size_t len, bool write)
 {
-    if (!as_check(&proc.as, addr, len, write ? PROT_WRITE : PROT_READ))
-        return false;
-    window++;
-    user_access_begin();
-    return true;
+    return user_window_open(&proc.as, addr, len, write);
 }
 
 void user_end(void)
 {
-    window--;
-    if (!window)
-        user_access_end();
+    user_window_close();
 }
 
 int copy_from_user(void *dst, uint64_t src, size_t len)

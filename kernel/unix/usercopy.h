@@ -12,10 +12,8 @@ int copy_to_user(uint64_t dst, const void *src, size_t len);
  * -EFAULT, or -ENAMETOOLONG. */
 int64_t strncpy_from_user(char *dst, uint64_t src, size_t max);
 /* For direct access (read/write buffers): checks the range and, when it is
- * fine, opens supervisor access to user pages until user_end(). */
+ * fine, opens a window over it (mm/user_window.h) until user_end(). */
 bool user_begin(uint64_t addr, size_t len, bool write);
 void user_end(void);
-/* True between user_begin and user_end. */
-bool user_window_open(void);
 
 #endif

@@ -3,6 +3,7 @@
 #include "lib/log.h"
 
 struct cpu_features cpu_features;
+uint8_t cpu_smap_active;
 
 static void detect(void)
 {
@@ -56,6 +57,7 @@ void cpu_init(void)
         cr4 |= CR4_SMEP;
     if (cpu_features.smap)
         cr4 |= CR4_SMAP;
+    cpu_smap_active = cpu_features.smap;
     if (cpu_features.xsave)
         cr4 |= CR4_OSXSAVE;
     write_cr4(cr4);

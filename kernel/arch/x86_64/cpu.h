@@ -90,7 +90,9 @@ void cpu_flush_cache_range(uint64_t va, uint64_t len);
 /* RDMSR that survives a #GP (an MSR the CPU or hypervisor lacks). */
 bool rdmsr_safe(uint32_t msr, uint64_t *value);
 
-/* Supervisor access to user pages (SMAP). */
+/* Supervisor access to user pages (SMAP).  cpu_smap_active tells the
+ * interrupt entry whether CLAC exists. */
+extern uint8_t cpu_smap_active;
 void user_access_begin(void);
 void user_access_end(void);
 

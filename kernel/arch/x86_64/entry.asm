@@ -9,6 +9,7 @@ VECTOR_SYSCALL equ 0x100
 
 extern trap_dispatch
 extern syscall_dispatch
+extern cpu_smap_active
 
 %macro PUSH_GPRS 0
     push rax
@@ -66,6 +67,13 @@ ISR v
 %endrep
 
 isr_common:
+    ; An interrupt may arrive while a system call has SMAP open (AC set for
+    ; a user window): the handler runs with it closed.  IRETQ restores the
+    ; interrupted RFLAGS, AC included.  CLAC is #UD without SMAP.
+    test byte [rel cpu_smap_active], 1
+    jz .ac_clear
+    clac
+.ac_clear:
     test byte [rsp + 24], 3             ; came from ring 3?
     jz .kernel_in
     swapgs

@@ -50,14 +50,34 @@ static void set_gate(unsigned v, uint64_t handler, unsigned ist)
     idt[v].offset_hi = handler >> 32;
 }
 
+/* Events that must not run on a possibly broken or busy stack get one each:
+ * a double fault (often the kernel stack overflowing), and an NMI or a
+ * machine check, which arrive anywhere, even at the first instruction of
+ * another handler, and must not share a stack with each other. */
+enum { IST_DOUBLE_FAULT = 1, IST_NMI, IST_MACHINE_CHECK, IST_COUNT = IST_MACHINE_CHECK };
+#define IST_STACK_SIZE 8192
+__attribute__((aligned(16))) static uint8_t ist_stacks[IST_COUNT][IST_STACK_SIZE];
+
+static uint64_t ist_top(unsigned ist)
+{
+    return (uint64_t)ist_stacks[ist - 1] + IST_STACK_SIZE;
+}
+
+static bool on_ist(const void *p, unsigned ist)
+{
+    uint64_t a = (uint64_t)p;
+    return a >= (uint64_t)ist_stacks[ist - 1] && a < ist_top(ist);
+}
+
 void trap_init(void)
 {
     for (unsigned v = 0; v < 256; v++)
         set_gate(v, isr_table[v], 0);
-    /* Faults that must not run on a possibly broken stack get their own. */
-    set_gate(8, isr_table[8], 1);       /* double fault */
-    set_gate(2, isr_table[2], 2);       /* NMI */
-    set_gate(18, isr_table[18], 2);     /* machine check */
+    for (unsigned ist = 1; ist <= IST_COUNT; ist++)
+        gdt_set_ist(ist, ist_top(ist));
+    set_gate(VECTOR_DOUBLE_FAULT, isr_table[VECTOR_DOUBLE_FAULT], IST_DOUBLE_FAULT);
+    set_gate(VECTOR_NMI, isr_table[VECTOR_NMI], IST_NMI);
+    set_gate(VECTOR_MACHINE_CHECK, isr_table[VECTOR_MACHINE_CHECK], IST_MACHINE_CHECK);
     struct { uint16_t limit; uint64_t base; } __attribute__((packed)) ptr = { sizeof(idt) - 1, (uint64_t)idt };
     __asm__ volatile("lidt %0" : : "m"(ptr));
 }
@@ -126,6 +146,12 @@ void trap_dispatch(struct trap_frame *f)
     if (v >= 32) {
         if (irq_handlers[v])
             irq_handlers[v](f);
+        return;
+    }
+    if (v == VECTOR_NMI) {
+        /* The host's "inject NMI" (a diagnostic request) or a hardware
+         * event: reported, never fatal, as Linux does for unknown NMIs. */
+        klog("NMI received (%s stack), ignored", on_ist(f, IST_NMI) ? "on its own" : "NOT on its own");
         return;
     }
     uint64_t cr2 = v == VECTOR_PAGE_FAULT ? read_cr2() : 0;

@@ -11,7 +11,10 @@ struct trap_frame {
     uint64_t rip, cs, rflags, rsp, ss;
 };
 
+#define VECTOR_NMI 2
+#define VECTOR_DOUBLE_FAULT 8
 #define VECTOR_PAGE_FAULT 14
+#define VECTOR_MACHINE_CHECK 18
 #define VECTOR_TIMER 0x20
 #define VECTOR_SPURIOUS 0xff
 #define VECTOR_SYSCALL 0x100

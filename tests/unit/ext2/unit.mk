@@ -5,7 +5,7 @@
 EXT2_UNIT_DIR := $(BUILD)/tests/unit
 EXT2_SRCS := $(wildcard kernel/fs/ext2/*.c) kernel/drivers/block.c
 EXT2_HDRS := $(wildcard kernel/fs/ext2/*.h) kernel/drivers/block.h
-EXT2_SHIMS := tests/unit/kernel/shim_heap.c tests/unit/kernel/shim_log.c
+EXT2_SHIMS := tests/unit/kernel/shim_heap.c tests/unit/kernel/shim_log.c tests/unit/kernel/shim_user_window.c
 EXT2_TEST_HELPERS := tests/unit/ext2/helpers.c tests/unit/ext2/fsutil.c tests/fuzz/walk.c
 EXT2_TEST_DEPS := $(EXT2_SRCS) $(EXT2_HDRS) $(EXT2_TEST_HELPERS) tests/unit/ext2/helpers.h \
 	tests/unit/ext2/fsutil.h tests/fuzz/walk.h tests/unit/ext2/unit.mk $(EXT2_SHIMS)
@@ -29,7 +29,7 @@ UNIT_TESTS += $(EXT2_UNIT_DIR)/ext2_rw $(EXT2_UNIT_DIR)/ext2_corrupt $(EXT2_UNIT
 # The fuzzing harness (clang's libFuzzer with ASan and UBSan).  Without
 # fuzzing support in clang, a note replaces it and the check skips.
 EXT2_FUZZ := $(BUILD)/tests/fuzz/ext2_fuzz
-EXT2_FUZZ_SRCS := tests/fuzz/ext2_fuzz.c tests/fuzz/walk.c tests/fuzz/shim.c $(EXT2_SRCS)
+EXT2_FUZZ_SRCS := tests/fuzz/ext2_fuzz.c tests/fuzz/walk.c tests/fuzz/shim.c tests/unit/kernel/shim_user_window.c $(EXT2_SRCS)
 $(EXT2_FUZZ): $(EXT2_FUZZ_SRCS) tests/fuzz/walk.h $(EXT2_HDRS) tests/unit/ext2/unit.mk
 	@mkdir -p $(@D)
 	@rm -f $@ $@.unsupported
