@@ -1,5 +1,11 @@
 /* The VFS face of ext2: one vnode per inode in use, attributes refreshed
- * from the inode after every operation that can change them. */
+ * from the inode after every operation that can change them.
+ *
+ * Every operation that changes the volume is counted while it runs.  The
+ * kernel can end the program inside one (out of memory while copying from
+ * its buffer, a fault): the exit path then unmounts with that operation
+ * half done, and such a volume is written back but left marked not clean,
+ * as after a crash, for e2fsck to check; never marked clean. */
 #include "fs/ext2_vfs.h"
 #include "fs/ext2/ext2.h"
 #include "fs/vfs.h"
@@ -20,6 +26,7 @@ struct ext2_vfs {
     struct mount m;
     struct ext2_fs *fs;
     uint64_t dev;
+    unsigned busy;                 /* changing operations in progress */
     struct vnode_link { struct vnode *vn; struct vnode_link *next; } *buckets[VNODE_BUCKETS];
 };
 
@@ -41,6 +48,16 @@ static void fill(struct vnode *vn, const struct ext2_stat *st)
     vn->atime = (struct timespec64){ st->atime, 0 };
     vn->mtime = (struct timespec64){ st->mtime, 0 };
     vn->ctime = (struct timespec64){ st->ctime, 0 };
+}
+
+static void op_begin(struct vnode *vn)
+{
+    volume(vn)->busy++;
+}
+
+static void op_end(struct vnode *vn)
+{
+    volume(vn)->busy--;
 }
 
 static int refresh(struct vnode *vn)
@@ -93,21 +110,28 @@ static int64_t e_read(struct vnode *vn, void *buf, uint64_t len, uint64_t off)
 
 static int64_t e_write(struct vnode *vn, const void *buf, uint64_t len, uint64_t off)
 {
+    op_begin(vn);
     int64_t n = ext2_write(volume(vn)->fs, (uint32_t)vn->ino, off, buf, len);
     refresh(vn);
+    op_end(vn);
     return n;
 }
 
 static int e_truncate(struct vnode *vn, uint64_t size)
 {
+    op_begin(vn);
     int err = ext2_truncate(volume(vn)->fs, (uint32_t)vn->ino, size);
     refresh(vn);
+    op_end(vn);
     return err;
 }
 
 static int e_fsync(struct vnode *vn)
 {
-    return ext2_fsync(volume(vn)->fs, (uint32_t)vn->ino);
+    op_begin(vn);
+    int err = ext2_fsync(volume(vn)->fs, (uint32_t)vn->ino);
+    op_end(vn);
+    return err;
 }
 
 static int e_lookup(struct vnode *dir, const char *name, size_t len, struct vnode **out)
@@ -133,26 +157,32 @@ static int e_create(struct vnode *dir, const char *name, size_t len, uint32_t mo
 {
     struct ext2_vfs *v = volume(dir);
     uint32_t ino;
+    op_begin(dir);
     int err = (mode & S_IFMT) == S_IFDIR
         ? ext2_mkdir(v->fs, (uint32_t)dir->ino, name, len, (uint16_t)(mode & 07777), &ino)
         : ext2_create(v->fs, (uint32_t)dir->ino, name, len, (uint16_t)(mode & 07777), &ino);
     refresh(dir);
+    op_end(dir);
     return err ? err : get_vnode(v, ino, out);
 }
 
 static int e_symlink(struct vnode *dir, const char *name, size_t len, const char *target, struct vnode **out)
 {
     uint32_t ino;
+    op_begin(dir);
     int err = ext2_symlink(volume(dir)->fs, (uint32_t)dir->ino, name, len, target, &ino);
     refresh(dir);
+    op_end(dir);
     return err ? err : get_vnode(volume(dir), ino, out);
 }
 
 static int e_link(struct vnode *dir, const char *name, size_t len, struct vnode *vn)
 {
+    op_begin(dir);
     int err = ext2_link(volume(dir)->fs, (uint32_t)dir->ino, name, len, (uint32_t)vn->ino);
     refresh(dir);
     refresh(vn);
+    op_end(dir);
     return err;
 }
 
@@ -163,20 +193,24 @@ static int e_unlink(struct vnode *dir, const char *name, size_t len, bool is_dir
     e_lookup(dir, name, len, &victim);
     if (victim && victim->mounted)
         return -EBUSY;
+    op_begin(dir);
     int err = is_dir ? ext2_rmdir(v->fs, (uint32_t)dir->ino, name, len)
                      : ext2_unlink(v->fs, (uint32_t)dir->ino, name, len);
     refresh(dir);
     if (victim && !err && refresh(victim) < 0)
         victim->nlink = 0;               /* the inode is gone; open files keep the vnode */
+    op_end(dir);
     return err;
 }
 
 static int e_rename(struct vnode *odir, const char *oname, size_t olen, struct vnode *ndir, const char *nname,
                     size_t nlen)
 {
+    op_begin(odir);
     int err = ext2_rename(volume(odir)->fs, (uint32_t)odir->ino, oname, olen, (uint32_t)ndir->ino, nname, nlen);
     refresh(odir);
     refresh(ndir);
+    op_end(odir);
     return err;
 }
 
@@ -188,10 +222,12 @@ static int e_readlink(struct vnode *vn, char *buf, size_t size)
 static int e_setattr(struct vnode *vn)
 {
     struct ext2_vfs *v = volume(vn);
+    op_begin(vn);
     int err = ext2_chmod(v->fs, (uint32_t)vn->ino, (uint16_t)(vn->mode & 07777));
     if (!err)
         err = ext2_set_times(v->fs, (uint32_t)vn->ino, (uint32_t)vn->atime.sec, (uint32_t)vn->mtime.sec);
     refresh(vn);
+    op_end(vn);
     return err;
 }
 
@@ -206,8 +242,11 @@ static void e_opened(struct vnode *vn, uint32_t flags)
 static void e_release(struct vnode *vn, uint32_t flags)
 {
     (void)flags;
-    if (volume(vn)->fs)
+    if (volume(vn)->fs) {
+        op_begin(vn);                    /* the last release frees an unlinked inode */
         ext2_irelease(volume(vn)->fs, (uint32_t)vn->ino);
+        op_end(vn);
+    }
 }
 
 static const struct vnode_ops ext2_vnode_ops = {
@@ -230,7 +269,11 @@ static const struct vnode_ops ext2_vnode_ops = {
 
 static int volume_sync(struct mount *m)
 {
-    return ext2_sync(((struct ext2_vfs *)m->fs)->fs);
+    struct ext2_vfs *v = m->fs;
+    v->busy++;
+    int err = ext2_sync(v->fs);
+    v->busy--;
+    return err;
 }
 
 static int volume_unmount(struct mount *m)
@@ -238,10 +281,20 @@ static int volume_unmount(struct mount *m)
     struct ext2_vfs *v = m->fs;
     if (!v->fs)
         return 0;
-    int err = ext2_unmount(v->fs);
+    char label[17];                      /* m->label lives in v->fs, freed below */
+    strlcpy(label, m->label, sizeof(label));
+    int err;
+    if (v->busy) {
+        klog("ext2: %s: the program ended inside %u operation(s) on the volume: written back but left "
+             "marked not clean (e2fsck checks it)", label, v->busy);
+        err = ext2_unmount_unclean(v->fs);
+    } else {
+        err = ext2_unmount(v->fs);
+    }
     v->fs = 0;
+    m->label = "";
     if (err)
-        klog("ext2: unmounting %s failed (%d): the volume may need e2fsck", m->label, err);
+        klog("ext2: unmounting %s failed (%d): the volume may need e2fsck", label, err);
     return err;
 }
 

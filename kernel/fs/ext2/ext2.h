@@ -55,6 +55,10 @@ int ext2_irelease(struct ext2_fs *fs, uint32_t ino);
 /* Writes everything back, marks the volume clean and frees fs (also when
  * writing failed; the error is returned). */
 int ext2_unmount(struct ext2_fs *fs);
+/* For a caller that was interrupted inside an operation (the program died
+ * in a system call): writes everything back but leaves the volume marked
+ * not clean, as after a crash, and frees fs. */
+int ext2_unmount_unclean(struct ext2_fs *fs);
 const char *ext2_label(const struct ext2_fs *fs);
 uint32_t ext2_root(const struct ext2_fs *fs);
 bool ext2_read_only(const struct ext2_fs *fs);

@@ -39,6 +39,7 @@ struct ext2_fs {
     struct block_device *dev;
     bool ro;
     bool errors;                        /* corruption seen: leave the volume marked */
+    bool was_clean;                     /* s_state had EXT2_VALID_FS at mount */
     struct ext2_super sb;
     struct ext2_group_desc *gd;
     uint32_t ngroups;

@@ -314,6 +314,10 @@ int ext2_mount(struct block_device *dev, bool read_only, struct ext2_fs **out, c
     /* Free counts as the group descriptors have them. */
     fs->sb.s_free_blocks_count = (uint32_t)free_blocks;
     fs->sb.s_free_inodes_count = (uint32_t)free_inodes;
+    /* Not clean stays not clean until e2fsck says otherwise (Linux keeps
+     * the state it mounted with too): one clean run after a crash does not
+     * make the metadata the crash left right. */
+    fs->was_clean = fs->sb.s_state & EXT2_VALID_FS;
     if (!fs->ro) {
         fs->sb.s_state &= ~EXT2_VALID_FS;
         fs->sb.s_mnt_count++;
@@ -339,10 +343,29 @@ int ext2_unmount(struct ext2_fs *fs)
         r = ext2_sync(fs);
         if (r == 0) {
             fs->sb.s_state = fs->errors ? (uint16_t)((fs->sb.s_state & ~EXT2_VALID_FS) | EXT2_ERROR_FS)
-                                        : (uint16_t)((fs->sb.s_state | EXT2_VALID_FS) & ~EXT2_ERROR_FS);
+                           : fs->was_clean ? (uint16_t)((fs->sb.s_state | EXT2_VALID_FS) & ~EXT2_ERROR_FS)
+                                           : (uint16_t)(fs->sb.s_state & ~(EXT2_VALID_FS | EXT2_ERROR_FS));
             fs->sb_dirty = true;
             r = ext2_sync(fs);
         }
+    }
+    free_fs(fs);
+    return r;
+}
+
+/* Like a crash, minus the loss of what is cached: the superblock keeps the
+ * state ext2_mount gave it (no EXT2_VALID_FS), so e2fsck checks the volume
+ * next time.  Open-but-unlinked inodes are left for e2fsck too: freeing
+ * them would mean more work on metadata an operation left half done. */
+int ext2_unmount_unclean(struct ext2_fs *fs)
+{
+    int r = 0;
+    if (!fs->ro) {
+        fs->sb.s_state &= (uint16_t)~EXT2_VALID_FS;
+        if (fs->errors)
+            fs->sb.s_state |= EXT2_ERROR_FS;
+        fs->sb_dirty = true;
+        r = ext2_sync(fs);
     }
     free_fs(fs);
     return r;

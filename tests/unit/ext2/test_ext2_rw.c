@@ -533,6 +533,56 @@ static void test_power_cut(void **state)
     free(b);
 }
 
+static bool state_is(const char *img, const char *state)
+{
+    return run("dumpe2fs -h '%s' 2>/dev/null | grep -q '^Filesystem state: *%s$'", img, state) == 0;
+}
+
+/* An unmount after an interrupted operation writes everything back but
+ * leaves the volume not clean; and a volume mounted not clean stays so
+ * across clean unmounts until e2fsck has checked it (as Linux does). */
+static void test_not_clean_stays(void **state)
+{
+    (void)state;
+    char *img = tmp_path("unclean.img");
+    make_image(img, 1024, 4096, "UNCLEAN", NULL, NULL);
+    struct memdev m;
+    memdev_load(&m, img, 512);
+    struct ext2_fs *fs = fs_mount(&m, false);
+    assert_non_null(fs);
+    size_t n = 200000;
+    uint8_t *a = malloc(n);
+    fill_random(a, n, 21);
+    uint32_t ino;
+    assert_int_equal(ext2_create(fs, ext2_root(fs), "f", 1, 0644, &ino), 0);
+    assert_int_equal(ext2_write(fs, ino, 0, a, n), (int64_t)n);
+    assert_int_equal(ext2_unmount_unclean(fs), 0);
+    memdev_save(&m, img);
+    assert_true(state_is(img, "not clean"));
+    assert_int_equal(fsck_clean(img), 0);          /* written back: nothing lost, nothing wrong */
+    fs = fs_mount(&m, false);
+    assert_non_null(fs);
+    uint8_t *back = malloc(n);
+    assert_int_equal(ext2_read(fs, ino, 0, back, n), (int64_t)n);
+    assert_memory_equal(back, a, n);
+    assert_int_equal(ext2_unmount(fs), 0);
+    memdev_save(&m, img);
+    assert_true(state_is(img, "not clean"));
+    memdev_free(&m);
+    int r = run("e2fsck -fy '%s' >/dev/null 2>&1", img);
+    assert_true(r == 0 || r == 1);
+    assert_true(state_is(img, "clean"));
+    memdev_load(&m, img, 512);
+    fs = fs_mount(&m, false);
+    assert_non_null(fs);
+    assert_int_equal(ext2_unmount(fs), 0);
+    memdev_save(&m, img);
+    assert_true(state_is(img, "clean"));
+    memdev_free(&m);
+    free(a);
+    free(back);
+}
+
 /* Sequential writes leave in large transfers; reads come in large ones. */
 static void test_coalescing(void **state)
 {
@@ -756,6 +806,7 @@ int main(void)
         cmocka_unit_test_setup(test_random_1k_small_cache, reset),
         cmocka_unit_test_setup(test_indexed_dir, reset),
         cmocka_unit_test_setup(test_power_cut, reset),
+        cmocka_unit_test_setup(test_not_clean_stays, reset),
         cmocka_unit_test_setup(test_coalescing, reset),
         cmocka_unit_test_setup(test_features, reset),
         cmocka_unit_test_setup(test_write_errors, reset),
