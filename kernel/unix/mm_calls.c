@@ -51,9 +51,8 @@ int64_t sys_brk(SYSCALL_ARGS)
 }
 
 /* A private file mapping starts as a copy of the file's bytes. */
-static int64_t copy_file_into(uint64_t addr, uint64_t len, struct file *f, uint64_t off)
+static int64_t copy_vnode_into(uint64_t addr, uint64_t len, struct vnode *vn, uint64_t off)
 {
-    struct vnode *vn = f->vn;
     if (off >= vn->size)
         return 0;
     uint64_t n = vn->size - off < len ? vn->size - off : len;
@@ -122,10 +121,12 @@ int64_t sys_mmap(SYSCALL_ARGS)
     int err = as_map(&proc.as, start, len, (unsigned)prot, f ? f->path : 0, f ? off : 0);
     if (err)
         return err;
-    if (f && (err = (int)copy_file_into(start, len, f, off)) < 0) {
+    if (f && (err = (int)copy_vnode_into(start, len, f->vn, off)) < 0) {
         as_unmap(&proc.as, start, len);
         return err;
     }
+    if (f)
+        as_set_backing(&proc.as, start, len, f->vn);
     return (int64_t)start;
 }
 
@@ -152,6 +153,33 @@ int64_t sys_mprotect(SYSCALL_ARGS)
 #define MADV_DONTNEED 4
 #define MADV_FREE 8
 
+/* After MADV_DONTNEED a private file mapping reads as the file again (as
+ * Linux refaults it from the page cache); here the pages are copied back
+ * from the file the mapping was made from. */
+static int refill_from_files(uint64_t start, uint64_t len)
+{
+    uint64_t end = start + len;
+    for (struct region *r = proc.as.regions; r && r->start < end; r = r->next) {
+        if (!r->backing || r->end <= start)
+            continue;
+        uint64_t from = r->start > start ? r->start : start;
+        uint64_t to = r->end < end ? r->end : end;
+        struct vnode *vn = (struct vnode *)r->backing;
+        int64_t err = copy_vnode_into(from, to - from, vn, r->file_offset + (from - r->start));
+        if (err < 0)
+            return (int)err;
+    }
+    return 0;
+}
+
+static bool any_file_backed(uint64_t start, uint64_t len)
+{
+    for (struct region *r = proc.as.regions; r && r->start < start + len; r = r->next)
+        if (r->backing && r->end > start)
+            return true;
+    return false;
+}
+
 int64_t sys_madvise(SYSCALL_ARGS)
 {
     UNUSED_ARGS;
@@ -161,8 +189,15 @@ int64_t sys_madvise(SYSCALL_ARGS)
         return 0;
     if (!as_check(&proc.as, a0, a1, PROT_NONE))
         return -ENOMEM;
-    if (a2 == MADV_DONTNEED || a2 == MADV_FREE)
-        as_discard(&proc.as, a0, a1);
+    uint64_t len = PAGE_ROUND_UP(a1);
+    /* Linux frees lazily only anonymous memory: MADV_FREE on a file
+     * mapping is EINVAL. */
+    if (a2 == MADV_FREE && any_file_backed(a0, len))
+        return -EINVAL;
+    if (a2 == MADV_DONTNEED || a2 == MADV_FREE) {
+        as_discard(&proc.as, a0, len);
+        return refill_from_files(a0, len);
+    }
     return 0;                      /* other advice is only advice */
 }
 
