@@ -347,33 +347,24 @@ static void kill_device(struct virtio_dev *v, struct virtq *q, const char *why)
     }
 }
 
-int virtio_request(struct virtio_dev *v, struct virtq *q, const struct virtq_seg *segs, unsigned n,
-                   uint32_t *written)
+int virtio_wait_used(struct virtio_dev *v, struct virtq *q, struct virtq_done *done)
 {
     if (v->dead)
         return -EIO;
-    uint16_t head;
-    int err = virtq_add(q, segs, n, &head);
-    if (err)
-        return err;
-    virtq_kick(q);
     uint64_t deadline = clock_monotonic_ns() + VIRTIO_TIMEOUT_NS;
     bool timer = false;
+    int err;
     for (;;) {
-        struct virtq_done done;
-        int r = virtq_get_used(q, &done);
+        int r = virtq_get_used(q, done);
         if (r < 0) {
             kill_device(v, q, "nonsense answer");
             err = -EIO;
             break;
         }
-        if (r > 0 && done.head == head) {
-            *written = done.len;
-            err = done.err;
+        if (r > 0) {
+            err = 0;
             break;
         }
-        if (r > 0)
-            continue;          /* another request's answer (not with one in flight) */
         if (clock_monotonic_ns() >= deadline) {
             klog("virtio: %s: queue %u: no answer after %llu s", v->name, q->index,
                  VIRTIO_TIMEOUT_NS / 1000000000ull);
@@ -396,6 +387,29 @@ int virtio_request(struct virtio_dev *v, struct virtq *q, const struct virtq_seg
     if (timer)
         lapic_timer_oneshot(0);
     return err;
+}
+
+int virtio_request(struct virtio_dev *v, struct virtq *q, const struct virtq_seg *segs, unsigned n,
+                   uint32_t *written)
+{
+    if (v->dead)
+        return -EIO;
+    uint16_t head;
+    int err = virtq_add(q, segs, n, &head);
+    if (err)
+        return err;
+    virtq_kick(q);
+    for (;;) {
+        struct virtq_done done;
+        err = virtio_wait_used(v, q, &done);
+        if (err)
+            return err;
+        if (done.head == head) {
+            *written = done.len;
+            return done.err;
+        }
+        /* another request's answer (not with one in flight) */
+    }
 }
 
 /* ---- data buffers ---- */

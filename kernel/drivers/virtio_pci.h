@@ -103,6 +103,10 @@ uint32_t virtio_cfg_size(const struct virtio_dev *v);
  * device: all logged), -ENOSPC/-EINVAL from virtq_add. */
 int virtio_request(struct virtio_dev *v, struct virtq *q, const struct virtq_seg *segs, unsigned n,
                    uint32_t *written);
+/* Waits for the next answer on q, whichever request it is (for drivers
+ * with several requests in flight, posted with virtq_add/virtq_kick):
+ * 0 and *done, or -EIO (nonsense answer, timeout, dead device: logged). */
+int virtio_wait_used(struct virtio_dev *v, struct virtq *q, struct virtq_done *done);
 
 /* Data buffers (private kernel memory, only page-contiguous) go to the
  * device piece by piece: each piece within one page and at most
