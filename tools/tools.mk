@@ -9,7 +9,10 @@ TOOLS_CFLAGS := $(HOST_CFLAGS) -MMD -MP
 # zlib: crc32 for the GPT headers (disk_image.c)
 TOOLS_LIBS := -ljansson -larchive -lz
 
-CLOAK_SRCS := tools/cloak/main.c tools/config/config.c tools/elf/elf_check.c \
+# The front end, one file per command family (tools/cloak/cli.h lists them).
+CLOAK_FRONT := $(addprefix tools/cloak/,main.c help.c util.c options.c build.c contents.c \
+	run.c dump_check.c volume.c sev.c)
+CLOAK_SRCS := $(CLOAK_FRONT) tools/config/config.c tools/elf/elf_check.c \
 	tools/elf/elf_dyn.c tools/elf/ldcache.c tools/elf/deps.c tools/volume/volume.c \
 	tools/qemu/qemu.c tools/image/archive.c tools/image/manifest_writer.c \
 	tools/image/disk_image.c tools/image/gpt.c tools/image/fat.c tools/sev/sev_check.c \
