@@ -1,6 +1,6 @@
 # The SEV simulation test's traffic program (static glibc), run by
-# tests/guest/sev-sim.test; that script builds it itself when this fragment
-# is not included (tests/tests.mk includes tests/guest/*.mk and tests/unit/*/unit.mk).
+# tests/guest/sev-sim.test (tests/tests.mk includes this fragment; the
+# script builds it itself when the built one is missing or stale).
 SEV_GUEST_PROGS := $(BUILD)/tests/sev/sevload
 $(SEV_GUEST_PROGS): $(BUILD)/tests/sev/%: tests/sev/%.c tests/sev/sev.mk
 	@mkdir -p $(@D)

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Inspect a running cloak guest from outside, through QEMU's monitor (QMP),
-for the SEV memory model (docs/DESIGN.md "The memory model", docs/sev.md §2).
+for the SEV memory model (docs/architecture.md, the memory model; docs/sev.md,
+"What is encrypted, and what is not").
 
 It starts QEMU itself from a command line (`cloak run --dry-run ...` prints
 one), adds a QMP socket, waits until the program has printed a line, and then
@@ -16,7 +17,13 @@ runs the checks asked for:
                     map and nowhere else.
   --virtqueues N    sample every virtqueue of every virtio device N times:
                     ring addresses and the buffer of every descriptor with a
-                    non-zero length must lie inside the DMA heap.
+                    non-zero length must lie inside the DMA heap, and every
+                    device whose queues the driver set up must show at least
+                    one descriptor (one never seen was never checked: that
+                    is a violation).  tests/sev/virtqueues.py.
+  --traffic DEVS    with --virtqueues: each device named (QEMU's names, comma
+                    separated, e.g. virtio-blk,virtio-rng) must be there and
+                    complete requests while it is sampled.
   --secret STRING   dump all guest RAM: STRING must be in private RAM and
                     never inside the DMA heap.
 
@@ -31,6 +38,8 @@ inspection itself failed (QEMU did not start, the program never got ready,
 
 Python 3 standard library only.
 """
+import sys
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 import argparse
 import json
 import os
@@ -41,9 +50,11 @@ import signal
 import socket
 import struct
 import subprocess
-import sys
 import tempfile
 import time
+
+from inspectlib import Checker, InspectError, inside, overlaps
+from virtqueues import check_virtqueues
 
 PTE_P = 1 << 0
 PTE_PS = 1 << 7
@@ -56,12 +67,6 @@ MMIO_MAP_BASE = 0xFFFF900000000000
 HEAP_BASE = 0xFFFFA00000000000
 HEAP_END = HEAP_BASE + (1 << 40)
 KERNEL_VBASE = 0xFFFFFFFF80000000
-
-VRING_DESC_F_INDIRECT = 4
-
-
-class InspectError(Exception):
-    pass
 
 
 def va_region(va):
@@ -296,27 +301,6 @@ class Memory:
         return hits
 
 
-class Checker:
-    def __init__(self, name, max_violations):
-        self.name = name
-        self.max = max_violations
-        self.violations = 0
-        self.lines = []
-
-    def violation(self, text):
-        self.violations += 1
-        if len(self.lines) < self.max:
-            self.lines.append("violation: %s: %s" % (self.name, text))
-
-
-def overlaps(a, alen, b, blen):
-    return a < b + blen and b < a + alen
-
-
-def inside(a, alen, b, blen):
-    return b <= a and a + alen <= b + blen
-
-
 def check_pagetables(guest, ranges, dma, cbit, max_violations):
     regs = guest.qmp.hmp("info registers")
     m = re.search(r"CR3=([0-9a-fA-F]+)", regs)
@@ -428,87 +412,6 @@ def walk_pagetables(mem, cr3, ranges, dma, cbit, max_violations):
     return chk, summary, notes
 
 
-def check_virtqueues(guest, dma, samples, interval, max_violations):
-    dma_base, dma_size = dma
-    qmp = guest.qmp
-    chk = Checker("virtqueues", max_violations)
-    counts = {"samples": 0, "devices": 0, "queues": 0, "rings": 0, "descriptors": 0,
-              "elements": 0, "indirect_tables": 0, "buffers_seen": 0}
-    buffers = set()
-    devices = qmp.cmd("x-query-virtio")
-    counts["devices"] = len(devices)
-    notes = []
-    queues = []
-    for d in devices:
-        st = qmp.cmd("x-query-virtio-status", path=d["path"])
-        feats = st.get("guest-features", {}).get("transports", [])
-        if not any(f.startswith(("VIRTIO_F_IOMMU_PLATFORM", "VIRTIO_F_ACCESS_PLATFORM")) for f in feats):
-            chk.violation("%s (%s): the driver did not accept VIRTIO_F_ACCESS_PLATFORM" % (d["name"], d["path"]))
-        for q in range(st["num-vqs"]):
-            queues.append((d["name"], d["path"], q))
-    notes.append("devices: " + ", ".join("%s(%d queues)" % (n, sum(1 for x in queues if x[1] == p))
-                                          for n, p in sorted({(q[0], q[1]) for q in queues})))
-
-    def check_range(what, addr, size):
-        if not inside(addr, size, dma_base, dma_size):
-            chk.violation("%s at 0x%x+0x%x lies outside the DMA heap" % (what, addr, size))
-            return False
-        return True
-
-    def check_desc_table(label, addr, n, data):
-        for i in range(n):
-            a, ln, fl, _nx = struct.unpack_from("<QIHH", data, 16 * i)
-            if ln == 0:
-                continue
-            counts["descriptors"] += 1
-            buffers.add(a)
-            ok = check_range("%s descriptor %d (flags 0x%x)" % (label, i, fl), a, ln)
-            if ok and fl & VRING_DESC_F_INDIRECT and label.find("indirect") < 0:
-                counts["indirect_tables"] += 1
-                check_desc_table(label + " indirect", a, ln // 16, guest.read_phys(a, ln - ln % 16))
-
-    active = set()
-    for s in range(samples):
-        if s:
-            time.sleep(interval)
-        guest.stop()
-        try:
-            counts["samples"] += 1
-            for name, path, q in queues:
-                qs = qmp.cmd("x-query-virtio-queue-status", path=path, queue=q)
-                num, desc, avail, used = qs["vring-num"], qs["vring-desc"], qs["vring-avail"], qs["vring-used"]
-                if not desc or not num:
-                    continue      # not set up by the driver
-                active.add((path, q))
-                label = "%s queue %d" % (name, q)
-                counts["rings"] += 3
-                check_range(label + " descriptor table", desc, 16 * num)
-                check_range(label + " available ring", avail, 6 + 2 * num)
-                check_range(label + " used ring", used, 6 + 8 * num)
-                if inside(desc, 16 * num, dma_base, dma_size):
-                    check_desc_table(label, desc, num, guest.read_phys(desc, 16 * num))
-                try:
-                    el = qmp.cmd("x-query-virtio-queue-element", path=path, queue=q)
-                except InspectError:
-                    el = None      # empty queue
-                if el:
-                    counts["elements"] += 1
-                    for dd in el.get("descs", []):
-                        if dd["len"]:
-                            counts["descriptors"] += 1
-                            buffers.add(dd["addr"])
-                            check_range("%s element %d buffer" % (label, el["index"]), dd["addr"], dd["len"])
-        finally:
-            guest.cont()
-    counts["queues"] = len(active)
-    idle = ["%s queue %d" % (n, q) for n, p, q in queues if (p, q) not in active]
-    if idle:
-        notes.append("not set up by the driver (no rings to check): " + ", ".join(idle))
-    counts["buffers_seen"] = len(buffers)
-    summary = "virtqueues: %s violations=%d" % (" ".join("%s=%d" % kv for kv in counts.items()), chk.violations)
-    return chk, summary, notes
-
-
 def check_secret(guest, ranges, dma, secret, max_violations):
     dma_base, dma_size = dma
     chk = Checker("secret", max_violations)
@@ -537,6 +440,8 @@ def main():
     ap.add_argument("--pagetables", action="store_true")
     ap.add_argument("--virtqueues", type=int, default=0, metavar="N")
     ap.add_argument("--interval", type=float, default=0.3, help="seconds between virtqueue samples")
+    ap.add_argument("--traffic", default="", metavar="DEVS",
+                    help="devices (e.g. virtio-blk,virtio-rng) that must complete requests while sampled")
     ap.add_argument("--secret")
     ap.add_argument("--max-violations", type=int, default=8)
     args = ap.parse_args()
@@ -564,7 +469,9 @@ def main():
             "yes" if log_mentions_sev_sim(guest.log_path) else "no"))
         results = []
         if args.virtqueues:
-            chk, summary, notes = check_virtqueues(guest, dma, args.virtqueues, args.interval, args.max_violations)
+            traffic = [d for d in args.traffic.split(",") if d]
+            chk, summary, notes = check_virtqueues(guest, dma, args.virtqueues, args.interval,
+                                                   args.max_violations, traffic)
             results.append((chk, summary, notes))
         if args.pagetables:
             guest.stop()

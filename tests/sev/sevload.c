@@ -4,7 +4,9 @@
  *   sevload files DIR   forever: fill a buffer from /dev/urandom, write it
  *                       to DIR/sevload.N, fsync, close, reopen, read it back
  *                       and compare; four files in turn.
- *   sevload random      forever: read /dev/urandom.
+ *   sevload random      forever: read /dev/hwrng, the kernel's device that
+ *                       reads the virtio-rng device each time (/dev/urandom
+ *                       is the kernel's own generator: no device traffic).
  *
  * Prints "sevload: ready" once the first round is done, "sevload: ..."
  * and exits 1 on any error. */
@@ -27,13 +29,13 @@ static void die(const char *what, const char *path)
     exit(1);
 }
 
-static void fill_random(int rnd, unsigned char *buf, size_t len)
+static void fill_random(int rnd, unsigned char *buf, size_t len, const char *path)
 {
     size_t got = 0;
     while (got < len) {
         ssize_t n = read(rnd, buf + got, len - got);
         if (n <= 0)
-            die("read", "/dev/urandom");
+            die("read", path);
         got += (size_t)n;
     }
 }
@@ -62,12 +64,12 @@ static void read_all(int fd, unsigned char *buf, size_t len, const char *path)
 
 int main(int argc, char **argv)
 {
-    int rnd = open("/dev/urandom", O_RDONLY);
-    if (rnd < 0)
-        die("open", "/dev/urandom");
     if (argc == 2 && strcmp(argv[1], "random") == 0) {
+        int hw = open("/dev/hwrng", O_RDONLY);
+        if (hw < 0)
+            die("open", "/dev/hwrng");
         for (unsigned long round = 0;; round++) {
-            fill_random(rnd, wbuf, sizeof(wbuf));
+            fill_random(hw, wbuf, sizeof(wbuf), "/dev/hwrng");
             if (round == 0) {
                 puts("sevload: ready");
                 fflush(stdout);
@@ -78,10 +80,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: sevload files DIR | sevload random\n");
         return 2;
     }
+    int rnd = open("/dev/urandom", O_RDONLY);
+    if (rnd < 0)
+        die("open", "/dev/urandom");
     char path[4096];
     for (unsigned long round = 0;; round++) {
         snprintf(path, sizeof(path), "%s/sevload.%lu", argv[2], round % 4);
-        fill_random(rnd, wbuf, sizeof(wbuf));
+        fill_random(rnd, wbuf, sizeof(wbuf), "/dev/urandom");
         int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (fd < 0)
             die("create", path);

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Self-test of sevinspect's page-table rules on synthetic page tables, with
-no QEMU: a clean set of tables passes, and each kind of mistake the kernel
-could make is reported as what it is.  Prints TAP lines ("ok - ..." /
+"""Self-test of sevinspect's rules with no QEMU: its page-table rules on
+synthetic page tables, and its virtqueue rules on a fake guest that answers
+QMP's virtio queries.  A clean set passes, and each kind of mistake the
+kernel could make is reported as what it is (a device whose descriptors were
+never seen, too).  Prints TAP lines ("ok - ..." /
 "not ok - ..."); exit status 1 if any failed.  Run by tests/guest/sev-sim.test."""
 import os
 import struct
@@ -10,6 +12,7 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sevinspect as si  # noqa: E402
+import virtqueues  # noqa: E402
 
 MiB = 1 << 20
 RAM = [(0, 64 * MiB)]
@@ -123,4 +126,106 @@ expect_one("the DMA heap not mapped at the DMA map", "not wholly mapped at DMA_M
            mutate=lambda n, e: 0 if n == "dma2m" else e)
 expect_one("a page-table page inside the DMA heap", "page-table page at phys 0x3000", only=False,
            mutate=lambda n, e: e, dma=(0x3000, 0x1000))
+
+# ---- virtqueues, on a fake guest ----
+
+HEAP = DMA[0]
+
+
+class FakeQueue:
+    def __init__(self, descs, base, step=1, num=8):
+        """descs: [(addr, len, flags)] in the descriptor table at base (0:
+        the driver set up no queue); step: requests completed per sample."""
+        self.num, self.desc, self.step, self.used_idx = num, base, step, 0
+        self.table = struct.pack("<" + "QIHH" * num, *[v for i in range(num) for v in
+                                                       ((descs[i][0], descs[i][1], descs[i][2], 0)
+                                                        if i < len(descs) else (0, 0, 0, 0))])
+
+
+class FakeQMP:
+    def __init__(self, devices):
+        self.devices = devices       # [(name, [FakeQueue])]
+
+    def queue(self, path, q):
+        return self.devices[int(path[1:])][1][q]
+
+    def cmd(self, name, **a):
+        if name == "x-query-virtio":
+            return [{"name": n, "path": "/%d" % i} for i, (n, _q) in enumerate(self.devices)]
+        if name == "x-query-virtio-status":
+            return {"num-vqs": len(self.devices[int(a["path"][1:])][1]),
+                    "guest-features": {"transports": ["VIRTIO_F_IOMMU_PLATFORM: ..."]}}
+        if name == "x-query-virtio-queue-status":
+            q = self.queue(a["path"], a["queue"])
+            q.used_idx = (q.used_idx + q.step) & 0xFFFF
+            d = q.desc
+            return {"vring-num": q.num if d else 0, "vring-desc": d, "vring-avail": d + 0x100 if d else 0,
+                    "vring-used": d + 0x200 if d else 0, "used-idx": q.used_idx}
+        if name == "x-query-virtio-queue-element":
+            raise si.InspectError("queue empty")
+        raise AssertionError(name)
+
+
+class FakeGuest:
+    def __init__(self, devices):
+        self.qmp = FakeQMP(devices)
+        self.extra = {}              # phys -> bytes (indirect tables)
+
+    def read_phys(self, addr, size):
+        for _n, queues in self.qmp.devices:
+            for q in queues:
+                if q.desc == addr:
+                    return q.table[:size]
+        return self.extra[addr][:size]
+
+    def stop(self):
+        pass
+
+    def cont(self):
+        pass
+
+
+def vq(devices, traffic=(), samples=3, extra=None):
+    g = FakeGuest(devices)
+    g.extra.update(extra or {})
+    chk, summary, notes = virtqueues.check_virtqueues(g, DMA, samples, 0, 50, traffic)
+    return chk, summary, notes
+
+
+def blk(descs=((HEAP + 0x10000, 512, 0), (HEAP + 0x11000, 4096, 2)), step=1):
+    return ("virtio-blk", [FakeQueue(list(descs), HEAP + 0x1000, step)])
+
+
+def rng(descs=((HEAP + 0x20000, 64, 2),), step=1):
+    return ("virtio-rng", [FakeQueue(list(descs), HEAP + 0x3000, step)])
+
+
+def expect_vq(desc, pattern, *devices, only=True, **kw):
+    """The mistake is reported, and (with only) nothing else is."""
+    chk, summary, notes = vq(list(devices), **kw)
+    hit = [line for line in chk.lines if pattern in line]
+    check(desc, chk.violations >= 1 and hit and (not only or len(hit) == len(chk.lines)), summary, *chk.lines)
+
+
+chk, summary, notes = vq([blk(), rng(), ("virtio-scsi", [FakeQueue([], 0), FakeQueue([], 0),
+                                                         FakeQueue([(HEAP + 0x30000, 4096, 2)], HEAP + 0x5000)])],
+                         traffic=("virtio-blk", "virtio-rng", "virtio-scsi"))
+check("virtqueues: clean devices pass, descriptors counted per device",
+      chk.violations == 0 and "descriptors=12 " in summary and "queues=3 " in summary and
+      "descriptors seen per device: virtio-blk=6, virtio-rng=3, virtio-scsi=3" in notes,
+      summary, *(chk.lines + notes))
+expect_vq("virtqueues: a descriptor's buffer outside the DMA heap", "descriptor 1 (flags 0x2) at 0x900000",
+          blk(((HEAP, 512, 0), (0x900000, 4096, 2))), samples=1)
+# (its descriptors are not read there, so none is seen either)
+expect_vq("virtqueues: a ring outside the DMA heap", "descriptor table at 0x900000",
+          ("virtio-rng", [FakeQueue([(HEAP, 64, 2)], 0x900000)]), only=False, samples=1)
+expect_vq("virtqueues: an indirect table's entry outside the DMA heap", "indirect descriptor 0",
+          blk(((HEAP + 0x8000, 32, virtqueues.VRING_DESC_F_INDIRECT),)), samples=1,
+          extra={HEAP + 0x8000: struct.pack("<QIHHQIHH", 0x900000, 512, 0, 1, HEAP, 16, 2, 0)})
+expect_vq("virtqueues: a set-up device whose descriptors were never seen fails", "virtio-rng: no descriptor seen",
+          blk(), rng(descs=()))
+expect_vq("virtqueues: a traffic device that is not there fails", "no virtio-scsi device",
+          blk(), rng(), traffic=("virtio-scsi",))
+expect_vq("virtqueues: a traffic device that completes nothing fails", "virtio-rng: completed no request",
+          blk(), rng(step=0), traffic=("virtio-rng",))
 sys.exit(0 if all(results) else 1)
