@@ -28,13 +28,13 @@ count() { # $1 = name, stdin = TAP output
         case "$line" in
             "# SKIP: "*) reason=${line#\# SKIP: } ;;
             "not ok "[0-9]*" # SKIP "*)     # cmocka's skip()
-                s=$((s+1)); skipped_names+=("$name: ${line#* # SKIP }: ${reason:-no reason given}")
-                reason="" ;;
+                s=$((s+1)); skipped_names+=("$name: ${line#* # SKIP }: ${reason:-no reason given}") ;;
             "not ok"*) f=$((f+1)); failed_names+=("$name: ${line#not ok}") ;;
             "ok"*" # "[Ss][Kk][Ii][Pp]*)
                 s=$((s+1)); skip_line "$name" "${line#ok}" ;;
             "ok"*) p=$((p+1)) ;;
         esac
+        case "$line" in "ok"* | "not ok"*) reason="" ;; esac   # a reason is for the next result only
     done
     pass=$((pass+p)); fail=$((fail+f)); skipped=$((skipped+s))
     echo "$p $f" > "$tmp/last"
