@@ -1,4 +1,4 @@
-/* System-call dispatch: one table indexed by number. */
+/* System-call dispatch: one table indexed by number, kept in number order. */
 #include "unix/syscall.h"
 #include "unix/process.h"
 #include "arch/x86_64/trap.h"
@@ -8,30 +8,32 @@
 #define ENTRY(nr, name) [nr] = sys_##name
 static const syscall_fn table[] = {
     ENTRY(0, read), ENTRY(1, write), ENTRY(2, open), ENTRY(3, close), ENTRY(4, stat),
-    ENTRY(5, fstat), ENTRY(6, lstat), ENTRY(8, lseek), ENTRY(9, mmap), ENTRY(10, mprotect),
-    ENTRY(11, munmap), ENTRY(12, brk), ENTRY(13, rt_sigaction), ENTRY(14, rt_sigprocmask),
-    ENTRY(16, ioctl), ENTRY(17, pread64), ENTRY(18, pwrite64), ENTRY(19, readv), ENTRY(20, writev),
-    ENTRY(21, access), ENTRY(24, sched_yield), ENTRY(25, mremap), ENTRY(28, madvise), ENTRY(32, dup),
-    ENTRY(33, dup2), ENTRY(35, nanosleep), ENTRY(39, getpid), ENTRY(60, exit), ENTRY(62, kill),
-    ENTRY(63, uname), ENTRY(72, fcntl), ENTRY(74, fsync), ENTRY(75, fdatasync), ENTRY(76, truncate),
+    ENTRY(5, fstat), ENTRY(6, lstat), ENTRY(7, poll), ENTRY(8, lseek), ENTRY(9, mmap),
+    ENTRY(10, mprotect), ENTRY(11, munmap), ENTRY(12, brk), ENTRY(13, rt_sigaction),
+    ENTRY(14, rt_sigprocmask), ENTRY(16, ioctl), ENTRY(17, pread64), ENTRY(18, pwrite64),
+    ENTRY(19, readv), ENTRY(20, writev), ENTRY(21, access), ENTRY(22, pipe), ENTRY(24, sched_yield),
+    ENTRY(25, mremap), ENTRY(28, madvise), ENTRY(32, dup), ENTRY(33, dup2), ENTRY(35, nanosleep),
+    ENTRY(39, getpid), ENTRY(40, sendfile), ENTRY(60, exit), ENTRY(62, kill), ENTRY(63, uname),
+    ENTRY(72, fcntl), ENTRY(74, fsync), ENTRY(75, fdatasync), ENTRY(76, truncate),
     ENTRY(77, ftruncate), ENTRY(79, getcwd), ENTRY(80, chdir), ENTRY(81, fchdir), ENTRY(82, rename),
-    ENTRY(83, mkdir), ENTRY(84, rmdir), ENTRY(87, unlink), ENTRY(88, symlink), ENTRY(89, readlink),
-    ENTRY(90, chmod), ENTRY(91, fchmod), ENTRY(95, umask), ENTRY(96, gettimeofday),
-    ENTRY(97, getrlimit), ENTRY(98, getrusage), ENTRY(99, sysinfo), ENTRY(102, getuid),
-    ENTRY(104, getgid), ENTRY(107, geteuid), ENTRY(108, getegid), ENTRY(109, setpgid),
-    ENTRY(110, getppid), ENTRY(111, getpgrp), ENTRY(115, getgroups), ENTRY(121, getpgid),
-    ENTRY(124, getsid), ENTRY(131, sigaltstack), ENTRY(158, arch_prctl), ENTRY(160, setrlimit),
-    ENTRY(186, gettid), ENTRY(200, tkill), ENTRY(201, time), ENTRY(204, sched_getaffinity),
+    ENTRY(83, mkdir), ENTRY(84, rmdir), ENTRY(86, link), ENTRY(87, unlink), ENTRY(88, symlink),
+    ENTRY(89, readlink), ENTRY(90, chmod), ENTRY(91, fchmod), ENTRY(92, chown), ENTRY(93, fchown),
+    ENTRY(94, lchown), ENTRY(95, umask), ENTRY(96, gettimeofday), ENTRY(97, getrlimit),
+    ENTRY(98, getrusage), ENTRY(99, sysinfo), ENTRY(102, getuid), ENTRY(104, getgid),
+    ENTRY(107, geteuid), ENTRY(108, getegid), ENTRY(109, setpgid), ENTRY(110, getppid),
+    ENTRY(111, getpgrp), ENTRY(115, getgroups), ENTRY(121, getpgid), ENTRY(124, getsid),
+    ENTRY(131, sigaltstack), ENTRY(137, statfs), ENTRY(138, fstatfs), ENTRY(157, prctl),
+    ENTRY(158, arch_prctl), ENTRY(160, setrlimit), ENTRY(162, sync), ENTRY(186, gettid),
+    ENTRY(200, tkill), ENTRY(201, time), ENTRY(202, futex), ENTRY(204, sched_getaffinity),
     ENTRY(217, getdents64), ENTRY(218, set_tid_address), ENTRY(228, clock_gettime),
-    ENTRY(229, clock_getres), ENTRY(230, clock_nanosleep), ENTRY(231, exit_group), ENTRY(234, tgkill),
-    ENTRY(257, openat), ENTRY(258, mkdirat), ENTRY(262, newfstatat), ENTRY(263, unlinkat),
-    ENTRY(264, renameat), ENTRY(266, symlinkat), ENTRY(267, readlinkat), ENTRY(268, fchmodat),
-    ENTRY(269, faccessat), ENTRY(273, set_robust_list), ENTRY(274, get_robust_list),
-    ENTRY(292, dup3), ENTRY(302, prlimit64), ENTRY(309, getcpu), ENTRY(316, renameat2),
-    ENTRY(318, getrandom), ENTRY(86, link), ENTRY(265, linkat), ENTRY(162, sync), ENTRY(93, fchown),
-    ENTRY(92, chown), ENTRY(94, chown), ENTRY(260, fchownat), ENTRY(280, utimensat), ENTRY(22, pipe),
-    ENTRY(293, pipe2), ENTRY(7, poll), ENTRY(271, ppoll), ENTRY(202, futex), ENTRY(157, prctl), ENTRY(40, sendfile), ENTRY(137, statfs),
-    ENTRY(138, fstatfs), ENTRY(332, statx), ENTRY(334, rseq), ENTRY(439, faccessat2),
+    ENTRY(229, clock_getres), ENTRY(230, clock_nanosleep), ENTRY(231, exit_group),
+    ENTRY(234, tgkill), ENTRY(257, openat), ENTRY(258, mkdirat), ENTRY(260, fchownat),
+    ENTRY(262, newfstatat), ENTRY(263, unlinkat), ENTRY(264, renameat), ENTRY(265, linkat),
+    ENTRY(266, symlinkat), ENTRY(267, readlinkat), ENTRY(268, fchmodat), ENTRY(269, faccessat),
+    ENTRY(271, ppoll), ENTRY(273, set_robust_list), ENTRY(274, get_robust_list),
+    ENTRY(280, utimensat), ENTRY(292, dup3), ENTRY(293, pipe2), ENTRY(302, prlimit64),
+    ENTRY(309, getcpu), ENTRY(316, renameat2), ENTRY(318, getrandom), ENTRY(332, statx),
+    ENTRY(334, rseq), ENTRY(439, faccessat2),
 };
 #define TABLE_SIZE (sizeof(table) / sizeof(table[0]))
 

@@ -19,21 +19,29 @@ void syscall_allow_interrupts(bool on);
 void syscall_request_full_restore(void);
 
 #define DECLARE(name) int64_t sys_##name(SYSCALL_ARGS);
-/* fs_calls.c */
+/* fs_open.c */
+DECLARE(open) DECLARE(openat) DECLARE(close) DECLARE(dup) DECLARE(dup2) DECLARE(dup3) DECLARE(fcntl)
+/* fs_rw.c */
 DECLARE(read) DECLARE(write) DECLARE(readv) DECLARE(writev) DECLARE(pread64) DECLARE(pwrite64)
-DECLARE(open) DECLARE(openat) DECLARE(close) DECLARE(lseek) DECLARE(stat) DECLARE(lstat)
-DECLARE(fstat) DECLARE(newfstatat) DECLARE(statx) DECLARE(getdents64) DECLARE(readlink)
-DECLARE(readlinkat) DECLARE(access) DECLARE(faccessat) DECLARE(faccessat2) DECLARE(getcwd)
-DECLARE(chdir) DECLARE(fchdir) DECLARE(mkdir) DECLARE(mkdirat) DECLARE(unlink) DECLARE(unlinkat)
-DECLARE(rmdir) DECLARE(rename) DECLARE(renameat) DECLARE(renameat2) DECLARE(ftruncate)
-DECLARE(truncate) DECLARE(fsync) DECLARE(fdatasync) DECLARE(dup) DECLARE(dup2) DECLARE(dup3)
-DECLARE(fcntl) DECLARE(ioctl) DECLARE(umask) DECLARE(symlink) DECLARE(symlinkat)
-DECLARE(fchmod) DECLARE(chmod) DECLARE(fchmodat) DECLARE(link) DECLARE(linkat) DECLARE(sync)
-DECLARE(fchown) DECLARE(chown) DECLARE(fchownat) DECLARE(utimensat)
-/* pipe.c, poll_calls.c */
+DECLARE(lseek) DECLARE(sendfile) DECLARE(ftruncate) DECLARE(truncate) DECLARE(fsync)
+DECLARE(fdatasync) DECLARE(sync)
+/* fs_stat.c */
+DECLARE(stat) DECLARE(lstat) DECLARE(fstat) DECLARE(newfstatat) DECLARE(statx) DECLARE(statfs)
+DECLARE(fstatfs)
+/* fs_attr.c */
+DECLARE(access) DECLARE(faccessat) DECLARE(faccessat2) DECLARE(umask) DECLARE(fchmod) DECLARE(chmod)
+DECLARE(fchmodat) DECLARE(fchown) DECLARE(chown) DECLARE(lchown) DECLARE(fchownat) DECLARE(utimensat)
+/* fs_dir.c */
+DECLARE(getdents64) DECLARE(getcwd) DECLARE(chdir) DECLARE(fchdir) DECLARE(mkdir) DECLARE(mkdirat)
+DECLARE(unlink) DECLARE(unlinkat) DECLARE(rmdir) DECLARE(rename) DECLARE(renameat)
+DECLARE(renameat2) DECLARE(symlink) DECLARE(symlinkat) DECLARE(link) DECLARE(linkat)
+DECLARE(readlink) DECLARE(readlinkat)
+/* ioctl_calls.c */
+DECLARE(ioctl)
+/* pipe.c, poll_calls.c, futex.c */
 DECLARE(pipe) DECLARE(pipe2) DECLARE(poll) DECLARE(ppoll) DECLARE(futex)
-/* misc_calls.c */
-DECLARE(prctl) DECLARE(sendfile) DECLARE(statfs) DECLARE(fstatfs)
+/* prctl_calls.c */
+DECLARE(prctl)
 /* mm_calls.c */
 DECLARE(brk) DECLARE(mmap) DECLARE(munmap) DECLARE(mprotect) DECLARE(madvise) DECLARE(mremap)
 /* time_calls.c */
