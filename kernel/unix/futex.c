@@ -4,6 +4,7 @@
 #include "unix/syscall.h"
 #include "unix/process.h"
 #include "unix/usercopy.h"
+#include "unix/timeout.h"
 #include "drivers/clock.h"
 #include "lib/errno.h"
 #include "lib/log.h"
@@ -46,8 +47,15 @@ static int wake_op(uint64_t uaddr2, uint32_t val3)
     return 0;
 }
 
+/* The timeout is read and checked before the futex word, as Linux does. */
 static int64_t wait(uint64_t uaddr, uint32_t val, uint64_t utimeout, bool absolute, bool realtime)
 {
+    uint64_t ns = 0;
+    if (utimeout) {
+        int err = timeout_from_user(utimeout, &ns);
+        if (err)
+            return err;
+    }
     uint32_t cur;
     if (uaddr & 3)
         return -EINVAL;
@@ -59,21 +67,11 @@ static int64_t wait(uint64_t uaddr, uint32_t val, uint64_t utimeout, bool absolu
         klog("futex: the program waits on %lx with no other thread to wake it: a deadlock", uaddr);
         process_kill(SIGABRT, "deadlocked in futex wait (one thread)");
     }
-    int64_t ts[2];
-    if (copy_from_user(ts, utimeout, sizeof(ts)))
-        return -EFAULT;
-    if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
-        return -EINVAL;
-    uint64_t ns = (uint64_t)ts[0] * 1000000000ull + (uint64_t)ts[1];
     uint64_t now = clock_monotonic_ns();
-    uint64_t deadline;
-    if (absolute) {
-        uint64_t base = realtime ? clock_realtime_ns() : now;
-        deadline = ns > base ? now + (ns - base) : now;
-    } else {
-        deadline = now + ns;
-    }
-    clock_sleep_until(deadline);
+    if (absolute)
+        clock_sleep_until(timeout_deadline_at(now, realtime ? clock_realtime_ns() : now, ns));
+    else
+        clock_sleep_until(timeout_deadline_after(now, ns));
     return -ETIMEDOUT;
 }
 

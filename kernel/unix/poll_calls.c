@@ -1,6 +1,7 @@
 /* poll and ppoll: regular files are always ready; devices and pipes say. */
 #include "unix/syscall.h"
 #include "unix/usercopy.h"
+#include "unix/timeout.h"
 #include "unix/fd.h"
 #include "drivers/clock.h"
 #include "mm/heap.h"
@@ -38,7 +39,7 @@ static int readiness(struct pollfd_k *p)
     return p->revents != 0;
 }
 
-/* timeout_ns: UINT64_MAX = forever. */
+/* timeout_ns: TIMEOUT_FOREVER = forever. */
 static int64_t do_poll(uint64_t ufds, uint64_t nfds, uint64_t timeout_ns)
 {
     if (nfds > MAX_POLL_FDS)
@@ -76,20 +77,17 @@ int64_t sys_poll(SYSCALL_ARGS)
 {
     UNUSED_ARGS;
     int64_t ms = (int32_t)a2;
-    return do_poll(a0, a1, ms < 0 ? UINT64_MAX : (uint64_t)ms * 1000000);
+    return do_poll(a0, a1, ms < 0 ? TIMEOUT_FOREVER : (uint64_t)ms * 1000000);
 }
 
 int64_t sys_ppoll(SYSCALL_ARGS)
 {
     UNUSED_ARGS;
-    uint64_t timeout = UINT64_MAX;
+    uint64_t timeout = TIMEOUT_FOREVER;
     if (a2) {
-        int64_t ts[2];
-        if (copy_from_user(ts, a2, sizeof(ts)))
-            return -EFAULT;
-        if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
-            return -EINVAL;
-        timeout = (uint64_t)ts[0] * 1000000000 + (uint64_t)ts[1];
+        int err = timeout_from_user(a2, &timeout);
+        if (err)
+            return err;
     }
     return do_poll(a0, a1, timeout);   /* the signal mask has nothing to do: no delivery yet */
 }

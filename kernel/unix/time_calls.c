@@ -1,6 +1,7 @@
 /* Clocks and sleeping. */
 #include "unix/syscall.h"
 #include "unix/usercopy.h"
+#include "unix/timeout.h"
 #include "drivers/clock.h"
 #include "lib/errno.h"
 
@@ -88,34 +89,14 @@ int64_t sys_time(SYSCALL_ARGS)
     return t;
 }
 
-static int read_timespec(uint64_t uts, uint64_t *ns)
-{
-    struct timespec_k ts;
-    if (copy_from_user(&ts, uts, sizeof(ts)))
-        return -EFAULT;
-    if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
-        return -EINVAL;
-    if ((uint64_t)ts.sec > (UINT64_MAX - 999999999ull) / 1000000000ull)
-        *ns = UINT64_MAX;
-    else
-        *ns = (uint64_t)ts.sec * 1000000000ull + (uint64_t)ts.nsec;
-    return 0;
-}
-
-static uint64_t deadline_after(uint64_t ns)
-{
-    uint64_t now = clock_monotonic_ns();
-    return ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
-}
-
 int64_t sys_nanosleep(SYSCALL_ARGS)
 {
     UNUSED_ARGS;
     uint64_t ns;
-    int err = read_timespec(a0, &ns);
+    int err = timeout_from_user(a0, &ns);
     if (err)
         return err;
-    clock_sleep_until(deadline_after(ns));
+    clock_sleep_until(timeout_deadline_after(clock_monotonic_ns(), ns));
     return 0;
 }
 
@@ -128,13 +109,12 @@ int64_t sys_clock_nanosleep(SYSCALL_ARGS)
     int err = clock_ns(a0, &now);
     if (err)
         return err;
-    if ((err = read_timespec(a2, &ns)))
+    if ((err = timeout_from_user(a2, &ns)))
         return err;
-    if (a1 & TIMER_ABSTIME) {
-        if (ns <= now)
-            return 0;
-        ns -= now;
-    }
-    clock_sleep_until(deadline_after(ns));
+    uint64_t mono = clock_monotonic_ns();
+    if (a1 & TIMER_ABSTIME)
+        clock_sleep_until(timeout_deadline_at(mono, now, ns));
+    else
+        clock_sleep_until(timeout_deadline_after(mono, ns));
     return 0;
 }

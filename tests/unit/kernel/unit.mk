@@ -40,3 +40,6 @@ $(eval $(call KUNIT_TEST,format,$(KUNIT_OBJ)/format.o))
 $(eval $(call KUNIT_TEST,sev,kernel/arch/x86_64/sev.c))
 $(eval $(call KUNIT_TEST,cmdline,kernel/init/cmdline.c))
 $(eval $(call KUNIT_TEST,user_window,kernel/mm/user_window.c))
+# unix/timeout.c: timeout_from_user (copy_from_user) is dropped by section
+# garbage collection; the arithmetic is what is tested.
+$(eval $(call KUNIT_TEST,timeout,kernel/unix/timeout.c,-ffunction-sections -fdata-sections -Wl$(KUNIT_COMMA)--gc-sections))
