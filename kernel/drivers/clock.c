@@ -187,7 +187,11 @@ void clock_sleep_until(uint64_t deadline_ns)
             continue;
         }
         if (!lapic_timer_is_periodic()) {
-            uint64_t ticks = left_ns * lapic_ticks_per_ms / 1000000 + 1;
+            /* A far deadline (up to UINT64_MAX: "forever") must not
+             * overflow the product into a short timer. */
+            uint64_t ticks = 0xffffffffu;
+            if (left_ns / 1000000 < 0xffffffffu / lapic_ticks_per_ms)
+                ticks = left_ns * lapic_ticks_per_ms / 1000000 + 1;
             if (ticks > 0xffffffffu)
                 ticks = 0xffffffffu;
             lapic_timer_oneshot((uint32_t)ticks);
