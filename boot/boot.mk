@@ -14,7 +14,8 @@ EFI_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic \
 
 LOADER_EFI := $(BUILD)/share/cloak/bootx64.efi
 
-$(BUILD)/boot/uefi/loader.o: boot/uefi/loader.c include/cloak/boot_handoff.h boot/boot.mk
+$(BUILD)/boot/uefi/loader.o: boot/uefi/loader.c include/cloak/boot_handoff.h include/cloak/sev_early.h \
+		boot/boot.mk
 	@mkdir -p $(@D)
 	$(CC) $(EFI_CFLAGS) -c -o $@ $<
 

@@ -6,17 +6,22 @@
  * and jumps to the ELF entry in 64-bit mode with RDI = handoff.
  *
  * It prints nothing on success and one line on failure, then returns to the
- * firmware.  Speed matters: each file is read with one Read call, memory is
- * copied and cleared by the firmware's CopyMem/SetMem, nothing waits. */
+ * firmware.  Under SEV-ES or SEV-SNP, which the kernel cannot run, it says
+ * so and powers the VM off instead (sev_stop).  Everything it allocates lies
+ * below 4 GiB, the part of memory the kernel's boot page tables map.  Speed
+ * matters: each file is read with one Read call, memory is copied and
+ * cleared by the firmware's CopyMem/SetMem, nothing waits. */
 #include <efi.h>
 
 #include "cloak/boot_handoff.h"
+#include "cloak/sev_early.h"
 
 #define PAGE_SIZE 4096ULL
 #define PAGES(n) (((n) + PAGE_SIZE - 1) / PAGE_SIZE)
 #define STACK_SIZE (64 * 1024ULL)  /* the kernel's first stack, LOADER memory */
 #define MAP_SLACK 32               /* spare descriptors for allocations to come */
 #define MAX_ALLOCS 64
+#define LOW_LIMIT 0xffffffffULL    /* highest address the kernel's boot tables map */
 
 /* ---- minimal ELF64 definitions (only what the loader reads) ---- */
 struct elf64_ehdr {
@@ -100,9 +105,13 @@ static EFI_STATUS fail(const CHAR16 *what, const CHAR16 *name, EFI_STATUS status
     return fail_rest(what, name, status);
 }
 
+/* type AllocateAddress: exactly at *addr; AllocateMaxAddress: anywhere
+ * below 4 GiB (*addr is set here). */
 static EFI_STATUS alloc_pages(EFI_ALLOCATE_TYPE type, UINTN pages, EFI_PHYSICAL_ADDRESS *addr) {
     if (nallocs == MAX_ALLOCS)
         return EFI_OUT_OF_RESOURCES;
+    if (type == AllocateMaxAddress)
+        *addr = LOW_LIMIT;
     EFI_STATUS s = bs->AllocatePages(type, EfiLoaderData, pages, addr);
     if (!EFI_ERROR(s)) {
         allocs[nallocs].base = *addr;
@@ -158,7 +167,7 @@ static EFI_STATUS read_file(EFI_FILE_HANDLE root, const CHAR16 *path, UINTN extr
     if (pages == 0)
         pages = 1;
     EFI_PHYSICAL_ADDRESS base;
-    s = alloc_pages(AllocateAnyPages, pages, &base);
+    s = alloc_pages(AllocateMaxAddress, pages, &base);
     if (EFI_ERROR(s)) {
         f->Close(f);
         return fail(L"out of memory for", path, s);
@@ -174,6 +183,23 @@ static EFI_STATUS read_file(EFI_FILE_HANDLE root, const CHAR16 *path, UINTN extr
         bs->SetMem((void *)(UINTN)(base + size), extra, 0);
     out->base = base;
     out->size = size;
+    return EFI_SUCCESS;
+}
+
+/* \cloak\cmdline.txt, NUL-terminated, without the trailing newline an
+ * editor or echo leaves; optional (c->base stays 0 without it). */
+static EFI_STATUS read_cmdline(EFI_FILE_HANDLE root, struct file *c) {
+    EFI_STATUS s = read_file(root, L"\\cloak\\cmdline.txt", 1, c);
+    if (s == EFI_NOT_FOUND) {
+        c->base = 0;
+        c->size = 0;
+        return EFI_SUCCESS;
+    }
+    if (EFI_ERROR(s))
+        return s;
+    char *t = (char *)(UINTN)c->base;
+    while (c->size > 0 && (t[c->size - 1] == '\n' || t[c->size - 1] == '\r' || t[c->size - 1] == ' '))
+        t[--c->size] = 0;
     return EFI_SUCCESS;
 }
 
@@ -260,6 +286,64 @@ static EFI_STATUS load_kernel(const struct file *k, UINT64 *entry) {
     }
     *entry = eh->e_entry;
     return EFI_SUCCESS;
+}
+
+/* ---- SEV-ES and SEV-SNP ---- */
+static void cpuid(UINT32 leaf, UINT32 r[4]) {
+    __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(0));
+}
+
+/* SEV_STATUS, read only where CPUID says this is an AMD processor with SEV:
+ * elsewhere the MSR does not exist and RDMSR raises #GP, which the firmware
+ * treats as fatal.  The loader may use CPUID and the console freely, even
+ * under SEV-ES: the firmware's #VC handler serves them.  (A hypervisor that
+ * hides the SEV bit gets past this check, not past the kernel's own early
+ * check, which reads the MSR without asking CPUID and stops the guest.) */
+static BOOLEAN read_sev_status(UINT64 *status) {
+    UINT32 r[4];
+    cpuid(0, r);
+    if (r[1] != 0x68747541 || r[3] != 0x69746e65 || r[2] != 0x444d4163) /* AuthenticAMD */
+        return FALSE;
+    cpuid(0x80000000, r);
+    if (r[0] < 0x8000001f)
+        return FALSE;
+    cpuid(0x8000001f, r);
+    if (!(r[0] & 2)) /* SEV */
+        return FALSE;
+    UINT32 lo, hi;
+    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(MSR_SEV_STATUS));
+    *status = ((UINT64)hi << 32) | lo;
+    return TRUE;
+}
+
+/* The kernel cannot run under SEV-ES or SEV-SNP (no #VC handler yet).  If
+ * either is active, or simulated by the command-line word sev-status-sim=HEX
+ * (the same decision, for machines without them), say why on the firmware
+ * console, with the line cloak reads as the kernel's refusal (status 126),
+ * and power the VM off: returning to the firmware would leave a cloud VM
+ * waiting in its boot menu.  Returns only if the boot may go on (or, as an
+ * error, if the firmware did not power off). */
+static EFI_STATUS sev_stop(const char *cmdline, UINTN cmdline_max) {
+    UINT64 status = 0, sim;
+    BOOLEAN simulated = FALSE;
+    BOOLEAN readable = read_sev_status(&status);
+    enum sev_early_action a = sev_early_decide(readable, status);
+    if (a == SEV_EARLY_GO && cmdline &&
+        cmdline_word_hex(cmdline, cmdline_max, SEV_STATUS_SIM_WORD, &sim)) {
+        simulated = TRUE;
+        status = sim;
+        a = sev_early_decide(TRUE, sim);
+    }
+    if (a == SEV_EARLY_GO)
+        return EFI_SUCCESS;
+    put(simulated ? L"cloak loader: sev-status-sim: SIMULATED SEV_STATUS " : L"cloak loader: SEV_STATUS ");
+    put_hex(status);
+    put(a == SEV_EARLY_STOP_SNP ? L": SEV-SNP is active\r\n" : L": SEV-ES is active\r\n");
+    put(L"cloak loader: cloak runs plain SEV only (SEV-ES and SEV-SNP need a #VC handler "
+        L"it does not have yet): powering off\r\n");
+    put(L"@@cloak-exit 126 refused\r\n");
+    st->RuntimeServices->ResetSystem(EfiResetShutdown, EFI_UNSUPPORTED, 0, NULL);
+    return fail(L"the firmware did not power off", NULL, EFI_UNSUPPORTED);
 }
 
 /* ---- ACPI ---- */
@@ -375,9 +459,18 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
     if (EFI_ERROR(s))
         return fail(L"cannot open the boot volume", NULL, s);
 
-    /* Kernel: read, check, place; then give the file's pages back. */
+    /* The command line first: it may ask for the SEV-ES decision to be
+     * simulated, and that decision comes before anything is loaded. */
     struct file kfile, archive, cmdline = {0, 0};
     UINT64 entry = 0;
+    s = read_cmdline(root, &cmdline);
+    if (EFI_ERROR(s))
+        goto out_root;
+    s = sev_stop(cmdline.base ? (const char *)(UINTN)cmdline.base : NULL, cmdline.size + 1);
+    if (EFI_ERROR(s))
+        goto out_root;
+
+    /* Kernel: read, check, place; then give the file's pages back. */
     s = read_file(root, kernel_path, 0, &kfile);
     if (s == EFI_NOT_FOUND)
         s = fail(L"missing", kernel_path, s);
@@ -395,19 +488,6 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
         s = fail(L"missing", L"\\cloak\\archive.cpio", s);
     if (EFI_ERROR(s))
         goto out_root;
-
-    s = read_file(root, L"\\cloak\\cmdline.txt", 1, &cmdline);
-    if (s == EFI_NOT_FOUND) {
-        cmdline.base = 0;
-    } else if (EFI_ERROR(s)) {
-        goto out_root;
-    } else {
-        /* drop the trailing newline an editor or echo leaves */
-        char *c = (char *)(UINTN)cmdline.base;
-        while (cmdline.size > 0 && (c[cmdline.size - 1] == '\n' || c[cmdline.size - 1] == '\r' ||
-                                    c[cmdline.size - 1] == ' '))
-            c[--cmdline.size] = 0;
-    }
     root->Close(root);
     TRACE(L"files read");
 
@@ -425,7 +505,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
     UINTN off_stack = (off_map + map_cap + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
     UINTN total = off_stack + STACK_SIZE;
     EFI_PHYSICAL_ADDRESS block;
-    s = alloc_pages(AllocateAnyPages, PAGES(total), &block);
+    s = alloc_pages(AllocateMaxAddress, PAGES(total), &block);
     if (EFI_ERROR(s))
         return fail(L"out of memory for the handoff", NULL, s);
 

@@ -29,12 +29,43 @@ static uint16_t com_port(const char *name)
     return 0;
 }
 
+/* The SEV-ES/SNP early check (arch/x86_64/sev_early.c) ran before any
+ * CPUID or port I/O and stopped the guest if either was active; here it is
+ * reported.  A simulated SEV_STATUS (kernel word sev-status-sim=HEX) went
+ * through the same decision; where a real one would have stopped the guest
+ * by a GHCB termination request, the simulation refuses with 126 instead. */
+static void early_sev_report(const struct sev_early_result *e, const char *cmdline)
+{
+    if (e->status_read)
+        klog("SEV_STATUS, read before any CPUID or port I/O: 0x%lx", e->status);
+    else
+        klog("SEV_STATUS, read before any CPUID or port I/O: not readable (#GP): no SEV here");
+    char val[24];
+    if (!e->simulated && cmdline_get(cmdline, "sev-status-sim", val, sizeof(val)))
+        klog("sev-status-sim=%s: not a hexadecimal SEV_STATUS (1 to 16 digits): ignored", val);
+    if (!e->simulated)
+        return;
+    if (e->sim_action == SEV_EARLY_GO) {
+        klog("sev-status-sim: SIMULATED SEV_STATUS 0x%lx (not read from the processor): "
+             "no SEV-ES or SEV-SNP, the early check goes on", e->sim_status);
+        return;
+    }
+    const char *mode = e->sim_action == SEV_EARLY_STOP_SNP ? "SEV-SNP" : "SEV-ES";
+    klog("sev-status-sim: SIMULATED SEV_STATUS 0x%lx (not read from the processor): %s is "
+         "active, which this kernel does not support; on hardware the early check stops the "
+         "guest here with a GHCB termination request (MSR 0xc0010130 = 0x%lx: reason set %lu, "
+         "code %lu) and VMGEXIT; this simulation refuses with status 126 instead",
+         e->sim_status, mode, e->sim_msr, (e->sim_msr >> 12) & 0xf, (e->sim_msr >> 16) & 0xff);
+    klog("@@cloak-exit 126 refused");
+    power_off(126);
+}
+
 /* Decides the memory-encryption mode and says it in one log line; stops on
  * modes this kernel cannot run safely. */
-static struct sev_state memory_encryption(bool simulate)
+static struct sev_state memory_encryption(bool simulate, const struct sev_early_result *early)
 {
     struct sev_facts facts;
-    sev_gather(&facts);
+    sev_gather(&facts, early);
     struct sev_state s = sev_decide(&facts, simulate);
     switch (s.mode) {
     case SEV_NONE:
@@ -49,6 +80,7 @@ static struct sev_state memory_encryption(bool simulate)
         break;
     case SEV_ES_ACTIVE:
     case SEV_SNP_ACTIVE:
+        /* Not reached on hardware: the early check stopped the guest. */
         klog("memory encryption: %s is active, but this kernel does not support %s yet: stopping",
              sev_mode_name(s.mode), sev_mode_name(s.mode));
         klog("@@cloak-exit 126 refused");
@@ -78,6 +110,8 @@ static void panic_power_off(void)
 
 void kmain(uint64_t info_phys, int kind)
 {
+    /* Copied now: it lies in identity-mapped memory that mm_init unmaps. */
+    struct sev_early_result early = *sev_early_result();
     serial_init(COM1);
     serial_init(COM2);
     panic_set_hooks(panic_backtrace, panic_power_off);
@@ -98,11 +132,12 @@ void kmain(uint64_t info_phys, int kind)
     if (err)
         panic("boot: %s", err);
     klog("cloak kernel booting (%s), command line \"%s\"", kind == BOOT_KIND_PVH ? "PVH" : "UEFI", boot.cmdline);
+    early_sev_report(&early, boot.cmdline);
 
     gdt_init();
     trap_init();
     cpu_init();
-    struct sev_state sev = memory_encryption(cmdline_has(boot.cmdline, "sev-sim"));
+    struct sev_state sev = memory_encryption(cmdline_has(boot.cmdline, "sev-sim"), &early);
     boot.sev_mode = sev.mode;
     acpi_init(boot.rsdp, 4ull << 30);
 

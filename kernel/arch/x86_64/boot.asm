@@ -4,6 +4,9 @@
 ;                  EBX = struct hvm_start_info (physical).
 ;   uefi_entry64 - the cloak UEFI loader (ELF e_entry): long mode with the
 ;                  firmware's identity map, RDI = struct cloak_handoff.
+; Before its first CPUID or port I/O, each entry runs the SEV-ES/SNP early
+; check (sev_early.c, which explains the order) on the boot GDT, a small
+; stack and the early IDT below; under SEV-ES or SEV-SNP it never returns.
 ; The boot tables are static: identity and direct map (0xffff800000000000) of
 ; the first 4 GiB with 2 MiB pages, and the kernel window at -2 GiB.  The
 ; kernel replaces them with its own tables early in kmain.
@@ -12,10 +15,14 @@ KERNEL_VBASE    equ 0xffffffff80000000
 BOOT_KIND_PVH   equ 1
 BOOT_KIND_UEFI  equ 2
 XEN_ELFNOTE_PHYS32_ENTRY equ 18
+EARLY_VECTORS   equ 32              ; the early IDT covers the exceptions
 
 extern kmain
 extern __bss_start
 extern __bss_end
+extern sev_early_check
+extern sev_early_vc
+extern sev_early_ports_ok
 
 section .note.Xen note alloc
 align 4
@@ -48,7 +55,16 @@ pvh_entry32:
     jmp 0x08:.long_mode
 bits 64
 .long_mode:
-    mov edi, esi                        ; arg0: start info (zero-extended)
+    mov eax, 0x10
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    mov rsp, early_stack_top
+    mov r12d, esi                       ; start info (zero-extended)
+    mov edi, esi
+    mov esi, BOOT_KIND_PVH
+    call early_sev                      ; returns only without SEV-ES/SNP
+    mov rdi, r12                        ; arg0: start info
     mov esi, BOOT_KIND_PVH
     jmp boot_common64
 
@@ -57,6 +73,20 @@ uefi_entry64:
     cli
     cld
     mov r12, rdi                        ; the handoff; CPUID clobbers rbx/rcx/rdx
+    lgdt [boot_gdt_ptr]                 ; ours, so the early IDT's selector holds
+    push 0x08
+    lea rax, [rel .boot_cs]
+    push rax
+    retfq
+.boot_cs:
+    mov eax, 0x10
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    mov rsp, early_stack_top            ; the firmware's tables map it (identity)
+    mov rdi, r12
+    mov esi, BOOT_KIND_UEFI
+    call early_sev                      ; returns only without SEV-ES/SNP
     call boot_sev_cbit                  ; rax = C-bit mask, 0 without SEV
     test rax, rax
     jz .tables_ready
@@ -66,17 +96,106 @@ uefi_entry64:
     mov esi, BOOT_KIND_UEFI
     mov rax, boot_pml4
     mov cr3, rax
-    lgdt [boot_gdt_ptr]
-    push 0x08
-    lea rax, [rel boot_common64]
+    jmp boot_common64
+
+; early_sev(info, kind): loads the early IDT, then sev_early_check (C, in
+; .boot.text).  The early IDT stays loaded until trap_init replaces it.
+early_sev:
+    lea r8, [rel early_idt]
+    xor ecx, ecx
+.gate:
+    lea rax, [rel early_dead]
+    cmp ecx, 13
+    jne .not_gp
+    lea rax, [rel early_gp]
+.not_gp:
+    cmp ecx, 29
+    jne .not_vc
+    lea rax, [rel early_vc]
+.not_vc:
+    mov [r8], ax                        ; offset 15:0
+    mov word [r8 + 2], 0x08             ; boot GDT code selector
+    mov word [r8 + 4], 0x8e00           ; present, DPL 0, interrupt gate, no IST
+    shr rax, 16
+    mov [r8 + 6], ax                    ; offset 31:16
+    shr rax, 16
+    mov [r8 + 8], eax                   ; offset 63:32
+    mov dword [r8 + 12], 0
+    add r8, 16
+    inc ecx
+    cmp ecx, EARLY_VECTORS
+    jb .gate
+    lidt [early_idt_ptr]
+    jmp sev_early_check                 ; rdi, rsi untouched: (info, kind)
+
+; bool sev_early_rdmsr(uint32_t msr, uint64_t *value): RDMSR that survives
+; #GP (early_gp skips the instruction and clears early_rdmsr_ok).
+global sev_early_rdmsr
+sev_early_rdmsr:
+    mov ecx, edi
+    mov byte [rel early_rdmsr_ok], 1
+    xor eax, eax
+    xor edx, edx
+early_rdmsr_insn:
+    rdmsr
+    shl rdx, 32
+    or rax, rdx
+    mov [rsi], rax
+    movzx eax, byte [rel early_rdmsr_ok]
+    ret
+
+; void sev_early_terminate(uint64_t ghcb_msr): GHCB MSR protocol request,
+; VMGEXIT, and halt for good if the hypervisor lets the guest run on.
+global sev_early_terminate
+sev_early_terminate:
+    mov rax, rdi
+    mov rdx, rdi
+    shr rdx, 32
+    mov ecx, 0xc0010130                 ; GHCB MSR
+    wrmsr
+    db 0xf3, 0x0f, 0x01, 0xd9           ; VMGEXIT (rep vmmcall)
+.halt:
+    cli
+    hlt
+    jmp .halt
+
+; #GP: recovered only at early_rdmsr_insn.  Frame: error code, RIP, ...
+early_gp:
     push rax
-    retfq
+    lea rax, [rel early_rdmsr_insn]
+    cmp [rsp + 16], rax
+    jne early_dead
+    add qword [rsp + 16], 2             ; RDMSR is 0F 32
+    mov byte [rel early_rdmsr_ok], 0
+    pop rax
+    add rsp, 8                          ; the error code
+    iretq
+
+; #VC: only an SEV-ES or SEV-SNP guest gets one.  Never returns.
+early_vc:
+    call sev_early_vc
+
+; Any other exception before the kernel's IDT: no triple fault.  Once the
+; early check has ruled out SEV-ES, port I/O is safe: leave QEMU through
+; isa-debug-exit with status 70 (cloak reports a VM that stopped without
+; a status); elsewhere, or without that device, halt for good.
+early_dead:
+    cli
+    cmp byte [rel sev_early_ports_ok], 0
+    je .halt
+    mov dx, 0xf4
+    mov eax, 70
+    out dx, eax
+.halt:
+    hlt
+    jmp .halt
 
 ; Under SEV (OVMF starts us with encrypted memory and its own tables) the
 ; boot tables must mark everything private before CR3 points at them: this
 ; is the one place outside mm/page_table.c that touches the C-bit, because
-; it runs before any C code can.  Same rules as the kernel (sev.md 1.3):
-; CPUID 0x8000001F bit 1 as a hint, SEV_STATUS bit 0 as the decision.
+; it runs before the kernel window is mapped.  Same rules as the kernel
+; (docs/sev.md): CPUID 0x8000001F bit 1 as a hint, SEV_STATUS bit 0 as the
+; decision.  Runs after the early check, so CPUID is safe here.
 ; Returns the mask in rax (0 if SEV is not active).
 boot_sev_cbit:
     push rbx
@@ -94,9 +213,14 @@ boot_sev_cbit:
     jb .none
     cmp r8d, 51
     ja .none
-    mov ecx, 0xc0010131                 ; SEV_STATUS
-    rdmsr
-    bt eax, 0
+    sub rsp, 8
+    mov edi, 0xc0010131                 ; SEV_STATUS, #GP-safe
+    mov rsi, rsp
+    call sev_early_rdmsr                ; clobbers rax, rcx, rdx only
+    pop rdx
+    test eax, eax
+    jz .none
+    bt edx, 0
     jnc .none
     mov ecx, r8d
     mov eax, 1
@@ -148,6 +272,18 @@ boot_common64:
     jmp .hang
 
 section .boot.data progbits alloc write
+align 16
+early_idt:
+    times EARLY_VECTORS * 16 db 0       ; filled by early_sev
+early_idt_ptr:
+    dw EARLY_VECTORS * 16 - 1
+    dq early_idt
+early_rdmsr_ok:
+    db 0
+align 16
+early_stack:
+    times 4096 db 0                     ; the early check's stack
+early_stack_top:
 align 16
 boot_gdt:
     dq 0

@@ -1,5 +1,10 @@
-/* SEV detection: the decision from CPUID and SEV_STATUS values, as the
- * project's sev.md section 1 describes it (never CPUID alone). */
+/* SEV detection: the decision from CPUID and SEV_STATUS values, as
+ * docs/sev.md describes it (never CPUID alone); and the SEV-ES/SNP early
+ * stop shared by the kernel and the UEFI loader (include/cloak/sev_early.h):
+ * SEV_STATUS to action, the GHCB MSR termination request, and the
+ * sev-status-sim word.  Expected MSR values are written out from the GHCB
+ * specification (#56421, MSR protocol: GHCBInfo 0x100 in bits 11:0, reason
+ * code set in 15:12, reason code in 23:16), not computed. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -108,6 +113,104 @@ static void test_simulation(void **state)
     assert_true(s.mask == (1ull << 52));
 }
 
+static void test_early_msr_unreadable_goes_on(void **state)
+{
+    (void)state;
+    /* No MSR (#GP): not an SEV processor, whatever the value left behind. */
+    assert_int_equal(sev_early_decide(false, 0), SEV_EARLY_GO);
+    assert_int_equal(sev_early_decide(false, 0x7), SEV_EARLY_GO);
+}
+
+static void test_early_plain_sev_goes_on(void **state)
+{
+    (void)state;
+    assert_int_equal(sev_early_decide(true, 0), SEV_EARLY_GO);
+    assert_int_equal(sev_early_decide(true, 0x1), SEV_EARLY_GO);
+    /* feature bits above SNP (PreventHostIBS 8, SmtProtection 17) alone */
+    assert_int_equal(sev_early_decide(true, 0x1 | (1u << 8) | (1u << 17)), SEV_EARLY_GO);
+}
+
+static void test_early_es_stops(void **state)
+{
+    (void)state;
+    assert_int_equal(sev_early_decide(true, 0x3), SEV_EARLY_STOP_ES);
+    /* the ES bit alone still means CPUID and port I/O would trap */
+    assert_int_equal(sev_early_decide(true, 0x2), SEV_EARLY_STOP_ES);
+}
+
+static void test_early_snp_stops(void **state)
+{
+    (void)state;
+    assert_int_equal(sev_early_decide(true, 0x7), SEV_EARLY_STOP_SNP);
+    assert_int_equal(sev_early_decide(true, 0x5), SEV_EARLY_STOP_SNP);
+    /* a Google Cloud style SNP guest with DebugSwap (bit 7) */
+    assert_int_equal(sev_early_decide(true, 0x87), SEV_EARLY_STOP_SNP);
+}
+
+static void test_ghcb_terminate_values(void **state)
+{
+    (void)state;
+    assert_true(ghcb_msr_terminate(0, 0) == 0x100);
+    assert_true(ghcb_msr_terminate(0, 1) == 0x10100);
+    assert_true(ghcb_msr_terminate(0, 2) == 0x20100);
+    assert_true(ghcb_msr_terminate(1, 0) == 0x1100);
+    assert_true(ghcb_msr_terminate(0xf, 0xff) == 0xfff100);
+    /* out-of-range fields are cut to their width, never spill over */
+    assert_true(ghcb_msr_terminate(0x1f, 0x1ff) == 0xfff100);
+}
+
+static void test_early_stop_msr(void **state)
+{
+    (void)state;
+    /* SEV-ES: set 0 code 1 (GHCB protocol range not supported);
+     * SEV-SNP: set 0 code 2 (SNP features not supported) */
+    assert_true(sev_early_stop_msr(SEV_EARLY_STOP_ES) == 0x10100);
+    assert_true(sev_early_stop_msr(SEV_EARLY_STOP_SNP) == 0x20100);
+    assert_true(sev_early_stop_msr(SEV_EARLY_GO) == 0);
+}
+
+static bool sim(const char *cmdline, uint64_t *v)
+{
+    *v = 0xdead;
+    return cmdline_word_hex(cmdline, strlen(cmdline) + 1, SEV_STATUS_SIM_WORD, v);
+}
+
+static void test_sim_word(void **state)
+{
+    (void)state;
+    uint64_t v;
+    assert_true(sim("sev-status-sim=0x3", &v));
+    assert_true(v == 3);
+    assert_true(sim("console=com3 sev-status-sim=7 klog=com1", &v));
+    assert_true(v == 7);
+    assert_true(sim("sev-status-sim=0XaB", &v));
+    assert_true(v == 0xab);
+    assert_true(sim("sev-status-sim=ffffffffffffffff", &v));
+    assert_true(v == UINT64_MAX);
+}
+
+static void test_sim_word_rejected(void **state)
+{
+    (void)state;
+    uint64_t v;
+    assert_false(sim("", &v));
+    assert_false(sim("sev-sim", &v));
+    assert_false(sim("xsev-status-sim=3", &v));          /* not at a word start */
+    assert_false(sim("sev-status-sim=", &v));
+    assert_false(sim("sev-status-sim=0x", &v));
+    assert_false(sim("sev-status-sim=3z", &v));
+    assert_false(sim("sev-status-sim=-1", &v));
+    assert_false(sim("sev-status-sim=10000000000000000", &v)); /* 17 digits */
+    assert_true(v == 0xdead);                            /* untouched */
+    /* max bounds the scan: the word cut short is no word */
+    const char cut[] = "sev-status-sim=3";
+    assert_false(cmdline_word_hex(cut, 10, SEV_STATUS_SIM_WORD, &v));
+    /* max also bounds the value: "3" is outside the first 15 bytes */
+    assert_false(cmdline_word_hex(cut, 15, SEV_STATUS_SIM_WORD, &v));
+    assert_true(cmdline_word_hex(cut, 16, SEV_STATUS_SIM_WORD, &v));
+    assert_true(v == 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -120,6 +223,14 @@ int main(void)
         cmocka_unit_test(test_es_and_snp_are_reported),
         cmocka_unit_test(test_bad_cbit),
         cmocka_unit_test(test_simulation),
+        cmocka_unit_test(test_early_msr_unreadable_goes_on),
+        cmocka_unit_test(test_early_plain_sev_goes_on),
+        cmocka_unit_test(test_early_es_stops),
+        cmocka_unit_test(test_early_snp_stops),
+        cmocka_unit_test(test_ghcb_terminate_values),
+        cmocka_unit_test(test_early_stop_msr),
+        cmocka_unit_test(test_sim_word),
+        cmocka_unit_test(test_sim_word_rejected),
     };
     return cmocka_run_group_tests_name("sev", tests, NULL, NULL);
 }
