@@ -1,4 +1,5 @@
 #!/bin/bash
 # make bench: figures only (medians, baselines measured in the same run).
+# bench/run.sh write: only the volume write+fsync figures (normal, sev-sim).
 cd "$(dirname "$0")/.." || exit 1
 exec python3 bench/bench.py "$@"

@@ -9,6 +9,8 @@
 
 #define BLOCK_NAME_MAX 32
 
+struct block_stage_ops;
+
 struct block_device {
     char name[BLOCK_NAME_MAX];     /* "vda", "sda", ... for logs */
     char serial[BLOCK_NAME_MAX];   /* device serial if it has one, else "" */
@@ -23,6 +25,8 @@ struct block_device {
     /* Returns once everything written before is on stable storage. */
     int (*flush)(struct block_device *dev);
     void *driver;                  /* the driver's own state */
+    /* Optional: staged writes, several in flight (drivers/block_stage.h). */
+    const struct block_stage_ops *stage;
 };
 
 #define BLOCK_MAX_DEVICES 16

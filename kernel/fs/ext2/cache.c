@@ -8,6 +8,7 @@
 
 int ext2_dev_read(struct ext2_fs *fs, uint32_t blk, uint32_t n, void *buf)
 {
+    ext2_stream_post(fs);
     int r = block_read(fs->dev, (uint64_t)blk * fs->spb, n * fs->spb, buf);
     if (r < 0)
         klog("ext2: %s: reading blocks %u..%u failed (%d)", fs->dev->name, blk, blk + n - 1, r);
@@ -16,6 +17,7 @@ int ext2_dev_read(struct ext2_fs *fs, uint32_t blk, uint32_t n, void *buf)
 
 int ext2_dev_write(struct ext2_fs *fs, uint32_t blk, uint32_t n, const void *buf)
 {
+    ext2_stream_post(fs);
     int r = block_write(fs->dev, (uint64_t)blk * fs->spb, n * fs->spb, buf);
     if (r < 0) {
         klog("ext2: %s: writing blocks %u..%u failed (%d)", fs->dev->name, blk, blk + n - 1, r);
@@ -87,6 +89,7 @@ int ext2_cache_init(struct ext2_fs *fs, uint64_t limit)
 void ext2_cache_destroy(struct ext2_fs *fs)
 {
     struct ext2_cache *c = &fs->cache;
+    ext2_stream_drain(fs);
     if (!c->hash)
         return;
     struct ext2_buf *b = c->lru.lnext;
@@ -313,11 +316,12 @@ static void sort_bufs(struct ext2_buf **a, size_t n)
 int ext2_cache_sync(struct ext2_fs *fs)
 {
     struct ext2_cache *c = &fs->cache;
+    int streamed = ext2_stream_drain(fs);
     size_t n = 0;
     for (struct ext2_buf *b = c->lru.lnext; b != &c->lru; b = b->lnext)
         n += b->dirty;
     if (!n)
-        return 0;
+        return streamed;
     struct ext2_buf **list = kmalloc(n * sizeof(*list));
     if (!list) {
         /* No memory for sorting: write back one cluster at a time. */
@@ -327,7 +331,7 @@ int ext2_cache_sync(struct ext2_fs *fs)
                 if (r < 0)
                     return r;
             }
-        return 0;
+        return streamed;
     }
     size_t k = 0;
     for (struct ext2_buf *b = c->lru.lnext; b != &c->lru; b = b->lnext)
@@ -355,5 +359,5 @@ int ext2_cache_sync(struct ext2_fs *fs)
         i += run;
     }
     kfree(list);
-    return ret;
+    return ret < 0 ? ret : streamed;
 }

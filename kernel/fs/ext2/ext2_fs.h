@@ -57,6 +57,11 @@ struct ext2_fs {
     uint8_t *wstage;                    /* write-back staging */
     uint32_t stage_blocks;
     uint32_t last_group;                /* where the last block allocation ended */
+    /* Streaming writes (stream.c): whole blocks copied straight into a
+     * device staging buffer, blocks st_first.. st_first + st_n - 1. */
+    uint8_t *st_buf;
+    uint32_t st_cap, st_first, st_n;    /* capacity and fill in blocks */
+    int st_err;                         /* first posting error, for the next sync */
     struct ext2_open *opens;            /* inodes the caller holds open */
     uint32_t nopens, capopens;
 };
@@ -87,6 +92,21 @@ int ext2_cache_sync(struct ext2_fs *fs);
 /* Raw device transfers of n blocks. */
 int ext2_dev_read(struct ext2_fs *fs, uint32_t blk, uint32_t n, void *buf);
 int ext2_dev_write(struct ext2_fs *fs, uint32_t blk, uint32_t n, const void *buf);
+
+/* ---- streaming writes (stream.c) ---- */
+
+/* Runs at least this long (blocks) go through the device's staging
+ * buffers instead of the cache. */
+#define EXT2_STREAM_BLOCKS 8
+/* Copies one whole block of data for pblk into the open staging buffer
+ * (posting it and taking a new one when pblk does not follow on): 0, 1
+ * when the device has no staging (use the cache), or a negative errno. */
+int ext2_stream_block(struct ext2_fs *fs, uint32_t pblk, const void *src);
+/* Sends the open staging buffer to the device (before any other I/O, so
+ * that the device sees writes in order and reads find the data). */
+void ext2_stream_post(struct ext2_fs *fs);
+/* Posts, waits for every staged write: 0 or the first error since the last. */
+int ext2_stream_drain(struct ext2_fs *fs);
 
 /* ---- volume (super.c) ---- */
 

@@ -161,6 +161,17 @@ int64_t ext2_write(struct ext2_fs *fs, uint32_t ino, uint64_t off, const void *b
             break;
         goal = pblk + 1;
         bool whole = n == fs->bs;
+        if (whole && (len - done >= (uint64_t)EXT2_STREAM_BLOCKS << fs->bs_log ||
+                      (fs->st_buf && pblk == fs->st_first + fs->st_n))) {
+            r = ext2_stream_block(fs, pblk, src + done);
+            if (r < 0)
+                break;
+            if (r == 0) {
+                done += n;
+                continue;
+            }
+            r = 0;         /* no staging on this device: through the cache */
+        }
         struct ext2_buf *b = fresh || whole ? ext2_bget_new(fs, pblk, fresh && !whole, &r)
                                             : ext2_bread(fs, pblk, &r);
         if (!b)

@@ -7,10 +7,112 @@
 #include <sys/wait.h>
 #include "helpers.h"
 #include "lib/errno.h"
+#include "drivers/block_stage.h"
+
+uint32_t memdev_stage_default;
+
+/* Applies the oldest posted staged write to the data. */
+static void apply_oldest(struct memdev *m)
+{
+    int slot = m->pending[0].slot;
+    memcpy(m->data + m->pending[0].lba * m->dev.sector_size, m->stage_buf[slot],
+           (size_t)m->pending[0].count * m->dev.sector_size);
+    m->stage_busy[slot] = false;
+    memmove(&m->pending[0], &m->pending[1], sizeof(m->pending[0]) * (m->npending - 1));
+    m->npending--;
+}
+
+static void settle(struct memdev *m)
+{
+    while (m->npending)
+        apply_oldest(m);
+}
+
+static void *stage_get(struct block_device *dev, uint32_t *bytes)
+{
+    struct memdev *m = dev->driver;
+    for (;;) {
+        for (int i = 0; i < 3; i++) {
+            if (!m->stage_busy[i]) {
+                m->stage_busy[i] = true;
+                /* Old contents, as a reused buffer has: ext2 must write all it posts. */
+                memset(m->stage_buf[i], 0xa5, m->stage_bytes);
+                *bytes = m->stage_bytes;
+                return m->stage_buf[i];
+            }
+        }
+        if (!m->npending)
+            return NULL;
+        apply_oldest(m);
+    }
+}
+
+static int slot_of(struct memdev *m, void *stage)
+{
+    for (int i = 0; i < 3; i++)
+        if (m->stage_buf[i] == stage && m->stage_busy[i])
+            return i;
+    abort();                        /* ext2 gave back a buffer it does not hold */
+}
+
+static int stage_post(struct block_device *dev, void *stage, uint64_t lba, uint32_t count)
+{
+    struct memdev *m = dev->driver;
+    int slot = slot_of(m, stage);
+    for (unsigned i = 0; i < m->npending; i++)
+        if (m->pending[i].slot == slot)
+            abort();                /* posted twice */
+    if ((uint64_t)count * dev->sector_size > m->stage_bytes)
+        abort();
+    if (m->fail_stage_posts == 0) {
+        /* Fails in flight: nothing reaches the disk, the drain says so. */
+        m->stage_busy[slot] = false;
+        m->stage_failed = true;
+        return 0;
+    }
+    if (m->fail_stage_posts > 0)
+        m->fail_stage_posts--;
+    m->stage_posts++;
+    m->pending[m->npending].slot = slot;
+    m->pending[m->npending].lba = lba;
+    m->pending[m->npending].count = count;
+    m->npending++;
+    return 0;
+}
+
+static void stage_put(struct block_device *dev, void *stage)
+{
+    struct memdev *m = dev->driver;
+    m->stage_busy[slot_of(m, stage)] = false;
+}
+
+static int stage_drain(struct block_device *dev)
+{
+    struct memdev *m = dev->driver;
+    settle(m);
+    int err = m->stage_failed ? -EIO : 0;
+    m->stage_failed = false;
+    return err;
+}
+
+static const struct block_stage_ops mem_stage_ops = { stage_get, stage_post, stage_put, stage_drain };
+
+void memdev_stage(struct memdev *m, uint32_t bytes)
+{
+    for (int i = 0; i < 3; i++) {
+        m->stage_buf[i] = malloc(bytes);
+        m->stage_busy[i] = false;
+    }
+    m->stage_bytes = bytes;
+    m->npending = 0;
+    m->fail_stage_posts = -1;
+    m->dev.stage = &mem_stage_ops;
+}
 
 static int mem_read(struct block_device *dev, uint64_t lba, uint32_t count, void *buf)
 {
     struct memdev *m = dev->driver;
+    settle(m);
     m->reads++;
     if (count > m->max_read_sectors)
         m->max_read_sectors = count;
@@ -21,6 +123,7 @@ static int mem_read(struct block_device *dev, uint64_t lba, uint32_t count, void
 static int mem_write(struct block_device *dev, uint64_t lba, uint32_t count, const void *buf)
 {
     struct memdev *m = dev->driver;
+    settle(m);
     if (m->fail_after_writes == 0)
         return -EIO;
     if (m->fail_after_writes > 0)
@@ -36,6 +139,7 @@ static int mem_write(struct block_device *dev, uint64_t lba, uint32_t count, con
 static int mem_flush(struct block_device *dev)
 {
     struct memdev *m = dev->driver;
+    settle(m);
     m->flushes++;
     return 0;
 }
@@ -58,6 +162,8 @@ void memdev_load(struct memdev *m, const char *path, uint32_t sector_size)
     m->dev.write = mem_write;
     m->dev.flush = mem_flush;
     m->dev.driver = m;
+    if (memdev_stage_default)
+        memdev_stage(m, memdev_stage_default);
 }
 
 void memdev_save(const struct memdev *m, const char *path)
@@ -74,6 +180,11 @@ void memdev_free(struct memdev *m)
 {
     free(m->data);
     m->data = NULL;
+    for (int i = 0; i < 3; i++) {
+        free(m->stage_buf[i]);
+        m->stage_buf[i] = NULL;
+    }
+    m->dev.stage = NULL;
 }
 
 static char tmpdir[512];

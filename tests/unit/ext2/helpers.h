@@ -15,12 +15,28 @@ struct memdev {
     uint32_t max_write_sectors, max_read_sectors;
     uint64_t write_sectors;
     int fail_after_writes;          /* -1: never fail */
+    /* Staged writes (drivers/block_stage.h), when memdev_stage is on:
+     * posted writes reach data only at a drain, another transfer, or when
+     * their buffer is needed again (in post order), as late as a device
+     * may write them; so a missing post or drain shows up as stale data. */
+    uint8_t *stage_buf[3];
+    bool stage_busy[3];
+    uint32_t stage_bytes;
+    struct { int slot; uint64_t lba; uint32_t count; } pending[3];
+    unsigned npending;
+    unsigned stage_posts;           /* writes posted */
+    int fail_stage_posts;           /* -1: never; else posts that succeed first */
+    bool stage_failed;              /* a post failed in flight, for the drain */
 };
 
 /* Loads path into memory; sector_size 512 unless given. */
 void memdev_load(struct memdev *m, const char *path, uint32_t sector_size);
 void memdev_save(const struct memdev *m, const char *path);
 void memdev_free(struct memdev *m);
+/* Turns staged writes on, buffers of `bytes`. */
+void memdev_stage(struct memdev *m, uint32_t bytes);
+/* Staged writes for every memdev loaded from now on (0: off). */
+extern uint32_t memdev_stage_default;
 
 /* A fresh temporary directory (removed by tmp_cleanup). */
 const char *tmp_dir(void);

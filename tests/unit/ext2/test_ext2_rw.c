@@ -438,6 +438,16 @@ static void random_ops(unsigned bs, unsigned seed, uint64_t cache)
 static void test_random_1k(void **state) { (void)state; random_ops(1024, 1, 8 << 20); }
 static void test_random_4k_small_cache(void **state) { (void)state; random_ops(4096, 2, 0); }
 static void test_random_1k_small_cache(void **state) { (void)state; random_ops(1024, 3, 0); }
+/* The same with staged writes (long runs skip the cache): a device that
+ * writes them as late as it may. */
+static void random_staged(unsigned bs, unsigned seed, uint64_t cache)
+{
+    memdev_stage_default = 64 << 10;
+    random_ops(bs, seed, cache);
+    memdev_stage_default = 0;
+}
+static void test_random_4k_staged(void **state) { (void)state; random_staged(4096, 4, 8 << 20); }
+static void test_random_1k_staged_small_cache(void **state) { (void)state; random_staged(1024, 5, 0); }
 
 /* A directory indexed by e2fsck -D (htree) is read linearly, and adding to
  * it drops the index flag so that e2fsck stays happy. */
@@ -804,6 +814,8 @@ int main(void)
         cmocka_unit_test_setup(test_random_1k, reset),
         cmocka_unit_test_setup(test_random_4k_small_cache, reset),
         cmocka_unit_test_setup(test_random_1k_small_cache, reset),
+        cmocka_unit_test_setup(test_random_4k_staged, reset),
+        cmocka_unit_test_setup(test_random_1k_staged_small_cache, reset),
         cmocka_unit_test_setup(test_indexed_dir, reset),
         cmocka_unit_test_setup(test_power_cut, reset),
         cmocka_unit_test_setup(test_not_clean_stays, reset),
