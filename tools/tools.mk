@@ -1,9 +1,11 @@
 # The cloak command (hosted C): $(BUILD)/bin/cloak.  One folder per concept:
-# tools/cloak (the command-line front end), tools/config (ops JSON config),
-# tools/elf (checks of the program; its interpreter and libraries: elf_dyn.c,
-# ldcache.c, deps.c), tools/sev (AMD SEV: `cloak sev check`),
-# tools/qmp (a QMP client) and tools/dump (`cloak dump-check`), tools/volume (ext2 data volumes, made by mke2fs), tools/image (manifest, boot archive and,
-# from disk_image.c/gpt.c/fat.c, the GPT disk image), tools/qemu (running it).
+# tools/cloak (the command-line front end: a dispatcher and one file per
+# command family), tools/config (ops JSON config), tools/elf (checks of the
+# program; its interpreter and libraries: elf_dyn.c, ldcache.c, deps.c),
+# tools/sev (AMD SEV: `cloak sev check`), tools/qmp (a QMP client) and
+# tools/dump (`cloak dump-check`), tools/volume (ext2 data volumes, made by
+# mke2fs), tools/image (manifest, boot archive and, from
+# disk_image.c/gpt.c/fat.c, the GPT disk image), tools/qemu (running it).
 # At run time cloak finds its kernel and loader in <bin>/../share/cloak/.
 TOOLS_CFLAGS := $(HOST_CFLAGS) -MMD -MP
 # zlib: crc32 for the GPT headers (disk_image.c)
