@@ -1,9 +1,9 @@
 /* virtio-blk (virtio 1.x, 5.2): disks vda, vdb, ...  A request is a
  * device-readable header {type, reserved, sector}, the data, and a status
  * byte the device writes; header and status live in the DMA heap, data
- * goes through virtio_map_buffer(). */
-#include "drivers/virtio_pci.h"
-#include "drivers/block.h"
+ * goes through virtio_map_buffer().  Staged writes, several in flight,
+ * are in virtio_blk_stage.c. */
+#include "drivers/virtio_blk.h"
 #include "mm/heap.h"
 #include "mm/dma.h"
 #include "lib/errno.h"
@@ -22,40 +22,14 @@
 #define CFG_SEG_MAX 12
 #define CFG_BLK_SIZE 20
 
-#define T_IN 0
-#define T_OUT 1
-#define T_FLUSH 4
-#define T_GET_ID 8
-
-#define S_OK 0
 #define S_UNSUPP 2
 
 #define ID_BYTES 20
 #define QUEUE_MAX 128
-#define DATA_SEGS_MAX 64
-
-struct blk_header {
-    uint32_t type;
-    uint32_t reserved;
-    uint64_t sector;
-};
-
-struct vblk {
-    struct block_device bd;
-    struct virtio_dev v;
-    struct virtq *q;
-    struct dma_buffer dma;           /* header at 0, status at 16, ID at 32 */
-    uint32_t units;                  /* 512-byte units per logical sector */
-    uint32_t piece_max;              /* bytes per data segment */
-    unsigned data_segs;              /* data segments per request */
-    uint32_t chunk;                  /* logical sectors per request */
-    struct virtq_seg segs[DATA_SEGS_MAX + 2];
-    struct dma_mapping maps[DATA_SEGS_MAX + 2];
-};
 
 static unsigned ndisks;
 
-static struct blk_header *header(struct vblk *b) { return b->dma.va; }
+static struct vblk_header *header(struct vblk *b) { return b->dma.va; }
 static volatile uint8_t *status(struct vblk *b) { return (uint8_t *)b->dma.va + 16; }
 
 /* One request: header, optional data, status. */
@@ -67,10 +41,10 @@ static int blk_request(struct vblk *b, uint32_t type, uint64_t sector, void *dat
     header(b)->sector = sector;
     *status(b) = 0xff;                     /* a device that never writes it fails */
     unsigned n = 0;
-    b->segs[n++] = (struct virtq_seg){ b->dma.device, sizeof(struct blk_header), false };
+    b->segs[n++] = (struct virtq_seg){ b->dma.device, sizeof(struct vblk_header), false };
     int err = 0;
     if (len) {
-        if (type == T_GET_ID) {
+        if (type == VBLK_T_GET_ID) {
             b->segs[n++] = (struct virtq_seg){ b->dma.device + 32, (uint32_t)len, true };
         } else {
             err = virtio_map_buffer(data, len, device_writes, b->piece_max, b->segs, b->maps,
@@ -82,16 +56,16 @@ static int blk_request(struct vblk *b, uint32_t type, uint64_t sector, void *dat
     b->segs[n++] = (struct virtq_seg){ b->dma.device + 16, 1, true };
     uint32_t written = 0;
     err = virtio_request(&b->v, b->q, b->segs, n, &written);
-    if (len && type != T_GET_ID)
+    if (len && type != VBLK_T_GET_ID)
         virtio_unmap_buffer(b->maps + 1, n - 2);
     if (err)
         return err;
     uint8_t st = *status(b);
-    if (st == S_OK)
+    if (st == VBLK_S_OK)
         return 0;
     if (st == S_UNSUPP)
         return -ENOTSUP;
-    if (type != T_GET_ID)
+    if (type != VBLK_T_GET_ID)
         klog("virtio-blk: %s: request type %u at sector %lu failed (status %u)", b->bd.name, type,
              (unsigned long)sector, st);
     return -EIO;
@@ -100,11 +74,20 @@ static int blk_request(struct vblk *b, uint32_t type, uint64_t sector, void *dat
 static int blk_io(struct block_device *dev, uint64_t lba, uint32_t count, void *buf, bool write)
 {
     struct vblk *b = dev->driver;
+    vblk_stage_settle(b);
     uint8_t *p = buf;
     while (count) {
         uint32_t n = count < b->chunk ? count : b->chunk;
+        /* Page pieces: data_segs of them hold whole pages after the first
+         * page's tail (an aligned buffer fills every segment). */
+        if (b->piece_max == 4096) {
+            uint64_t fit = (uint64_t)b->data_segs * 4096 - ((uintptr_t)p & 4095);
+            uint64_t most = fit / dev->sector_size;
+            if (most > n)
+                n = (uint32_t)(count < most ? count : most);
+        }
         size_t bytes = (size_t)n * dev->sector_size;
-        int err = blk_request(b, write ? T_OUT : T_IN, lba * b->units, p, bytes, !write);
+        int err = blk_request(b, write ? VBLK_T_OUT : VBLK_T_IN, lba * b->units, p, bytes, !write);
         if (err)
             return err;
         p += bytes;
@@ -127,14 +110,15 @@ static int blk_write(struct block_device *dev, uint64_t lba, uint32_t count, con
 static int blk_flush(struct block_device *dev)
 {
     struct vblk *b = dev->driver;
+    vblk_stage_settle(b);
     if (!virtio_has_feature(&b->v, BLK_F_FLUSH))
         return 0;                      /* no volatile cache to flush */
-    return blk_request(b, T_FLUSH, 0, 0, 0, false);
+    return blk_request(b, VBLK_T_FLUSH, 0, 0, 0, false);
 }
 
 static void read_serial(struct vblk *b)
 {
-    if (blk_request(b, T_GET_ID, 0, 0, ID_BYTES, true) != 0)
+    if (blk_request(b, VBLK_T_GET_ID, 0, 0, ID_BYTES, true) != 0)
         return;
     const uint8_t *id = (uint8_t *)b->dma.va + 32;
     unsigned i = 0;
@@ -176,12 +160,14 @@ int virtio_blk_probe(struct pci_device *pci)
     b->piece_max = 4096;
     if (virtio_has_feature(&b->v, BLK_F_SIZE_MAX)) {
         uint32_t s = virtio_cfg32(&b->v, CFG_SIZE_MAX);
+        if (s >= 512)
+            b->size_max = s & ~511u;
         if (s >= 512 && s < b->piece_max)
             b->piece_max = s & ~511u;
     }
     /* Segments per request: our array, the queue (header and status take
      * two), and what the device says it takes. */
-    b->data_segs = DATA_SEGS_MAX;
+    b->data_segs = VBLK_DATA_SEGS_MAX;
     if (b->q->size - 2u < b->data_segs)
         b->data_segs = b->q->size - 2u;
     if (virtio_has_feature(&b->v, BLK_F_SEG_MAX)) {
@@ -206,6 +192,7 @@ int virtio_blk_probe(struct pci_device *pci)
     b->bd.read = blk_read;
     b->bd.write = blk_write;
     b->bd.flush = blk_flush;
+    vblk_stage_init(b);
     b->bd.driver = b;
     virtio_ready(&b->v);
 
