@@ -437,97 +437,46 @@ static void __attribute__((noreturn)) enter_kernel(UINT64 entry, UINT64 stack_to
     __builtin_unreachable();
 }
 
-EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
-    st = systab;
-    bs = systab->BootServices;
-    EFI_STATUS s;
-    TRACE(L"start");
-
-    /* The volume this loader came from. */
-    EFI_GUID li_guid = EFI_LOADED_IMAGE_PROTOCOL_GUID;
-    EFI_GUID fs_guid = EFI_SIMPLE_FILE_SYSTEM_PROTOCOL_GUID;
-    EFI_LOADED_IMAGE *li;
-    s = bs->HandleProtocol(image, &li_guid, (void **)&li);
+/* The command line, the SEV-ES/SNP decision, the kernel (placed at its
+ * addresses) and the boot archive, in that order: the command line may ask
+ * for the decision to be simulated, and the decision comes before anything
+ * is loaded. */
+static EFI_STATUS load_files(EFI_FILE_HANDLE root, struct file *archive, struct file *cmdline,
+                             UINT64 *entry) {
+    struct file kfile;
+    EFI_STATUS s = read_cmdline(root, cmdline);
     if (EFI_ERROR(s))
-        return fail(L"no loaded-image protocol", NULL, s);
-    EFI_SIMPLE_FILE_SYSTEM_PROTOCOL *fs;
-    s = bs->HandleProtocol(li->DeviceHandle, &fs_guid, (void **)&fs);
+        return s;
+    s = sev_stop(cmdline->base ? (const char *)(UINTN)cmdline->base : NULL, cmdline->size + 1);
     if (EFI_ERROR(s))
-        return fail(L"boot device has no file system", NULL, s);
-    EFI_FILE_HANDLE root;
-    s = fs->OpenVolume(fs, &root);
-    if (EFI_ERROR(s))
-        return fail(L"cannot open the boot volume", NULL, s);
-
-    /* The command line first: it may ask for the SEV-ES decision to be
-     * simulated, and that decision comes before anything is loaded. */
-    struct file kfile, archive, cmdline = {0, 0};
-    UINT64 entry = 0;
-    s = read_cmdline(root, &cmdline);
-    if (EFI_ERROR(s))
-        goto out_root;
-    s = sev_stop(cmdline.base ? (const char *)(UINTN)cmdline.base : NULL, cmdline.size + 1);
-    if (EFI_ERROR(s))
-        goto out_root;
+        return s;
 
     /* Kernel: read, check, place; then give the file's pages back. */
     s = read_file(root, kernel_path, 0, &kfile);
     if (s == EFI_NOT_FOUND)
         s = fail(L"missing", kernel_path, s);
     if (EFI_ERROR(s))
-        goto out_root;
+        return s;
     TRACE(L"kernel read");
-    s = load_kernel(&kfile, &entry);
+    s = load_kernel(&kfile, entry);
     if (EFI_ERROR(s))
-        goto out_root;
+        return s;
     free_last_alloc(kfile.base);
 
     TRACE(L"kernel loaded");
-    s = read_file(root, L"\\cloak\\archive.cpio", 0, &archive);
+    s = read_file(root, L"\\cloak\\archive.cpio", 0, archive);
     if (s == EFI_NOT_FOUND)
         s = fail(L"missing", L"\\cloak\\archive.cpio", s);
-    if (EFI_ERROR(s))
-        goto out_root;
-    root->Close(root);
-    TRACE(L"files read");
+    return s;
+}
 
-    /* Size the memory map, then allocate in one block, before the final
-     * GetMemoryMap: handoff | ranges | EFI map buffer | kernel stack. */
-    UINTN map_size = 0, map_key, desc_size;
-    UINT32 desc_version;
-    s = bs->GetMemoryMap(&map_size, NULL, &map_key, &desc_size, &desc_version);
-    if (s != EFI_BUFFER_TOO_SMALL)
-        return fail(L"GetMemoryMap failed", NULL, s);
-    UINTN ndesc = map_size / desc_size + MAP_SLACK;
-    UINTN map_cap = ndesc * desc_size;
-    UINTN off_ranges = (sizeof(struct cloak_handoff) + 15) & ~15ULL;
-    UINTN off_map = (off_ranges + ndesc * sizeof(struct cloak_mem_range) + 15) & ~15ULL;
-    UINTN off_stack = (off_map + map_cap + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-    UINTN total = off_stack + STACK_SIZE;
-    EFI_PHYSICAL_ADDRESS block;
-    s = alloc_pages(AllocateMaxAddress, PAGES(total), &block);
-    if (EFI_ERROR(s))
-        return fail(L"out of memory for the handoff", NULL, s);
-
-    struct cloak_handoff *h = (struct cloak_handoff *)(UINTN)block;
-    struct cloak_mem_range *ranges = (struct cloak_mem_range *)(UINTN)(block + off_ranges);
-    uint8_t *map = (uint8_t *)(UINTN)(block + off_map);
-    h->magic = CLOAK_HANDOFF_MAGIC;
-    h->rsdp = find_rsdp();
-    h->archive_base = archive.base;
-    h->archive_size = archive.size;
-    h->cmdline = cmdline.base;
-    h->mem_ranges = (UINT64)(UINTN)ranges;
-    h->mem_range_count = 0;
-    h->flags = CLOAK_HANDOFF_F_UEFI;
-
-    /* Final map and exit.  If the map changed between the two calls,
-     * ExitBootServices returns EFI_INVALID_PARAMETER and the spec asks for
-     * GetMemoryMap again; after a first failed attempt only those two
-     * services may be used. */
 #ifdef LOADER_TRACE
-    /* the map as it stands now, converted, for whoever reads the trace */
-    map_size = map_cap;
+/* The map as it stands now, converted, and where everything is, for
+ * whoever reads the trace. */
+static void trace_state(uint8_t *map, UINTN map_cap, UINTN desc_size, struct cloak_mem_range *ranges,
+                        UINT64 entry, UINT64 block, UINT64 archive) {
+    UINTN map_size = map_cap, map_key;
+    UINT32 desc_version;
     if (!EFI_ERROR(bs->GetMemoryMap(&map_size, (EFI_MEMORY_DESCRIPTOR *)map, &map_key,
                                     &desc_size, &desc_version))) {
         uint32_t n = convert_map(map, map_size, desc_size, ranges);
@@ -556,9 +505,52 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
     put(L" handoff ");
     put_hex(block);
     put(L" archive ");
-    put_hex(archive.base);
+    put_hex(archive);
     put(L"\r\n");
+}
 #endif
+
+/* Builds the handoff, exits boot services and jumps to the kernel; returns
+ * only on failure. */
+static EFI_STATUS start_kernel(EFI_HANDLE image, UINT64 entry, const struct file *archive,
+                               const struct file *cmdline) {
+    /* Size the memory map, then allocate in one block, before the final
+     * GetMemoryMap: handoff | ranges | EFI map buffer | kernel stack. */
+    UINTN map_size = 0, map_key, desc_size;
+    UINT32 desc_version;
+    EFI_STATUS s = bs->GetMemoryMap(&map_size, NULL, &map_key, &desc_size, &desc_version);
+    if (s != EFI_BUFFER_TOO_SMALL)
+        return fail(L"GetMemoryMap failed", NULL, s);
+    UINTN ndesc = map_size / desc_size + MAP_SLACK;
+    UINTN map_cap = ndesc * desc_size;
+    UINTN off_ranges = (sizeof(struct cloak_handoff) + 15) & ~15ULL;
+    UINTN off_map = (off_ranges + ndesc * sizeof(struct cloak_mem_range) + 15) & ~15ULL;
+    UINTN off_stack = (off_map + map_cap + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+    UINTN total = off_stack + STACK_SIZE;
+    EFI_PHYSICAL_ADDRESS block;
+    s = alloc_pages(AllocateMaxAddress, PAGES(total), &block);
+    if (EFI_ERROR(s))
+        return fail(L"out of memory for the handoff", NULL, s);
+
+    struct cloak_handoff *h = (struct cloak_handoff *)(UINTN)block;
+    struct cloak_mem_range *ranges = (struct cloak_mem_range *)(UINTN)(block + off_ranges);
+    uint8_t *map = (uint8_t *)(UINTN)(block + off_map);
+    h->magic = CLOAK_HANDOFF_MAGIC;
+    h->rsdp = find_rsdp();
+    h->archive_base = archive->base;
+    h->archive_size = archive->size;
+    h->cmdline = cmdline->base;
+    h->mem_ranges = (UINT64)(UINTN)ranges;
+    h->mem_range_count = 0;
+    h->flags = CLOAK_HANDOFF_F_UEFI;
+#ifdef LOADER_TRACE
+    trace_state(map, map_cap, desc_size, ranges, entry, block, archive->base);
+#endif
+
+    /* Final map and exit.  If the map changed between the two calls,
+     * ExitBootServices returns EFI_INVALID_PARAMETER and the spec asks for
+     * GetMemoryMap again; after a first failed attempt only those two
+     * services may be used. */
     TRACE(L"exiting boot services");
     for (int attempt = 0;; attempt++) {
         map_size = map_cap;
@@ -575,8 +567,36 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
     __asm__ volatile("cli");
     h->mem_range_count = convert_map(map, map_size, desc_size, ranges);
     enter_kernel(entry, block + total, (UINT64)(UINTN)h);
+}
 
-out_root:
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
+    st = systab;
+    bs = systab->BootServices;
+    EFI_STATUS s;
+    TRACE(L"start");
+
+    /* The volume this loader came from. */
+    EFI_GUID li_guid = EFI_LOADED_IMAGE_PROTOCOL_GUID;
+    EFI_GUID fs_guid = EFI_SIMPLE_FILE_SYSTEM_PROTOCOL_GUID;
+    EFI_LOADED_IMAGE *li;
+    s = bs->HandleProtocol(image, &li_guid, (void **)&li);
+    if (EFI_ERROR(s))
+        return fail(L"no loaded-image protocol", NULL, s);
+    EFI_SIMPLE_FILE_SYSTEM_PROTOCOL *fs;
+    s = bs->HandleProtocol(li->DeviceHandle, &fs_guid, (void **)&fs);
+    if (EFI_ERROR(s))
+        return fail(L"boot device has no file system", NULL, s);
+    EFI_FILE_HANDLE root;
+    s = fs->OpenVolume(fs, &root);
+    if (EFI_ERROR(s))
+        return fail(L"cannot open the boot volume", NULL, s);
+
+    struct file archive = {0, 0}, cmdline = {0, 0};
+    UINT64 entry = 0;
+    s = load_files(root, &archive, &cmdline, &entry);
     root->Close(root);
-    return s;
+    if (EFI_ERROR(s))
+        return s;
+    TRACE(L"files read");
+    return start_kernel(image, entry, &archive, &cmdline);
 }
