@@ -74,6 +74,7 @@ static int blk_request(struct vblk *b, uint32_t type, uint64_t sector, void *dat
 static int blk_io(struct block_device *dev, uint64_t lba, uint32_t count, void *buf, bool write)
 {
     struct vblk *b = dev->driver;
+    b->v.timeout_ns = dev->timeout_ns;   /* block.c's wait for this call */
     vblk_stage_settle(b);
     uint8_t *p = buf;
     while (count) {
@@ -110,10 +111,19 @@ static int blk_write(struct block_device *dev, uint64_t lba, uint32_t count, con
 static int blk_flush(struct block_device *dev)
 {
     struct vblk *b = dev->driver;
+    b->v.timeout_ns = dev->timeout_ns;   /* block.c's wait for this call */
     vblk_stage_settle(b);
     if (!virtio_has_feature(&b->v, BLK_F_FLUSH))
         return 0;                      /* no volatile cache to flush */
     return blk_request(b, VBLK_T_FLUSH, 0, 0, 0, false);
+}
+
+/* After a timeout (block.c's retry policy): the device was reset by the
+ * transport; start it again. */
+static int blk_reset(struct block_device *dev)
+{
+    struct vblk *b = dev->driver;
+    return virtio_restart(&b->v);
 }
 
 static void read_serial(struct vblk *b)
@@ -192,6 +202,7 @@ int virtio_blk_probe(struct pci_device *pci)
     b->bd.read = blk_read;
     b->bd.write = blk_write;
     b->bd.flush = blk_flush;
+    b->bd.reset = blk_reset;
     vblk_stage_init(b);
     b->bd.driver = b;
     virtio_ready(&b->v);

@@ -109,15 +109,19 @@ static void set_status(struct virtio_dev *v, uint8_t bits)
     wr8(v->common, COMMON_DEVICE_STATUS, rd8(v->common, COMMON_DEVICE_STATUS) | bits);
 }
 
-static void reset(struct virtio_dev *v)
+/* The reset is done when the status reads back 0 (true); a device that
+ * does not get there within wait_ns is left to its caller. */
+static bool reset(struct virtio_dev *v, uint64_t wait_ns)
 {
     wr8(v->common, COMMON_DEVICE_STATUS, 0);
-    /* The reset is done when the status reads back 0; a device that never
-     * gets there is given 100 ms (and then FAILED by its caller's checks). */
-    uint64_t deadline = clock_monotonic_ns() + 100000000ull;
+    uint64_t deadline = clock_monotonic_ns() + wait_ns;
     while (rd8(v->common, COMMON_DEVICE_STATUS) && clock_monotonic_ns() < deadline)
         cpu_relax();
+    return rd8(v->common, COMMON_DEVICE_STATUS) == 0;
 }
+
+/* At start-up a device that does not reset at once is not used. */
+#define START_RESET_WAIT_NS 100000000ull
 
 void virtio_fail(struct virtio_dev *v, const char *why)
 {
@@ -129,6 +133,17 @@ void virtio_fail(struct virtio_dev *v, const char *why)
 bool virtio_has_feature(const struct virtio_dev *v, unsigned bit)
 {
     return (v->features >> bit) & 1;
+}
+
+/* Tells the device v->features and sets FEATURES_OK: true if it stuck. */
+static bool write_features(struct virtio_dev *v)
+{
+    wr32(v->common, COMMON_DRIVER_FEATURE_SELECT, 0);
+    wr32(v->common, COMMON_DRIVER_FEATURE, (uint32_t)v->features);
+    wr32(v->common, COMMON_DRIVER_FEATURE_SELECT, 1);
+    wr32(v->common, COMMON_DRIVER_FEATURE, (uint32_t)(v->features >> 32));
+    set_status(v, VIRTIO_STATUS_FEATURES_OK);
+    return rd8(v->common, COMMON_DEVICE_STATUS) & VIRTIO_STATUS_FEATURES_OK;
 }
 
 static volatile uint8_t *map_region(struct virtio_dev *v, const struct virtio_pci_region *r)
@@ -159,8 +174,7 @@ int virtio_start(struct virtio_dev *v, struct pci_device *pci, const char *name,
         return -ENODEV;
     }
 
-    reset(v);
-    if (rd8(v->common, COMMON_DEVICE_STATUS)) {
+    if (!reset(v, START_RESET_WAIT_NS)) {
         klog("virtio: %s: device does not reset, ignored", v->name);
         return -ENODEV;
     }
@@ -183,12 +197,7 @@ int virtio_start(struct virtio_dev *v, struct pci_device *pci, const char *name,
     uint64_t want = wanted | (1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_ACCESS_PLATFORM) |
                     (1ull << VIRTIO_F_ORDER_PLATFORM);
     v->features = offered & want;
-    wr32(v->common, COMMON_DRIVER_FEATURE_SELECT, 0);
-    wr32(v->common, COMMON_DRIVER_FEATURE, (uint32_t)v->features);
-    wr32(v->common, COMMON_DRIVER_FEATURE_SELECT, 1);
-    wr32(v->common, COMMON_DRIVER_FEATURE, (uint32_t)(v->features >> 32));
-    set_status(v, VIRTIO_STATUS_FEATURES_OK);
-    if (!(rd8(v->common, COMMON_DEVICE_STATUS) & VIRTIO_STATUS_FEATURES_OK)) {
+    if (!write_features(v)) {
         virtio_fail(v, "device did not accept our features (FEATURES_OK did not stick)");
         return -ENODEV;
     }
@@ -272,6 +281,7 @@ int virtio_setup_queue(struct virtio_dev *v, unsigned index, uint16_t max_size, 
     }
     if (!msix)
         wr16(v->common, COMMON_QUEUE_MSIX_VECTOR, VIRTIO_MSI_NO_VECTOR);
+    v->queue_entry[index] = msix ? (uint16_t)(v->msix_next - 1) : VIRTIO_MSI_NO_VECTOR;
     virtq_set_no_interrupt(q, !msix);
     wr16(v->common, COMMON_QUEUE_ENABLE, 1);
     *out = q;
@@ -341,17 +351,79 @@ static void kill_device(struct virtio_dev *v, struct virtq *q, const char *why)
     virtq_break(q, why);
     if (!v->dead) {
         /* A reset stops the device using the rings and any buffer it holds. */
-        reset(v);
+        reset(v, START_RESET_WAIT_NS);
         virtio_fail(v, "reset after a failed request; it is not used any more");
         v->dead = true;
     }
+}
+
+/* No answer in time.  Only a completed reset makes the request's memory
+ * ours again (a device that has finished a reset never touches the rings or
+ * buffers it was given), so the device is reset here, before the caller
+ * unmaps or frees anything, and the rings stay allocated for virtio_restart.
+ * A device that does not complete even the reset loses bus mastering (it
+ * can then reach no memory at all) and is dead. */
+static int stall_device(struct virtio_dev *v, struct virtq *q, uint64_t waited_ns)
+{
+    klog("virtio: %s: queue %u: no answer after %lu ms: resetting the device", v->name, q->index,
+         (unsigned long)(waited_ns / 1000000));
+    for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++)
+        v->queues[i].broken = true;      /* until virtio_restart */
+    if (!reset(v, VIRTIO_RESET_WAIT_NS)) {
+        pci_write16(v->pci, PCI_COMMAND, (uint16_t)(pci_read16(v->pci, PCI_COMMAND) & ~PCI_COMMAND_MASTER));
+        virtio_fail(v, "does not complete a reset either: bus mastering turned off, not used any more");
+        v->dead = true;
+        return -EIO;
+    }
+    v->stalled = true;
+    return -ETIMEDOUT;
+}
+
+int virtio_restart(struct virtio_dev *v)
+{
+    if (v->dead)
+        return -EIO;
+    if (!v->stalled)
+        return 0;
+    /* The start-up sequence again, with what was negotiated before. */
+    set_status(v, VIRTIO_STATUS_ACKNOWLEDGE);
+    set_status(v, VIRTIO_STATUS_DRIVER);
+    if (!write_features(v)) {
+        kill_device(v, &v->queues[0], "features refused after a reset");
+        return -EIO;
+    }
+    if (v->msix_on)
+        wr16(v->common, COMMON_CONFIG_MSIX_VECTOR, VIRTIO_MSI_NO_VECTOR);
+    for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++) {
+        struct virtq *q = &v->queues[i];
+        if (!q->size)
+            continue;
+        virtq_reset(q);
+        wr16(v->common, COMMON_QUEUE_SELECT, q->index);
+        wr16(v->common, COMMON_QUEUE_SIZE, q->size);
+        wr64(v->common, COMMON_QUEUE_DESC, q->desc_addr);
+        wr64(v->common, COMMON_QUEUE_DRIVER, q->avail_addr);
+        wr64(v->common, COMMON_QUEUE_DEVICE, q->used_addr);
+        wr16(v->common, COMMON_QUEUE_MSIX_VECTOR, v->queue_entry[i]);
+        virtq_set_no_interrupt(q, !q->msix_vector);
+        wr16(v->common, COMMON_QUEUE_ENABLE, 1);
+    }
+    set_status(v, VIRTIO_STATUS_DRIVER_OK);
+    v->stalled = false;
+    v->restarts++;
+    klog("virtio: %s: running again after a reset (%u so far)", v->name, v->restarts);
+    return 0;
 }
 
 int virtio_wait_used(struct virtio_dev *v, struct virtq *q, struct virtq_done *done)
 {
     if (v->dead)
         return -EIO;
-    uint64_t deadline = clock_monotonic_ns() + VIRTIO_TIMEOUT_NS;
+    if (v->stalled)
+        return -EAGAIN;                  /* reset earlier: virtio_restart first */
+    uint64_t start = clock_monotonic_ns();
+    uint64_t timeout = v->timeout_ns ? v->timeout_ns : VIRTIO_TIMEOUT_NS;
+    uint64_t deadline = start + timeout;
     bool timer = false;
     int err;
     for (;;) {
@@ -362,14 +434,15 @@ int virtio_wait_used(struct virtio_dev *v, struct virtq *q, struct virtq_done *d
             break;
         }
         if (r > 0) {
+            uint64_t took = clock_monotonic_ns() - start;
+            if (took >= VIRTIO_SLOW_NS)
+                klog("virtio: %s: queue %u: slow answer, after %lu ms", v->name, q->index,
+                     (unsigned long)(took / 1000000));
             err = 0;
             break;
         }
         if (clock_monotonic_ns() >= deadline) {
-            klog("virtio: %s: queue %u: no answer after %llu s", v->name, q->index,
-                 VIRTIO_TIMEOUT_NS / 1000000000ull);
-            kill_device(v, q, "timeout");
-            err = -EIO;
+            err = stall_device(v, q, clock_monotonic_ns() - start);
             break;
         }
         if (q->msix_vector && lapic_present()) {
@@ -394,6 +467,8 @@ int virtio_request(struct virtio_dev *v, struct virtq *q, const struct virtq_seg
 {
     if (v->dead)
         return -EIO;
+    if (v->stalled)
+        return -EAGAIN;
     uint16_t head;
     int err = virtq_add(q, segs, n, &head);
     if (err)

@@ -5,8 +5,12 @@
  * (VIRTIO_F_VERSION_1 always, VIRTIO_F_ACCESS_PLATFORM whenever offered),
  * FEATURES_OK (checked that it stuck), queues, DRIVER_OK; any failure sets
  * FAILED and logs why.  Requests are synchronous: the caller posts a chain
- * and waits, halted until the queue's MSI-X interrupt (polling with a
- * timeout when the device has no MSI-X), at most VIRTIO_TIMEOUT_NS. */
+ * and waits, halted until the queue's MSI-X interrupt (polling when the
+ * device has no MSI-X), at most v->timeout_ns (VIRTIO_TIMEOUT_NS if 0).
+ * A device that does not answer in time is reset at once (-ETIMEDOUT: its
+ * requests are abandoned, their memory is the driver's again) and waits
+ * for virtio_restart; whether and when to restart is the caller's policy
+ * (drivers/block.c for disks). */
 #ifndef DRIVERS_VIRTIO_PCI_H
 #define DRIVERS_VIRTIO_PCI_H
 #include <stdint.h>
@@ -37,7 +41,14 @@
 #define VIRTIO_PCI_CAP_ISR_CFG 3
 #define VIRTIO_PCI_CAP_DEVICE_CFG 4
 
-#define VIRTIO_TIMEOUT_NS 5000000000ull
+/* For requests nobody set a timeout for (probing, virtio-rng); disks get
+ * theirs from drivers/block.c.  Generous: a slow device is not a dead one. */
+#define VIRTIO_TIMEOUT_NS 30000000000ull
+/* An answer later than this is logged (a slow device, not yet a dead one). */
+#define VIRTIO_SLOW_NS 5000000000ull
+/* How long a reset after a timeout may take before the device is given up
+ * (QEMU completes it at once, after finishing what was in flight). */
+#define VIRTIO_RESET_WAIT_NS 10000000000ull
 #define VIRTIO_MAX_QUEUES 4
 
 /* Under SEV a device must go through the platform's DMA path (bounce
@@ -73,7 +84,11 @@ struct virtio_dev {
     bool msix_on;
     unsigned msix_next;           /* next free table entry */
     struct virtq queues[VIRTIO_MAX_QUEUES];
+    uint16_t queue_entry[VIRTIO_MAX_QUEUES]; /* MSI-X entry per queue, or 0xffff */
     bool dead;                    /* reset after a failure: every request fails */
+    bool stalled;                 /* reset after a timeout: virtio_restart next */
+    unsigned restarts;
+    uint64_t timeout_ns;          /* per request; 0: VIRTIO_TIMEOUT_NS */
 };
 
 /* Maps the structures and negotiates: `wanted` device features (bits the
@@ -85,6 +100,10 @@ int virtio_start(struct virtio_dev *v, struct pci_device *pci, const char *name,
 int virtio_setup_queue(struct virtio_dev *v, unsigned index, uint16_t max_size, struct virtq **out);
 /* DRIVER_OK: the device is live. */
 void virtio_ready(struct virtio_dev *v);
+/* After a timeout (-ETIMEDOUT, the device already reset): the start-up
+ * sequence again with the same features and queues (their rings emptied),
+ * DRIVER_OK.  0, or -EIO when the device is dead. */
+int virtio_restart(struct virtio_dev *v);
 /* Sets FAILED and logs why. */
 void virtio_fail(struct virtio_dev *v, const char *why);
 bool virtio_has_feature(const struct virtio_dev *v, unsigned bit);
@@ -99,13 +118,18 @@ void virtio_cfg_write32(struct virtio_dev *v, unsigned off, uint32_t val);
 uint32_t virtio_cfg_size(const struct virtio_dev *v);
 
 /* Posts one request and waits for its answer.  *written: the bytes the
- * device says it wrote.  0, or -EIO (nonsense answer, timeout, dead
- * device: all logged), -ENOSPC/-EINVAL from virtq_add. */
+ * device says it wrote.  0, or -ETIMEDOUT (no answer in time: the device
+ * has been reset, see virtio_restart), -EIO (nonsense answer, dead device:
+ * logged), -EAGAIN (an earlier request timed out and the device waits
+ * for virtio_restart), -ENOSPC/-EINVAL from virtq_add. */
 int virtio_request(struct virtio_dev *v, struct virtq *q, const struct virtq_seg *segs, unsigned n,
                    uint32_t *written);
 /* Waits for the next answer on q, whichever request it is (for drivers
  * with several requests in flight, posted with virtq_add/virtq_kick):
- * 0 and *done, or -EIO (nonsense answer, timeout, dead device: logged). */
+ * 0 and *done, -ETIMEDOUT (no answer within the timeout: the device has
+ * been reset, every request in flight is abandoned and its buffers may be
+ * unmapped; see virtio_restart), or -EIO (nonsense answer, dead device:
+ * logged). */
 int virtio_wait_used(struct virtio_dev *v, struct virtq *q, struct virtq_done *done);
 
 /* Data buffers (private kernel memory, only page-contiguous) go to the

@@ -204,6 +204,7 @@ static int scsi_exec(struct vscsi *h, const char *who, unsigned target, const ui
 static int disk_io(struct block_device *dev, uint64_t lba, uint32_t count, void *buf, bool write)
 {
     struct scsi_disk *d = dev->driver;
+    d->host->v.timeout_ns = dev->timeout_ns;     /* block.c's wait for this call */
     uint8_t *p = buf;
     while (count) {
         uint32_t n = count < d->chunk ? count : d->chunk;
@@ -235,9 +236,32 @@ static int disk_write(struct block_device *dev, uint64_t lba, uint32_t count, co
 static int disk_flush(struct block_device *dev)
 {
     struct scsi_disk *d = dev->driver;
+    d->host->v.timeout_ns = dev->timeout_ns;
     uint8_t cdb[10] = { 0x35 };                         /* SYNCHRONIZE CACHE(10) */
     int err = scsi_exec(d->host, dev->name, d->target, cdb, 10, 0, 0, DIR_NONE, false, 0);
     return err == -ENODEV ? -EIO : err;
+}
+
+/* After a timeout (block.c's retry policy) the transport has reset the
+ * host: start it again (once for all its disks) with the CDB and sense
+ * sizes its requests are laid out for.  The disks then report a unit
+ * attention, which scsi_exec retries. */
+static int disk_reset(struct block_device *dev)
+{
+    struct vscsi *h = ((struct scsi_disk *)dev->driver)->host;
+    if (!h->v.stalled)
+        return h->v.dead ? -EIO : 0;
+    int err = virtio_restart(&h->v);
+    if (err)
+        return err;
+    virtio_cfg_write32(&h->v, CFG_CDB_SIZE, h->cdb_size);
+    virtio_cfg_write32(&h->v, CFG_SENSE_SIZE, h->sense_size);
+    if (virtio_cfg32(&h->v, CFG_CDB_SIZE) != h->cdb_size || virtio_cfg32(&h->v, CFG_SENSE_SIZE) != h->sense_size) {
+        virtio_fail(&h->v, "CDB or sense size changed across a reset; not used any more");
+        h->v.dead = true;
+        return -EIO;
+    }
+    return 0;
 }
 
 static void copy_text(char *dst, size_t size, const uint8_t *src, size_t len)
@@ -310,6 +334,7 @@ static void probe_target(struct vscsi *h, unsigned t)
     d->bd.read = disk_read;
     d->bd.write = disk_write;
     d->bd.flush = disk_flush;
+    d->bd.reset = disk_reset;
     d->bd.driver = d;
     /* n pieces cover at least (n - 1) pages, whatever the alignment. */
     uint64_t chunk = (uint64_t)(h->data_segs - 1) * 4096 / block;

@@ -29,6 +29,20 @@ uint64_t virtq_ring_bytes(uint16_t size)
     return used_offset(size) + 6 + 8ull * size;
 }
 
+/* The free list holds every descriptor, nothing is outstanding, and the
+ * rings read as after virtq_init. */
+static void fresh_state(struct virtq *q)
+{
+    for (uint16_t i = 0; i < q->size; i++)
+        q->link[i] = (uint16_t)(i + 1 < q->size ? i + 1 : NO_DESC);
+    memset(q->chains, 0, sizeof(struct virtq_chain) * q->size);
+    q->free_head = 0;
+    q->num_free = q->size;
+    q->avail_idx = 0;
+    q->last_used = 0;
+    q->outstanding = 0;
+}
+
 int virtq_init(struct virtq *q, uint16_t index, uint16_t size, const char *name)
 {
     memset(q, 0, sizeof(*q));
@@ -60,11 +74,17 @@ int virtq_init(struct virtq *q, uint16_t index, uint16_t size, const char *name)
     q->desc_addr = q->ring.device;
     q->avail_addr = q->ring.device + avail_offset(size);
     q->used_addr = q->ring.device + used_offset(size);
-    for (uint16_t i = 0; i < size; i++)
-        q->link[i] = (uint16_t)(i + 1 < size ? i + 1 : NO_DESC);
-    q->free_head = 0;
-    q->num_free = size;
+    fresh_state(q);
     return 0;
+}
+
+void virtq_reset(struct virtq *q)
+{
+    if (!q->size)
+        return;
+    memset(q->ring.va, 0, virtq_ring_bytes(q->size));
+    fresh_state(q);
+    q->broken = false;
 }
 
 void virtq_destroy(struct virtq *q)

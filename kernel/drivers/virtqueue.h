@@ -11,7 +11,8 @@
  * part alone is clamped, not refused: QEMU's virtio-scsi counts the
  * data-out bytes too.)  The first two break
  * the queue (no request can be matched to its answer any more): every later
- * call fails with -EIO until the transport resets the device.
+ * call fails with -EIO until the transport resets the device (and then
+ * the queue, virtq_reset).
  *
  * This file knows nothing of PCI or of waiting: the transport (virtio_pci.c)
  * sets `notify` and decides how to wait.  Host unit tests drive it with a
@@ -102,6 +103,10 @@ int virtq_init(struct virtq *q, uint16_t index, uint16_t size, const char *name)
 /* Frees the rings; only once the device has been reset (it may still be
  * using them otherwise). */
 void virtq_destroy(struct virtq *q);
+/* Only once the device has been reset: forgets every request (their
+ * answers will never come), zeroes the rings for the device to be given
+ * them again, and un-breaks the queue.  The rings keep their memory. */
+void virtq_reset(struct virtq *q);
 
 /* Posts one request: `n` segments, those the device reads first, then those
  * it writes.  On success *head identifies it.  -EINVAL (bad segments),

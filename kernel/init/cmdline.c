@@ -50,3 +50,19 @@ bool cmdline_get(const char *cmdline, const char *key, char *val, size_t len)
     struct lookup l = { key, val, len };
     return len && each_word(cmdline, take_value, &l);
 }
+
+bool cmdline_get_u64(const char *cmdline, const char *key, uint64_t max, uint64_t *out)
+{
+    char v[24];
+    if (!cmdline_get(cmdline, key, v, sizeof(v)) || !v[0])
+        return false;
+    uint64_t n = 0;
+    for (const char *p = v; *p; p++) {
+        uint64_t d = (uint64_t)(*p - '0');
+        if (*p < '0' || *p > '9' || d > max || n > (max - d) / 10)
+            return false;
+        n = n * 10 + d;
+    }
+    *out = n;
+    return true;
+}

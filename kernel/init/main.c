@@ -10,6 +10,7 @@
 #include "drivers/power.h"
 #include "drivers/devices.h"
 #include "drivers/virtio_pci.h"
+#include "drivers/block.h"
 #include "arch/x86_64/sev.h"
 #include "mm/dma.h"
 #include "mm/memory.h"
@@ -161,6 +162,9 @@ void kmain(uint64_t info_phys, int kind)
 
     clock_init();
     devices_set_selftest(cmdline_has(boot.cmdline, "blk-selftest"));
+    uint64_t disk_ms;
+    if (cmdline_get_u64(boot.cmdline, "disk-timeout", 3600000, &disk_ms) && disk_ms)
+        block_set_timeout_ms(disk_ms);
     devices_init();
     program_start(&boot);
 }

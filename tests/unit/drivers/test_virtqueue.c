@@ -455,6 +455,42 @@ static void test_random_answers(void **state)
     }
 }
 
+/* After a device reset: requests in flight are forgotten, the rings read
+ * as new (same memory), the queue works again from index 0. */
+static void test_reset_after_timeout(void **state)
+{
+    (void)state;
+    struct fake f;
+    fake_init(&f, 8);
+    uint64_t desc = f.q.desc_addr;
+    post(&f, three, 3);
+    post(&f, three, 3);
+    dev_pop(&f, 0, 0);
+    virtq_break(&f.q, "timeout");
+    uint16_t head;
+    assert_int_equal(virtq_add(&f.q, three, 3, &head), -EIO);
+    virtq_reset(&f.q);
+    assert_false(f.q.broken);
+    assert_int_equal(f.q.num_free, 8);
+    assert_int_equal(f.q.outstanding, 0);
+    assert_int_equal(f.q.desc_addr, desc);
+    assert_int_equal(f.q.avail->idx, 0);
+    assert_int_equal(f.q.used->idx, 0);
+    assert_int_equal(f.q.desc[0].addr, 0);
+    f.avail_seen = 0;                        /* the device starts over too */
+    uint16_t h = post(&f, three, 3);
+    unsigned n;
+    assert_int_equal(dev_pop(&f, &n, 0), h);
+    assert_int_equal(n, 3);
+    dev_push(&f, h, 513);
+    struct virtq_done done;
+    assert_int_equal(virtq_get_used(&f.q, &done), 1);
+    assert_int_equal(done.head, h);
+    assert_int_equal(done.len, 513);
+    assert_int_equal(f.q.num_free, 8);
+    fake_done(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -472,6 +508,7 @@ int main(void)
         cmocka_unit_test(test_used_length),
         cmocka_unit_test(test_break_and_interrupt_flag),
         cmocka_unit_test(test_random_answers),
+        cmocka_unit_test(test_reset_after_timeout),
     };
     return cmocka_run_group_tests_name("drivers_virtqueue", tests, NULL, NULL);
 }
