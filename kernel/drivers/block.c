@@ -14,6 +14,11 @@ void block_set_timeout_ms(uint64_t ms)
     first_wait_ms = ms ? ms : BLOCK_ATTEMPT_TIMEOUT_MS;
 }
 
+uint64_t block_first_wait_ns(void)
+{
+    return first_wait_ms * 1000000ull;
+}
+
 int block_register(struct block_device *dev)
 {
     if (ndevices == BLOCK_MAX_DEVICES) {

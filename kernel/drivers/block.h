@@ -79,5 +79,8 @@ int block_flush(struct block_device *dev);
 /* The first wait for a request (default BLOCK_ATTEMPT_TIMEOUT_MS); 0 keeps
  * the default. */
 void block_set_timeout_ms(uint64_t ms);
+/* The first wait in ns, for drivers that wait outside a block_* call
+ * (staged writes); the give-up time is BLOCK_GIVE_UP_FACTOR times it. */
+uint64_t block_first_wait_ns(void);
 
 #endif

@@ -93,6 +93,7 @@ static void test_slow_then_fine(void **state)
     assert_int_equal(f.calls, 4);
     assert_int_equal(f.resets, 3);
     assert_int_equal(f.waits_ms[0], 1000);
+    assert_true(block_first_wait_ns() == 1000000000ull);
     assert_int_equal(f.waits_ms[1], 2000);
     assert_int_equal(f.waits_ms[2], 4000);
     assert_int_equal(f.waits_ms[3], 3000);         /* what is left of 10 s */
