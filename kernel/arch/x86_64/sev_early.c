@@ -50,6 +50,7 @@ struct sev_early_result sev_early BOOT_DATA = { 0 };
  * use the debug-exit port. */
 uint8_t sev_early_ports_ok BOOT_DATA = 0;
 static char sim_word[] BOOT_DATA = SEV_STATUS_SIM_WORD;
+static char crash_word[] BOOT_DATA = "early-crash-test";
 
 /* boot.asm */
 bool sev_early_rdmsr(uint32_t msr, uint64_t *value);
@@ -76,6 +77,21 @@ BOOT_TEXT static const char *early_cmdline(uint64_t info, int kind)
     return early_mapped(cmdline, EARLY_CMDLINE_MAX) ? (const char *)cmdline : 0;
 }
 
+/* True if the space-separated word stands alone on the command line. */
+BOOT_TEXT static bool early_word(const char *cmdline, const char *word)
+{
+    for (size_t i = 0; i < EARLY_CMDLINE_MAX && cmdline[i]; i++) {
+        if (i > 0 && cmdline[i - 1] != ' ')
+            continue;
+        size_t k = 0;
+        while (word[k] && i + k < EARLY_CMDLINE_MAX && cmdline[i + k] == word[k])
+            k++;
+        if (!word[k] && (i + k == EARLY_CMDLINE_MAX || cmdline[i + k] == ' ' || !cmdline[i + k]))
+            return true;
+    }
+    return false;
+}
+
 BOOT_TEXT void sev_early_check(uint64_t info, int kind)
 {
     uint64_t status = 0;
@@ -95,6 +111,10 @@ BOOT_TEXT void sev_early_check(uint64_t info, int kind)
         sev_early.sim_action = sev_early_decide(true, sim);
         sev_early.sim_msr = sev_early_stop_msr(sev_early.sim_action);
     }
+    /* Test hook: an exception before the kernel's IDT, which the early IDT
+     * must end without a triple fault (boot.asm, early_dead). */
+    if (cmdline && early_word(cmdline, crash_word))
+        __asm__ volatile("ud2");
 }
 
 /* boot.asm's #VC stub: only an SEV-ES (or SNP) guest receives #VC. */
