@@ -1,8 +1,9 @@
-/* The ops JSON configuration (see docs in the shared ops-config notes),
- * the subset cloak understands, merged with command-line flags.
+/* The ops JSON configuration, the subset cloak understands, merged with
+ * command-line flags (docs/config.md describes it key by key).
  *
  * Order of merging, as ops does it: defaults, then the -c file, then flags
- * (-a replaces Args, -e adds to Env, -m sets the memory, --uefi sets Uefi),
+ * (-a replaces Args, -e adds to Env, -m sets the memory, --uefi sets Uefi,
+ * --mount adds to Mounts),
  * then config_finalize() (automatic Env entries, ConfidentialVM => Uefi). */
 #ifndef CLOAK_TOOLS_CONFIG_H
 #define CLOAK_TOOLS_CONFIG_H
