@@ -346,12 +346,23 @@ void virtio_cfg_write32(struct virtio_dev *v, unsigned off, uint32_t val)
  * about 67 ms at QEMU's 1 GHz APIC clock, longer on real buses). */
 #define WAKE_TICKS (1u << 22)
 
+/* Stops the device touching memory: a completed reset (after which it
+ * uses none of the rings or buffers it was given), else bus mastering off
+ * (it can then reach no memory at all).  True if the reset completed. */
+static bool quiesce(struct virtio_dev *v)
+{
+    if (reset(v, VIRTIO_RESET_WAIT_NS))
+        return true;
+    pci_write16(v->pci, PCI_COMMAND, (uint16_t)(pci_read16(v->pci, PCI_COMMAND) & ~PCI_COMMAND_MASTER));
+    klog("virtio: %s: does not complete a reset: bus mastering turned off", v->name);
+    return false;
+}
+
 static void kill_device(struct virtio_dev *v, struct virtq *q, const char *why)
 {
     virtq_break(q, why);
     if (!v->dead) {
-        /* A reset stops the device using the rings and any buffer it holds. */
-        reset(v, START_RESET_WAIT_NS);
+        quiesce(v);
         virtio_fail(v, "reset after a failed request; it is not used any more");
         v->dead = true;
     }
@@ -369,9 +380,8 @@ static int stall_device(struct virtio_dev *v, struct virtq *q, uint64_t waited_n
          (unsigned long)(waited_ns / 1000000));
     for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++)
         v->queues[i].broken = true;      /* until virtio_restart */
-    if (!reset(v, VIRTIO_RESET_WAIT_NS)) {
-        pci_write16(v->pci, PCI_COMMAND, (uint16_t)(pci_read16(v->pci, PCI_COMMAND) & ~PCI_COMMAND_MASTER));
-        virtio_fail(v, "does not complete a reset either: bus mastering turned off, not used any more");
+    if (!quiesce(v)) {
+        virtio_fail(v, "not used any more");
         v->dead = true;
         return -EIO;
     }
