@@ -1,14 +1,17 @@
 /* virtio-blk staged writes: a few buffers in the DMA heap that the caller
  * fills itself (one copy, straight where the device reads, also under
  * SEV) and posts without waiting, so that the device writes one while the
- * caller fills the next.  The pool is allocated on the first stage_get and
+ * caller fills the next.  Buffers are allocated as they are needed and
  * freed by the drain (fsync): DMA memory is held only while a program is
- * streaming.  Requests the driver makes one at a time (blk_io, flush) wait
+ * writing.  Requests the driver makes one at a time (blk_io, flush) wait
  * for every staged write first: virtio_request drops answers that are not
  * its own, and the device does not order requests in flight.
  *
- * A device that stops answering fails the writes in flight (-EIO at the
- * drain). */
+ * A device that stops answering is reset by the transport (-ETIMEDOUT):
+ * the writes in flight are abandoned, but their data is still in the
+ * buffers, so the device is restarted and they are posted again, with
+ * block.c's waits (twice as long each time, dead after the give-up time;
+ * then they fail: -EIO at the drain). */
 #include "drivers/virtio_blk.h"
 #include "drivers/block_stage.h"
 #include "lib/errno.h"
@@ -54,6 +57,8 @@ static uint32_t pool_buffer_bytes(struct vblk *b)
     return bytes < STAGE_BYTES_MIN || bytes % b->bd.sector_size ? 0 : (uint32_t)bytes;
 }
 
+/* The headers; the buffers come one at a time, as they are needed (each
+ * is zeroed by dma_alloc: a short burst pays for one, not four). */
 static bool pool_alloc(struct vblk *b)
 {
     uint32_t bytes = pool_buffer_bytes(b);
@@ -61,13 +66,8 @@ static bool pool_alloc(struct vblk *b)
         return false;
     if (dma_alloc(32 * VBLK_STAGE_SLOTS, 64, &b->stage_hdr) != 0)
         return false;
-    for (unsigned i = 0; i < VBLK_STAGE_SLOTS; i++) {
+    for (unsigned i = 0; i < VBLK_STAGE_SLOTS; i++)
         b->stage[i] = (struct vblk_stage){ .busy = false };
-        if (dma_alloc(bytes, 4096, &b->stage[i].data) != 0) {
-            pool_free(b);
-            return false;
-        }
-    }
     b->stage_bytes = bytes;
     return true;
 }
@@ -106,11 +106,48 @@ static void fail_all(struct vblk *b)
     fail_stage(b, -EIO);
 }
 
+/* After a reset: the device again, and every write in flight posted again. */
+static int restart(struct vblk *b)
+{
+    if (virtio_restart(&b->v) < 0)
+        return -EIO;
+    klog("virtio-blk: %s: posting %u staged write(s) again after a reset", b->bd.name, b->in_flight);
+    for (unsigned i = 0; i < VBLK_STAGE_SLOTS; i++)
+        if (b->stage[i].posted && submit(b, i) < 0)
+            return -EIO;
+    virtq_kick(b->q);
+    return 0;
+}
+
+/* Waits for one answer under block.c's policy: after each timeout (the
+ * device reset) restart, post again and wait twice as long, until the
+ * give-up time; then the device is dead. */
+static int wait_answer(struct vblk *b, struct virtq_done *done)
+{
+    uint64_t first = block_first_wait_ns(), wait = first, waited = 0;
+    uint64_t saved = b->v.timeout_ns;
+    b->v.timeout_ns = first;
+    int err;
+    while ((err = virtio_wait_used(&b->v, b->q, done)) == -ETIMEDOUT) {
+        waited += wait;
+        if (waited >= first * BLOCK_GIVE_UP_FACTOR || restart(b) < 0) {
+            klog("virtio-blk: %s: staged writes: no answer for %lu s: the device stopped answering",
+                 b->bd.name, (unsigned long)(waited / 1000000000ull));
+            b->bd.dead = true;
+            break;
+        }
+        wait *= 2;
+        b->v.timeout_ns = wait;
+    }
+    b->v.timeout_ns = saved;
+    return err;
+}
+
 /* Takes one answer; a staged write it finishes is free again. */
 static int reap(struct vblk *b)
 {
     struct virtq_done done;
-    if (virtio_wait_used(&b->v, b->q, &done) < 0) {
+    if (wait_answer(b, &done) < 0) {
         /* The device is gone (logged): nothing in flight will finish. */
         fail_all(b);
         return -EIO;
@@ -142,15 +179,25 @@ void vblk_stage_settle(struct vblk *b)
 static void *stage_get(struct block_device *dev, uint32_t *bytes)
 {
     struct vblk *b = dev->driver;
-    if (b->v.dead || (!b->stage_bytes && !pool_alloc(b)))
+    if (b->v.dead || dev->dead || (!b->stage_bytes && !pool_alloc(b)))
         return 0;
     for (;;) {
+        /* A free buffer, else a new one, else wait for one in flight. */
+        int fresh = -1;
         for (unsigned i = 0; i < VBLK_STAGE_SLOTS; i++) {
-            if (!b->stage[i].busy) {
-                b->stage[i].busy = true;
+            struct vblk_stage *s = &b->stage[i];
+            if (!s->busy && s->data.size) {
+                s->busy = true;
                 *bytes = b->stage_bytes;
-                return b->stage[i].data.va;
+                return s->data.va;
             }
+            if (!s->data.size && fresh < 0)
+                fresh = (int)i;
+        }
+        if (fresh >= 0 && dma_alloc(b->stage_bytes, 4096, &b->stage[fresh].data) == 0) {
+            b->stage[fresh].busy = true;
+            *bytes = b->stage_bytes;
+            return b->stage[fresh].data.va;
         }
         if (!b->in_flight || reap(b) < 0)
             return 0;

@@ -1,7 +1,10 @@
 /* The block cache: write-back, keyed by block number, bounded, LRU.
  * Dirty blocks leave in coalesced runs: on eviction the dirty neighbours
  * of the victim go with it, and a sync writes every dirty block sorted,
- * contiguous runs of up to EXT2_IO_MAX bytes per device call. */
+ * contiguous runs of up to EXT2_IO_MAX bytes per device call.  On a device
+ * with staged writes (stream.c) they are copied into its staging buffers
+ * and posted without waiting, several in flight; the sync then waits for
+ * them all. */
 #include "fs/ext2/ext2_fs.h"
 #include "lib/string.h"
 #include "mm/heap.h"
@@ -121,6 +124,15 @@ static int write_cluster(struct ext2_fs *fs, struct ext2_buf *b)
             break;
         n++;
     }
+    /* Long runs through the device's staging buffers when it has them (no
+     * wait); short ones are not worth a buffer. */
+    for (uint32_t i = 0; n >= EXT2_STREAM_BLOCKS && i < n; i++) {
+        struct ext2_buf *p = lookup(c, first + i);
+        if (p->dirty && ext2_stream_buf(fs, p) != 0)
+            break;
+    }
+    if (!b->dirty)
+        return 0;
     if (n == 1) {
         int r = ext2_dev_write(fs, b->blk, 1, b->data);
         if (r == 0)
@@ -331,7 +343,8 @@ int ext2_cache_sync(struct ext2_fs *fs)
                 if (r < 0)
                     return r;
             }
-        return streamed;
+        int drained = ext2_stream_drain(fs);
+        return drained < 0 ? drained : streamed;
     }
     size_t k = 0;
     for (struct ext2_buf *b = c->lru.lnext; b != &c->lru; b = b->lnext)
@@ -344,7 +357,12 @@ int ext2_cache_sync(struct ext2_fs *fs)
         while (i + run < n && run < fs->stage_blocks && list[i + run]->blk == list[i]->blk + run)
             run++;
         int r;
-        if (run == 1) {
+        size_t staged = 0;
+        while (run >= EXT2_STREAM_BLOCKS && staged < run && ext2_stream_buf(fs, list[i + staged]) == 0)
+            staged++;
+        if (staged == run) {
+            r = 0;             /* posted; a failure comes from the drain below */
+        } else if (run == 1) {
             r = ext2_dev_write(fs, list[i]->blk, 1, list[i]->data);
         } else {
             for (size_t j = 0; j < run; j++)
@@ -359,5 +377,8 @@ int ext2_cache_sync(struct ext2_fs *fs)
         i += run;
     }
     kfree(list);
+    int drained = ext2_stream_drain(fs);
+    if (ret == 0)
+        ret = drained;
     return ret < 0 ? ret : streamed;
 }

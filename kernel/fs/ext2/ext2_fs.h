@@ -102,6 +102,9 @@ int ext2_dev_write(struct ext2_fs *fs, uint32_t blk, uint32_t n, const void *buf
  * (posting it and taking a new one when pblk does not follow on): 0, 1
  * when the device has no staging (use the cache), or a negative errno. */
 int ext2_stream_block(struct ext2_fs *fs, uint32_t pblk, const void *src);
+/* Write-back of a dirty cached block through staging: 0 (clean now; a
+ * failure comes from the next drain), or 1 when the device has none. */
+int ext2_stream_buf(struct ext2_fs *fs, struct ext2_buf *b);
 /* Sends the open staging buffer to the device (before any other I/O, so
  * that the device sees writes in order and reads find the data). */
 void ext2_stream_post(struct ext2_fs *fs);

@@ -26,6 +26,7 @@ void ext2_stream_post(struct ext2_fs *fs)
              fs->st_first + fs->st_n - 1, r);
         if (!fs->st_err)
             fs->st_err = -EIO;
+        fs->errors = true;         /* lost writes: e2fsck should look */
     }
     fs->st_n = 0;
 }
@@ -34,14 +35,18 @@ int ext2_stream_drain(struct ext2_fs *fs)
 {
     ext2_stream_post(fs);
     int r = block_stage_drain(fs->dev);
-    if (r < 0)
-        klog("ext2: %s: a streamed write failed (%d)", fs->dev->name, r);
+    if (r < 0) {
+        klog("ext2: %s: a staged write failed (%d)", fs->dev->name, r);
+        fs->errors = true;         /* lost writes: e2fsck should look */
+    }
     int e = fs->st_err;
     fs->st_err = 0;
     return e < 0 ? e : (r < 0 ? -EIO : 0);
 }
 
-int ext2_stream_block(struct ext2_fs *fs, uint32_t pblk, const void *src)
+/* Copies one block for pblk into the open staging buffer (a new one when
+ * pblk does not follow on): where it went, or NULL without staging. */
+static uint8_t *append(struct ext2_fs *fs, uint32_t pblk, const void *src)
 {
     if (fs->st_buf && (fs->st_n == fs->st_cap || pblk != fs->st_first + fs->st_n))
         ext2_stream_post(fs);
@@ -49,10 +54,10 @@ int ext2_stream_block(struct ext2_fs *fs, uint32_t pblk, const void *src)
         uint32_t bytes = 0;
         uint8_t *buf = block_stage_get(fs->dev, &bytes);
         if (!buf)
-            return 1;
+            return 0;
         if (bytes < fs->bs) {
             block_stage_put(fs->dev, buf);
-            return 1;
+            return 0;
         }
         fs->st_buf = buf;
         fs->st_cap = bytes >> fs->bs_log;
@@ -62,6 +67,14 @@ int ext2_stream_block(struct ext2_fs *fs, uint32_t pblk, const void *src)
     uint8_t *dst = fs->st_buf + ((uint64_t)fs->st_n << fs->bs_log);
     memcpy(dst, src, fs->bs);
     fs->st_n++;
+    return dst;
+}
+
+int ext2_stream_block(struct ext2_fs *fs, uint32_t pblk, const void *src)
+{
+    uint8_t *dst = append(fs, pblk, src);
+    if (!dst)
+        return 1;
     /* A cached copy is older: it gets the new data, clean (the staged
      * write carries it to the disk). */
     struct ext2_buf *b = ext2_bpeek(fs, pblk);
@@ -70,5 +83,13 @@ int ext2_stream_block(struct ext2_fs *fs, uint32_t pblk, const void *src)
         b->dirty = false;
         ext2_brelse(fs, b);
     }
+    return 0;
+}
+
+int ext2_stream_buf(struct ext2_fs *fs, struct ext2_buf *b)
+{
+    if (!append(fs, b->blk, b->data))
+        return 1;
+    b->dirty = false;
     return 0;
 }

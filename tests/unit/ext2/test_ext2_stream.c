@@ -1,7 +1,8 @@
 /* Streaming writes (kernel/fs/ext2/stream.c) against a device with staged
  * writes that reach the disk as late as a device may write them (see
  * struct memdev): sequential writes leave through the staging buffers in
- * few posts; reads right after a write, partial overwrites and the cache
+ * few posts, and so do long runs of dirty cached blocks at fsync; reads
+ * right after a write, partial overwrites and the cache
  * see the newest data; a staged write that fails in flight is reported by
  * fsync; e2fsck and debugfs judge the result. */
 #include <setjmp.h>
@@ -114,6 +115,31 @@ static void test_read_and_overwrite(void **state)
     assert_int_equal(shim_heap_live, 0);
 }
 
+/* Small writes go through the cache; at fsync, long sorted runs of dirty
+ * blocks leave through the staging buffers, short ones the ordinary way. */
+static void test_cache_writeback(void **state)
+{
+    (void)state;
+    struct memdev m;
+    struct ext2_fs *fs = setup(&m, "wb.img", 1024, 8192);
+    size_t n = 300000;
+    uint8_t *a = malloc(n);
+    fill_random(a, n, 14);
+    uint32_t ino;
+    assert_int_equal(ext2_create(fs, ext2_root(fs), "wb", 2, 0644, &ino), 0);
+    for (size_t off = 0; off < n; off += 500)
+        assert_int_equal(ext2_write(fs, ino, off, a + off, 500), 500);
+    assert_int_equal(m.stage_posts, 0);
+    assert_int_equal(ext2_fsync(fs, ino), 0);
+    printf("# 300000 bytes in 500-byte writes: %u staged posts at fsync\n", m.stage_posts);
+    assert_true(m.stage_posts > 0);
+    assert_int_equal(m.npending, 0);
+    check_image(&m, fs, "wb.img", "wb", a, n);
+    memdev_free(&m);
+    free(a);
+    assert_int_equal(shim_heap_live, 0);
+}
+
 /* A staged write that fails in flight: fsync says so (-EIO), once. */
 static void test_failed_post(void **state)
 {
@@ -149,6 +175,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sequential),
         cmocka_unit_test(test_read_and_overwrite),
+        cmocka_unit_test(test_cache_writeback),
         cmocka_unit_test(test_failed_post),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
