@@ -72,14 +72,14 @@ static uint8_t *append(struct ext2_fs *fs, uint32_t pblk, const void *src)
 
 int ext2_stream_block(struct ext2_fs *fs, uint32_t pblk, const void *src)
 {
-    uint8_t *dst = append(fs, pblk, src);
-    if (!dst)
+    if (!append(fs, pblk, src))
         return 1;
     /* A cached copy is older: it gets the new data, clean (the staged
-     * write carries it to the disk). */
+     * write carries it to the disk).  From src, never read back from the
+     * staging buffer: that is shared with the host. */
     struct ext2_buf *b = ext2_bpeek(fs, pblk);
     if (b) {
-        memcpy(b->data, dst, fs->bs);
+        memcpy(b->data, src, fs->bs);
         b->dirty = false;
         ext2_brelse(fs, b);
     }
