@@ -87,6 +87,8 @@ static int with_retries(struct block_device *dev, enum op op, uint64_t lba, uint
     unsigned resets = 0;
     bool stale_reset = false;
     for (;;) {
+        if (dev->dead)
+            return -EIO;                 /* given up meanwhile (staged writes, drivers/block_stage.h) */
         if (wait_ms > give_up_ms - waited_ms)
             wait_ms = give_up_ms - waited_ms;
         dev->timeout_ns = wait_ms * 1000000ull;

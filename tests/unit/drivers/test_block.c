@@ -182,6 +182,30 @@ static void test_stale_reset(void **state)
     assert_int_equal(f.resets, 1);
 }
 
+/* A driver that gives the device up itself (staged writes) ends the call. */
+static int dying_read(struct block_device *dev, uint64_t lba, uint32_t count, void *buf)
+{
+    (void)lba; (void)count; (void)buf;
+    struct fake *f = dev->driver;
+    f->calls++;
+    dev->dead = true;
+    return -EAGAIN;
+}
+
+static void test_driver_gave_up(void **state)
+{
+    (void)state;
+    struct fake f;
+    char buf[512];
+    fake_init(&f, 0, 0);
+    f.bd.read = dying_read;
+    assert_int_equal(block_read(&f.bd, 0, 1, buf), -EIO);
+    assert_int_equal(f.calls, 1);
+    assert_int_equal(f.resets, 1);
+    assert_int_equal(block_read(&f.bd, 0, 1, buf), -EIO);
+    assert_int_equal(f.calls, 1);
+}
+
 static void test_reentry_refused(void **state)
 {
     (void)state;
@@ -205,6 +229,7 @@ int main(void)
         cmocka_unit_test(test_no_reset_or_failed_reset),
         cmocka_unit_test(test_other_errors_pass_through),
         cmocka_unit_test(test_stale_reset),
+        cmocka_unit_test(test_driver_gave_up),
         cmocka_unit_test(test_reentry_refused),
     };
     return cmocka_run_group_tests_name("block", tests, NULL, NULL);
