@@ -1,7 +1,10 @@
 /* File data: read, write (sparse files allowed) and truncate.  Runs of
  * contiguous blocks that are not cached are read with one device call each
- * (up to EXT2_IO_MAX bytes), through a staging buffer: the caller's buffer
- * may be user memory and is only ever given to memcpy. */
+ * (up to EXT2_IO_MAX bytes).  A short run goes through a staging buffer and
+ * the cache; a long run of whole blocks goes straight into the caller's
+ * buffer, which may be program memory: the block layer pins it first
+ * (mm/user_window.h), and the driver reaches it only through the DMA
+ * interface, so under SEV the device writes a bounce buffer, never it. */
 #include "fs/ext2/ext2_fs.h"
 #include "lib/string.h"
 
