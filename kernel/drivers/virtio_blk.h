@@ -29,6 +29,7 @@ struct vblk_stage {
     uint64_t units;
     uint16_t head;
     bool busy, posted;
+    bool requeue;                    /* abandoned by a reset, to be posted again */
 };
 
 struct vblk {

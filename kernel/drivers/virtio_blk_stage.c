@@ -9,8 +9,8 @@
  *
  * A device that stops answering is reset by the transport (-ETIMEDOUT):
  * the writes in flight are abandoned, but their data is still in the
- * buffers, so the device is restarted and they are posted again, with
- * block.c's waits (twice as long each time, dead after the give-up time;
+ * buffers, so the device is restarted and they are posted again (one at a
+ * time until they are done), with block.c's waits (twice as long each time, dead after the give-up time;
  * then they fail: -EIO at the drain). */
 #include "drivers/virtio_blk.h"
 #include "drivers/block_stage.h"
@@ -101,22 +101,38 @@ static void fail_all(struct vblk *b)
 {
     for (unsigned i = 0; i < VBLK_STAGE_SLOTS; i++)
         if (b->stage[i].posted)
-            b->stage[i].posted = b->stage[i].busy = false;
+            b->stage[i].posted = b->stage[i].busy = b->stage[i].requeue = false;
     b->in_flight = 0;
     fail_stage(b, -EIO);
 }
 
-/* After a reset: the device again, and every write in flight posted again. */
+/* Puts the next write a reset abandoned back on the queue, if any. */
+static int requeue_one(struct vblk *b)
+{
+    for (unsigned i = 0; i < VBLK_STAGE_SLOTS; i++) {
+        if (b->stage[i].requeue) {
+            b->stage[i].requeue = false;
+            if (submit(b, i) < 0)
+                return -EIO;
+            virtq_kick(b->q);
+            return 0;
+        }
+    }
+    return 0;
+}
+
+/* After a reset: the device again, and the writes in flight posted again
+ * one at a time (all at once, a throttled device would spend the next
+ * wait on them all and time out again). */
 static int restart(struct vblk *b)
 {
     if (virtio_restart(&b->v) < 0)
         return -EIO;
-    klog("virtio-blk: %s: posting %u staged write(s) again after a reset", b->bd.name, b->in_flight);
+    klog("virtio-blk: %s: posting %u staged write(s) again after a reset, one at a time", b->bd.name,
+         b->in_flight);
     for (unsigned i = 0; i < VBLK_STAGE_SLOTS; i++)
-        if (b->stage[i].posted && submit(b, i) < 0)
-            return -EIO;
-    virtq_kick(b->q);
-    return 0;
+        b->stage[i].requeue = b->stage[i].posted;
+    return requeue_one(b);
 }
 
 /* Waits for one answer under block.c's policy: after each timeout (the
@@ -154,7 +170,7 @@ static int reap(struct vblk *b)
     }
     for (unsigned i = 0; i < VBLK_STAGE_SLOTS; i++) {
         struct vblk_stage *s = &b->stage[i];
-        if (!s->posted || s->head != done.head)
+        if (!s->posted || s->requeue || s->head != done.head)
             continue;
         uint8_t st = *stage_status(b, i);
         if (done.err || st != VBLK_S_OK) {
@@ -164,6 +180,10 @@ static int reap(struct vblk *b)
         }
         s->posted = s->busy = false;
         b->in_flight--;
+        if (requeue_one(b) < 0) {
+            fail_all(b);
+            return -EIO;
+        }
         return 0;
     }
     return 0;                  /* not ours (cannot happen: see the top) */
