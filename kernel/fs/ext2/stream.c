@@ -3,9 +3,11 @@
  * buffer of the device (device-visible memory), and contiguous blocks
  * leave together, without waiting: the device writes one buffer while the
  * next is filled.  A cached copy of such a block is brought up to date
- * (and is clean: the staged write carries it).  Every other transfer posts the open buffer first (cache.c), and
- * the device orders posted writes before later reads and writes, so a read
- * always finds the newest data; a sync waits for all of them. */
+ * (and is clean: the staged write carries it).  Every other transfer posts
+ * the open buffer first (cache.c), and the device orders posted writes
+ * before later reads and writes, so a read always finds the newest data;
+ * a sync waits for all of them.  Long runs of dirty cached blocks leave
+ * the same way at a sync or an eviction (ext2_stream_buf). */
 #include "fs/ext2/ext2_fs.h"
 #include "drivers/block_stage.h"
 #include "lib/string.h"
