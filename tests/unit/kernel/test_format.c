@@ -168,6 +168,92 @@ static void test_against_glibc(void **state)
     assert_true(checked > 5000);
 }
 
+/* The rest of what the kernel's callers format, against glibc: size_t,
+ * short and char lengths, pointers with width and '-', '*' width and
+ * precision (negative ones too), and every buffer size of a padded
+ * line (truncation and the return value). */
+static void test_more_against_glibc(void **state)
+{
+    (void)state;
+    static const char *widths[] = { "", "1", "6", "19", "25" };
+    static const char *flags[] = { "", "-", "0", "-0", "#" };
+    static const unsigned long long values[] = { 0, 1, 9, 10, 255, 256, 65535, 65536, 0x7fffffffull,
+                                                 0xffffffffull, 0x100000000ull, 0xffff800000001000ull,
+                                                 ~0ull };
+    unsigned checked = 0;
+    char fmt[32];
+    for (size_t f = 0; f < sizeof(flags) / sizeof(*flags); f++)
+    for (size_t w = 0; w < sizeof(widths) / sizeof(*widths); w++)
+    for (size_t v = 0; v < sizeof(values) / sizeof(*values); v++) {
+        unsigned long long x = values[v];
+        bool alt = flags[f][0] == '#';
+        static const char *lens[] = { "z", "hh", "h", "ll", "j", "t" };
+        for (size_t l = 0; l < sizeof(lens) / sizeof(*lens); l++) {
+            const char *convs = alt ? "xX" : "duxX";
+            for (const char *c = convs; *c; c++) {
+                snprintf(fmt, sizeof(fmt), "<%%%s%s%s%c>", flags[f], widths[w], lens[l], *c);
+                if (lens[l][0] == 'h')
+                    checked += check_one(fmt, (int)x);          /* promoted, then cut */
+                else
+                    checked += check_one(fmt, (long long)x);
+            }
+        }
+        if (!alt && strchr(flags[f], '0') == NULL) {
+            /* glibc prints a null %p as "(nil)"; the kernel prints 0x0. */
+            if (x) {
+                snprintf(fmt, sizeof(fmt), "<%%%s%sp>", flags[f], widths[w]);
+                checked += check_one(fmt, (void *)(uintptr_t)x);
+            }
+        }
+    }
+    for (int w = -30; w <= 30; w += 3)
+    for (int p = -3; p <= 12; p += 3) {
+        checked += check_one("[%*.*d]", w, p, -1234);
+        checked += check_one("[%*.*x]", w, p, 0xbeefu);
+        checked += check_one("[%*.*s]", w, p, "kernel text");
+        checked += check_one("[%-*.*lu]", w, p, 987654321ul);
+    }
+    checked += check_one("a%cb%cc", 0x7f, ' ');
+    checked += check_one("%s=%d%%, %lx-%lx %zu/%u", "used", 97, 0x1000ul, 0x2000ul, (size_t)3, 4u);
+    assert_true(checked > 2000);
+
+    /* Every buffer size of a line with padding, precision and a pointer. */
+    char want[128], got[128];
+    const char *f2 = "%-8s|%08x|%5.2s|%p|%c|%-6d|%zu";
+    int wn = snprintf(want, sizeof(want), f2, "vda", 0xabcu, "sda", (void *)0x1000, 'z', -12, (size_t)4096);
+    for (int size = 0; size <= wn + 1; size++) {
+        memset(got, '#', sizeof(got));
+        int gn = kernel_snprintf(size ? got : NULL, (size_t)size, f2, "vda", 0xabcu, "sda", (void *)0x1000, 'z',
+                                 -12, (size_t)4096);
+        assert_int_equal(gn, wn);
+        if (size) {
+            int kept = size - 1 < wn ? size - 1 : wn;
+            assert_memory_equal(got, want, (size_t)kept);
+            assert_int_equal(got[kept], 0);
+            assert_int_equal(got[kept + 1], '#');               /* nothing past the end */
+        }
+    }
+}
+
+/* What is not in C's printf, pinned: an unknown conversion is copied
+ * through with its '%', a lone '%' at the end is dropped, a null %p is 0x0,
+ * "%5%" is "%" (as in glibc). */
+static void test_kernel_specifics(void **state)
+{
+    (void)state;
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat"
+#pragma GCC diagnostic ignored "-Wformat-extra-args"
+    EXPECT("a%yb", "a%yb");
+    EXPECT("a%qb", "a%5qb");
+    EXPECT("ab", "ab%");
+    EXPECT("ab", "ab%-05l");
+    EXPECT("0x0", "%p", NULL);
+    EXPECT("%", "%5%");
+    EXPECT("7 0x10", "%d %#p", 7, (void *)16);
+#pragma GCC diagnostic pop
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -176,6 +262,8 @@ int main(void)
         cmocka_unit_test(test_precision_stops_reading),
         cmocka_unit_test(test_truncation),
         cmocka_unit_test(test_against_glibc),
+        cmocka_unit_test(test_more_against_glibc),
+        cmocka_unit_test(test_kernel_specifics),
     };
     return cmocka_run_group_tests_name("format", tests, NULL, NULL);
 }
