@@ -279,6 +279,169 @@ static void test_out_of_memory_everywhere(void **state)
     }
 }
 
+/* Mount lines and "confidential", which the other tests do not use. */
+static void test_mounts_and_confidential(void **state)
+{
+    (void)state;
+    struct manifest m;
+    char err[160] = "";
+    /* A label of 16 bytes, read-write and read-only. */
+    const char *text = H "program /bin/x\nmount DATA /data\nmount 0123456789abcdef /srv ro\n"
+                         "mount \\x41B /c\nconfidential required\n";
+    assert_int_equal(parse_str(text, &m, err, sizeof(err)), 0);
+    assert_int_equal(m.nmounts, 3);
+    assert_string_equal(m.mounts[0].label, "DATA");
+    assert_string_equal(m.mounts[0].path, "/data");
+    assert_false(m.mounts[0].read_only);
+    assert_string_equal(m.mounts[1].label, "0123456789abcdef");
+    assert_string_equal(m.mounts[1].path, "/srv");
+    assert_true(m.mounts[1].read_only);
+    assert_string_equal(m.mounts[2].label, "AB");      /* escapes work in mount lines too */
+    assert_string_equal(m.mounts[2].path, "/c");
+    assert_true(m.confidential);
+    manifest_free(&m);
+    assert_int_equal(m.nmounts, 0);
+    assert_false(m.confidential);
+    assert_int_equal(shim_heap_live, 0);
+
+    /* Without the line, not confidential. */
+    assert_int_equal(parse_str(H "program /bin/x\n", &m, err, sizeof(err)), 0);
+    assert_false(m.confidential);
+    assert_int_equal(m.nmounts, 0);
+    manifest_free(&m);
+
+    /* All 16 mounts. */
+    char big[2048];
+    int n = snprintf(big, sizeof(big), H "program /p\n");
+    for (int i = 0; i < MANIFEST_MAX_MOUNTS; i++)
+        n += snprintf(big + n, sizeof(big) - (size_t)n, "mount L%d /m%d%s\n", i, i, i % 2 ? " ro" : "");
+    assert_int_equal(parse(big, (size_t)n, &m, err, sizeof(err)), 0);
+    assert_int_equal(m.nmounts, MANIFEST_MAX_MOUNTS);
+    assert_string_equal(m.mounts[15].label, "L15");
+    assert_string_equal(m.mounts[15].path, "/m15");
+    assert_true(m.mounts[15].read_only);
+    assert_false(m.mounts[14].read_only);
+    manifest_free(&m);
+    /* One more is too many. */
+    n += snprintf(big + n, sizeof(big) - (size_t)n, "mount X /x\n");
+    assert_int_equal(parse(big, (size_t)n, &m, err, sizeof(err)), -1);
+    assert_string_equal(err, "manifest line 19: too many mount lines");
+    assert_int_equal(m.nmounts, 0);
+    assert_int_equal(shim_heap_live, 0);
+}
+
+/* Each message whole, as the boot log shows it. */
+static const struct { const char *text; const char *err; } exact_cases[] = {
+    { "", "manifest line 0: manifest is empty" },
+    { "cloak-manifest 1", "manifest has no \"program\" line" },
+    { H "\n# only a comment\n", "manifest has no \"program\" line" },
+    { "cloak-manifest 1x\n", "manifest line 1: first line must be \"cloak-manifest 1\"" },
+    { H "program /a\nprogram /b\n", "manifest line 3: duplicate \"program\"" },
+    { H "program a\n", "manifest line 2: program must be an absolute path" },
+    { H "program /a\nenv X\n", "manifest line 3: env entry must be NAME=VALUE" },
+    { H "program /a\ncwd /\ncwd /\n", "manifest line 4: duplicate \"cwd\"" },
+    { H "program /a\nnokey\n", "manifest line 3: expected \"KEY VALUE\"" },
+    { H "program /a\nwhat ever\n", "manifest line 3: unknown key" },
+    { H "program /a\n program /b\n", "manifest line 3: unknown key" },
+    { H "program /a\ndebug syscalls \n", "manifest line 3: unknown debug flag" },
+    { H "program /a\nconfidential\n", "manifest line 3: expected \"KEY VALUE\"" },
+    { H "program /a\nconfidential yes\n", "manifest line 3: confidential takes the value \"required\"" },
+    { H "program /a\nconfidential required \n", "manifest line 3: confidential takes the value \"required\"" },
+    { H "program /a\nmount DATA\n", "manifest line 3: mount needs \"LABEL PATH\"" },
+    { H "program /a\nmount  /data\n", "manifest line 3: mount needs \"LABEL PATH\"" },
+    { H "program /a\nmount DATA /d rw\n", "manifest line 3: mount: the only option after the path is \"ro\"" },
+    { H "program /a\nmount DATA /d ro \n", "manifest line 3: mount: the only option after the path is \"ro\"" },
+    { H "program /a\nmount 0123456789abcdefg /d\n", "manifest line 3: mount: an ext2 label has at most 16 bytes" },
+    { H "program /a\nmount DATA d\n", "manifest line 3: mount: the path must be absolute" },
+    { H "program /a\nmount DATA \n", "manifest line 3: mount: the path must be absolute" },
+    { H "program /a\nmount DATA  ro\n", "manifest line 3: mount: the path must be absolute" },
+    { H "program /a\nmount A /d\nmount B /e\nmount C /d ro\n", "manifest line 5: mount: two volumes on the same path" },
+    { H "program /a\nmount A /d\\x20x\n", "manifest line 3: mount: the only option after the path is \"ro\"" },
+    { H "program /a\narg \\", "manifest line 3: backslash at end of line" },
+    { H "program /a\narg \\n\\x1\n", "manifest line 3: \\x needs two hex digits" },
+    { H "program /a\narg \\X41\n", "manifest line 3: unknown escape sequence" },
+    { H "program /a\nenv A=\\x00\n", "manifest line 3: NUL byte in value" },
+    { H "program /a\nmount A /d\\x00\n", "manifest line 3: NUL byte in value" },
+};
+
+static void test_exact_messages(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(exact_cases) / sizeof(exact_cases[0]); i++) {
+        struct manifest m;
+        char err[160] = "";
+        int r = parse_str(exact_cases[i].text, &m, err, sizeof(err));
+        if (r != -1 || strcmp(err, exact_cases[i].err))
+            fail_msg("case %zu: r=%d err=\"%s\", wanted \"%s\"", i, r, err, exact_cases[i].err);
+        assert_int_equal(m.nmounts, 0);
+        assert_false(m.confidential);
+        assert_false(m.trace_syscalls);
+        assert_int_equal(shim_heap_live, 0);
+    }
+    /* The size limit's message. */
+    size_t big = MANIFEST_MAX_BYTES + 1;
+    char *text = malloc(big);
+    assert_non_null(text);
+    memset(text, '#', big);
+    struct manifest m;
+    char err[160];
+    assert_int_equal(parse(text, big, &m, err, sizeof(err)), -1);
+    assert_string_equal(err, "manifest is larger than 262144 bytes");
+    free(text);
+
+    /* Too many env entries, on the line after the 4096th. */
+    size_t cap = 64 + (MANIFEST_MAX_ENV + 2) * 8;
+    text = malloc(cap);
+    assert_non_null(text);
+    size_t n = (size_t)sprintf(text, H "program /p\n");
+    for (int i = 0; i < MANIFEST_MAX_ENV; i++)
+        n += (size_t)sprintf(text + n, "env V=%d\n", i % 10);
+    assert_int_equal(parse(text, n, &m, err, sizeof(err)), 0);
+    assert_int_equal(m.envc, MANIFEST_MAX_ENV);
+    assert_string_equal(m.envp[MANIFEST_MAX_ENV - 1], "V=5");
+    assert_null(m.envp[MANIFEST_MAX_ENV]);
+    manifest_free(&m);
+    n += (size_t)sprintf(text + n, "env W=1\n");
+    assert_int_equal(parse(text, n, &m, err, sizeof(err)), -1);
+    assert_string_equal(err, "manifest line 4099: too many env entries");
+    assert_int_equal(shim_heap_live, 0);
+    free(text);
+}
+
+/* Out of memory in a mount line (label or path copy) and in the default
+ * argv: the message is "out of memory" on the line being read. */
+static void test_out_of_memory_messages(void **state)
+{
+    (void)state;
+    const char *text = H "program /bin/x\nmount DATA /data ro\nconfidential required\n";
+    long k;
+    unsigned oom = 0;
+    for (k = 0; k < 100; k++) {
+        struct manifest m;
+        char err[128] = "";
+        shim_heap_fail_after = k;
+        int r = parse_str(text, &m, err, sizeof(err));
+        shim_heap_fail_after = -1;
+        if (r == 0) {
+            assert_int_equal(m.nmounts, 1);
+            assert_string_equal(m.mounts[0].label, "DATA");
+            assert_string_equal(m.mounts[0].path, "/data");
+            assert_true(m.mounts[0].read_only);
+            assert_true(m.confidential);
+            manifest_free(&m);
+            break;
+        }
+        if (strcmp(err, "manifest line 2: out of memory") && strcmp(err, "manifest line 3: out of memory") &&
+            strcmp(err, "manifest line 4: out of memory"))
+            fail_msg("fail after %ld: \"%s\"", k, err);
+        oom++;
+        assert_int_equal(m.nmounts, 0);
+        assert_int_equal(shim_heap_live, 0);
+    }
+    assert_true(oom >= 4);            /* program, label, path, argv[0], ... */
+    assert_true(k < 100);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -289,6 +452,9 @@ int main(void)
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_error_message_fits),
         cmocka_unit_test(test_out_of_memory_everywhere),
+        cmocka_unit_test(test_mounts_and_confidential),
+        cmocka_unit_test(test_exact_messages),
+        cmocka_unit_test(test_out_of_memory_messages),
     };
     return cmocka_run_group_tests_name("manifest", tests, NULL, NULL);
 }
