@@ -346,10 +346,212 @@ static void test_random_corruption(void **state)
     printf("# %u of 400 corrupted images mounted\n", mounted);
 }
 
+/* Sector sizes the mount does not take, before it reads anything. */
+static void test_mount_sector_sizes(void **state)
+{
+    (void)state;
+    static const uint32_t bad[] = { 0, 256, 768, 1000, 131072 };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        struct memdev m;
+        load(&m);
+        m.dev.sector_size = bad[i];
+        struct ext2_fs *fs = NULL;
+        char err[128] = "";
+        assert_int_equal(ext2_mount(&m.dev, false, &fs, err, sizeof(err)), -EINVAL);
+        assert_string_equal(err, "unsupported sector size");
+        assert_null(fs);
+        assert_int_equal(m.reads, 0);
+        memdev_free(&m);
+    }
+    /* 1 KiB sectors on 1 KiB blocks are fine. */
+    struct memdev m;
+    memdev_load(&m, image, 1024);
+    struct ext2_fs *fs = fs_mount(&m, true);
+    assert_non_null(fs);
+    ext2_unmount(fs);
+    memdev_free(&m);
+    assert_int_equal(shim_heap_live, 0);
+}
+
+/* Every allocation of the mount failing in turn: -ENOMEM, nothing left
+ * behind, until it has all it needs. */
+static void test_mount_out_of_memory(void **state)
+{
+    (void)state;
+    long k;
+    unsigned oom = 0;
+    for (k = 0; k < 200; k++) {
+        struct memdev m;
+        load(&m);
+        struct ext2_fs *fs = NULL;
+        char err[128] = "";
+        shim_heap_fail_after = k;
+        int r = ext2_mount(&m.dev, false, &fs, err, sizeof(err));
+        shim_heap_fail_after = -1;
+        if (r == 0) {
+            assert_string_equal(ext2_label(fs), "CORRUPT");
+            assert_int_equal(ext2_unmount(fs), 0);
+            memdev_free(&m);
+            assert_int_equal(shim_heap_live, 0);
+            break;
+        }
+        /* The root inode's read and the superblock's write go through the
+         * block cache, which may be out of memory too. */
+        if (!(r == -ENOMEM && !strcmp(err, "out of memory")) &&
+            !(r == -EUCLEAN && !strcmp(err, "the root inode is not a directory")) &&
+            !(r == -ENOMEM && !strcmp(err, "cannot write the superblock")))
+            fail_msg("fail after %ld: %d \"%s\"", k, r, err);
+        printf("# allocation %ld fails: %d (%s)\n", k, r, err);
+        oom += r == -ENOMEM;
+        assert_null(fs);
+        memdev_free(&m);
+        assert_int_equal(shim_heap_live, 0);
+    }
+    assert_true(oom >= 5);      /* fs, the superblock buffer, gd, read and write staging, ... */
+    assert_true(k < 200);
+}
+
+/* A device whose reads fail after the first `reads_left`. */
+static int reads_left;
+static int (*real_read)(struct block_device *, uint64_t, uint32_t, void *);
+static int failing_read(struct block_device *dev, uint64_t lba, uint32_t count, void *buf)
+{
+    if (reads_left == 0)
+        return -EIO;
+    reads_left--;
+    return real_read(dev, lba, count, buf);
+}
+
+/* Read errors at each point of the mount, in order: the superblock, the
+ * group descriptors, the root inode. */
+static void test_mount_read_errors(void **state)
+{
+    (void)state;
+    const char *seen[8];
+    int nseen = 0;
+    int k;
+    for (k = 0; k < 50; k++) {
+        struct memdev m;
+        load(&m);
+        real_read = m.dev.read;
+        m.dev.read = failing_read;
+        reads_left = k;
+        struct ext2_fs *fs = NULL;
+        char err[128] = "";
+        int r = ext2_mount(&m.dev, true, &fs, err, sizeof(err));
+        if (r == 0) {
+            ext2_unmount(fs);
+            memdev_free(&m);
+            break;
+        }
+        printf("# %d reads, then errors: %d (%s)\n", k, r, err);
+        assert_null(fs);
+        if (nseen == 0 || strcmp(seen[nseen - 1], err)) {
+            assert_true(nseen < 8);
+            seen[nseen++] = !strcmp(err, "cannot read the superblock") ? "cannot read the superblock"
+                            : !strcmp(err, "cannot read the group descriptors") ? "cannot read the group descriptors"
+                            : !strcmp(err, "the root inode is not a directory") ? "the root inode is not a directory"
+                            : "?";
+            assert_string_equal(seen[nseen - 1], err);
+        }
+        int want = !strcmp(err, "the root inode is not a directory") ? -EUCLEAN : -EIO;
+        assert_int_equal(r, want);
+        memdev_free(&m);
+        assert_int_equal(shim_heap_live, 0);
+    }
+    assert_true(k < 50);
+    assert_int_equal(nseen, 3);
+    assert_string_equal(seen[0], "cannot read the superblock");
+    assert_string_equal(seen[1], "cannot read the group descriptors");
+    assert_string_equal(seen[2], "the root inode is not a directory");
+}
+
+static uint32_t mount_clock(void) { return 1234567890; }
+
+/* What a read-write mount writes: the superblock marked in use (not clean),
+ * one more mount, the mount time, free counts from the group descriptors;
+ * a read-only mount (asked for, or forced by an "errors" state) writes
+ * nothing.  A write error at mount fails it. */
+static void test_mount_superblock_update(void **state)
+{
+    (void)state;
+    struct memdev m;
+    load(&m);
+    uint16_t mnt = sb_of(&m)->s_mnt_count;
+    uint32_t gd_free_blocks = gd_of(&m)[0].bg_free_blocks_count;
+    uint32_t gd_free_inodes = gd_of(&m)[0].bg_free_inodes_count;
+    assert_true(sb_of(&m)->s_state & EXT2_VALID_FS);
+    sb_of(&m)->s_free_blocks_count = 3;        /* stale; the descriptors are right */
+    sb_of(&m)->s_free_inodes_count = 4;
+    ext2_set_clock(mount_clock);
+    struct ext2_fs *fs = fs_mount(&m, false);
+    ext2_set_clock(NULL);
+    assert_non_null(fs);
+    assert_false(ext2_read_only(fs));
+    assert_int_equal(sb_of(&m)->s_state & EXT2_VALID_FS, 0);
+    assert_int_equal(sb_of(&m)->s_mnt_count, mnt + 1);
+    assert_int_equal(sb_of(&m)->s_mtime, 1234567890);
+    assert_int_equal(sb_of(&m)->s_free_blocks_count, gd_free_blocks);
+    assert_int_equal(sb_of(&m)->s_free_inodes_count, gd_free_inodes);
+    struct ext2_statfs st;
+    ext2_statfs(fs, &st);
+    assert_int_equal(st.free_blocks, gd_free_blocks);
+    assert_int_equal(st.free_inodes, gd_free_inodes);
+    assert_int_equal(st.block_size, 1024);
+    assert_int_equal(ext2_unmount(fs), 0);
+    assert_true(sb_of(&m)->s_state & EXT2_VALID_FS);        /* was clean: clean again */
+    memdev_free(&m);
+
+    /* Read-only: not one write. */
+    load(&m);
+    fs = fs_mount(&m, true);
+    assert_non_null(fs);
+    assert_true(ext2_read_only(fs));
+    assert_int_equal(ext2_unmount(fs), 0);
+    assert_int_equal(m.writes, 0);
+    assert_int_equal(sb_of(&m)->s_mnt_count, mnt);
+    memdev_free(&m);
+
+    /* "errors": read-only although read-write was asked for. */
+    load(&m);
+    sb_of(&m)->s_state = EXT2_ERROR_FS;
+    fs = fs_mount(&m, false);
+    assert_non_null(fs);
+    assert_true(ext2_read_only(fs));
+    assert_int_equal(ext2_unmount(fs), 0);
+    assert_int_equal(m.writes, 0);
+    memdev_free(&m);
+
+    /* Not cleanly unmounted: mounts read-write and stays not clean. */
+    load(&m);
+    sb_of(&m)->s_state = 0;
+    fs = fs_mount(&m, false);
+    assert_non_null(fs);
+    assert_false(ext2_read_only(fs));
+    assert_int_equal(ext2_unmount(fs), 0);
+    assert_int_equal(sb_of(&m)->s_state & EXT2_VALID_FS, 0);
+    memdev_free(&m);
+
+    /* The superblock cannot be written. */
+    load(&m);
+    m.fail_after_writes = 0;
+    char err[128] = "";
+    fs = NULL;
+    assert_int_equal(ext2_mount(&m.dev, false, &fs, err, sizeof(err)), -EIO);
+    assert_string_equal(err, "cannot write the superblock");
+    assert_null(fs);
+    memdev_free(&m);
+    assert_int_equal(shim_heap_live, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mount_faults),
+        cmocka_unit_test(test_mount_sector_sizes),
+        cmocka_unit_test(test_mount_out_of_memory),
+        cmocka_unit_test(test_mount_read_errors),
+        cmocka_unit_test(test_mount_superblock_update),
         cmocka_unit_test(test_directory_faults),
         cmocka_unit_test(test_file_faults),
         cmocka_unit_test(test_random_corruption),
