@@ -1,7 +1,7 @@
 # The cloak command (hosted C): $(BUILD)/bin/cloak.  One folder per concept:
 # tools/cloak (the command-line front end: a dispatcher and one file per
 # command family), tools/config (ops JSON config), tools/elf (checks of the
-# program; its interpreter and libraries: elf_dyn.c, ldcache.c, deps.c),
+# program; its interpreter and libraries: elf_dyn.c, ldcache.c, deps*.c),
 # tools/sev (AMD SEV: `cloak sev check`), tools/qmp (a QMP client) and
 # tools/dump (`cloak dump-check`), tools/volume (ext2 data volumes, made by
 # mke2fs), tools/image (manifest, boot archive and, from
@@ -14,9 +14,15 @@ TOOLS_LIBS := -ljansson -larchive -lz
 # The front end, one file per command family (tools/cloak/cli.h lists them).
 CLOAK_FRONT := $(addprefix tools/cloak/,main.c help.c util.c options.c build.c contents.c \
 	run.c dump_check.c volume.c sev.c)
-CLOAK_SRCS := $(CLOAK_FRONT) tools/config/config.c tools/elf/elf_check.c \
-	tools/elf/elf_dyn.c tools/elf/ldcache.c tools/elf/deps.c tools/volume/volume.c \
-	tools/qemu/qemu.c tools/image/archive.c tools/image/manifest_writer.c \
+# The modules, one list per folder where a module is split by concern
+# (tests/unit/tools/unit.mk links the same files into each module's test).
+CONFIG_SRCS := tools/config/config.c
+DEPS_ELF_SRCS := $(addprefix tools/elf/,deps.c deps_search.c deps_path.c)
+ARCHIVE_SRCS := tools/image/archive.c
+QEMU_SRCS := tools/qemu/qemu.c
+CLOAK_SRCS := $(CLOAK_FRONT) $(CONFIG_SRCS) tools/elf/elf_check.c \
+	tools/elf/elf_dyn.c tools/elf/ldcache.c $(DEPS_ELF_SRCS) tools/volume/volume.c \
+	$(QEMU_SRCS) $(ARCHIVE_SRCS) tools/image/manifest_writer.c \
 	tools/image/disk_image.c tools/image/gpt.c tools/image/fat.c tools/sev/sev_check.c \
 	tools/qmp/qmp.c tools/dump/memdump.c tools/dump/dump_check.c
 CLOAK_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CLOAK_SRCS))

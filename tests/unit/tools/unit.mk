@@ -31,9 +31,9 @@ $(TOOLS_UNIT_DIR)/tools_qemu: tests/unit/tools/test_qemu.c tools/qemu/qemu.c \
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/tools/test_qemu.c tools/qemu/qemu.c $(UNIT_LIBS)
 
-DEPS_SRCS := tools/elf/deps.c tools/elf/elf_dyn.c tools/elf/elf_check.c tools/elf/ldcache.c
+DEPS_SRCS := tools/elf/deps.c tools/elf/deps_search.c tools/elf/deps_path.c tools/elf/elf_dyn.c tools/elf/elf_check.c tools/elf/ldcache.c
 $(TOOLS_UNIT_DIR)/tools_deps: tests/unit/tools/test_deps.c $(DEPS_SRCS) tools/elf/deps.h \
-		tools/elf/elf_dyn.h tools/elf/ldcache.h tests/unit/tools/unit.mk
+		tools/elf/elf_dyn.h tools/elf/ldcache.h tools/elf/deps_internal.h tests/unit/tools/unit.mk
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/tools/test_deps.c $(DEPS_SRCS) $(UNIT_LIBS)
 
