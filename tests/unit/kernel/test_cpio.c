@@ -1,7 +1,9 @@
 /* fs/cpio.c: reading "newc" archives written by libarchive (an independent
  * writer, the one `cloak build` uses) and by hand, rejecting malformed ones,
  * and never reading outside the buffer: every archive is handed over in a
- * heap block of exactly its size, so ASan catches any overrun. */
+ * heap block of exactly its size, so ASan catches any overrun.  Then
+ * fs/boot_archive.c: such archives into the ramfs root, and each entry it
+ * refuses, with its message. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +17,20 @@
 #include <archive_entry.h>
 
 #include "fs/cpio.h"
+/* fs/vnode.h has the same S_IF* values as <sys/stat.h> (from archive.h). */
+#undef S_IFMT
+#undef S_IFSOCK
+#undef S_IFLNK
+#undef S_IFREG
+#undef S_IFBLK
+#undef S_IFDIR
+#undef S_IFCHR
+#undef S_IFIFO
+#include "fs/boot_archive.h"
+#include "fs/ramfs.h"
+#include "drivers/clock.h"
+#include "shim.h"
+#include <sanitizer/lsan_interface.h>
 
 /* ---- a hand writer ---- */
 
@@ -430,6 +446,294 @@ static void test_random_corruption(void **state)
     free(b.p);
 }
 
+/* ---- fs/boot_archive.c: the archive into the root file system ---- */
+
+/* What ramfs.c needs from the rest of the kernel (clock.c is not linked;
+ * the host libc may lack strlcpy). */
+uint64_t clock_realtime_ns(void) { return 7000000000ull; }
+size_t strlcpy(char *dst, const char *src, size_t size)
+{
+    size_t n = strlen(src);
+    if (size) {
+        size_t c = n < size - 1 ? n : size - 1;
+        memcpy(dst, src, c);
+        dst[c] = 0;
+    }
+    return n;
+}
+
+/* A fresh, empty root for each archive; the old ones stay reachable here
+ * (ramfs frees nothing at boot) so that LeakSanitizer does not count them. */
+static struct vnode *old_roots[64];
+static unsigned nold_roots;
+static void fresh_root(void)
+{
+    if (vfs_root) {
+        assert_true(nold_roots < 64);
+        old_roots[nold_roots++] = vfs_root;
+    }
+    ramfs_init();
+    assert_non_null(vfs_root);
+}
+
+/* The node at a relative path ("a/b"), following no symlinks; NULL if none. */
+static struct vnode *node_at(const char *path)
+{
+    struct vnode *cur = vfs_root;
+    while (*path && cur) {
+        const char *slash = strchr(path, '/');
+        size_t n = slash ? (size_t)(slash - path) : strlen(path);
+        cur = ramfs_lookup(cur, path, n);
+        path += n + (slash ? 1 : 0);
+    }
+    return cur;
+}
+
+/* Loads b into a fresh root: the result, *error and where.  A refused
+ * entry may leave a node it made unlinked (boot stops there anyway):
+ * LeakSanitizer looks away. */
+static int load_archive(const struct buf *b, uint8_t **copy, const char **error, char *where, int where_len)
+{
+    fresh_root();
+    *copy = exact(b->p, b->len);
+    *error = NULL;
+    __lsan_disable();
+    int r = boot_archive_load(*copy, b->len, error, where, where_len);
+    __lsan_enable();
+    return r;
+}
+
+static void test_boot_archive_tree(void **state)
+{
+    (void)state;
+    struct buf b = { 0 };
+    entry(&b, ".", 040700, "");                         /* the root itself: nothing to do */
+    entry(&b, "//abs/file", 0100640, "abs");            /* leading slashes go */
+    entry(&b, "./dot/f", 0100600, "dot");               /* so does one "./" */
+    entry(&b, "bin/x", 0100755, "binary");              /* bin implied ... */
+    entry(&b, "bin", 040711, "");                       /* ... then given: its mode */
+    entry(&b, "link", 0120777, "bin/x");
+    entry(&b, "e", 0100644, "");
+    entry(&b, "a..b/...", 0100644, "dots");             /* not ".." components */
+    entry(&b, "d/..x/x..", 040755, "");
+    entry(&b, "bin", 040755, "");                       /* a directory twice is fine */
+    char longname[300];
+    memset(longname, 'n', 255);
+    strcpy(longname + 255, "");
+    entry(&b, longname, 0100644, "x");                  /* 255 bytes: the most */
+    char *target = malloc(PATH_MAX);
+    assert_non_null(target);
+    memset(target, 't', PATH_MAX - 1);
+    target[PATH_MAX - 1] = 0;
+    entry(&b, "longlink", 0120777, target);             /* 4095 bytes: the most */
+    trailer(&b);
+    uint8_t *a;
+    const char *err;
+    char where[64] = "unchanged";
+    assert_int_equal(load_archive(&b, &a, &err, where, sizeof(where)), 0);
+    assert_string_equal(where, "");
+    assert_int_equal(vfs_root->mode, 040755);
+
+    struct vnode *f = node_at("abs/file");
+    assert_non_null(f);
+    assert_int_equal(f->mode, 0100640);
+    assert_int_equal(f->uid, 1000);
+    assert_int_equal(f->gid, 1001);
+    assert_int_equal(f->mtime.sec, 0x5f5e1000);
+    assert_int_equal(f->ctime.sec, 0x5f5e1000);
+    assert_int_equal(f->atime.sec, 0x5f5e1000);
+    assert_int_equal(f->mtime.nsec, 0);
+    assert_int_equal(f->size, 3);
+    assert_int_equal(f->capacity, 3);
+    assert_false(f->data_owned);
+    assert_true(f->data > a && f->data < a + b.len);    /* in the archive, not a copy */
+    assert_memory_equal(f->data, "abs", 3);
+    struct vnode *abs = node_at("abs");
+    assert_non_null(abs);
+    assert_int_equal(abs->mode, 040755);                /* implied directories */
+    assert_int_equal(abs->mtime.sec, 7);                /* made now, not from the archive */
+
+    assert_non_null(node_at("dot/f"));
+    assert_int_equal(node_at("bin")->mode, 040755);     /* the last explicit entry */
+    assert_memory_equal(node_at("bin/x")->data, "binary", 6);
+    struct vnode *l = node_at("link");
+    assert_int_equal(l->mode, 0120777);
+    assert_string_equal(l->target, "bin/x");
+    assert_int_equal(l->size, 5);
+    assert_true((uint8_t *)l->target < a || (uint8_t *)l->target >= a + b.len);   /* a copy */
+    assert_int_equal(node_at("e")->size, 0);
+    assert_memory_equal(node_at("a..b/...")->data, "dots", 4);
+    assert_int_equal(node_at("d/..x/x..")->mode, 040755);
+    assert_int_equal(node_at(longname)->size, 1);
+    assert_int_equal(strlen(node_at("longlink")->target), PATH_MAX - 1);
+    free(target);
+    free(b.p);
+    free(a);        /* the files pointing into it are not read again */
+
+    /* libarchive's archive too. */
+    static uint8_t out[16384];
+    size_t n = libarchive_newc(out, sizeof(out));
+    struct buf lb = { out, n, n };
+    assert_int_equal(load_archive(&lb, &a, &err, where, sizeof(where)), 0);
+    struct vnode *lug = node_at("bin/luggage");
+    assert_non_null(lug);
+    assert_int_equal(lug->size, sizeof(binary_data) - 1);
+    assert_memory_equal(lug->data, binary_data, sizeof(binary_data) - 1);
+    assert_int_equal(lug->uid, 1003);
+    assert_int_equal(lug->mtime.sec, 1700000003);
+    assert_int_equal(node_at("a/name/of/odd/length")->size, 3);
+    assert_int_equal(node_at(".cloak")->mode, 040755);
+    free(a);
+}
+
+struct archive_fault {
+    const char *setup;      /* a good entry first (a file), or NULL */
+    const char *name;
+    uint32_t mode;
+    const char *data;
+    const char *error;
+};
+
+static const struct archive_fault archive_faults[] = {
+    { NULL, "a/../b", 0100644, "", "entry name contains '..'" },
+    { NULL, "..", 040755, "", "entry name contains '..'" },
+    { NULL, "x/..", 040755, "", "entry name contains '..'" },
+    { NULL, "../x", 0100644, "", "entry name contains '..'" },
+    { NULL, "/./..", 0100644, "", "entry name contains '..'" },
+    { "f", "f/x", 0100644, "", "a parent of this entry is not a directory" },
+    { "f", "f/y/z", 040755, "", "a parent of this entry is not a directory" },
+    { "f", "f", 0100644, "", "duplicate entry" },
+    { "f", "f", 040755, "", "duplicate entry" },
+    { "f", "./f", 0120777, "t", "duplicate entry" },
+    { NULL, "fifo", 0010644, "", "unsupported file type (only files, directories and symlinks)" },
+    { NULL, "dev/chr", 0020644, "", "unsupported file type (only files, directories and symlinks)" },
+    { NULL, "sock", 0140644, "", "unsupported file type (only files, directories and symlinks)" },
+    { NULL, "notype", 0000644, "", "unsupported file type (only files, directories and symlinks)" },
+    { NULL, "l", 0120777, "", "symlink target is empty or too long" },
+    { NULL, "dir/", 0100644, "", "cannot link entry" },
+};
+
+static void test_boot_archive_faults(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(archive_faults) / sizeof(*archive_faults); i++) {
+        const struct archive_fault *c = &archive_faults[i];
+        struct buf b = { 0 };
+        if (c->setup)
+            entry(&b, c->setup, 0100644, "setup");
+        entry(&b, c->name, c->mode, c->data);
+        entry(&b, "after", 0100644, "");
+        trailer(&b);
+        uint8_t *a;
+        const char *err;
+        char where[256] = "";
+        int r = load_archive(&b, &a, &err, where, sizeof(where));
+        if (r != -1 || !err || strcmp(err, c->error) || strcmp(where, c->name))
+            fail_msg("case %zu (%s): r=%d error \"%s\" where \"%s\"", i, c->name, r, err ? err : "(none)", where);
+        assert_null(node_at("after"));                  /* it stops at the fault */
+        free(a);
+        free(b.p);
+    }
+
+    /* A component of 256 bytes; the name in `where` is cut at 200 bytes,
+     * and at where_len. */
+    char name[300];
+    memset(name, 'c', 256);
+    strcpy(name + 256, "/f");
+    struct buf b = { 0 };
+    entry(&b, name, 0100644, "");
+    trailer(&b);
+    uint8_t *a;
+    const char *err;
+    char where[256];
+    assert_int_equal(load_archive(&b, &a, &err, where, sizeof(where)), -1);
+    assert_string_equal(err, "a parent of this entry is not a directory");   /* ramfs refuses the name */
+    assert_int_equal(strlen(where), 200);
+    assert_memory_equal(where, name, 200);
+    free(a);
+    free(b.p);
+    b = (struct buf){ 0 };
+    memmove(name + 2, name, 256);
+    memcpy(name, "d/", 2);
+    name[258] = 0;
+    entry(&b, name, 0100644, "");
+    trailer(&b);
+    char small[8];
+    assert_int_equal(load_archive(&b, &a, &err, small, sizeof(small)), -1);
+    assert_string_equal(err, "entry name component longer than 255 bytes");
+    assert_string_equal(small, "d/ccccc");
+    free(a);
+    free(b.p);
+
+    /* A symlink target of PATH_MAX bytes. */
+    b = (struct buf){ 0 };
+    char *target = malloc(PATH_MAX + 1);
+    assert_non_null(target);
+    memset(target, 't', PATH_MAX);
+    target[PATH_MAX] = 0;
+    entry(&b, "long", 0120777, target);
+    trailer(&b);
+    assert_int_equal(load_archive(&b, &a, &err, where, sizeof(where)), -1);
+    assert_string_equal(err, "symlink target is empty or too long");
+    assert_string_equal(where, "long");
+    free(target);
+    free(a);
+    free(b.p);
+
+    /* The archive itself is bad: where is its offset. */
+    b = (struct buf){ 0 };
+    entry(&b, "ok", 0100644, "1234");
+    entry_raw(&b, "070707", "bad", 4, 0100644, "", 0);
+    trailer(&b);
+    assert_int_equal(load_archive(&b, &a, &err, where, sizeof(where)), -1);
+    assert_non_null(err);
+    assert_string_equal(where, "offset 120");
+    assert_non_null(node_at("ok"));
+    free(a);
+    free(b.p);
+}
+
+/* Each allocation failing in turn: an error naming the entry, never a
+ * crash; ramfs keeps what it made (boot stops on the error anyway), so
+ * LeakSanitizer looks away. */
+static void test_boot_archive_out_of_memory(void **state)
+{
+    (void)state;
+    struct buf b = { 0 };
+    entry(&b, "a/b/file", 0100644, "data");
+    entry(&b, "a/link", 0120777, "b/file");
+    entry(&b, "a", 040700, "");
+    entry(&b, "top", 040755, "");
+    trailer(&b);
+    long k;
+    for (k = 0; k < 100; k++) {
+        uint8_t *a;
+        const char *err;
+        char where[64] = "";
+        fresh_root();
+        a = exact(b.p, b.len);
+        __lsan_disable();
+        shim_heap_fail_after = k;
+        int r = boot_archive_load(a, b.len, &err, where, sizeof(where));
+        shim_heap_fail_after = -1;
+        __lsan_enable();
+        free(a);
+        if (r == 0)
+            break;
+        printf("# allocation %ld fails: %s: %s\n", k, where, err);
+        assert_int_equal(r, -1);
+        if (strcmp(err, "out of memory") && strcmp(err, "a parent of this entry is not a directory") &&
+            strcmp(err, "cannot link entry"))
+            fail_msg("allocation %ld: \"%s\"", k, err);
+        assert_true(!strcmp(where, "a/b/file") || !strcmp(where, "a/link") || !strcmp(where, "top"));
+    }
+    assert_true(k > 5);
+    assert_true(k < 100);
+    assert_string_equal(node_at("a/link")->target, "b/file");
+    assert_int_equal(node_at("a")->mode, 040700);
+    free(b.p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -443,6 +747,9 @@ int main(void)
         cmocka_unit_test(test_missing_trailer),
         cmocka_unit_test(test_every_truncation),
         cmocka_unit_test(test_random_corruption),
+        cmocka_unit_test(test_boot_archive_tree),
+        cmocka_unit_test(test_boot_archive_faults),
+        cmocka_unit_test(test_boot_archive_out_of_memory),
     };
     return cmocka_run_group_tests_name("cpio", tests, NULL, NULL);
 }
