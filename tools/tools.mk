@@ -18,7 +18,8 @@ CLOAK_FRONT := $(addprefix tools/cloak/,main.c help.c util.c options.c build.c c
 # (tests/unit/tools/unit.mk links the same files into each module's test).
 CONFIG_SRCS := tools/config/config.c
 DEPS_ELF_SRCS := $(addprefix tools/elf/,deps.c deps_search.c deps_path.c)
-ARCHIVE_SRCS := tools/image/archive.c
+ARCHIVE_SRCS := $(addprefix tools/image/,archive.c archive_tree.c archive_entry.c \
+	archive_index.c)
 QEMU_SRCS := tools/qemu/qemu.c
 CLOAK_SRCS := $(CLOAK_FRONT) $(CONFIG_SRCS) tools/elf/elf_check.c \
 	tools/elf/elf_dyn.c tools/elf/ldcache.c $(DEPS_ELF_SRCS) tools/volume/volume.c \

@@ -20,10 +20,12 @@ $(TOOLS_UNIT_DIR)/tools_elf_check: tests/unit/tools/test_elf_check.c tools/elf/e
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/tools/test_elf_check.c tools/elf/elf_check.c \
 		$(UNIT_LIBS)
 
-$(TOOLS_UNIT_DIR)/tools_archive: tests/unit/tools/test_archive.c tools/image/archive.c \
-		tools/image/archive.h tests/unit/tools/unit.mk
+ARCHIVE_UNIT_SRCS := tools/image/archive.c tools/image/archive_tree.c \
+	tools/image/archive_entry.c tools/image/archive_index.c
+$(TOOLS_UNIT_DIR)/tools_archive: tests/unit/tools/test_archive.c $(ARCHIVE_UNIT_SRCS) \
+		tools/image/archive.h tools/image/archive_internal.h tests/unit/tools/unit.mk
 	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/tools/test_archive.c tools/image/archive.c \
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/tools/test_archive.c $(ARCHIVE_UNIT_SRCS) \
 		$(UNIT_LIBS) -larchive
 
 $(TOOLS_UNIT_DIR)/tools_qemu: tests/unit/tools/test_qemu.c tools/qemu/qemu.c \
