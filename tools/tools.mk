@@ -16,7 +16,7 @@ CLOAK_FRONT := $(addprefix tools/cloak/,main.c help.c util.c options.c build.c c
 	run.c dump_check.c volume.c sev.c)
 # The modules, one list per folder where a module is split by concern
 # (tests/unit/tools/unit.mk links the same files into each module's test).
-CONFIG_SRCS := tools/config/config.c
+CONFIG_SRCS := $(addprefix tools/config/,config.c config_settings.c config_lists.c)
 DEPS_ELF_SRCS := $(addprefix tools/elf/,deps.c deps_search.c deps_path.c)
 ARCHIVE_SRCS := $(addprefix tools/image/,archive.c archive_tree.c archive_entry.c \
 	archive_index.c)

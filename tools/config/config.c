@@ -2,297 +2,21 @@
  * encoding/json decodes it for ops: keys match case-insensitively, values
  * are decoded on top of what is already there, the last duplicate wins.
  * Unlike ops, unknown keys are warnings, not errors (ops rejects them), so
- * that a config written for ops still runs with what cloak supports. */
+ * that a config written for ops still runs with what cloak supports.
+ * This file holds the key tables and the decoding; config_settings.c the
+ * defaults and flags, config_lists.c the lists both fill. */
 #define _GNU_SOURCE
 #include "config.h"
 
 #include <errno.h>
 #include <jansson.h>
 #include <libgen.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-static void *xrealloc(void *p, size_t n)
-{
-    p = realloc(p, n ? n : 1);
-    if (!p) {
-        fprintf(stderr, "cloak: out of memory\n");
-        exit(125);
-    }
-    return p;
-}
-
-static char *xstrdup(const char *s)
-{
-    char *d = strdup(s);
-    if (!d) {
-        fprintf(stderr, "cloak: out of memory\n");
-        exit(125);
-    }
-    return d;
-}
-
-static void strlist_clear(struct config_strlist *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->items[i]);
-    free(l->items);
-    l->items = NULL;
-    l->n = 0;
-}
-
-static void strlist_add(struct config_strlist *l, const char *s)
-{
-    l->items = xrealloc(l->items, (l->n + 1) * sizeof *l->items);
-    l->items[l->n++] = xstrdup(s);
-}
-
-static void kvlist_clear(struct config_kvlist *l)
-{
-    for (size_t i = 0; i < l->n; i++) {
-        free(l->items[i].key);
-        free(l->items[i].value);
-    }
-    free(l->items);
-    l->items = NULL;
-    l->n = 0;
-}
-
-static void kvlist_set(struct config_kvlist *l, const char *key, const char *value)
-{
-    for (size_t i = 0; i < l->n; i++) {
-        if (strcmp(l->items[i].key, key) == 0) {
-            free(l->items[i].value);
-            l->items[i].value = xstrdup(value);
-            return;
-        }
-    }
-    l->items = xrealloc(l->items, (l->n + 1) * sizeof *l->items);
-    l->items[l->n].key = xstrdup(key);
-    l->items[l->n].value = xstrdup(value);
-    l->n++;
-}
-
-static void warn(struct cloak_config *c, const char *fmt, ...)
-{
-    char *s;
-    va_list ap;
-
-    va_start(ap, fmt);
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = NULL;
-    va_end(ap);
-    if (!s) {
-        fprintf(stderr, "cloak: out of memory\n");
-        exit(125);
-    }
-    c->warnings.items = xrealloc(c->warnings.items, (c->warnings.n + 1) * sizeof(char *));
-    c->warnings.items[c->warnings.n++] = s;
-}
-
-void config_init(struct cloak_config *c)
-{
-    memset(c, 0, sizeof *c);
-    c->memory = xstrdup(CONFIG_DEFAULT_MEMORY);
-    config_parse_memory(c->memory, &c->memory_bytes);
-    c->files_parent_dir = xstrdup(".");
-}
-
-void config_free(struct cloak_config *c)
-{
-    strlist_clear(&c->args);
-    kvlist_clear(&c->env);
-    strlist_clear(&c->files);
-    strlist_clear(&c->dirs);
-    kvlist_clear(&c->mapdirs);
-    kvlist_clear(&c->mounts);
-    strlist_clear(&c->nameservers);
-    free(c->volumes_dir);
-    strlist_clear(&c->warnings);
-    free(c->memory);
-    free(c->files_parent_dir);
-    memset(c, 0, sizeof *c);
-}
-
-int config_parse_memory(const char *s, uint64_t *bytes)
-{
-    uint64_t n = 0, mul = 1ull << 20; /* a bare number is MiB, as for QEMU -m */
-    const char *p = s;
-
-    if (!s || *s < '0' || *s > '9')
-        return -1;
-    for (; *p >= '0' && *p <= '9'; p++) {
-        if (n > (UINT64_MAX - 9) / 10)
-            return -1;
-        n = n * 10 + (uint64_t)(*p - '0');
-    }
-    switch (*p) {
-    case 'k': case 'K': mul = 1ull << 10; p++; break;
-    case 'm': case 'M': mul = 1ull << 20; p++; break;
-    case 'g': case 'G': mul = 1ull << 30; p++; break;
-    case 't': case 'T': mul = 1ull << 40; p++; break;
-    case '\0': break;
-    default: return -1;
-    }
-    if (p > s && p[-1] > '9') { /* after a suffix: allow "B" or "iB" */
-        if (strcmp(p, "B") == 0 || strcmp(p, "b") == 0 || strcmp(p, "iB") == 0)
-            p += strlen(p);
-    }
-    if (*p != '\0' || n == 0)
-        return -1;
-    if (n > UINT64_MAX / mul)
-        return -1;
-    *bytes = n * mul;
-    return 0;
-}
-
-int config_set_memory(struct cloak_config *c, const char *size, const char *origin,
-                      char *err, size_t errlen)
-{
-    uint64_t bytes;
-
-    if (config_parse_memory(size, &bytes) < 0) {
-        snprintf(err, errlen, "%s: \"%s\" is not a memory size (use a number with an M or G "
-                 "suffix, like 512M or 2G)", origin, size);
-        return -1;
-    }
-    if (bytes % (1ull << 20)) {
-        snprintf(err, errlen, "%s: memory size \"%s\" is not a whole number of MiB", origin, size);
-        return -1;
-    }
-    if (bytes < CONFIG_MIN_MEMORY) {
-        snprintf(err, errlen, "%s: memory size \"%s\" is too small; cloak needs at least %lluM",
-                 origin, size, (unsigned long long)(CONFIG_MIN_MEMORY >> 20));
-        return -1;
-    }
-    if (bytes > (1ull << 40)) {
-        snprintf(err, errlen, "%s: memory size \"%s\" is too large (at most 1T)", origin, size);
-        return -1;
-    }
-    free(c->memory);
-    c->memory = xstrdup(size);
-    c->memory_bytes = bytes;
-    return 0;
-}
-
-void config_set_args(struct cloak_config *c, char *const *args, size_t n)
-{
-    strlist_clear(&c->args);
-    for (size_t i = 0; i < n; i++)
-        strlist_add(&c->args, args[i]);
-}
-
-void config_env_set(struct cloak_config *c, const char *key, const char *value)
-{
-    kvlist_set(&c->env, key, value);
-}
-
-const char *config_env_get(const struct cloak_config *c, const char *key)
-{
-    for (size_t i = 0; i < c->env.n; i++)
-        if (strcmp(c->env.items[i].key, key) == 0)
-            return c->env.items[i].value;
-    return NULL;
-}
-
-/* -e KEY=VALUE.  ops keeps only the text between the first and the second
- * '='; cloak keeps everything after the first '=' (a value may contain '='). */
-int config_add_env_flag(struct cloak_config *c, const char *kv, char *err, size_t errlen)
-{
-    const char *eq = strchr(kv, '=');
-    char *key;
-
-    if (!eq || eq == kv) {
-        snprintf(err, errlen, "-e \"%s\": expected KEY=VALUE", kv);
-        return -1;
-    }
-    key = strndup(kv, (size_t)(eq - kv));
-    if (!key) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    config_env_set(c, key, eq + 1);
-    free(key);
-    return 0;
-}
-
-int config_add_mount_flag(struct cloak_config *c, const char *spec, char *err, size_t errlen)
-{
-    const char *colon = strchr(spec, ':');
-    char *name, *path;
-    bool ro;
-
-    if (!colon || colon == spec || colon[1] == '\0') {
-        snprintf(err, errlen, "--mount \"%s\": expected VOLUME:/path (or VOLUME:/path:ro)",
-                 spec);
-        return -1;
-    }
-    name = strndup(spec, (size_t)(colon - spec));
-    if (!name) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    if (config_mount_point(name, colon + 1, &path, &ro, err, errlen) < 0) {
-        free(name);
-        return -1;
-    }
-    free(path);
-    kvlist_set(&c->mounts, name, colon + 1);
-    free(name);
-    return 0;
-}
-
-int config_mount_point(const char *name, const char *value, char **path, bool *read_only,
-                       char *err, size_t errlen)
-{
-    size_t n = strlen(value);
-
-    *path = NULL;
-    *read_only = false;
-    if (n >= 3 && strcmp(value + n - 3, ":ro") == 0) {
-        *read_only = true;
-        n -= 3;
-    }
-    if (n == 0 || value[0] != '/') {
-        snprintf(err, errlen, "mount of volume \"%s\": the mount point \"%s\" is not an "
-                 "absolute path (write \"/path\" or \"/path:ro\")", name, value);
-        return -1;
-    }
-    if (memchr(value, ':', n)) {
-        snprintf(err, errlen, "mount of volume \"%s\": \"%s\" has a ':' suffix cloak does not "
-                 "know (only \":ro\")", name, value);
-        return -1;
-    }
-    bool root = true;
-    for (size_t i = 0; i < n; i++)
-        if (value[i] != '/')
-            root = false;
-    if (root) {
-        snprintf(err, errlen, "mount of volume \"%s\": cannot mount a volume over / (the boot "
-                 "archive is the root)", name);
-        return -1;
-    }
-    if (!(*path = strndup(value, n))) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    return 0;
-}
-
-void config_finalize(struct cloak_config *c)
-{
-    if (c->nameservers.n == 0)
-        strlist_add(&c->nameservers, CONFIG_DEFAULT_NAMESERVER);
-    if (c->confidential_vm)
-        c->uefi = true;
-    if (!config_env_get(c, "USER"))
-        config_env_set(c, "USER", "root");
-    if (!config_env_get(c, "PWD"))
-        config_env_set(c, "PWD", "/");
-}
+#include "config_lists.h"
 
 /* ---- decoding ---- */
 
@@ -411,7 +135,7 @@ static int decode_strlist(struct decoder *d, const char *path, json_t *v,
     json_t *e;
 
     if (json_is_null(v)) {
-        strlist_clear(out);
+        config_strlist_clear(out);
         return 0;
     }
     if (!json_is_array(v)) {
@@ -426,9 +150,9 @@ static int decode_strlist(struct decoder *d, const char *path, json_t *v,
             return -1;
         }
     }
-    strlist_clear(out);
+    config_strlist_clear(out);
     json_array_foreach(v, i, e)
-        strlist_add(out, json_string_value(e));
+        config_strlist_add(out, json_string_value(e));
     return 0;
 }
 
@@ -439,7 +163,7 @@ static int decode_kvlist(struct decoder *d, const char *path, json_t *v,
     json_t *e;
 
     if (json_is_null(v)) {
-        kvlist_clear(out);
+        config_kvlist_clear(out);
         return 0;
     }
     if (!json_is_object(v)) {
@@ -455,7 +179,7 @@ static int decode_kvlist(struct decoder *d, const char *path, json_t *v,
         }
     }
     json_object_foreach(v, k, e) /* decoded on top of the existing map, like Go */
-        kvlist_set(out, k, json_is_string(e) ? json_string_value(e) : "");
+        config_kvlist_set(out, k, json_is_string(e) ? json_string_value(e) : "");
     return 0;
 }
 
@@ -482,7 +206,7 @@ static int decode_key(struct decoder *d, const char *path, const struct key_def 
 
     switch (def->kind) {
     case K_UNSUPPORTED:
-        warn(c, "%s: key \"%s\" is not supported yet; ignored", d->file, path);
+        config_warn(c, "%s: key \"%s\" is not supported yet; ignored", d->file, path);
         return 0;
     case K_ARGS: return decode_strlist(d, path, v, &c->args);
     case K_FILES: return decode_strlist(d, path, v, &c->files);
@@ -500,7 +224,7 @@ static int decode_key(struct decoder *d, const char *path, const struct key_def 
             return -1;
         }
         free(c->volumes_dir);
-        c->volumes_dir = xstrdup(json_string_value(v));
+        c->volumes_dir = config_xstrdup(json_string_value(v));
         return 0;
     case K_UEFI: return decode_bool(d, path, v, &c->uefi);
     case K_CONFIDENTIAL_VM: return decode_bool(d, path, v, &c->confidential_vm);
@@ -540,7 +264,7 @@ static int decode_object(struct decoder *d, const char *parent, json_t *obj,
 
         key_path(path, sizeof path, parent, k);
         if (!def) {
-            warn(d->c, "%s: unknown key \"%s\"; ignored (ops would reject it)", d->file, path);
+            config_warn(d->c, "%s: unknown key \"%s\"; ignored (ops would reject it)", d->file, path);
             continue;
         }
         if (decode_key(d, path, def, v) < 0)
@@ -593,7 +317,7 @@ int config_load_file(struct cloak_config *c, const char *path, char *err, size_t
     do {
         if (cap - len < 4096) {
             cap = cap ? cap * 2 : 8192;
-            buf = xrealloc(buf, cap);
+            buf = config_xrealloc(buf, cap);
         }
         n = fread(buf + len, 1, cap - len, f);
         len += n;
@@ -608,10 +332,10 @@ int config_load_file(struct cloak_config *c, const char *path, char *err, size_t
     rc = load(c, buf, len, path, err, errlen);
     free(buf);
     if (rc == 0) { /* ops: relative MapDirs keys are relative to the config's directory */
-        char *copy = xstrdup(path);
+        char *copy = config_xstrdup(path);
         dir = dirname(copy);
         free(c->files_parent_dir);
-        c->files_parent_dir = xstrdup(dir);
+        c->files_parent_dir = config_xstrdup(dir);
         free(copy);
     }
     return rc;

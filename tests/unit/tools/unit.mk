@@ -2,10 +2,12 @@
 # the sanitizers of UNIT_CFLAGS.  Each test links the one module it tests.
 TOOLS_UNIT_DIR := $(BUILD)/tests/unit
 
-$(TOOLS_UNIT_DIR)/tools_config: tests/unit/tools/test_config.c tools/config/config.c \
-		tools/config/config.h tests/unit/tools/unit.mk
+CONFIG_UNIT_SRCS := tools/config/config.c tools/config/config_settings.c \
+	tools/config/config_lists.c
+$(TOOLS_UNIT_DIR)/tools_config: tests/unit/tools/test_config.c $(CONFIG_UNIT_SRCS) \
+		tools/config/config.h tools/config/config_lists.h tests/unit/tools/unit.mk
 	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/tools/test_config.c tools/config/config.c \
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/tools/test_config.c $(CONFIG_UNIT_SRCS) \
 		$(UNIT_LIBS) -ljansson
 
 $(TOOLS_UNIT_DIR)/tools_manifest: tests/unit/tools/test_manifest.c tools/image/manifest_writer.c \
