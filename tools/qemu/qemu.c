@@ -1,4 +1,5 @@
-/* Builds and runs the QEMU command line; see qemu.h for the consoles. */
+/* Builds and runs the QEMU command line; see qemu.h for the consoles.
+ * qemu_outcome.c reads how the VM ended from the kernel log. */
 #define _GNU_SOURCE
 #include "qemu.h"
 
@@ -17,8 +18,6 @@
 #include <sys/syscall.h>
 
 extern char **environ;
-
-#define EXIT_PANIC 70
 
 static void spawn_error(const char *bin, int rc, char *err, size_t errlen);
 
@@ -72,140 +71,195 @@ static char *opt_escape(const char *s)
     return out;
 }
 
-int qemu_build_argv(const struct qemu_config *q, struct qemu_argv *out)
+/* The machine: KVM, an EPYC CPU and an sev-guest object for SEV; TCG with
+ * every CPU feature otherwise. */
+static int push_machine(struct qemu_argv *a, const struct qemu_config *q)
 {
-    struct qemu_argv a = {0};
-    char *e1 = NULL, *e2 = NULL, *e3 = NULL;
     int rc = 0;
 
-    rc |= push(&a, q->binary ? q->binary : QEMU_DEFAULT_BINARY);
     if (q->sev) {
-        rc |= push(&a, "-machine");
-        rc |= push(&a, "q35,confidential-guest-support=sev0");
-        rc |= push(&a, "-accel");
-        rc |= push(&a, "kvm");
-        rc |= push(&a, "-cpu");
-        rc |= push(&a, QEMU_SEV_CPU);
-        rc |= push(&a, "-object");
-        rc |= pushf(&a, "sev-guest,id=sev0,cbitpos=%u,reduced-phys-bits=%u,policy=0x%x",
+        rc |= push(a, "-machine");
+        rc |= push(a, "q35,confidential-guest-support=sev0");
+        rc |= push(a, "-accel");
+        rc |= push(a, "kvm");
+        rc |= push(a, "-cpu");
+        rc |= push(a, QEMU_SEV_CPU);
+        rc |= push(a, "-object");
+        rc |= pushf(a, "sev-guest,id=sev0,cbitpos=%u,reduced-phys-bits=%u,policy=0x%x",
                     q->sev_cbitpos, q->sev_reduced_phys_bits, q->sev_policy);
     } else {
-        rc |= push(&a, "-machine");
-        rc |= push(&a, "q35,accel=tcg");
-        rc |= push(&a, "-cpu");
-        rc |= push(&a, "max");
+        rc |= push(a, "-machine");
+        rc |= push(a, "q35,accel=tcg");
+        rc |= push(a, "-cpu");
+        rc |= push(a, "max");
     }
-    rc |= push(&a, "-m");
-    rc |= pushf(&a, "%lluM", (unsigned long long)q->memory_mib);
-    rc |= push(&a, "-nodefaults");
-    rc |= push(&a, "-no-reboot");
+    rc |= push(a, "-m");
+    rc |= pushf(a, "%lluM", (unsigned long long)q->memory_mib);
+    rc |= push(a, "-nodefaults");
+    rc |= push(a, "-no-reboot");
     /* not -nographic: it makes SeaBIOS (which runs the PVH option ROM) and
      * OVMF print their banners on COM1, the program's output */
-    rc |= push(&a, "-display");
-    rc |= push(&a, "none");
-    if (q->uefi) {
-        e1 = opt_escape(q->ovmf_code);
-        e2 = opt_escape(q->ovmf_vars);
-        e3 = opt_escape(q->disk);
-        if (!e1 || !e2 || !e3)
-            goto fail;
-        rc |= push(&a, "-drive");
-        rc |= pushf(&a, "if=pflash,format=raw,unit=0,readonly=on,file=%s", e1);
-        rc |= push(&a, "-drive");
-        rc |= pushf(&a, "if=pflash,format=raw,unit=1,file=%s", e2);
-        rc |= push(&a, "-drive");
-        rc |= pushf(&a, "if=none,id=disk0,format=raw,file=%s", e3);
-        rc |= push(&a, "-device");
-        rc |= push(&a, "virtio-blk-pci,drive=disk0,disable-legacy=on,iommu_platform=on,bootindex=1");
-    } else {
-        rc |= push(&a, "-kernel");
-        rc |= push(&a, q->kernel);
-        rc |= push(&a, "-initrd");
-        rc |= push(&a, q->initrd);
-        if (q->cmdline && *q->cmdline) {
-            rc |= push(&a, "-append");
-            rc |= push(&a, q->cmdline);
-        }
+    rc |= push(a, "-display");
+    rc |= push(a, "none");
+    return rc;
+}
+
+/* UEFI: the firmware (code read-only, VARS a writable copy) and the GPT
+ * disk it boots from. */
+static int push_uefi_boot(struct qemu_argv *a, const struct qemu_config *q)
+{
+    char *code = opt_escape(q->ovmf_code), *vars = opt_escape(q->ovmf_vars);
+    char *disk = opt_escape(q->disk);
+    int rc = -1;
+
+    if (code && vars && disk) {
+        rc = push(a, "-drive");
+        rc |= pushf(a, "if=pflash,format=raw,unit=0,readonly=on,file=%s", code);
+        rc |= push(a, "-drive");
+        rc |= pushf(a, "if=pflash,format=raw,unit=1,file=%s", vars);
+        rc |= push(a, "-drive");
+        rc |= pushf(a, "if=none,id=disk0,format=raw,file=%s", disk);
+        rc |= push(a, "-device");
+        rc |= push(a, "virtio-blk-pci,drive=disk0,disable-legacy=on,iommu_platform=on,"
+                      "bootindex=1");
     }
-    for (size_t i = 0; i < q->nvolumes; i++) {
-        const struct qemu_volume *v = &q->volumes[i];
-        char *file = opt_escape(v->path), *serial = opt_escape(v->name);
-        if (!file || !serial) {
-            free(file);
-            free(serial);
-            goto fail;
-        }
-        rc |= push(&a, "-drive");
-        rc |= pushf(&a, "if=none,id=vol%zu,format=raw,cache=writeback%s%s,file=%s", i,
-                    q->io_uring ? ",aio=io_uring" : "", v->read_only ? ",readonly=on" : "", file);
+    free(code);
+    free(vars);
+    free(disk);
+    return rc;
+}
+
+/* PVH direct boot: the kernel, the boot archive as its initrd, and the
+ * command line if there is one. */
+static int push_pvh_boot(struct qemu_argv *a, const struct qemu_config *q)
+{
+    int rc = 0;
+
+    rc |= push(a, "-kernel");
+    rc |= push(a, q->kernel);
+    rc |= push(a, "-initrd");
+    rc |= push(a, q->initrd);
+    if (q->cmdline && *q->cmdline) {
+        rc |= push(a, "-append");
+        rc |= push(a, q->cmdline);
+    }
+    return rc;
+}
+
+/* Volume i: its drive, and a virtio-blk device or a scsi-hd on the one
+ * virtio-scsi controller (added with the first volume).  The name is the
+ * serial the guest finds it by. */
+static int push_volume(struct qemu_argv *a, const struct qemu_config *q, size_t i)
+{
+    const struct qemu_volume *v = &q->volumes[i];
+    char *file = opt_escape(v->path), *serial = opt_escape(v->name);
+    int rc = -1;
+
+    if (file && serial) {
+        rc = push(a, "-drive");
+        rc |= pushf(a, "if=none,id=vol%zu,format=raw,cache=writeback%s%s,file=%s", i,
+                    q->io_uring ? ",aio=io_uring" : "", v->read_only ? ",readonly=on" : "",
+                    file);
         if (q->disk_bus == QEMU_DISK_VIRTIO_SCSI) {
             if (i == 0) {
-                rc |= push(&a, "-device");
-                rc |= push(&a, "virtio-scsi-pci,id=scsi0,disable-legacy=on,iommu_platform=on");
+                rc |= push(a, "-device");
+                rc |= push(a, "virtio-scsi-pci,id=scsi0,disable-legacy=on,iommu_platform=on");
             }
-            rc |= push(&a, "-device");
-            rc |= pushf(&a, "scsi-hd,drive=vol%zu,bus=scsi0.0,serial=%s", i, serial);
+            rc |= push(a, "-device");
+            rc |= pushf(a, "scsi-hd,drive=vol%zu,bus=scsi0.0,serial=%s", i, serial);
         } else {
-            rc |= push(&a, "-device");
-            rc |= pushf(&a, "virtio-blk-pci,drive=vol%zu,disable-legacy=on,iommu_platform=on,"
+            rc |= push(a, "-device");
+            rc |= pushf(a, "virtio-blk-pci,drive=vol%zu,disable-legacy=on,iommu_platform=on,"
                         "serial=%s", i, serial);
         }
-        free(file);
-        free(serial);
     }
-    rc |= push(&a, "-object");
-    rc |= push(&a, "rng-random,filename=/dev/urandom,id=rng0");
-    rc |= push(&a, "-device");
-    rc |= push(&a, "virtio-rng-pci,rng=rng0,disable-legacy=on,iommu_platform=on");
-    rc |= push(&a, "-chardev");
+    free(file);
+    free(serial);
+    return rc;
+}
+
+/* The entropy device, fed from the host's /dev/urandom. */
+static int push_rng(struct qemu_argv *a)
+{
+    int rc = 0;
+
+    rc |= push(a, "-object");
+    rc |= push(a, "rng-random,filename=/dev/urandom,id=rng0");
+    rc |= push(a, "-device");
+    rc |= push(a, "virtio-rng-pci,rng=rng0,disable-legacy=on,iommu_platform=on");
+    return rc;
+}
+
+/* The program's console (cloak's stdio, or a file) and the kernel log, on
+ * the serial ports the kernel expects them on. */
+static int push_consoles(struct qemu_argv *a, const struct qemu_config *q)
+{
+    int rc = push(a, "-chardev");
+
     if (q->console_path) {
         char *c = opt_escape(q->console_path);
         if (!c)
-            goto fail;
-        rc |= pushf(&a, "file,id=con,path=%s", c);
+            return -1;
+        rc |= pushf(a, "file,id=con,path=%s", c);
         free(c);
     } else {
-        rc |= push(&a, "stdio,id=con,signal=on");
+        rc |= push(a, "stdio,id=con,signal=on");
     }
     /* OVMF writes its screen to COM1 and COM2 but never looks at COM3;
      * under UEFI the kernel is told (console=com3 klog=com1) to use COM3
      * for the program and COM1 for its log, so the output stays clean. */
     if (q->uefi) {
-        rc |= push(&a, "-serial");
-        rc |= pushf(&a, "file:%s", q->log_path);
-        rc |= push(&a, "-serial");
-        rc |= push(&a, "null");
-        rc |= push(&a, "-serial");
-        rc |= push(&a, "chardev:con");
+        rc |= push(a, "-serial");
+        rc |= pushf(a, "file:%s", q->log_path);
+        rc |= push(a, "-serial");
+        rc |= push(a, "null");
+        rc |= push(a, "-serial");
+        rc |= push(a, "chardev:con");
     } else {
-        rc |= push(&a, "-serial");
-        rc |= push(&a, "chardev:con");
-        rc |= push(&a, "-serial");
-        rc |= pushf(&a, "file:%s", q->log_path); /* the rest of the string is the path, no escaping */
+        rc |= push(a, "-serial");
+        rc |= push(a, "chardev:con");
+        rc |= push(a, "-serial");
+        rc |= pushf(a, "file:%s", q->log_path); /* the rest of the string is the path, no escaping */
     }
-    rc |= push(&a, "-device");
-    rc |= push(&a, "isa-debug-exit,iobase=0xf4,iosize=4");
+    return rc;
+}
+
+/* The port the kernel exits QEMU through, and the QMP socket if asked. */
+static int push_exit_and_qmp(struct qemu_argv *a, const struct qemu_config *q)
+{
+    int rc = 0;
+
+    rc |= push(a, "-device");
+    rc |= push(a, "isa-debug-exit,iobase=0xf4,iosize=4");
     if (q->qmp_path) {
         char *s = opt_escape(q->qmp_path);
         if (!s)
-            goto fail;
-        rc |= push(&a, "-qmp");
-        rc |= pushf(&a, "unix:%s,server=on,wait=off", s);
+            return -1;
+        rc |= push(a, "-qmp");
+        rc |= pushf(a, "unix:%s,server=on,wait=off", s);
         free(s);
     }
-    if (rc)
-        goto fail;
-    free(e1);
-    free(e2);
-    free(e3);
+    return rc;
+}
+
+int qemu_build_argv(const struct qemu_config *q, struct qemu_argv *out)
+{
+    struct qemu_argv a = {0};
+    int rc = push(&a, q->binary ? q->binary : QEMU_DEFAULT_BINARY);
+
+    rc |= push_machine(&a, q);
+    rc |= q->uefi ? push_uefi_boot(&a, q) : push_pvh_boot(&a, q);
+    for (size_t i = 0; i < q->nvolumes; i++)
+        rc |= push_volume(&a, q, i);
+    rc |= push_rng(&a);
+    rc |= push_consoles(&a, q);
+    rc |= push_exit_and_qmp(&a, q);
+    if (rc) {
+        qemu_argv_free(&a);
+        return -1;
+    }
     *out = a;
     return 0;
-fail:
-    free(e1);
-    free(e2);
-    free(e3);
-    qemu_argv_free(&a);
-    return -1;
 }
 
 void qemu_argv_free(struct qemu_argv *a)
@@ -463,123 +517,6 @@ int qemu_spawn(const struct qemu_argv *a, int *pidp, char *err, size_t errlen)
     }
     *pidp = pid;
     return 0;
-}
-
-/* ---- the exit line ---- */
-
-static const char *line_start(const char *log, const char *p)
-{
-    while (p > log && p[-1] != '\n')
-        p--;
-    return p;
-}
-
-/* The last n lines before `end` (a line start). */
-static const char *tail_start(const char *log, const char *end, int n)
-{
-    const char *p = end;
-    while (p > log && n > 0) {
-        p = line_start(log, p - 1);
-        n--;
-    }
-    return p;
-}
-
-static char *dup_range(const char *a, const char *b)
-{
-    if (b <= a)
-        return NULL;
-    return strndup(a, (size_t)(b - a));
-}
-
-void qemu_outcome_from_log(const char *log, size_t len, struct vm_outcome *o)
-{
-    const char *end = log + len, *exit_line = NULL, *p;
-    static const char tag[] = "@@cloak-exit ";
-
-    memset(o, 0, sizeof *o);
-    for (p = log; p < end;) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *le = nl ? nl : end;
-        if ((size_t)(le - p) >= sizeof tag - 1 && memcmp(p, tag, sizeof tag - 1) == 0)
-            exit_line = p;
-        p = nl ? nl + 1 : end;
-    }
-    if (!exit_line) {
-        o->end = VM_END_NO_STATUS;
-        o->status = EXIT_PANIC;
-        o->report = dup_range(tail_start(log, end, 20), end);
-        return;
-    }
-
-    char reason[32] = "";
-    int status = -1, n = 0;
-    const char *le = memchr(exit_line, '\n', (size_t)(end - exit_line));
-    char *line = strndup(exit_line, (size_t)((le ? le : end) - exit_line));
-    if (line && (sscanf(line + sizeof tag - 1, "%d %31s%n", &status, reason, &n) < 2 ||
-                 status < 0 || status > 255)) {
-        status = -1;
-    }
-    free(line);
-    if (status < 0) {
-        o->end = VM_END_NO_STATUS;
-        o->status = EXIT_PANIC;
-        o->report = dup_range(tail_start(log, end, 20), end);
-        return;
-    }
-    o->status = status;
-    if (strcmp(reason, "program") == 0) {
-        o->end = VM_END_PROGRAM;
-    } else if (strcmp(reason, "refused") == 0) {
-        o->end = VM_END_REFUSED;
-        o->report = dup_range(tail_start(log, exit_line, 5), exit_line);
-    } else if (strcmp(reason, "panic") == 0) {
-        const char *panic = NULL;
-        o->end = VM_END_PANIC;
-        o->status = EXIT_PANIC;
-        for (p = log; p < exit_line;) { /* the first line with PANIC */
-            const char *nl = memchr(p, '\n', (size_t)(exit_line - p));
-            const char *lend = nl ? nl : exit_line;
-            if (memmem(p, (size_t)(lend - p), "PANIC", 5)) {
-                panic = p;
-                break;
-            }
-            p = nl ? nl + 1 : exit_line;
-        }
-        o->report = dup_range(panic ? panic : tail_start(log, exit_line, 20), exit_line);
-    } else {
-        o->end = VM_END_OTHER;
-        o->report = dup_range(tail_start(log, exit_line, 5), end);
-    }
-}
-
-void qemu_outcome_from_file(const char *path, struct vm_outcome *o)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t len = 0, cap = 0, n;
-
-    if (f) {
-        do {
-            if (cap - len < 4096) {
-                char *b = realloc(buf, cap = cap ? cap * 2 : 65536);
-                if (!b)
-                    break;
-                buf = b;
-            }
-            n = fread(buf + len, 1, cap - len, f);
-            len += n;
-        } while (n > 0);
-        fclose(f);
-    }
-    qemu_outcome_from_log(buf ? buf : "", len, o);
-    free(buf);
-}
-
-void qemu_outcome_free(struct vm_outcome *o)
-{
-    free(o->report);
-    o->report = NULL;
 }
 
 bool qemu_host_has_io_uring(void)

@@ -30,10 +30,11 @@ $(TOOLS_UNIT_DIR)/tools_archive: tests/unit/tools/test_archive.c $(ARCHIVE_UNIT_
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/tools/test_archive.c $(ARCHIVE_UNIT_SRCS) \
 		$(UNIT_LIBS) -larchive
 
-$(TOOLS_UNIT_DIR)/tools_qemu: tests/unit/tools/test_qemu.c tools/qemu/qemu.c \
+QEMU_UNIT_SRCS := tools/qemu/qemu.c tools/qemu/qemu_outcome.c
+$(TOOLS_UNIT_DIR)/tools_qemu: tests/unit/tools/test_qemu.c $(QEMU_UNIT_SRCS) \
 		tools/qemu/qemu.h tests/unit/tools/unit.mk
 	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/tools/test_qemu.c tools/qemu/qemu.c $(UNIT_LIBS)
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/tools/test_qemu.c $(QEMU_UNIT_SRCS) $(UNIT_LIBS)
 
 DEPS_SRCS := tools/elf/deps.c tools/elf/deps_search.c tools/elf/deps_path.c tools/elf/elf_dyn.c tools/elf/elf_check.c tools/elf/ldcache.c
 $(TOOLS_UNIT_DIR)/tools_deps: tests/unit/tools/test_deps.c $(DEPS_SRCS) tools/elf/deps.h \
