@@ -147,9 +147,124 @@ static const char *parse_mount(struct manifest *m, const char *v)
     return 0;
 }
 
+/* Handlers of the keys: each takes the unescaped value (keeping it in m
+ * or freeing it) and returns NULL or what is wrong with the line. */
+
+static const char *key_program(struct manifest *m, char *value)
+{
+    if (m->program) { kfree(value); return "duplicate \"program\""; }
+    if (value[0] != '/') { kfree(value); return "program must be an absolute path"; }
+    m->program = value;
+    return 0;
+}
+
+static const char *key_arg(struct manifest *m, char *value)
+{
+    int r = push(&m->argv, &m->argc, MANIFEST_MAX_ARGS, value);
+    if (r < 0) { kfree(value); return r == -1 ? "too many args" : "out of memory"; }
+    return 0;
+}
+
+static const char *key_env(struct manifest *m, char *value)
+{
+    if (!strchr(value, '=')) { kfree(value); return "env entry must be NAME=VALUE"; }
+    int r = push(&m->envp, &m->envc, MANIFEST_MAX_ENV, value);
+    if (r < 0) { kfree(value); return r == -1 ? "too many env entries" : "out of memory"; }
+    return 0;
+}
+
+static const char *key_cwd(struct manifest *m, char *value)
+{
+    if (m->cwd) { kfree(value); return "duplicate \"cwd\""; }
+    m->cwd = value;
+    return 0;
+}
+
+static const char *key_mount(struct manifest *m, char *value)
+{
+    const char *why = parse_mount(m, value);   /* copies what it keeps */
+    kfree(value);
+    return why;
+}
+
+static const char *key_confidential(struct manifest *m, char *value)
+{
+    bool ok = !strcmp(value, "required");
+    kfree(value);
+    if (!ok)
+        return "confidential takes the value \"required\"";
+    m->confidential = true;
+    return 0;
+}
+
+static const char *key_debug(struct manifest *m, char *value)
+{
+    bool ok = !strcmp(value, "syscalls");
+    kfree(value);
+    if (!ok)
+        return "unknown debug flag";
+    m->trace_syscalls = true;
+    return 0;
+}
+
+static const struct {
+    const char *key;
+    const char *(*apply)(struct manifest *m, char *value);
+} keys[] = {
+    { "program", key_program },
+    { "arg", key_arg },
+    { "env", key_env },
+    { "cwd", key_cwd },
+    { "mount", key_mount },
+    { "confidential", key_confidential },
+    { "debug", key_debug },
+};
+
 static bool key_is(const char *k, size_t klen, const char *want)
 {
     return strlen(want) == klen && !memcmp(k, want, klen);
+}
+
+/* One line after the first, l[0..n) without its '\n': blank lines and
+ * comments are skipped, anything else is "KEY VALUE".  NULL or what is
+ * wrong. */
+static const char *parse_line(struct manifest *m, const char *l, size_t n)
+{
+    if (n == 0 || l[0] == '#')
+        return 0;
+    const char *sp = memchr(l, ' ', n);
+    if (!sp)
+        return "expected \"KEY VALUE\"";
+    size_t klen = (size_t)(sp - l);
+    const char *why = 0;
+    char *value = unescape(sp + 1, n - klen - 1, &why);
+    if (!value)
+        return why;
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        if (key_is(l, klen, keys[i].key))
+            return keys[i].apply(m, value);
+    kfree(value);
+    return "unknown key";
+}
+
+/* What a manifest may leave out: argv[0] is then the program (a copy of
+ * its own, as manifest_free frees both), the environment empty. */
+static const char *fill_defaults(struct manifest *m)
+{
+    if (m->argc == 0) {
+        char *a0 = kmalloc(strlen(m->program) + 1);
+        if (!a0 || push(&m->argv, &m->argc, MANIFEST_MAX_ARGS, a0) < 0) {
+            kfree(a0);
+            return "out of memory";
+        }
+        memcpy(a0, m->program, strlen(m->program) + 1);
+    }
+    if (!m->envp) {
+        m->envp = kzalloc(sizeof(char *));
+        if (!m->envp)
+            return "out of memory";
+    }
+    return 0;
 }
 
 int manifest_parse(const char *text, size_t len, struct manifest *m, char *err, size_t errlen)
@@ -164,65 +279,17 @@ int manifest_parse(const char *text, size_t len, struct manifest *m, char *err, 
     size_t pos = 0;
     while (pos < len) {
         line++;
+        /* The text need not end in '\n', nor in a NUL: go by len. */
         const char *l = text + pos;
         const char *nl = memchr(l, '\n', len - pos);
         size_t n = nl ? (size_t)(nl - l) : len - pos;
         pos += n + (nl ? 1 : 0);
-        if (line == 1) {
-            if (n != 16 || memcmp(l, "cloak-manifest 1", 16)) {
-                why = "first line must be \"cloak-manifest 1\"";
-                goto fail;
-            }
-            continue;
-        }
-        if (n == 0 || l[0] == '#')
-            continue;
-        const char *sp = memchr(l, ' ', n);
-        if (!sp) {
-            why = "expected \"KEY VALUE\"";
+        if (line == 1)
+            why = n != 16 || memcmp(l, "cloak-manifest 1", 16) ? "first line must be \"cloak-manifest 1\"" : 0;
+        else
+            why = parse_line(m, l, n);
+        if (why)
             goto fail;
-        }
-        size_t klen = (size_t)(sp - l);
-        char *value = unescape(sp + 1, n - klen - 1, &why);
-        if (!value)
-            goto fail;
-        if (key_is(l, klen, "program")) {
-            if (m->program) { kfree(value); why = "duplicate \"program\""; goto fail; }
-            if (value[0] != '/') { kfree(value); why = "program must be an absolute path"; goto fail; }
-            m->program = value;
-        } else if (key_is(l, klen, "arg")) {
-            int r = push(&m->argv, &m->argc, MANIFEST_MAX_ARGS, value);
-            if (r < 0) { kfree(value); why = r == -1 ? "too many args" : "out of memory"; goto fail; }
-        } else if (key_is(l, klen, "env")) {
-            if (!strchr(value, '=')) { kfree(value); why = "env entry must be NAME=VALUE"; goto fail; }
-            int r = push(&m->envp, &m->envc, MANIFEST_MAX_ENV, value);
-            if (r < 0) { kfree(value); why = r == -1 ? "too many env entries" : "out of memory"; goto fail; }
-        } else if (key_is(l, klen, "cwd")) {
-            if (m->cwd) { kfree(value); why = "duplicate \"cwd\""; goto fail; }
-            m->cwd = value;
-        } else if (key_is(l, klen, "mount")) {
-            why = parse_mount(m, value);
-            kfree(value);
-            if (why)
-                goto fail;
-        } else if (key_is(l, klen, "confidential")) {
-            bool ok = !strcmp(value, "required");
-            kfree(value);
-            if (!ok) {
-                why = "confidential takes the value \"required\"";
-                goto fail;
-            }
-            m->confidential = true;
-        } else if (key_is(l, klen, "debug")) {
-            if (!strcmp(value, "syscalls"))
-                m->trace_syscalls = true;
-            else { kfree(value); why = "unknown debug flag"; goto fail; }
-            kfree(value);
-        } else {
-            kfree(value);
-            why = "unknown key";
-            goto fail;
-        }
     }
     if (line == 0) {
         why = "manifest is empty";
@@ -233,22 +300,10 @@ int manifest_parse(const char *text, size_t len, struct manifest *m, char *err, 
         manifest_free(m);
         return -1;
     }
-    if (m->argc == 0) {
-        char *a0 = kmalloc(strlen(m->program) + 1);
-        if (!a0 || push(&m->argv, &m->argc, MANIFEST_MAX_ARGS, a0) < 0) {
-            kfree(a0);
-            why = "out of memory";
-            goto fail;
-        }
-        memcpy(a0, m->program, strlen(m->program) + 1);
-    }
-    if (!m->envp) {
-        m->envp = kzalloc(sizeof(char *));
-        if (!m->envp) {
-            why = "out of memory";
-            goto fail;
-        }
-    }
+    /* An allocation failing here is reported on the last line read. */
+    why = fill_defaults(m);
+    if (why)
+        goto fail;
     return 0;
 fail:
     snprintf(err, errlen, "manifest line %u: %s", line, why);
