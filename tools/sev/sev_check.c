@@ -52,26 +52,23 @@ static const char *errno_phrase(int e)
     return e == ENOENT ? "missing" : e == EACCES || e == EPERM ? "not accessible" : "unusable";
 }
 
-void sev_verdict(const struct sev_facts *f, struct sev_verdict *v)
+/* What CPUID says, as the checks below read it. */
+struct cpu_view {
+    bool amd;     /* an AMD processor */
+    bool leaf;    /* CPUID 0x8000001F was read */
+    bool sev_bit; /* ... and has the SEV bit */
+};
+
+static void check_vendor(const struct sev_facts *f, const struct cpu_view *c,
+                         struct sev_verdict *v)
 {
-    struct sev_line *l;
-    bool amd = f->cpuid_read && strcmp(f->vendor, "AuthenticAMD") == 0;
-    bool leaf = f->cpuid_read && f->max_ext_leaf >= SEV_CPUID_LEAF;
-    bool sev_bit = leaf && (f->eax & SEV_CPUID_SEV);
+    struct sev_line *l = add(v, "cpu vendor", c->amd, true);
     char tmp[128];
 
-    memset(v, 0, sizeof *v);
-    if (leaf) {
-        v->cbitpos = f->ebx & 0x3f;
-        v->reduced_phys_bits = (f->ebx >> 6) & 0x3f;
-    }
-
-    /* the processor */
-    l = add(v, "cpu vendor", amd, true);
     if (!f->cpuid_read) {
         say(l, "CPUID could not be read");
         why(v, "CPUID could not be read");
-    } else if (amd) {
+    } else if (c->amd) {
         say(l, "%s (read from %s)%s", f->vendor, f->cpuid_source,
             f->hypervisor_bit ? "; this machine is itself a virtual machine, so SEV must "
             "also be passed through to it" : "");
@@ -81,53 +78,87 @@ void sev_verdict(const struct sev_facts *f, struct sev_verdict *v)
         snprintf(tmp, sizeof tmp, "the CPU is %s, not AMD", f->vendor[0] ? f->vendor : "unknown");
         why(v, tmp);
     }
+}
 
-    l = add(v, "cpuid 0x8000001f", leaf, true);
-    if (leaf)
+static void check_sev_leaf(const struct sev_facts *f, const struct cpu_view *c,
+                           struct sev_verdict *v)
+{
+    struct sev_line *l = add(v, "cpuid 0x8000001f", c->leaf, true);
+
+    if (c->leaf)
         say(l, "EAX=0x%08x EBX=0x%08x ECX=0x%08x EDX=0x%08x", f->eax, f->ebx, f->ecx, f->edx);
     else if (f->cpuid_read) {
         say(l, "the highest extended CPUID leaf is 0x%08x: no memory-encryption leaf",
             f->max_ext_leaf);
-        if (amd)
+        if (c->amd)
             why(v, "no CPUID leaf 0x8000001F");
     } else
         say(l, "CPUID could not be read");
+}
 
-    l = add(v, "sev (cpu)", sev_bit, true);
-    if (sev_bit)
+static void check_sev_bit(const struct sev_facts *f, const struct cpu_view *c,
+                          struct sev_verdict *v)
+{
+    struct sev_line *l = add(v, "sev (cpu)", c->sev_bit, true);
+
+    if (c->sev_bit)
         say(l, "EAX bit 1 set: SEV supported, %u encrypted guests at once (ECX)%s", f->ecx,
             f->eax & SEV_CPUID_SME ? ", SME too" : "");
-    else if (leaf) {
+    else if (c->leaf) {
         say(l, "EAX bit 1 clear: this processor has no SEV");
         why(v, "the CPU has no SEV (CPUID 0x8000001F EAX bit 1)");
     } else
         say(l, "no CPUID leaf 0x8000001F");
+}
 
-    l = add(v, "c-bit", sev_bit && v->cbitpos >= 32, true);
-    if (sev_bit && v->cbitpos >= 32)
+/* The C-bit must be a physical-address bit a page table can carry. */
+static void check_cbit(const struct sev_facts *f, const struct cpu_view *c,
+                       struct sev_verdict *v)
+{
+    bool ok = c->sev_bit && v->cbitpos >= 32;
+    struct sev_line *l = add(v, "c-bit", ok, true);
+
+    if (ok)
         say(l, "position %u (EBX[5:0]), physical-address reduction %u bit%s (EBX[11:6])",
             v->cbitpos, v->reduced_phys_bits, v->reduced_phys_bits == 1 ? "" : "s");
-    else if (sev_bit) {
+    else if (c->sev_bit) {
         say(l, "position %u (EBX[5:0]) is not a plausible page-table bit", v->cbitpos);
         why(v, "implausible C-bit position");
-    } else if (leaf)
+    } else if (c->leaf)
         say(l, "EBX[5:0]=%u, EBX[11:6]=%u, but without SEV they mean nothing", f->ebx & 0x3f,
             (f->ebx >> 6) & 0x3f);
     else
         say(l, "no CPUID leaf 0x8000001F");
+}
 
-    l = add(v, "sev-es (cpu)", leaf && (f->eax & SEV_CPUID_SEV_ES), false);
+/* SEV-ES and SEV-SNP: reported, not required. */
+static void check_later_sev_cpu(const struct sev_facts *f, const struct cpu_view *c,
+                                struct sev_verdict *v)
+{
+    struct sev_line *l = add(v, "sev-es (cpu)", c->leaf && (f->eax & SEV_CPUID_SEV_ES), false);
+
     say(l, "%s (optional: cloak runs plain SEV; SEV-ES is not supported yet)",
         l->ok ? "EAX bit 3 set" : "not supported");
-    l = add(v, "sev-snp (cpu)", leaf && (f->eax & SEV_CPUID_SEV_SNP), false);
+    l = add(v, "sev-snp (cpu)", c->leaf && (f->eax & SEV_CPUID_SEV_SNP), false);
     say(l, "%s (optional: SEV-SNP is not supported yet)",
         l->ok ? "EAX bit 4 set" : "not supported");
+}
 
-    /* the host kernel */
-    l = add(v, "kvm_amd sev", f->kvm_amd_loaded && f->param_sev == SEV_YES, true);
+static const char *param_text(enum sev_tri t)
+{
+    return t == SEV_YES ? "Y" : t == SEV_NO ? "N" : "absent";
+}
+
+/* The host kernel: kvm_amd loaded with sev=Y. */
+static void check_kvm_amd(const struct sev_facts *f, const struct cpu_view *c,
+                          struct sev_verdict *v)
+{
+    struct sev_line *l = add(v, "kvm_amd sev", f->kvm_amd_loaded && f->param_sev == SEV_YES,
+                             true);
+
     if (!f->kvm_amd_loaded) {
         say(l, "/sys/module/kvm_amd is missing: the kvm_amd module is not loaded%s",
-            amd ? " (modprobe kvm_amd sev=1)" : "");
+            c->amd ? " (modprobe kvm_amd sev=1)" : "");
         why(v, "kvm_amd is not loaded");
     } else if (f->param_sev == SEV_UNKNOWN) {
         say(l, "kvm_amd has no sev parameter (a host kernel without CONFIG_KVM_AMD_SEV)");
@@ -141,52 +172,46 @@ void sev_verdict(const struct sev_facts *f, struct sev_verdict *v)
     }
     if (f->kvm_amd_loaded) {
         l = add(v, "kvm_amd sev_es/snp", f->param_sev_es == SEV_YES, false);
-        say(l, "sev_es=%s sev_snp=%s (optional)",
-            f->param_sev_es == SEV_YES ? "Y" : f->param_sev_es == SEV_NO ? "N" : "absent",
-            f->param_sev_snp == SEV_YES ? "Y" : f->param_sev_snp == SEV_NO ? "N" : "absent");
+        say(l, "sev_es=%s sev_snp=%s (optional)", param_text(f->param_sev_es),
+            param_text(f->param_sev_snp));
     }
+}
 
-    l = add(v, "/dev/kvm", f->kvm_errno == 0, true);
-    if (f->kvm_errno == 0)
-        say(l, "opens read-write");
-    else if (f->kvm_errno == ENOENT)
-        say(l, "missing: no KVM (virtualization off in the BIOS, or kvm not loaded)");
-    else if (f->kvm_errno == EACCES || f->kvm_errno == EPERM)
-        say(l, "%s: add your user to the kvm group", strerror(f->kvm_errno));
+/* A device QEMU opens read-write: what its open gave (e, an errno or 0),
+ * with the advice for a missing one and for one the user may not open. */
+static void check_device(struct sev_verdict *v, const char *path, int e, const char *ok_text,
+                         const char *missing_text, const char *denied_advice)
+{
+    struct sev_line *l = add(v, path, e == 0, true);
+    char tmp[128];
+
+    if (e == 0)
+        say(l, "%s", ok_text);
+    else if (e == ENOENT)
+        say(l, "%s", missing_text);
+    else if (e == EACCES || e == EPERM)
+        say(l, "%s: %s", strerror(e), denied_advice);
     else
-        say(l, "%s", strerror(f->kvm_errno));
-    if (f->kvm_errno) {
-        snprintf(tmp, sizeof tmp, "/dev/kvm is %s", errno_phrase(f->kvm_errno));
+        say(l, "%s", strerror(e));
+    if (e) {
+        snprintf(tmp, sizeof tmp, "%s is %s", path, errno_phrase(e));
         why(v, tmp);
     }
+}
 
-    l = add(v, "/dev/sev", f->sev_dev_errno == 0, true);
-    if (f->sev_dev_errno == 0)
-        say(l, "opens read-write (the AMD Secure Processor's SEV firmware)");
-    else if (f->sev_dev_errno == ENOENT)
-        say(l, "missing: the ccp driver creates it when the AMD Secure Processor's firmware "
-            "supports SEV");
-    else if (f->sev_dev_errno == EACCES || f->sev_dev_errno == EPERM)
-        say(l, "%s: QEMU opens it read-write (give your user access, or run as root)",
-            strerror(f->sev_dev_errno));
-    else
-        say(l, "%s", strerror(f->sev_dev_errno));
-    if (f->sev_dev_errno) {
-        snprintf(tmp, sizeof tmp, "/dev/sev is %s", errno_phrase(f->sev_dev_errno));
-        why(v, tmp);
-    }
+/* QEMU with -object sev-guest and a way to attach it to the machine. */
+static void check_qemu(const struct sev_facts *f, struct sev_verdict *v)
+{
+    bool ok = f->qemu_found && f->qemu_sev_guest && (f->qemu_cgs || f->qemu_memory_encryption);
+    struct sev_line *l = add(v, "qemu sev-guest", ok, true);
 
-    /* user space */
-    bool qemu_ok = f->qemu_found && f->qemu_sev_guest &&
-                   (f->qemu_cgs || f->qemu_memory_encryption);
-    l = add(v, "qemu sev-guest", qemu_ok, true);
     if (!f->qemu_found) {
         say(l, "%s did not run (Debian package qemu-system-x86)", f->qemu);
         why(v, "QEMU is missing");
     } else if (!f->qemu_sev_guest) {
         say(l, "%s %s has no -object sev-guest (built without SEV)", f->qemu, f->qemu_version);
         why(v, "QEMU has no sev-guest");
-    } else if (!qemu_ok) {
+    } else if (!ok) {
         say(l, "%s %s has sev-guest but no -machine confidential-guest-support", f->qemu,
             f->qemu_version);
         why(v, "QEMU lacks confidential-guest-support");
@@ -194,15 +219,24 @@ void sev_verdict(const struct sev_facts *f, struct sev_verdict *v)
         say(l, "%s %s: -object sev-guest, -machine %s", f->qemu, f->qemu_version,
             f->qemu_cgs ? "confidential-guest-support" : "memory-encryption (older spelling)");
     }
+}
 
-    l = add(v, "ovmf", f->ovmf[0] != '\0', true);
+static void check_ovmf(const struct sev_facts *f, struct sev_verdict *v)
+{
+    struct sev_line *l = add(v, "ovmf", f->ovmf[0] != '\0', true);
+
     if (f->ovmf[0])
         say(l, "%s (SEV guests boot through UEFI)", f->ovmf);
     else {
         say(l, "no UEFI firmware (Debian package ovmf); SEV guests boot through OVMF");
         why(v, "OVMF is missing");
     }
+}
 
+/* SEV works when every required line is ok; the summary says so or why
+ * not. */
+static void conclude(struct sev_verdict *v)
+{
     v->works = true;
     for (size_t i = 0; i < v->n; i++)
         if (v->lines[i].required && !v->lines[i].ok)
@@ -217,6 +251,40 @@ void sev_verdict(const struct sev_facts *f, struct sev_verdict *v)
         snprintf(v->summary, sizeof v->summary, "SEV is not available on this machine: %s",
                  v->why_not);
     }
+}
+
+void sev_verdict(const struct sev_facts *f, struct sev_verdict *v)
+{
+    struct cpu_view c;
+
+    c.amd = f->cpuid_read && strcmp(f->vendor, "AuthenticAMD") == 0;
+    c.leaf = f->cpuid_read && f->max_ext_leaf >= SEV_CPUID_LEAF;
+    c.sev_bit = c.leaf && (f->eax & SEV_CPUID_SEV);
+    memset(v, 0, sizeof *v);
+    if (c.leaf) {
+        v->cbitpos = f->ebx & 0x3f;
+        v->reduced_phys_bits = (f->ebx >> 6) & 0x3f;
+    }
+    /* the processor */
+    check_vendor(f, &c, v);
+    check_sev_leaf(f, &c, v);
+    check_sev_bit(f, &c, v);
+    check_cbit(f, &c, v);
+    check_later_sev_cpu(f, &c, v);
+    /* the host kernel */
+    check_kvm_amd(f, &c, v);
+    check_device(v, "/dev/kvm", f->kvm_errno, "opens read-write",
+                 "missing: no KVM (virtualization off in the BIOS, or kvm not loaded)",
+                 "add your user to the kvm group");
+    check_device(v, "/dev/sev", f->sev_dev_errno,
+                 "opens read-write (the AMD Secure Processor's SEV firmware)",
+                 "missing: the ccp driver creates it when the AMD Secure Processor's firmware "
+                 "supports SEV",
+                 "QEMU opens it read-write (give your user access, or run as root)");
+    /* user space */
+    check_qemu(f, v);
+    check_ovmf(f, v);
+    conclude(v);
 }
 
 void sev_verdict_print(const struct sev_verdict *v, FILE *out)
