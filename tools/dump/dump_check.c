@@ -163,31 +163,21 @@ static int search_dump(const struct dump_check *d)
     return found ? DUMP_CHECK_FOUND : DUMP_CHECK_NOT_FOUND;
 }
 
-int dump_check_run(const struct dump_check *d)
+/* Step 1: waits until the program has printed its first line (or
+ * output_timeout_s passed without one), then settle_s more, so that the
+ * secret is in memory when it is dumped.  false if the VM ended first
+ * (after saying why). */
+static bool wait_for_output(const struct dump_check *d, int pid)
 {
-    char err[1024];
-    int pid, st, rc = DUMP_CHECK_ERROR;
-    double t0, first = -1;
-    struct qmp q = {.fd = -1};
-    json_t *args;
+    double t0 = now_s(), first = -1;
+    int st;
 
-    if (!*d->secret) {
-        fprintf(stderr, "cloak: dump-check: the secret is empty\n");
-        return DUMP_CHECK_ERROR;
-    }
-    if (qemu_spawn(d->qemu, &pid, err, sizeof err) < 0) {
-        fprintf(stderr, "cloak: %s\n", err);
-        return DUMP_CHECK_ERROR;
-    }
-    t0 = now_s();
     fprintf(stderr, "cloak: dump-check: booting; waiting for the program's first line of "
             "output\n");
-
-    /* 1. until the first line, then settle_s more */
     for (;;) {
         if (qemu_gone(pid, &st)) {
             vm_ended(d, st);
-            return DUMP_CHECK_ERROR;
+            return false;
         }
         double t = now_s();
         if (first < 0) {
@@ -207,33 +197,48 @@ int dump_check_run(const struct dump_check *d)
             }
             free(out);
         } else if (t - first >= d->settle_s) {
-            break;
+            return true;
         }
         nap();
     }
+}
 
-    /* 2. dump through QMP */
-    if (qmp_connect(&q, d->qmp_path, 10000, err, sizeof err) < 0) {
+/* Step 2: stops the VM and has QEMU write its memory to dump_path (an ELF
+ * core with guest-physical addresses: paging=false).  -1 after a message. */
+static int dump_memory(const struct dump_check *d, struct qmp *q)
+{
+    char err[1024], protocol[4200];
+    json_t *args;
+
+    if (qmp_connect(q, d->qmp_path, 10000, err, sizeof err) < 0) {
         fprintf(stderr, "cloak: dump-check: %s\n", err);
-        goto out;
+        return -1;
     }
-    if (qmp_execute(&q, "stop", NULL, 10000, NULL, err, sizeof err) < 0) {
+    if (qmp_execute(q, "stop", NULL, 10000, NULL, err, sizeof err) < 0) {
         fprintf(stderr, "cloak: dump-check: %s\n", err);
-        goto out;
+        return -1;
     }
-    char protocol[4200];
     snprintf(protocol, sizeof protocol, "file:%s", d->dump_path);
     args = json_pack("{s:b,s:s}", "paging", 0, "protocol", protocol);
-    if (qmp_execute(&q, "dump-guest-memory", args, 600000, NULL, err, sizeof err) < 0) {
+    if (qmp_execute(q, "dump-guest-memory", args, 600000, NULL, err, sizeof err) < 0) {
         fprintf(stderr, "cloak: dump-check: %s\n", err);
-        goto out;
+        return -1;
     }
-    /* 3. quit: QEMU may close the socket before it answers */
-    if (qmp_execute(&q, "quit", NULL, 10000, NULL, err, sizeof err) < 0 &&
+    return 0;
+}
+
+/* Step 3: QMP quit, then up to 10 s for QEMU to exit before it is
+ * stopped.  QEMU may close the socket before it answers the quit. */
+static void quit_qemu(struct qmp *q, int pid)
+{
+    char err[1024];
+    int st;
+
+    if (qmp_execute(q, "quit", NULL, 10000, NULL, err, sizeof err) < 0 &&
         !strstr(err, "closed")) {
         fprintf(stderr, "cloak: dump-check: warning: %s\n", err);
     }
-    qmp_close(&q);
+    qmp_close(q);
     for (double tq = now_s(); !qemu_gone(pid, &st);) {
         if (now_s() - tq > 10) {
             stop_qemu(pid);
@@ -241,20 +246,45 @@ int dump_check_run(const struct dump_check *d)
         }
         nap();
     }
-    pid = -1;
-    if (d->verbose) {
-        size_t n;
-        char *log = slurp(d->log_path, &n);
-        if (log)
-            fputs(log, stderr);
-        free(log);
-    }
+}
 
-    /* 4. search */
-    rc = search_dump(d);
-    if (d->keep_dump)
-        fprintf(stderr, "cloak: dump-check: the dump is kept in %s\n", d->dump_path);
-out:
+/* -v: the kernel log, once the VM is gone. */
+static void echo_kernel_log(const struct dump_check *d)
+{
+    size_t n;
+    char *log = slurp(d->log_path, &n);
+
+    if (log)
+        fputs(log, stderr);
+    free(log);
+}
+
+int dump_check_run(const struct dump_check *d)
+{
+    char err[1024];
+    int pid, rc = DUMP_CHECK_ERROR;
+    struct qmp q = {.fd = -1};
+
+    if (!*d->secret) {
+        fprintf(stderr, "cloak: dump-check: the secret is empty\n");
+        return DUMP_CHECK_ERROR;
+    }
+    if (qemu_spawn(d->qemu, &pid, err, sizeof err) < 0) {
+        fprintf(stderr, "cloak: %s\n", err);
+        return DUMP_CHECK_ERROR;
+    }
+    if (!wait_for_output(d, pid))
+        return DUMP_CHECK_ERROR; /* QEMU is gone; the dump was never written */
+    if (dump_memory(d, &q) == 0) {
+        quit_qemu(&q, pid);
+        pid = -1;
+        if (d->verbose)
+            echo_kernel_log(d);
+        /* step 4: the search */
+        rc = search_dump(d);
+        if (d->keep_dump)
+            fprintf(stderr, "cloak: dump-check: the dump is kept in %s\n", d->dump_path);
+    }
     qmp_close(&q);
     if (pid > 0)
         stop_qemu(pid);
