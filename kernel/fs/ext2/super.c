@@ -236,10 +236,10 @@ static void free_fs(struct ext2_fs *fs)
     kfree(fs);
 }
 
-int ext2_mount(struct block_device *dev, bool read_only, struct ext2_fs **out, char *err, size_t errlen)
+/* A new ext2_fs holding the superblock as the device has it: 1 KiB at
+ * byte 1024, read in whole sectors. */
+static int read_super(struct block_device *dev, bool read_only, struct ext2_fs **out, char *err, size_t errlen)
 {
-    if (err && errlen)
-        err[0] = 0;
     uint32_t ss = dev->sector_size;
     if (ss < 512 || ss > 65536 || (ss & (ss - 1)))
         return fail(err, errlen, -EINVAL, dev->name, "unsupported sector size");
@@ -263,71 +263,100 @@ int ext2_mount(struct block_device *dev, bool read_only, struct ext2_fs **out, c
     }
     memcpy(&fs->sb, tmp + (EXT2_SUPER_OFFSET - first * ss), sizeof(fs->sb));
     kfree(tmp);
-    r = check_super(fs, err, errlen);
-    if (r < 0) {
-        kfree(fs);
-        return r;
-    }
+    *out = fs;
+    return 0;
+}
+
+/* What a checked superblock makes room for: the group descriptors (read
+ * in and checked), the staging buffers of long transfers, the block
+ * cache.  On error the caller frees fs with free_fs. */
+static int load_groups(struct ext2_fs *fs, char *err, size_t errlen)
+{
+    const char *dn = fs->dev->name;
     fs->gd = kmalloc((uint64_t)fs->gdt_blocks << fs->bs_log);
     fs->rstage = kmalloc(EXT2_IO_MAX);
     fs->wstage = kmalloc(EXT2_IO_MAX);
     fs->stage_blocks = EXT2_IO_MAX >> fs->bs_log;
-    if (!fs->gd || !fs->rstage || !fs->wstage || ext2_cache_init(fs, cache_limit) < 0) {
-        free_fs(fs);
-        return fail(err, errlen, -ENOMEM, dev->name, "out of memory");
-    }
+    if (!fs->gd || !fs->rstage || !fs->wstage || ext2_cache_init(fs, cache_limit) < 0)
+        return fail(err, errlen, -ENOMEM, dn, "out of memory");
     for (uint32_t i = 0; i < fs->gdt_blocks; i += fs->stage_blocks) {
         uint32_t n = fs->gdt_blocks - i < fs->stage_blocks ? fs->gdt_blocks - i : fs->stage_blocks;
-        if (ext2_dev_read(fs, fs->sb.s_first_data_block + 1 + i, n, (uint8_t *)fs->gd + ((uint64_t)i << fs->bs_log)) < 0) {
-            free_fs(fs);
-            return fail(err, errlen, -EIO, dev->name, "cannot read the group descriptors");
-        }
+        if (ext2_dev_read(fs, fs->sb.s_first_data_block + 1 + i, n, (uint8_t *)fs->gd + ((uint64_t)i << fs->bs_log)) < 0)
+            return fail(err, errlen, -EIO, dn, "cannot read the group descriptors");
     }
-    r = check_groups(fs, err, errlen);
-    if (r < 0) {
-        free_fs(fs);
-        return r;
-    }
+    return check_groups(fs, err, errlen);
+}
+
+/* Checks that need the group descriptors and the inode table: the free
+ * counts add up, the root is a directory.  Then takes the volume's state:
+ * "errors" mounts read-only, and the superblock's free counts become the
+ * groups' (which are the ones kept up to date). */
+static int check_volume(struct ext2_fs *fs, char *err, size_t errlen)
+{
+    const char *dn = fs->dev->name;
     uint64_t free_blocks = 0, free_inodes = 0;
     for (uint32_t g = 0; g < fs->ngroups; g++) {
         free_blocks += fs->gd[g].bg_free_blocks_count;
         free_inodes += fs->gd[g].bg_free_inodes_count;
     }
-    if (free_blocks > fs->sb.s_blocks_count || free_inodes > fs->sb.s_inodes_count) {
-        free_fs(fs);
-        return fail(err, errlen, -EUCLEAN, dev->name, "free counts larger than the volume");
-    }
+    if (free_blocks > fs->sb.s_blocks_count || free_inodes > fs->sb.s_inodes_count)
+        return fail(err, errlen, -EUCLEAN, dn, "free counts larger than the volume");
     memcpy(fs->label, fs->sb.s_volume_name, 16);
     fs->label[16] = 0;
     struct ext2_inode root;
-    r = ext2_iget(fs, EXT2_ROOT_INO, &root);
-    if (r < 0 || !ext2_is_dir(&root)) {
-        free_fs(fs);
-        return fail(err, errlen, -EUCLEAN, dev->name, "the root inode is not a directory");
-    }
+    int r = ext2_iget(fs, EXT2_ROOT_INO, &root);
+    if (r < 0 || !ext2_is_dir(&root))
+        return fail(err, errlen, -EUCLEAN, dn, "the root inode is not a directory");
     if (fs->sb.s_state & EXT2_ERROR_FS) {
-        klog("ext2: %s: the volume has errors (run e2fsck)%s", dev->name, fs->ro ? "" : ": mounting read-only");
+        klog("ext2: %s: the volume has errors (run e2fsck)%s", dn, fs->ro ? "" : ": mounting read-only");
         fs->ro = true;
     } else if (!(fs->sb.s_state & EXT2_VALID_FS)) {
-        klog("ext2: %s: the volume was not cleanly unmounted (e2fsck recommended)", dev->name);
+        klog("ext2: %s: the volume was not cleanly unmounted (e2fsck recommended)", dn);
     }
-    /* Free counts as the group descriptors have them. */
     fs->sb.s_free_blocks_count = (uint32_t)free_blocks;
     fs->sb.s_free_inodes_count = (uint32_t)free_inodes;
     /* Not clean stays not clean until e2fsck says otherwise (Linux keeps
      * the state it mounted with too): one clean run after a crash does not
      * make the metadata the crash left right. */
     fs->was_clean = fs->sb.s_state & EXT2_VALID_FS;
-    if (!fs->ro) {
-        fs->sb.s_state &= ~EXT2_VALID_FS;
-        fs->sb.s_mnt_count++;
-        fs->sb.s_mtime = ext2_now();
-        fs->sb_dirty = true;
-        r = ext2_sync(fs);
-        if (r < 0) {
-            free_fs(fs);
-            return fail(err, errlen, r, dev->name, "cannot write the superblock");
-        }
+    return 0;
+}
+
+/* A read-write mount marks the volume in use (not clean) on the device at
+ * once, so that a crash from here on leaves it to e2fsck. */
+static int mark_in_use(struct ext2_fs *fs, char *err, size_t errlen)
+{
+    fs->sb.s_state &= ~EXT2_VALID_FS;
+    fs->sb.s_mnt_count++;
+    fs->sb.s_mtime = ext2_now();
+    fs->sb_dirty = true;
+    int r = ext2_sync(fs);
+    if (r < 0)
+        return fail(err, errlen, r, fs->dev->name, "cannot write the superblock");
+    return 0;
+}
+
+int ext2_mount(struct block_device *dev, bool read_only, struct ext2_fs **out, char *err, size_t errlen)
+{
+    if (err && errlen)
+        err[0] = 0;
+    struct ext2_fs *fs;
+    int r = read_super(dev, read_only, &fs, err, errlen);
+    if (r < 0)
+        return r;
+    r = check_super(fs, err, errlen);
+    if (r < 0) {
+        kfree(fs);              /* nothing else is allocated yet */
+        return r;
+    }
+    r = load_groups(fs, err, errlen);
+    if (r == 0)
+        r = check_volume(fs, err, errlen);
+    if (r == 0 && !fs->ro)
+        r = mark_in_use(fs, err, errlen);
+    if (r < 0) {
+        free_fs(fs);
+        return r;
     }
     klog("ext2: %s: mounted \"%s\" %s, %u blocks of %u bytes, %u inodes", dev->name, fs->label,
          fs->ro ? "read-only" : "read-write", fs->sb.s_blocks_count, fs->bs, fs->sb.s_inodes_count);
