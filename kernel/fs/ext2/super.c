@@ -288,9 +288,9 @@ static int load_groups(struct ext2_fs *fs, char *err, size_t errlen)
 }
 
 /* Checks that need the group descriptors and the inode table: the free
- * counts add up, the root is a directory.  Then takes the volume's state:
- * "errors" mounts read-only, and the superblock's free counts become the
- * groups' (which are the ones kept up to date). */
+ * counts add up, the root is a directory.  Then takes the volume's state
+ * ("errors" mounts read-only) and sets the superblock's free counts to the
+ * sums of the group descriptors'. */
 static int check_volume(struct ext2_fs *fs, char *err, size_t errlen)
 {
     const char *dn = fs->dev->name;
