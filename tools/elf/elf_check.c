@@ -52,14 +52,10 @@ const char *elf_machine_name(uint16_t m)
     }
 }
 
-int elf_check_buffer(const unsigned char *buf, size_t len, const char *name,
-                     struct elf_info *info, char *err, size_t errlen)
+/* Is it an ELF at all, with a byte order and class we can read? */
+static int check_ident(const unsigned char *buf, size_t len, const char *name, char *err,
+                       size_t errlen)
 {
-    uint16_t machine, type, phentsize, phnum;
-    uint64_t phoff;
-    bool le;
-
-    memset(info, 0, sizeof *info);
     if (len >= 2 && buf[0] == '#' && buf[1] == '!') {
         snprintf(err, errlen, "%s is a script (it starts with #!), not an ELF program; "
                  "cloak runs x86-64 ELF programs", name);
@@ -84,9 +80,17 @@ int elf_check_buffer(const unsigned char *buf, size_t len, const char *name,
         snprintf(err, errlen, "%s is a corrupt ELF file (unknown class %u)", name, buf[EI_CLASS]);
         return -1;
     }
-    le = buf[EI_DATA] == ELFDATA2LSB;
+    return 0;
+}
+
+/* x86-64, 64-bit, little-endian; the machine is named first, as it is the
+ * likeliest mistake (a program built for another computer). */
+static int check_machine(const unsigned char *buf, const char *name, char *err, size_t errlen)
+{
+    bool le = buf[EI_DATA] == ELFDATA2LSB;
     /* e_type and e_machine sit at the same offsets in both classes. */
-    machine = rd16(buf + 18, le);
+    uint16_t machine = rd16(buf + 18, le);
+
     if (machine != EM_X86_64) {
         const char *m = elf_machine_name(machine);
         if (m)
@@ -105,16 +109,16 @@ int elf_check_buffer(const unsigned char *buf, size_t len, const char *name,
         snprintf(err, errlen, "%s is a big-endian ELF; x86-64 programs are little-endian", name);
         return -1;
     }
-    if (len < sizeof(Elf64_Ehdr)) {
-        snprintf(err, errlen, "%s is a truncated ELF file (%zu bytes, the ELF header needs %zu)",
-                 name, len, sizeof(Elf64_Ehdr));
-        return -1;
-    }
-    type = rd16(buf + 16, true);
+    return 0;
+}
+
+/* A program (ET_EXEC, or ET_DYN for PIE), not an object file or a core. */
+static int check_type(uint16_t type, const char *name, char *err, size_t errlen)
+{
     switch (type) {
     case ET_EXEC:
     case ET_DYN:
-        break;
+        return 0;
     case ET_REL:
         snprintf(err, errlen, "%s is an object file (ELF type REL), not a program; link it first",
                  name);
@@ -126,11 +130,16 @@ int elf_check_buffer(const unsigned char *buf, size_t len, const char *name,
         snprintf(err, errlen, "%s is not an executable ELF (ELF type %u)", name, type);
         return -1;
     }
-    info->type = type;
-    info->entry = rd64(buf + 24);
-    phoff = rd64(buf + 32);
-    phentsize = rd16(buf + 54, true);
-    phnum = rd16(buf + 56, true);
+}
+
+/* The program headers, all inside the file: notes PT_DYNAMIC and copies
+ * the PT_INTERP path. */
+static int read_program_headers(const unsigned char *buf, size_t len, const char *name,
+                                struct elf_info *info, char *err, size_t errlen)
+{
+    uint64_t phoff = rd64(buf + 32);
+    uint16_t phentsize = rd16(buf + 54, true), phnum = rd16(buf + 56, true);
+
     if (phnum == 0) {
         snprintf(err, errlen, "%s has no program headers; it cannot be loaded", name);
         return -1;
@@ -168,6 +177,26 @@ int elf_check_buffer(const unsigned char *buf, size_t len, const char *name,
         info->interp[n] = '\0';
     }
     return 0;
+}
+
+int elf_check_buffer(const unsigned char *buf, size_t len, const char *name,
+                     struct elf_info *info, char *err, size_t errlen)
+{
+    memset(info, 0, sizeof *info);
+    if (check_ident(buf, len, name, err, errlen) < 0 ||
+        check_machine(buf, name, err, errlen) < 0)
+        return -1;
+    if (len < sizeof(Elf64_Ehdr)) {
+        snprintf(err, errlen, "%s is a truncated ELF file (%zu bytes, the ELF header needs %zu)",
+                 name, len, sizeof(Elf64_Ehdr));
+        return -1;
+    }
+    uint16_t type = rd16(buf + 16, true);
+    if (check_type(type, name, err, errlen) < 0)
+        return -1;
+    info->type = type;
+    info->entry = rd64(buf + 24);
+    return read_program_headers(buf, len, name, info, err, errlen);
 }
 
 int elf_map_file(const char *path, const char *what, void **map, size_t *size, char *err, size_t errlen)

@@ -56,40 +56,35 @@ static int64_t vaddr_to_off(const struct load *loads, size_t n, uint64_t v)
     return -1;
 }
 
-#define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); goto fail; } while (0)
+/* What one reading gathers from the headers before the strings are
+ * copied out. */
+struct dyn_scan {
+    struct load *loads;   /* PT_LOAD segments, to map DT_STRTAB */
+    size_t nloads;
+    uint64_t dyn_off, dyn_size;
+    uint64_t strtab, strsz, flags1;
+    uint64_t rpath, runpath, soname; /* string offsets; UINT64_MAX: absent */
+    uint64_t *needed;     /* DT_NEEDED string offsets */
+    size_t nneeded;
+};
 
-int elf_dyn_read_buffer(const unsigned char *buf, size_t len, const char *name,
-                        struct elf_dyn *out, char *err, size_t errlen)
+#define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
+
+/* The program headers: PT_LOAD segments, the PT_INTERP path and where
+ * PT_DYNAMIC is; each checked against the file's length. */
+static int read_program_headers(const unsigned char *buf, size_t len, const char *name,
+                                struct elf_dyn *out, struct dyn_scan *s, char *err,
+                                size_t errlen)
 {
-    uint64_t phoff, dyn_off = 0, dyn_size = 0, strtab = 0, strsz = 0, flags1 = 0;
-    uint64_t rpath = UINT64_MAX, runpath = UINT64_MAX, soname = UINT64_MAX;
-    uint16_t phnum, phentsize;
-    struct load *loads = NULL;
-    size_t nloads = 0;
-    uint64_t *needed = NULL;
-    size_t nneeded = 0;
-    int64_t stroff;
+    uint64_t phoff = rd64(buf + 32);
+    uint16_t phentsize = rd16(buf + 54), phnum = rd16(buf + 56);
 
-    memset(out, 0, sizeof *out);
-    if (len < EI_NIDENT + 4 || memcmp(buf, ELFMAG, SELFMAG) != 0)
-        FAIL("%s is not an ELF file", name);
-    out->elf_class = buf[EI_CLASS];
-    out->data = buf[EI_DATA];
-    out->machine = out->data == ELFDATA2MSB ? (uint16_t)(buf[18] << 8 | buf[19]) : rd16(buf + 18);
-    if (out->elf_class != ELFCLASS64 || out->data != ELFDATA2LSB || out->machine != EM_X86_64)
-        return 0; /* another class or machine: the caller decides */
-    if (len < sizeof(Elf64_Ehdr))
-        FAIL("%s is a truncated ELF file (%zu bytes)", name, len);
-    out->compatible = true;
-    phoff = rd64(buf + 32);
-    phentsize = rd16(buf + 54);
-    phnum = rd16(buf + 56);
     if (phnum && phentsize != sizeof(Elf64_Phdr))
         FAIL("%s is a corrupt ELF file (program header size %u)", name, phentsize);
     if (phoff > len || (uint64_t)phnum * sizeof(Elf64_Phdr) > len - phoff)
         FAIL("%s is a truncated ELF file (program headers past its end)", name);
-    loads = calloc(phnum ? phnum : 1, sizeof *loads);
-    if (!loads)
+    s->loads = calloc(phnum ? phnum : 1, sizeof *s->loads);
+    if (!s->loads)
         FAIL("out of memory");
     for (unsigned i = 0; i < phnum; i++) {
         const unsigned char *ph = buf + phoff + (uint64_t)i * sizeof(Elf64_Phdr);
@@ -97,7 +92,7 @@ int elf_dyn_read_buffer(const unsigned char *buf, size_t len, const char *name,
         uint64_t off = rd64(ph + 8), vaddr = rd64(ph + 16), filesz = rd64(ph + 32);
 
         if (type == PT_LOAD) {
-            loads[nloads++] = (struct load){vaddr, off, filesz};
+            s->loads[s->nloads++] = (struct load){vaddr, off, filesz};
         } else if (type == PT_INTERP) {
             if (off > len || filesz > len - off || filesz == 0)
                 FAIL("%s is a truncated ELF file (its interpreter path lies past its end)", name);
@@ -109,76 +104,134 @@ int elf_dyn_read_buffer(const unsigned char *buf, size_t len, const char *name,
             if (off > len || filesz > len - off)
                 FAIL("%s is a truncated ELF file (its dynamic section lies past its end)", name);
             out->has_dynamic = true;
-            dyn_off = off;
-            dyn_size = filesz;
+            s->dyn_off = off;
+            s->dyn_size = filesz;
         }
     }
-    if (!out->has_dynamic) {
-        free(loads);
-        return 0;
-    }
-    needed = calloc(dyn_size / 16 + 1, sizeof *needed);
-    if (!needed)
+    return 0;
+}
+
+/* The dynamic section's entries, up to DT_NULL: the tags ld.so's search
+ * needs. */
+static int read_dynamic_tags(const unsigned char *buf, struct dyn_scan *s, char *err,
+                             size_t errlen)
+{
+    s->needed = calloc(s->dyn_size / 16 + 1, sizeof *s->needed);
+    if (!s->needed)
         FAIL("out of memory");
-    for (uint64_t p = dyn_off; p + 16 <= dyn_off + dyn_size; p += 16) {
+    for (uint64_t p = s->dyn_off; p + 16 <= s->dyn_off + s->dyn_size; p += 16) {
         int64_t tag = (int64_t)rd64(buf + p);
         uint64_t val = rd64(buf + p + 8);
 
         if (tag == DT_NULL)
             break;
         switch (tag) {
-        case DT_NEEDED: needed[nneeded++] = val; break;
-        case DT_STRTAB: strtab = val; break;
-        case DT_STRSZ: strsz = val; break;
-        case DT_RPATH: rpath = val; break;
-        case DT_RUNPATH: runpath = val; break;
-        case DT_SONAME: soname = val; break;
-        case DT_FLAGS_1: flags1 = val; break;
+        case DT_NEEDED: s->needed[s->nneeded++] = val; break;
+        case DT_STRTAB: s->strtab = val; break;
+        case DT_STRSZ: s->strsz = val; break;
+        case DT_RPATH: s->rpath = val; break;
+        case DT_RUNPATH: s->runpath = val; break;
+        case DT_SONAME: s->soname = val; break;
+        case DT_FLAGS_1: s->flags1 = val; break;
         default: break;
         }
     }
-    out->nodeflib = (flags1 & DF_1_NODEFLIB) != 0;
-    if (!nneeded && rpath == UINT64_MAX && runpath == UINT64_MAX && soname == UINT64_MAX)
-        goto done;
-    stroff = vaddr_to_off(loads, nloads, strtab);
-    if (!strtab || stroff < 0)
+    return 0;
+}
+
+/* A copy of the string at offset idx of the string table (at file offset
+ * stroff, strsz bytes): it must start and end inside it. */
+static int copy_string(const unsigned char *buf, int64_t stroff, uint64_t strsz, uint64_t idx,
+                       char **dst, const char *name, const char *what, char *err,
+                       size_t errlen)
+{
+    if (idx >= strsz || !memchr(buf + stroff + idx, '\0', (size_t)(strsz - idx)))
+        FAIL("%s is a corrupt ELF file (%s at string offset %llu lies outside its "
+             "string table)", name, what, (unsigned long long)idx);
+    if (!(*dst = strdup((const char *)buf + stroff + idx)))
+        FAIL("out of memory");
+    return 0;
+}
+
+/* The names the tags point at: DT_NEEDED, DT_SONAME, and DT_RUNPATH or
+ * else DT_RPATH (ld.so ignores DT_RPATH when DT_RUNPATH is there). */
+static int read_strings(const unsigned char *buf, size_t len, const char *name,
+                        struct elf_dyn *out, struct dyn_scan *s, char *err, size_t errlen)
+{
+    int64_t stroff = vaddr_to_off(s->loads, s->nloads, s->strtab);
+    uint64_t strsz = s->strsz;
+
+    if (!s->strtab || stroff < 0)
         FAIL("%s is a corrupt ELF file (its string table DT_STRTAB 0x%llx is not in a "
-             "loaded segment)", name, (unsigned long long)strtab);
+             "loaded segment)", name, (unsigned long long)s->strtab);
     if ((uint64_t)stroff > len || strsz > len - (uint64_t)stroff)
         strsz = len - (uint64_t)stroff; /* clip: each string is checked below */
-
-#define STR(idx, dst, what) do {                                                         \
-        uint64_t i_ = (idx);                                                             \
-        if (i_ >= strsz || !memchr(buf + stroff + i_, '\0', (size_t)(strsz - i_)))       \
-            FAIL("%s is a corrupt ELF file (%s at string offset %llu lies outside its "  \
-                 "string table)", name, what, (unsigned long long)i_);                   \
-        if (!((dst) = strdup((const char *)buf + stroff + i_)))                           \
-            FAIL("out of memory");                                                       \
-    } while (0)
-
-    out->needed = calloc(nneeded + 1, sizeof *out->needed);
+    out->needed = calloc(s->nneeded + 1, sizeof *out->needed);
     if (!out->needed)
         FAIL("out of memory");
-    for (size_t i = 0; i < nneeded; i++) {
-        STR(needed[i], out->needed[i], "a DT_NEEDED name");
+    for (size_t i = 0; i < s->nneeded; i++) {
+        if (copy_string(buf, stroff, strsz, s->needed[i], &out->needed[i], name,
+                        "a DT_NEEDED name", err, errlen) < 0)
+            return -1;
         out->nneeded++;
     }
-    if (soname != UINT64_MAX)
-        STR(soname, out->soname, "DT_SONAME");
-    if (runpath != UINT64_MAX)
-        STR(runpath, out->runpath, "DT_RUNPATH");
-    else if (rpath != UINT64_MAX) /* ld.so ignores DT_RPATH when DT_RUNPATH is there */
-        STR(rpath, out->rpath, "DT_RPATH");
-#undef STR
-done:
-    free(needed);
-    free(loads);
+    if (s->soname != UINT64_MAX &&
+        copy_string(buf, stroff, strsz, s->soname, &out->soname, name, "DT_SONAME", err,
+                    errlen) < 0)
+        return -1;
+    if (s->runpath != UINT64_MAX)
+        return copy_string(buf, stroff, strsz, s->runpath, &out->runpath, name, "DT_RUNPATH",
+                           err, errlen);
+    if (s->rpath != UINT64_MAX)
+        return copy_string(buf, stroff, strsz, s->rpath, &out->rpath, name, "DT_RPATH", err,
+                           errlen);
     return 0;
-fail:
-    free(needed);
-    free(loads);
-    elf_dyn_free(out);
-    return -1;
+}
+
+/* Everything after the identification: -1 with a message. */
+static int read_x86_64(const unsigned char *buf, size_t len, const char *name,
+                       struct elf_dyn *out, struct dyn_scan *s, char *err, size_t errlen)
+{
+    if (len < sizeof(Elf64_Ehdr))
+        FAIL("%s is a truncated ELF file (%zu bytes)", name, len);
+    out->compatible = true;
+    if (read_program_headers(buf, len, name, out, s, err, errlen) < 0)
+        return -1;
+    if (!out->has_dynamic)
+        return 0;
+    if (read_dynamic_tags(buf, s, err, errlen) < 0)
+        return -1;
+    out->nodeflib = (s->flags1 & DF_1_NODEFLIB) != 0;
+    if (!s->nneeded && s->rpath == UINT64_MAX && s->runpath == UINT64_MAX &&
+        s->soname == UINT64_MAX)
+        return 0;
+    return read_strings(buf, len, name, out, s, err, errlen);
+}
+
+#undef FAIL
+
+int elf_dyn_read_buffer(const unsigned char *buf, size_t len, const char *name,
+                        struct elf_dyn *out, char *err, size_t errlen)
+{
+    struct dyn_scan s = {.rpath = UINT64_MAX, .runpath = UINT64_MAX, .soname = UINT64_MAX};
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if (len < EI_NIDENT + 4 || memcmp(buf, ELFMAG, SELFMAG) != 0) {
+        snprintf(err, errlen, "%s is not an ELF file", name);
+        return -1;
+    }
+    out->elf_class = buf[EI_CLASS];
+    out->data = buf[EI_DATA];
+    out->machine = out->data == ELFDATA2MSB ? (uint16_t)(buf[18] << 8 | buf[19]) : rd16(buf + 18);
+    if (out->elf_class != ELFCLASS64 || out->data != ELFDATA2LSB || out->machine != EM_X86_64)
+        return 0; /* another class or machine: the caller decides */
+    rc = read_x86_64(buf, len, name, out, &s, err, errlen);
+    free(s.needed);
+    free(s.loads);
+    if (rc < 0)
+        elf_dyn_free(out);
+    return rc;
 }
 
 int elf_dyn_read_file(const char *path, struct elf_dyn *out, char *err, size_t errlen)
