@@ -164,7 +164,11 @@ static int read_strings(const unsigned char *buf, size_t len, const char *name,
     if (!s->strtab || stroff < 0)
         FAIL("%s is a corrupt ELF file (its string table DT_STRTAB 0x%llx is not in a "
              "loaded segment)", name, (unsigned long long)s->strtab);
-    if ((uint64_t)stroff > len || strsz > len - (uint64_t)stroff)
+    /* a PT_LOAD may claim file offsets past the end (a corrupt or hostile
+     * file): the table must at least start inside the file */
+    if ((uint64_t)stroff > len)
+        FAIL("%s is a truncated ELF file (its string table lies past its end)", name);
+    if (strsz > len - (uint64_t)stroff)
         strsz = len - (uint64_t)stroff; /* clip: each string is checked below */
     out->needed = calloc(s->nneeded + 1, sizeof *out->needed);
     if (!out->needed)

@@ -152,6 +152,13 @@ static void test_dyn_bad(void **state)
     dyn->d_un.d_ptr = 0x10;
     assert_int_equal(elf_dyn_read_buffer(buf, len, "p", &d, err, sizeof err), -1);
     assert_non_null(strstr(err, "string table"));
+    /* the PT_LOAD holding DT_STRTAB claims file offsets past the end: an
+     * error, not a read beyond the file */
+    s = (struct spec){.needed = {"libfoo.so"}};
+    len = make_elf(buf, &s);
+    ((Elf64_Phdr *)(buf + sizeof(Elf64_Ehdr)))->p_offset = 1ull << 34;
+    assert_int_equal(elf_dyn_read_buffer(buf, len, "p", &d, err, sizeof err), -1);
+    assert_string_equal(err, "p is a truncated ELF file (its string table lies past its end)");
     /* truncated: the dynamic section past the end */
     s = (struct spec){.needed = {"libfoo.so"}};
     len = make_elf(buf, &s);
