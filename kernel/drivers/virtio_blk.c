@@ -137,27 +137,10 @@ static void read_serial(struct vblk *b)
     b->bd.serial[i] = 0;
 }
 
-int virtio_blk_probe(struct pci_device *pci)
+/* Block size and transfer limits from config space, each checked: a
+ * device's nonsense answer is ignored or refuses the device, never trusted. */
+static int read_limits(struct vblk *b, const char *name, uint32_t *blk_size_out)
 {
-    struct vblk *b = kzalloc(sizeof(*b));
-    if (!b)
-        return -ENOMEM;
-    char name[32];
-    snprintf(name, sizeof(name), "virtio-blk %02x:%02x.%u", pci->bus, pci->slot, pci->fn);
-    uint64_t wanted = (1ull << BLK_F_SIZE_MAX) | (1ull << BLK_F_SEG_MAX) | (1ull << BLK_F_RO) |
-                      (1ull << BLK_F_BLK_SIZE) | (1ull << BLK_F_FLUSH);
-    int err = virtio_start(&b->v, pci, name, wanted);
-    if (err)
-        goto fail;
-    err = virtio_setup_queue(&b->v, 0, QUEUE_MAX, &b->q);
-    if (err)
-        goto fail;
-    err = dma_alloc(64, 64, &b->dma);
-    if (err) {
-        virtio_fail(&b->v, "out of DMA memory");
-        goto fail;
-    }
-
     uint32_t blk_size = 512;
     if (virtio_has_feature(&b->v, BLK_F_BLK_SIZE)) {
         uint32_t s = virtio_cfg32(&b->v, CFG_BLK_SIZE);
@@ -187,14 +170,28 @@ int virtio_blk_probe(struct pci_device *pci)
     }
     if (b->data_segs < 2 || b->piece_max < blk_size) {
         virtio_fail(&b->v, "device limits leave no room for a request");
-        err = -ENODEV;
-        goto fail;
+        return -ENODEV;
     }
     /* Any buffer alignment: n pieces cover at least (n - 1) * piece_max. */
     b->chunk = (uint32_t)((b->data_segs - 1) * (uint64_t)b->piece_max / blk_size);
     if (b->chunk == 0)
         b->chunk = 1;
+    *blk_size_out = blk_size;
+    return 0;
+}
 
+/* vda .. vdz, then vdaa .. as Linux names them. */
+static void name_disk(struct vblk *b)
+{
+    unsigned i = ndisks++;
+    if (i < 26)
+        snprintf(b->bd.name, sizeof(b->bd.name), "vd%c", 'a' + i);
+    else
+        snprintf(b->bd.name, sizeof(b->bd.name), "vd%c%c", 'a' + i / 26 - 1, 'a' + i % 26);
+}
+
+static void fill_block_device(struct vblk *b, uint32_t blk_size)
+{
     uint64_t capacity = virtio_cfg64(&b->v, CFG_CAPACITY);
     b->bd.sectors = capacity / b->units;
     b->bd.sector_size = blk_size;
@@ -205,13 +202,36 @@ int virtio_blk_probe(struct pci_device *pci)
     b->bd.reset = blk_reset;
     vblk_stage_init(b);
     b->bd.driver = b;
+}
+
+int virtio_blk_probe(struct pci_device *pci)
+{
+    struct vblk *b = kzalloc(sizeof(*b));
+    if (!b)
+        return -ENOMEM;
+    char name[32];
+    snprintf(name, sizeof(name), "virtio-blk %02x:%02x.%u", pci->bus, pci->slot, pci->fn);
+    uint64_t wanted = (1ull << BLK_F_SIZE_MAX) | (1ull << BLK_F_SEG_MAX) | (1ull << BLK_F_RO) |
+                      (1ull << BLK_F_BLK_SIZE) | (1ull << BLK_F_FLUSH);
+    uint32_t blk_size;
+    int err = virtio_start(&b->v, pci, name, wanted);
+    if (err)
+        goto fail;
+    err = virtio_setup_queue(&b->v, 0, QUEUE_MAX, &b->q);
+    if (err)
+        goto fail;
+    err = dma_alloc(64, 64, &b->dma);
+    if (err) {
+        virtio_fail(&b->v, "out of DMA memory");
+        goto fail;
+    }
+    err = read_limits(b, name, &blk_size);
+    if (err)
+        goto fail;
+    fill_block_device(b, blk_size);
     virtio_ready(&b->v);
 
-    unsigned i = ndisks++;
-    if (i < 26)
-        snprintf(b->bd.name, sizeof(b->bd.name), "vd%c", 'a' + i);
-    else
-        snprintf(b->bd.name, sizeof(b->bd.name), "vd%c%c", 'a' + i / 26 - 1, 'a' + i % 26);
+    name_disk(b);
     read_serial(b);
     klog("virtio-blk: %s at %02x:%02x.%u: %lu sectors of %u bytes (%lu MiB)%s%s%s, %s%s",
          b->bd.name, pci->bus, pci->slot, pci->fn, (unsigned long)b->bd.sectors, blk_size,
