@@ -61,6 +61,17 @@ int deps_add_file(struct deps_ctx *c, char *image, char *host, char *link)
     return 0;
 }
 
+void deps_free(struct dep_result *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        free(r->files[i].image);
+        free(r->files[i].host);
+        free(r->files[i].link);
+    }
+    free(r->files);
+    memset(r, 0, sizeof *r);
+}
+
 /* The file at host (as reached) goes to image: each symlink in the final
  * component as a link, then the file itself. */
 static int add_chain(struct deps_ctx *c, const char *host, const char *image)
@@ -237,17 +248,6 @@ static int preload(struct deps_ctx *c, const char *list)
     }
     free(copy);
     return rc;
-}
-
-void deps_free(struct dep_result *r)
-{
-    for (size_t i = 0; i < r->n; i++) {
-        free(r->files[i].image);
-        free(r->files[i].host);
-        free(r->files[i].link);
-    }
-    free(r->files);
-    memset(r, 0, sizeof *r);
 }
 
 /* objs[0]: the program.  ld.so finds the program's $ORIGIN through
