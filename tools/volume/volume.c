@@ -221,77 +221,72 @@ static int run_capture(char *const argv[], char *out, size_t outlen)
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-int volume_create(const char *dir, const char *name, const char *data_dir, const char *size,
-                  char *path, size_t pathlen, char *err, size_t errlen)
+/* -s SIZE, checked against what ext2 and the kernel can use. */
+static int parse_size_arg(const char *size, uint64_t *bytes, char *err, size_t errlen)
 {
-    char tmp[PATH_MAX], mke2fs[PATH_MAX], sizearg[32], label[VOLUME_NAME_MAX + 1];
-    char output[2048];
-    uint64_t bytes;
-    struct stat st;
-    int rc;
+    if (volume_parse_size(size, bytes) < 0) {
+        snprintf(err, errlen, "-s \"%s\": not a size (use a number with k, M, G or T, like "
+                 "64M or 1G)", size);
+        return -1;
+    }
+    if (*bytes < VOLUME_MIN_SIZE) {
+        snprintf(err, errlen, "-s \"%s\": a volume needs at least 1M", size);
+        return -1;
+    }
+    if (*bytes > VOLUME_MAX_SIZE) {
+        snprintf(err, errlen, "-s \"%s\": too large (ext2 holds at most 16T)", size);
+        return -1;
+    }
+    return 0;
+}
 
-    if (volume_path(dir, name, path, pathlen, err, errlen) < 0)
+/* Without -s: what the data directory holds, a quarter more and 8 MiB of
+ * room for the file system's own blocks and the program's writes. */
+static int size_for_data(const char *data_dir, uint64_t *bytes, char *err, size_t errlen)
+{
+    data_bytes = 0;
+    if (data_dir && nftw(data_dir, add_size, 16, FTW_PHYS) < 0) {
+        snprintf(err, errlen, "-d %s: cannot read it: %s", data_dir, strerror(errno));
         return -1;
+    }
+    *bytes = data_bytes + data_bytes / 4 + (8ull << 20);
+    return 0;
+}
+
+static int check_data_dir(const char *data_dir, char *err, size_t errlen)
+{
+    struct stat st;
+    if (!data_dir)
+        return 0;
+    if (stat(data_dir, &st) < 0) {
+        snprintf(err, errlen, "-d %s: %s", data_dir,
+                 errno == ENOENT ? "no such directory" : strerror(errno));
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "-d %s: not a directory", data_dir);
+        return -1;
+    }
+    return 0;
+}
+
+static void already_exists(const char *name, const char *path, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "volume %s already exists (%s); delete it first with `cloak "
+             "volume delete %s`", name, path, name);
+}
+
+/* Runs mke2fs into the file tmp: ext2 revision 1, labelled with the
+ * volume's name, root-owned, filled from data_dir if given. */
+static int run_mke2fs(const char *mke2fs, const char *tmp, uint64_t bytes, const char *name,
+                      const char *data_dir, char *err, size_t errlen)
+{
+    char sizearg[32], label[VOLUME_NAME_MAX + 1], output[2048];
     snprintf(label, sizeof label, "%s", name);
-    if (size) {
-        if (volume_parse_size(size, &bytes) < 0) {
-            snprintf(err, errlen, "-s \"%s\": not a size (use a number with k, M, G or T, like "
-                     "64M or 1G)", size);
-            return -1;
-        }
-        if (bytes < VOLUME_MIN_SIZE) {
-            snprintf(err, errlen, "-s \"%s\": a volume needs at least 1M", size);
-            return -1;
-        }
-        if (bytes > VOLUME_MAX_SIZE) {
-            snprintf(err, errlen, "-s \"%s\": too large (ext2 holds at most 16T)", size);
-            return -1;
-        }
-    }
-    if (data_dir) {
-        if (stat(data_dir, &st) < 0) {
-            snprintf(err, errlen, "-d %s: %s", data_dir,
-                     errno == ENOENT ? "no such directory" : strerror(errno));
-            return -1;
-        }
-        if (!S_ISDIR(st.st_mode)) {
-            snprintf(err, errlen, "-d %s: not a directory", data_dir);
-            return -1;
-        }
-    }
-    if (!size) {
-        data_bytes = 0;
-        if (data_dir && nftw(data_dir, add_size, 16, FTW_PHYS) < 0) {
-            snprintf(err, errlen, "-d %s: cannot read it: %s", data_dir, strerror(errno));
-            return -1;
-        }
-        bytes = data_bytes + data_bytes / 4 + (8ull << 20);
-    }
-    bytes = (bytes + 1023) & ~1023ull; /* mke2fs takes whole KiB */
-    if (lstat(path, &st) == 0) {
-        snprintf(err, errlen, "volume %s already exists (%s); delete it first with `cloak "
-                 "volume delete %s`", name, path, name);
-        return -1;
-    }
-    if (find_mke2fs(mke2fs, sizeof mke2fs) < 0) {
-        snprintf(err, errlen, "cannot find mke2fs%s%s; install the Debian package %s",
-                 getenv("CLOAK_MKE2FS") && *getenv("CLOAK_MKE2FS") ? " at " : "",
-                 getenv("CLOAK_MKE2FS") && *getenv("CLOAK_MKE2FS") ? getenv("CLOAK_MKE2FS") : "",
-                 MKE2FS_PACKAGE);
-        return -1;
-    }
-    if (make_dirs(dir, err, errlen) < 0)
-        return -1;
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s/.%s" VOLUME_SUFFIX ".tmp-%ld", dir, name,
-                         (long)getpid()) >= sizeof tmp) {
-        snprintf(err, errlen, "path too long: %s", dir);
-        return -1;
-    }
-    unlink(tmp);
     snprintf(sizearg, sizeof sizearg, "%lluk", (unsigned long long)(bytes >> 10));
     char *argv[16];
     int a = 0;
-    argv[a++] = mke2fs;
+    argv[a++] = (char *)mke2fs;
     argv[a++] = "-q";
     argv[a++] = "-t";
     argv[a++] = "ext2";
@@ -309,29 +304,67 @@ int volume_create(const char *dir, const char *name, const char *data_dir, const
         argv[a++] = "-d";
         argv[a++] = (char *)data_dir;
     }
-    argv[a++] = tmp;
+    argv[a++] = (char *)tmp;
     argv[a++] = sizearg;
     argv[a] = NULL;
-    rc = run_capture(argv, output, sizeof output);
-    if (rc != 0) {
-        int e = errno;
-        size_t l = strlen(output);
-        while (l && (output[l - 1] == '\n' || output[l - 1] == ' '))
-            output[--l] = '\0';
+    int rc = run_capture(argv, output, sizeof output);
+    if (rc == 0)
+        return 0;
+    int e = errno;
+    size_t l = strlen(output);
+    while (l && (output[l - 1] == '\n' || output[l - 1] == ' '))
+        output[--l] = '\0';
+    if (rc < 0)
+        snprintf(err, errlen, "cannot run %s: %s", mke2fs, strerror(e));
+    else
+        snprintf(err, errlen, "%s failed (status %d) making volume %s%s%s:\n%s", mke2fs,
+                 rc, name, data_dir ? " from " : "", data_dir ? data_dir : "", output);
+    return -1;
+}
+
+int volume_create(const char *dir, const char *name, const char *data_dir, const char *size,
+                  char *path, size_t pathlen, char *err, size_t errlen)
+{
+    char tmp[PATH_MAX], mke2fs[PATH_MAX];
+    uint64_t bytes;
+    struct stat st;
+
+    if (volume_path(dir, name, path, pathlen, err, errlen) < 0)
+        return -1;
+    if (size && parse_size_arg(size, &bytes, err, errlen) < 0)
+        return -1;
+    if (check_data_dir(data_dir, err, errlen) < 0)
+        return -1;
+    if (!size && size_for_data(data_dir, &bytes, err, errlen) < 0)
+        return -1;
+    bytes = (bytes + 1023) & ~1023ull; /* mke2fs takes whole KiB */
+    if (lstat(path, &st) == 0) {
+        already_exists(name, path, err, errlen);
+        return -1;
+    }
+    if (find_mke2fs(mke2fs, sizeof mke2fs) < 0) {
+        const char *env = getenv("CLOAK_MKE2FS");
+        snprintf(err, errlen, "cannot find mke2fs%s%s; install the Debian package %s",
+                 env && *env ? " at " : "", env && *env ? env : "", MKE2FS_PACKAGE);
+        return -1;
+    }
+    if (make_dirs(dir, err, errlen) < 0)
+        return -1;
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s/.%s" VOLUME_SUFFIX ".tmp-%ld", dir, name,
+                         (long)getpid()) >= sizeof tmp) {
+        snprintf(err, errlen, "path too long: %s", dir);
+        return -1;
+    }
+    unlink(tmp);
+    if (run_mke2fs(mke2fs, tmp, bytes, name, data_dir, err, errlen) < 0) {
         unlink(tmp);
-        if (rc < 0)
-            snprintf(err, errlen, "cannot run %s: %s", mke2fs, strerror(e));
-        else
-            snprintf(err, errlen, "%s failed (status %d) making volume %s%s%s:\n%s", mke2fs,
-                     rc, name, data_dir ? " from " : "", data_dir ? data_dir : "", output);
         return -1;
     }
     if (link(tmp, path) < 0) { /* not rename: never replace a volume made meanwhile */
         int e = errno;
         unlink(tmp);
         if (e == EEXIST)
-            snprintf(err, errlen, "volume %s already exists (%s); delete it first with `cloak "
-                     "volume delete %s`", name, path, name);
+            already_exists(name, path, err, errlen);
         else
             snprintf(err, errlen, "cannot create %s: %s", path, strerror(e));
         return -1;
