@@ -3,7 +3,7 @@
 # command family), tools/config (ops JSON config), tools/elf (checks of the
 # program; its interpreter and libraries: elf_dyn.c, ldcache.c, deps*.c),
 # tools/sev (AMD SEV: `cloak sev check`), tools/qmp (a QMP client) and
-# tools/dump (`cloak dump-check`), tools/volume (ext2 data volumes, made by
+# tools/dump (`cloak dump-check`), tools/util (small shared parsers), tools/volume (ext2 data volumes, made by
 # mke2fs), tools/image (manifest, boot archive and, from
 # disk_image.c/gpt.c/fat.c, the GPT disk image), tools/qemu (running it).
 # At run time cloak finds its kernel and loader in <bin>/../share/cloak/.
@@ -25,7 +25,7 @@ CLOAK_SRCS := $(CLOAK_FRONT) $(CONFIG_SRCS) tools/elf/elf_check.c \
 	tools/elf/elf_dyn.c tools/elf/ldcache.c $(DEPS_ELF_SRCS) tools/volume/volume.c \
 	$(QEMU_SRCS) $(ARCHIVE_SRCS) tools/image/manifest_writer.c \
 	tools/image/disk_image.c tools/image/gpt.c tools/image/fat.c tools/sev/sev_check.c \
-	tools/qmp/qmp.c tools/dump/memdump.c tools/dump/dump_check.c
+	tools/qmp/qmp.c tools/dump/memdump.c tools/dump/dump_check.c tools/util/size.c
 CLOAK_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CLOAK_SRCS))
 
 $(BUILD)/tools/%.o: tools/%.c tools/tools.mk

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config_lists.h"
+#include "../util/size.h"
 
 void config_init(struct cloak_config *c)
 {
@@ -34,34 +35,7 @@ void config_free(struct cloak_config *c)
 
 int config_parse_memory(const char *s, uint64_t *bytes)
 {
-    uint64_t n = 0, mul = 1ull << 20; /* a bare number is MiB, as for QEMU -m */
-    const char *p = s;
-
-    if (!s || *s < '0' || *s > '9')
-        return -1;
-    for (; *p >= '0' && *p <= '9'; p++) {
-        if (n > (UINT64_MAX - 9) / 10)
-            return -1;
-        n = n * 10 + (uint64_t)(*p - '0');
-    }
-    switch (*p) {
-    case 'k': case 'K': mul = 1ull << 10; p++; break;
-    case 'm': case 'M': mul = 1ull << 20; p++; break;
-    case 'g': case 'G': mul = 1ull << 30; p++; break;
-    case 't': case 'T': mul = 1ull << 40; p++; break;
-    case '\0': break;
-    default: return -1;
-    }
-    if (p > s && p[-1] > '9') { /* after a suffix: allow "B" or "iB" */
-        if (strcmp(p, "B") == 0 || strcmp(p, "b") == 0 || strcmp(p, "iB") == 0)
-            p += strlen(p);
-    }
-    if (*p != '\0' || n == 0)
-        return -1;
-    if (n > UINT64_MAX / mul)
-        return -1;
-    *bytes = n * mul;
-    return 0;
+    return parse_size(s, 1ull << 20, bytes); /* a bare number is MiB, as for QEMU -m */
 }
 
 int config_set_memory(struct cloak_config *c, const char *size, const char *origin,

@@ -3,7 +3,7 @@
 TOOLS_UNIT_DIR := $(BUILD)/tests/unit
 
 CONFIG_UNIT_SRCS := tools/config/config.c tools/config/config_settings.c \
-	tools/config/config_lists.c
+	tools/config/config_lists.c tools/util/size.c
 $(TOOLS_UNIT_DIR)/tools_config: tests/unit/tools/test_config.c $(CONFIG_UNIT_SRCS) \
 		tools/config/config.h tools/config/config_lists.h tests/unit/tools/unit.mk
 	@mkdir -p $(@D)
@@ -43,9 +43,10 @@ $(TOOLS_UNIT_DIR)/tools_deps: tests/unit/tools/test_deps.c $(DEPS_SRCS) tools/el
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/tools/test_deps.c $(DEPS_SRCS) $(UNIT_LIBS)
 
 $(TOOLS_UNIT_DIR)/tools_volume: tests/unit/tools/test_volume.c tools/volume/volume.c \
-		tools/volume/volume.h tests/unit/tools/unit.mk
+		tools/util/size.c tools/volume/volume.h tests/unit/tools/unit.mk
 	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/tools/test_volume.c tools/volume/volume.c $(UNIT_LIBS)
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/tools/test_volume.c tools/volume/volume.c \
+		tools/util/size.c $(UNIT_LIBS)
 
 $(TOOLS_UNIT_DIR)/tools_sev_check: tests/unit/tools/test_sev_check.c tools/sev/sev_check.c \
 		tools/sev/sev_check.h tests/unit/tools/unit.mk
