@@ -13,14 +13,14 @@ TOOLS_LIBS := -ljansson -larchive -lz
 
 # The front end, one file per command family (tools/cloak/cli.h lists them).
 CLOAK_FRONT := $(addprefix tools/cloak/,main.c help.c util.c options.c build.c contents.c \
-	run.c dump_check.c volume.c sev.c)
+	run.c dump_check.c volume.c sev.c accel.c)
 # The modules, one list per folder where a module is split by concern
 # (tests/unit/tools/unit.mk links the same files into each module's test).
 CONFIG_SRCS := $(addprefix tools/config/,config.c config_settings.c config_lists.c)
 DEPS_ELF_SRCS := $(addprefix tools/elf/,deps.c deps_search.c deps_path.c)
 ARCHIVE_SRCS := $(addprefix tools/image/,archive.c archive_tree.c archive_entry.c \
 	archive_index.c)
-QEMU_SRCS := $(addprefix tools/qemu/,qemu.c qemu_outcome.c)
+QEMU_SRCS := $(addprefix tools/qemu/,qemu.c qemu_outcome.c accel.c)
 CLOAK_SRCS := $(CLOAK_FRONT) $(CONFIG_SRCS) tools/elf/elf_check.c \
 	tools/elf/elf_dyn.c tools/elf/ldcache.c $(DEPS_ELF_SRCS) tools/volume/volume.c \
 	$(QEMU_SRCS) $(ARCHIVE_SRCS) tools/image/manifest_writer.c \

@@ -3,9 +3,17 @@
 #include <stdio.h>
 
 #include "../config/config.h"
+#include "../qemu/accel.h"
 #include "../qemu/qemu.h"
 #include "../volume/volume.h"
 #include "cli.h"
+
+/* What no --accel means follows the one switch in accel.h. */
+#if ACCEL_DEFAULT_AUTO
+#define ACCEL_DEFAULT_HELP "auto"
+#else
+#define ACCEL_DEFAULT_HELP "tcg, for now"
+#endif
 
 static const char usage_text[] =
 "usage: cloak run [OPTIONS] PROGRAM [ARGS...]\n"
@@ -48,8 +56,8 @@ static const char usage_text[] =
 "Options (as in ops; they go before PROGRAM, everything after it is ARGS):\n"
 "  -c FILE       ops configuration file (JSON). Understood so far: Args, Env,\n"
 "                Files, Dirs, MapDirs, Mounts, VolumesDir, NameServers, Uefi,\n"
-"                RunConfig.Memory, CloudConfig.ConfidentialVM (as --sev);\n"
-"                other keys are ignored with a warning.\n"
+"                RunConfig.Memory, RunConfig.Accel, CloudConfig.ConfidentialVM\n"
+"                (as --sev); other keys are ignored with a warning.\n"
 "  -a ARG        a program argument (repeatable).  -a and ARGS after PROGRAM\n"
 "                (-a ones first) replace Args from the file, like ops.\n"
 "  -e KEY=VALUE  an environment entry (repeatable), added to Env from the file.\n"
@@ -60,6 +68,11 @@ static const char usage_text[] =
 "                added to Mounts from the file).  `run` attaches its image.\n"
 "  --disk-bus virtio-blk|virtio-scsi  how volumes are attached (default\n"
 "                virtio-blk: one virtio-blk-pci device each).\n"
+"  --accel kvm|tcg|auto  (run) KVM (-accel kvm -cpu host; refused with the\n"
+"                reason, 125, where /dev/kvm is unusable), TCG emulation, or KVM\n"
+"                where it works and TCG otherwise (saying why).\n"
+"                Default: " ACCEL_DEFAULT_HELP " (README, \"Acceleration\");\n"
+"                RunConfig.Accel false is tcg.\n"
 "  --uefi        boot through UEFI firmware (OVMF) from a GPT disk, as clouds\n"
 "                and AMD SEV do, instead of the fast PVH direct boot.\n"
 "  -o IMAGE      (build) where to write the image.\n"
@@ -105,6 +118,7 @@ static const char usage_text[] =
 "  CLOAK_KERNEL, CLOAK_LOADER   the kernel ELF and UEFI loader to use (default:\n"
 "      <dir of cloak>/../share/cloak/kernel.elf and bootx64.efi)\n"
 "  CLOAK_QEMU                   the QEMU binary (default " QEMU_DEFAULT_BINARY ")\n"
+"  CLOAK_KVM_DEVICE             the KVM device --accel probes (default " ACCEL_KVM_DEVICE ")\n"
 "  CLOAK_OVMF_CODE, CLOAK_OVMF_VARS   UEFI firmware (default " OVMF_DIR "/*_4M.fd)\n"
 "  CLOAK_VOLUMES                the volumes directory, unless the config has\n"
 "      VolumesDir (default " VOLUME_DEFAULT_DIR ")\n"

@@ -7,11 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../qemu/accel.h"
 #include "cli.h"
 #include "options.h"
 
 enum { OPT_UEFI = 256, OPT_LOG, OPT_DRY_RUN, OPT_KERNEL_ARGS, OPT_LIST, OPT_MOUNT,
-       OPT_DISK_BUS, OPT_SEV, OPT_SEV_SIM, OPT_QMP, OPT_SETTLE, OPT_KEEP_DUMP };
+       OPT_DISK_BUS, OPT_SEV, OPT_SEV_SIM, OPT_QMP, OPT_SETTLE, OPT_KEEP_DUMP, OPT_ACCEL };
 
 static const struct option longopts[] = {
     {"config", required_argument, NULL, 'c'},
@@ -34,6 +35,7 @@ static const struct option longopts[] = {
     {"qmp", required_argument, NULL, OPT_QMP},
     {"settle", required_argument, NULL, OPT_SETTLE},
     {"keep-dump", required_argument, NULL, OPT_KEEP_DUMP},
+    {"accel", required_argument, NULL, OPT_ACCEL},
     {NULL, 0, NULL, 0},
 };
 
@@ -77,6 +79,7 @@ static void parse_flags(int argc, char **argv, struct options *o)
         case OPT_SEV: o->sev = true; break;
         case OPT_SEV_SIM: o->sev_sim = true; break;
         case OPT_QMP: o->qmp = optarg; break;
+        case OPT_ACCEL: o->accel = optarg; break;
         case OPT_SETTLE: parse_settle(cmd, o); break;
         case OPT_KEEP_DUMP:
             if (!o->dump_check)
@@ -130,6 +133,21 @@ static void parse_operands(int argc, char **argv, struct options *o)
     }
 }
 
+/* --accel kvm|tcg|auto: only where a VM boots; SEV needs KVM. */
+static void check_accel(const char *cmd, const struct options *o)
+{
+    enum accel_want want;
+
+    if (!o->accel)
+        return;
+    if (!o->run)
+        die("build: --accel is for `cloak run` (and dump-check)");
+    if (accel_want_parse(o->accel, &want) < 0)
+        die("%s: --accel \"%s\": use kvm, tcg or auto", cmd, o->accel);
+    if (o->sev && want == ACCEL_WANT_TCG)
+        die("%s: --sev runs under KVM; it does not go with --accel tcg", cmd);
+}
+
 /* The options that do not go with this command or with each other. */
 static void check_combinations(const char *cmd, const struct options *o)
 {
@@ -149,6 +167,7 @@ static void check_combinations(const char *cmd, const struct options *o)
     if (o->disk_bus && strcmp(o->disk_bus, "virtio-blk") != 0 &&
         strcmp(o->disk_bus, "virtio-scsi") != 0)
         die("%s: --disk-bus \"%s\": use virtio-blk or virtio-scsi", cmd, o->disk_bus);
+    check_accel(cmd, o);
 }
 
 void parse_options(int argc, char **argv, struct options *o)

@@ -26,6 +26,7 @@ struct options {
     bool sev;                 /* --sev: real AMD SEV */
     bool sev_sim;             /* --sev-sim: the kernel's simulation (protects nothing) */
     const char *qmp;          /* --qmp PATH: a QMP unix socket */
+    const char *accel;        /* --accel kvm|tcg|auto, or NULL */
     /* dump-check */
     bool dump_check;
     const char *secret;

@@ -43,6 +43,7 @@ void session_qemu_config(struct session *s, struct qemu_config *q)
         q->sev_policy = QEMU_SEV_POLICY;
     }
     q->qmp_path = o->qmp;
+    session_accel(s, q);
 }
 
 void session_qemu_argv(struct session *s, struct qemu_config *q, struct qemu_argv *qa)

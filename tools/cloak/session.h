@@ -72,6 +72,9 @@ void session_qemu_config(struct session *s, struct qemu_config *q);
 /* Sets up the boot (the UEFI disk and firmware, or PVH) and builds QEMU's
  * command line in qa. */
 void session_qemu_argv(struct session *s, struct qemu_config *q, struct qemu_argv *qa);
+/* accel.c: KVM or TCG into q->kvm (--accel, RunConfig.Accel, /dev/kvm);
+ * dies (125) when KVM was demanded and cannot be had. */
+void session_accel(const struct session *s, struct qemu_config *q);
 /* What cloak says on stderr just before the VM starts. */
 void session_boot_notes(const struct session *s, const struct qemu_config *q);
 

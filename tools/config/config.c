@@ -24,7 +24,7 @@ enum key_kind {
     K_UNSUPPORTED, /* ops knows it, cloak ignores it for now */
     K_ARGS, K_ENV, K_FILES, K_DIRS, K_MAPDIRS, K_UEFI,
     K_RUNCONFIG, K_CLOUDCONFIG, K_MEMORY, K_CONFIDENTIAL_VM,
-    K_MOUNTS, K_VOLUMES_DIR, K_NAMESERVERS,
+    K_MOUNTS, K_VOLUMES_DIR, K_NAMESERVERS, K_ACCEL,
 };
 
 struct key_def {
@@ -54,7 +54,7 @@ static const struct key_def top_keys[] = {
 
 static const struct key_def run_keys[] = {
     {"Memory", K_MEMORY},
-    {"Accel", K_UNSUPPORTED}, {"AtExit", K_UNSUPPORTED}, {"Bridged", K_UNSUPPORTED},
+    {"Accel", K_ACCEL}, {"AtExit", K_UNSUPPORTED}, {"Bridged", K_UNSUPPORTED},
     {"BridgeName", K_UNSUPPORTED}, {"BridgeIPAddress", K_UNSUPPORTED},
     {"CanIPForward", K_UNSUPPORTED}, {"CPUs", K_UNSUPPORTED}, {"GPUs", K_UNSUPPORTED},
     {"GPUType", K_UNSUPPORTED}, {"Debug", K_UNSUPPORTED}, {"GdbPort", K_UNSUPPORTED},
@@ -227,6 +227,7 @@ static int decode_key(struct decoder *d, const char *path, const struct key_def 
         c->volumes_dir = config_xstrdup(json_string_value(v));
         return 0;
     case K_UEFI: return decode_bool(d, path, v, &c->uefi);
+    case K_ACCEL: return decode_bool(d, path, v, &c->accel);
     case K_CONFIDENTIAL_VM: return decode_bool(d, path, v, &c->confidential_vm);
     case K_RUNCONFIG:
     case K_CLOUDCONFIG:

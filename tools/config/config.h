@@ -42,13 +42,15 @@ struct cloak_config {
     struct config_strlist nameservers; /* NameServers (config_finalize: 8.8.8.8 if empty) */
     bool uefi;                      /* Uefi */
     bool confidential_vm;           /* CloudConfig.ConfidentialVM */
+    bool accel;                     /* RunConfig.Accel: true (default) lets cloak use KVM,
+                                     * false always emulates (TCG) */
     char *memory;                   /* RunConfig.Memory as written, e.g. "512M" */
     uint64_t memory_bytes;          /* the same, parsed */
     char *files_parent_dir;         /* base of relative MapDirs keys: the config's directory, or "." */
     struct config_strlist warnings; /* things the user should hear about; the caller prints them */
 };
 
-/* Defaults: no args, memory CONFIG_DEFAULT_MEMORY, files_parent_dir ".". */
+/* Defaults: no args, memory CONFIG_DEFAULT_MEMORY, Accel true, files_parent_dir ".". */
 void config_init(struct cloak_config *c);
 void config_free(struct cloak_config *c);
 

@@ -15,6 +15,7 @@ void config_init(struct cloak_config *c)
     c->memory = config_xstrdup(CONFIG_DEFAULT_MEMORY);
     config_parse_memory(c->memory, &c->memory_bytes);
     c->files_parent_dir = config_xstrdup(".");
+    c->accel = true; /* ops's default */
 }
 
 void config_free(struct cloak_config *c)

@@ -71,8 +71,9 @@ static char *opt_escape(const char *s)
     return out;
 }
 
-/* The machine: KVM, an EPYC CPU and an sev-guest object for SEV; TCG with
- * every CPU feature otherwise. */
+/* The machine: KVM, an EPYC CPU and an sev-guest object for SEV; KVM with
+ * the host's CPU when accel.h chose it; TCG with every CPU feature
+ * otherwise. */
 static int push_machine(struct qemu_argv *a, const struct qemu_config *q)
 {
     int rc = 0;
@@ -87,6 +88,13 @@ static int push_machine(struct qemu_argv *a, const struct qemu_config *q)
         rc |= push(a, "-object");
         rc |= pushf(a, "sev-guest,id=sev0,cbitpos=%u,reduced-phys-bits=%u,policy=0x%x",
                     q->sev_cbitpos, q->sev_reduced_phys_bits, q->sev_policy);
+    } else if (q->kvm) {
+        rc |= push(a, "-machine");
+        rc |= push(a, "q35");
+        rc |= push(a, "-accel");
+        rc |= push(a, "kvm");
+        rc |= push(a, "-cpu");
+        rc |= push(a, "host");
     } else {
         rc |= push(a, "-machine");
         rc |= push(a, "q35,accel=tcg");

@@ -53,6 +53,28 @@ static void test_all_supported_keys(void **state)
     config_free(&c);
 }
 
+/* RunConfig.Accel: true by default (ops's), false from the file, null
+ * leaves it; no warning, and a non-boolean is refused. */
+static void test_accel(void **state)
+{
+    struct cloak_config c;
+    (void)state;
+
+    config_init(&c);
+    assert_true(c.accel);
+    assert_int_equal(load(&c, "{\"RunConfig\":{\"Accel\":false}}"), 0);
+    assert_false(c.accel);
+    assert_int_equal(c.warnings.n, 0);
+    assert_int_equal(load(&c, "{\"RunConfig\":{\"accel\":null}}"), 0);
+    assert_false(c.accel);
+    assert_int_equal(load(&c, "{\"RunConfig\":{\"Accel\":true}}"), 0);
+    assert_true(c.accel);
+    assert_int_equal(load(&c, "{\"RunConfig\":{\"Accel\":\"kvm\"}}"), -1);
+    assert_string_equal(err, "cfg.json: key \"RunConfig.Accel\" must be a boolean (true or "
+                        "false), but it is a string");
+    config_free(&c);
+}
+
 static void test_mounts_and_volumes(void **state)
 {
     struct cloak_config c;
@@ -334,6 +356,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_all_supported_keys),
+        cmocka_unit_test(test_accel),
         cmocka_unit_test(test_keys_ignore_case),
         cmocka_unit_test(test_mounts_and_volumes),
         cmocka_unit_test(test_unknown_and_unsupported_keys_warn),

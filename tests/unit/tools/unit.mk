@@ -36,6 +36,12 @@ $(TOOLS_UNIT_DIR)/tools_qemu: tests/unit/tools/test_qemu.c $(QEMU_UNIT_SRCS) \
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/tools/test_qemu.c $(QEMU_UNIT_SRCS) $(UNIT_LIBS)
 
+ACCEL_UNIT_SRCS := tools/qemu/accel.c $(QEMU_UNIT_SRCS)
+$(TOOLS_UNIT_DIR)/tools_accel: tests/unit/tools/test_accel.c $(ACCEL_UNIT_SRCS) \
+		tools/qemu/accel.h tools/qemu/qemu.h tests/unit/tools/unit.mk
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/tools/test_accel.c $(ACCEL_UNIT_SRCS) $(UNIT_LIBS)
+
 DEPS_SRCS := tools/elf/deps.c tools/elf/deps_search.c tools/elf/deps_path.c tools/elf/elf_dyn.c tools/elf/elf_check.c tools/elf/ldcache.c
 $(TOOLS_UNIT_DIR)/tools_deps: tests/unit/tools/test_deps.c $(DEPS_SRCS) tools/elf/deps.h \
 		tools/elf/elf_dyn.h tools/elf/ldcache.h tools/elf/deps_internal.h tests/unit/tools/unit.mk
@@ -62,6 +68,7 @@ $(TOOLS_UNIT_DIR)/tools_memdump: tests/unit/tools/test_memdump.c $(MEMDUMP_SRCS)
 		-ljansson
 
 UNIT_TESTS += $(TOOLS_UNIT_DIR)/tools_sev_check $(TOOLS_UNIT_DIR)/tools_memdump
+UNIT_TESTS += $(TOOLS_UNIT_DIR)/tools_accel
 UNIT_TESTS += $(TOOLS_UNIT_DIR)/tools_deps $(TOOLS_UNIT_DIR)/tools_volume
 UNIT_TESTS += $(TOOLS_UNIT_DIR)/tools_config $(TOOLS_UNIT_DIR)/tools_manifest \
 	$(TOOLS_UNIT_DIR)/tools_elf_check $(TOOLS_UNIT_DIR)/tools_archive \
