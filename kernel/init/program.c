@@ -27,6 +27,7 @@
 #include "lib/string.h"
 #include "lib/errno.h"
 #include "lib/log.h"
+#include "lib/format.h"
 
 #define MANIFEST_PATH "/.cloak/manifest"
 
@@ -68,19 +69,30 @@ static int signal_for(uint64_t vector)
     }
 }
 
+/* The report of a fault in the program: the log gets the details, and
+ * "@@cloak-fault RIP BIAS" lets cloak name the function the fault is in
+ * from the program's symbol table (BIAS: where a PIE was loaded). */
 static void user_fault(struct trap_frame *f, uint64_t cr2)
 {
     int sig = signal_for(f->vector);
-    klog("program fault: %s at RIP %lx%s", trap_vector_name(f->vector), f->rip,
-         f->vector == VECTOR_PAGE_FAULT ? "" : "");
+    const char *name = trap_vector_name(f->vector);
+    char why[160];
+    klog("program fault: %s at RIP %lx (program %s loaded with bias %lx)", name, f->rip,
+         proc.exe_path, proc.exe_bias);
     if (f->vector == VECTOR_PAGE_FAULT) {
         struct region *r = as_find(&proc.as, cr2);
         klog("  address %lx: %s", cr2,
              !r ? "not mapped" : (f->error & PF_FETCH) ? "not executable" :
              (f->error & PF_WRITE) ? "not writable" : "not readable");
+        snprintf(why, sizeof(why), "%s %s 0x%lx at RIP 0x%lx", name,
+                 (f->error & PF_FETCH) ? "executing" : (f->error & PF_WRITE) ? "writing" : "reading",
+                 cr2, f->rip);
+    } else {
+        snprintf(why, sizeof(why), "%s at RIP 0x%lx", name, f->rip);
     }
     trap_dump(f, cr2);
-    process_kill(sig, trap_vector_name(f->vector));
+    klog("@@cloak-fault %lx %lx", f->rip, proc.exe_bias);
+    process_kill(sig, why);
 }
 
 static struct vnode *make_dirs(const char *path)

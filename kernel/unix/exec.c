@@ -233,6 +233,7 @@ int exec_load(struct vnode *file, const char *path, char *const argv[], char *co
         goto out;
     }
     strlcpy(proc.exe_path, path, sizeof(proc.exe_path));
+    proc.exe_bias = img.bias;
     if ((err = load_segments(&img, data, path))) {
         *why = err == -ENOMEM ? "out of memory while loading its segments" : "its segments cannot be mapped";
         goto out;

@@ -38,5 +38,7 @@ void process_exit(int status, const char *reason)
 void process_kill(int sig, const char *why)
 {
     klog("program killed by %s (%d): %s", signal_name(sig), sig, why);
+    /* The one line cloak prints without -v (docs/boot-protocol.md). */
+    klog("@@cloak-why program killed by %s: %s", signal_name(sig), why);
     process_exit(128 + sig, "program");
 }

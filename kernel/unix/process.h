@@ -43,6 +43,7 @@ struct process {
     int altstack_flags;
     uint32_t umask;
     char exe_path[256];
+    uint64_t exe_bias;          /* where the program's ELF was loaded (0 unless PIE) */
     bool trace_syscalls;
 };
 
@@ -52,7 +53,8 @@ extern struct process proc;
 void process_exit(int status, const char *reason) __attribute__((noreturn));
 /* Called first thing in process_exit (the profiler's report). */
 void process_set_exit_hook(void (*hook)(void));
-/* Kills the program by a signal with the default action. */
+/* Kills the program by a signal with the default action; `why` becomes
+ * cloak's one-line summary ("@@cloak-why program killed by SIG...: why"). */
 void process_kill(int sig, const char *why) __attribute__((noreturn));
 const char *signal_name(int sig);
 

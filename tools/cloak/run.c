@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../elf/elf_sym.h"
 #include "cli.h"
 #include "session.h"
 
@@ -84,7 +85,24 @@ void session_boot_notes(const struct session *s, const struct qemu_config *q)
     fflush(stdout);
 }
 
-static int report_outcome(const struct qemu_result *r, const char *log_path, bool verbose)
+/* "cloak: program killed by SIGSEGV: page fault reading 0x0 at RIP 0x401a2c
+ * (main+0x1c)": one line, -v or not, like a shell's "Segmentation fault".
+ * The function comes from the program's own symbol table. */
+static void say_killed(const struct vm_outcome *o, const char *program)
+{
+    char sym[256];
+
+    if (!o->summary)
+        return;
+    if (o->fault && program && o->fault_rip >= o->fault_bias &&
+        elf_symbolize(program, o->fault_rip - o->fault_bias, sym, sizeof sym) == 0)
+        fprintf(stderr, "cloak: %s (%s)\n", o->summary, sym);
+    else
+        fprintf(stderr, "cloak: %s\n", o->summary);
+}
+
+static int report_outcome(const struct qemu_result *r, const char *log_path, bool verbose,
+                          const char *program)
 {
     struct vm_outcome o;
     int status;
@@ -94,6 +112,7 @@ static int report_outcome(const struct qemu_result *r, const char *log_path, boo
     fflush(stdout);
     switch (o.end) {
     case VM_END_PROGRAM:
+        say_killed(&o, program);
         break;
     case VM_END_REFUSED:
         fprintf(stderr, "cloak: the kernel refused to run the program (status %d)%s\n", status,
@@ -101,10 +120,9 @@ static int report_outcome(const struct qemu_result *r, const char *log_path, boo
         if (o.report && !verbose)
             fputs(o.report, stderr);
         break;
-    case VM_END_PANIC:
-        fprintf(stderr, "cloak: kernel panic%s\n", o.report && !verbose ? ":" : "");
-        if (o.report && !verbose)
-            fputs(o.report, stderr);
+    case VM_END_PANIC: /* one line; the report is in -v and --log */
+        fprintf(stderr, "cloak: the kernel panicked%s%s\n", o.summary ? ": " : "",
+                o.summary ? o.summary : "");
         break;
     case VM_END_OTHER:
         fprintf(stderr, "cloak: warning: the kernel reported exit status %d for an unknown "
@@ -177,5 +195,5 @@ int cmd_run(int argc, char **argv)
         die("%s", err);
     qemu_argv_free(&qa);
     config_free(&s.cfg);
-    return report_outcome(&r, s.log_path, s.o.verbose);
+    return report_outcome(&r, s.log_path, s.o.verbose, s.b.program);
 }

@@ -129,6 +129,12 @@ struct vm_outcome {
     char *report;             /* malloc'd text for the user, or NULL: panic report
                                * (from the line with "PANIC" to the exit line), the log
                                * lines before a refusal, the log's tail otherwise */
+    char *summary;            /* malloc'd one line for the user, or NULL: the text of
+                               * "@@cloak-why" (the program was killed) or the
+                               * message of the first "PANIC: " line */
+    bool fault;               /* "@@cloak-fault RIP BIAS": the program faulted at */
+    uint64_t fault_rip;       /* fault_rip, its ELF loaded with fault_bias added */
+    uint64_t fault_bias;
 };
 
 /* Parses the last "@@cloak-exit STATUS REASON" line of the log text. */

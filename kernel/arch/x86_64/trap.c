@@ -171,7 +171,13 @@ void trap_dispatch(struct trap_frame *f)
         user_fault_handler(f, cr2);
         return;
     }
-    klog("PANIC: kernel fault");
+    /* One line that says what and where: cloak shows it without -v. */
+    uint64_t off = 0;
+    const char *fn = ksyms_lookup(f->rip, &off);
+    if (fn)
+        klog("PANIC: kernel fault: %s at RIP 0x%lx (%s+0x%lx)", trap_vector_name(v), f->rip, fn, off);
+    else
+        klog("PANIC: kernel fault: %s at RIP 0x%lx", trap_vector_name(v), f->rip);
     trap_dump(f, cr2);
     if (!user)
         backtrace_from(f->rbp, f->rip);
