@@ -129,9 +129,11 @@ static int report_outcome(const struct qemu_result *r, const char *log_path, boo
                 "reason\n", status);
         break;
     case VM_END_NO_STATUS:
-        if (r->forwarded_signal) {
-            status = 128 + r->forwarded_signal;
-            fprintf(stderr, "cloak: interrupted (%s)\n", strsignal(r->forwarded_signal));
+        if (r->forwarded_signal) { /* cloak stopped the VM (qemu.c vm_interrupt) */
+            int sig = r->forwarded_signal;
+            status = 128 + sig;
+            fprintf(stderr, "cloak: interrupted by %s\n", sig == SIGINT ? "SIGINT" :
+                    sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : strsignal(sig));
             break;
         }
         if (r->exited)

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <poll.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/syscall.h>
@@ -409,11 +411,81 @@ int qemu_setup_ovmf(const char *dir, char *code, size_t codelen, char *vars, siz
 static volatile sig_atomic_t child_pid;
 static volatile sig_atomic_t got_signal;
 
+/* How long QEMU may take to go after it was told to stop (flushing its
+ * disks) before it is killed. */
+#define QEMU_STOP_GRACE_MS 5000
+
+/* The one place that decides what a SIGINT, SIGTERM or SIGHUP sent to
+ * cloak (a Ctrl-C at the terminal included) does to the VM.  The kernel
+ * has no signal delivery yet, so the VM stops: QEMU gets the same signal
+ * and shuts down, and qemu_run kills it if it is still there after
+ * QEMU_STOP_GRACE_MS; cloak then exits 128+sig like a shell's child.
+ * When the kernel delivers signals, this is where cloak should pass the
+ * signal to the program instead (a control message to the kernel, which
+ * raises it in the program) and let the program's exit decide.  Runs in
+ * the signal handler: async-signal-safe calls only. */
+static void vm_interrupt(pid_t qemu, int sig)
+{
+    kill(qemu, sig);
+}
+
 static void forward(int sig)
 {
     got_signal = sig;
     if (child_pid > 0)
-        kill((pid_t)child_pid, sig);
+        vm_interrupt((pid_t)child_pid, sig);
+}
+
+/* QEMU's stderr, relayed line by line to cloak's.  When cloak stopped the
+ * VM, QEMU's own "terminating on signal N" is dropped: cloak says it. */
+struct err_relay {
+    int fd;                   /* read end of QEMU's stderr, or -1 */
+    int wfd;                  /* its write end, until QEMU is started */
+    char buf[4096];
+    size_t len;
+};
+
+static void write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w <= 0)
+            return;
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+static void relay_line(const char *p, size_t n)
+{
+    if (got_signal && memmem(p, n, ": terminating on signal ", 24))
+        return;
+    write_all(2, p, n);
+}
+
+/* Reads what is there (the fd is non-blocking); at_end: flush the rest. */
+static void relay_err(struct err_relay *r, bool at_end)
+{
+    ssize_t n;
+
+    while (r->fd >= 0 && (n = read(r->fd, r->buf + r->len, sizeof r->buf - r->len)) > 0) {
+        r->len += (size_t)n;
+        char *nl;
+        while ((nl = memchr(r->buf, '\n', r->len))) {
+            size_t l = (size_t)(nl - r->buf) + 1;
+            relay_line(r->buf, l);
+            memmove(r->buf, r->buf + l, r->len - l);
+            r->len -= l;
+        }
+        if (r->len == sizeof r->buf) { /* a very long line: pass it on as is */
+            relay_line(r->buf, r->len);
+            r->len = 0;
+        }
+    }
+    if (at_end && r->len) {
+        relay_line(r->buf, r->len);
+        r->len = 0;
+    }
 }
 
 static void pump_log(int fd)
@@ -434,6 +506,64 @@ static void pump_log(int fd)
     }
 }
 
+/* QEMU's stderr goes to a pipe (relay_err reads it): added to fa. */
+static void relay_open(struct err_relay *r, posix_spawn_file_actions_t *fa)
+{
+    int p[2];
+
+    r->fd = r->wfd = -1;
+    r->len = 0;
+    if (pipe2(p, O_CLOEXEC) == 0) {
+        posix_spawn_file_actions_adddup2(fa, p[1], 2);
+        r->fd = p[0];
+        r->wfd = p[1];
+    }
+}
+
+/* After the spawn: cloak keeps only the read end. */
+static void relay_spawned(struct err_relay *r, bool spawned)
+{
+    if (r->wfd >= 0)
+        close(r->wfd);
+    r->wfd = -1;
+    if (r->fd >= 0 && !spawned) {
+        close(r->fd);
+        r->fd = -1;
+    }
+    if (r->fd >= 0)
+        fcntl(r->fd, F_SETFL, O_NONBLOCK);
+}
+
+/* Waits for QEMU, relaying its stderr and (echo_log) the kernel log, and
+ * killing it if it outlives a stop by QEMU_STOP_GRACE_MS. */
+static int wait_qemu(pid_t pid, struct err_relay *r, const char *log_path, bool echo_log,
+                     int *logfd, char *err, size_t errlen)
+{
+    int st = 0, stop_ms = 0;
+
+    for (;;) {
+        pid_t w = waitpid(pid, &st, WNOHANG);
+        if (w == pid)
+            break;
+        if (w < 0 && errno != EINTR) {
+            snprintf(err, errlen, "waiting for QEMU: %s", strerror(errno));
+            return 0;
+        }
+        if (echo_log) {
+            if (*logfd < 0)
+                *logfd = open(log_path, O_RDONLY | O_CLOEXEC);
+            pump_log(*logfd);
+        }
+        relay_err(r, false);
+        struct pollfd pfd = {r->fd, POLLIN, 0};
+        poll(&pfd, r->fd >= 0 ? 1 : 0, 20);
+        if (got_signal && (stop_ms += 20) > QEMU_STOP_GRACE_MS)
+            kill(pid, SIGKILL);
+    }
+    relay_err(r, true);
+    return st;
+}
+
 int qemu_run(const struct qemu_argv *a, const char *log_path, bool echo_log,
              struct qemu_result *res, char *err, size_t errlen)
 {
@@ -441,6 +571,12 @@ int qemu_run(const struct qemu_argv *a, const char *log_path, bool echo_log,
     struct sigaction sa, old[3];
     pid_t pid;
     int rc, st, logfd = -1;
+
+    struct err_relay relay;
+    struct termios tio;
+    /* QEMU restores the terminal when it exits; if it had to be killed,
+     * cloak does (only from the foreground, which a tcsetattr needs). */
+    bool tty = tcgetattr(0, &tio) == 0;
 
     memset(res, 0, sizeof *res);
     got_signal = 0;
@@ -451,7 +587,12 @@ int qemu_run(const struct qemu_argv *a, const char *log_path, bool echo_log,
     for (int i = 0; i < 3; i++)
         sigaction(sigs[i], &sa, &old[i]);
 
-    rc = posix_spawnp(&pid, a->argv[0], NULL, NULL, a->argv, environ);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    relay_open(&relay, &fa);
+    rc = posix_spawnp(&pid, a->argv[0], &fa, NULL, a->argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    relay_spawned(&relay, rc == 0);
     if (rc != 0) {
         for (int i = 0; i < 3; i++)
             sigaction(sigs[i], &old[i], NULL);
@@ -462,23 +603,11 @@ int qemu_run(const struct qemu_argv *a, const char *log_path, bool echo_log,
     if (got_signal) /* arrived between spawn and child_pid being set */
         kill(pid, got_signal);
 
-    for (;;) {
-        pid_t w = waitpid(pid, &st, echo_log ? WNOHANG : 0);
-        if (w == pid)
-            break;
-        if (w < 0 && errno != EINTR) {
-            snprintf(err, errlen, "waiting for QEMU: %s", strerror(errno));
-            st = 0;
-            break;
-        }
-        if (echo_log) {
-            struct timespec ts = {0, 20 * 1000 * 1000};
-            if (logfd < 0)
-                logfd = open(log_path, O_RDONLY | O_CLOEXEC);
-            pump_log(logfd);
-            nanosleep(&ts, NULL);
-        }
-    }
+    st = wait_qemu(pid, &relay, log_path, echo_log, &logfd, err, errlen);
+    if (relay.fd >= 0)
+        close(relay.fd);
+    if (tty && tcgetpgrp(0) == getpgrp())
+        tcsetattr(0, TCSANOW, &tio);
     if (echo_log) {
         if (logfd < 0)
             logfd = open(log_path, O_RDONLY | O_CLOEXEC);
