@@ -24,7 +24,7 @@ static int real_ioctl(int fd, unsigned long req, unsigned long arg)
     return ioctl(fd, req, arg);
 }
 
-static int real_group_of(const char *path, char *buf, size_t len)
+static int real_group_of(const char *path, char *buf, size_t len, unsigned *mode)
 {
     struct stat st;
     struct group gr, *res = NULL;
@@ -32,6 +32,7 @@ static int real_group_of(const char *path, char *buf, size_t len)
 
     if (stat(path, &st) < 0 || getgrgid_r(st.st_gid, &gr, tmp, sizeof tmp, &res) != 0 || !res)
         return -1;
+    *mode = st.st_mode & 07777;
     return (size_t)snprintf(buf, len, "%s", res->gr_name) < len ? 0 : -1;
 }
 
@@ -106,8 +107,10 @@ void accel_probe(const char *path, const struct kvm_sys *sys, struct kvm_probe *
             p->state = KVM_NO_DEVICE;
         } else if (p->err == EACCES || p->err == EPERM) {
             p->state = KVM_NO_PERMISSION;
-            if (sys->group_of(path, p->group, sizeof p->group) < 0)
+            if (sys->group_of(path, p->group, sizeof p->group, &p->mode) < 0) {
                 p->group[0] = '\0';
+                p->mode = 0;
+            }
         } else {
             p->state = KVM_OPEN_FAILED;
         }
@@ -125,6 +128,27 @@ bool accel_needs_probe(enum accel_want want, bool default_auto)
            (want == ACCEL_WANT_DEFAULT && default_auto);
 }
 
+/* Permission denied: join the group that may open the device; if no
+ * group but root may (mode 0600, or unknown), say how the usual kvm
+ * group gets it. */
+static void no_permission(const struct kvm_probe *p, char *buf, size_t len)
+{
+    bool group_rw = (p->mode & 060) == 060;
+
+    if (*p->group && group_rw && strcmp(p->group, "root") != 0)
+        snprintf(buf, len, "%s: permission denied (the group %s may open it; join it with "
+                 "`sudo usermod -aG %s $USER` and log in again)", p->path, p->group, p->group);
+    else if (*p->group)
+        snprintf(buf, len, "%s: permission denied (mode %04o, group %s: only root may open "
+                 "it; usually the group %s may: `sudo chgrp %s %s && sudo chmod 660 %s`, "
+                 "then `sudo usermod -aG %s $USER` and log in again)", p->path, p->mode,
+                 p->group, ACCEL_KVM_GROUP, ACCEL_KVM_GROUP, p->path, p->path, ACCEL_KVM_GROUP);
+    else
+        snprintf(buf, len, "%s: permission denied (usually the group %s may open it; join "
+                 "it with `sudo usermod -aG %s $USER` and log in again)", p->path,
+                 ACCEL_KVM_GROUP, ACCEL_KVM_GROUP);
+}
+
 /* Why KVM cannot be used, in words a user can act on. */
 static void kvm_unusable(const struct kvm_probe *p, char *buf, size_t len)
 {
@@ -138,9 +162,7 @@ static void kvm_unusable(const struct kvm_probe *p, char *buf, size_t len)
                  "nested virtualization)", p->path);
         break;
     case KVM_NO_PERMISSION:
-        snprintf(buf, len, "%s: permission denied (it belongs to the group %s; join it with "
-                 "`sudo usermod -aG %s $USER` and log in again)", p->path,
-                 *p->group ? p->group : ACCEL_KVM_GROUP, *p->group ? p->group : ACCEL_KVM_GROUP);
+        no_permission(p, buf, len);
         break;
     case KVM_OPEN_FAILED:
         snprintf(buf, len, "cannot open %s read-write: %s", p->path, strerror(p->err));
@@ -167,7 +189,7 @@ static void kvm_unusable(const struct kvm_probe *p, char *buf, size_t len)
 void accel_decide(const struct kvm_probe *p, enum accel_want want, bool default_auto,
                   bool verbose, struct accel_choice *c)
 {
-    char why[768];
+    char why[1536];
 
     memset(c, 0, sizeof *c);
     c->accel = ACCEL_TCG;

@@ -47,6 +47,7 @@ struct kvm_probe {
     int api_version;     /* KVM_GET_API_VERSION's answer (KVM_BAD_API) */
     const char *extension; /* the missing capability's name (KVM_NO_EXTENSION) */
     char group[64];      /* the device's group (KVM_NO_PERMISSION), "" if unknown */
+    unsigned mode;       /* its permission bits (KVM_NO_PERMISSION), 0 if unknown */
 };
 
 /* The system calls the probe makes; accel_real_sys() is the real ones. */
@@ -54,8 +55,9 @@ struct kvm_sys {
     int (*open)(const char *path, int flags);
     int (*ioctl)(int fd, unsigned long req, unsigned long arg); /* -1 and errno on error */
     int (*close)(int fd);
-    /* The name of the group owning path into buf; -1 if unknown. */
-    int (*group_of)(const char *path, char *buf, size_t len);
+    /* The name of the group owning path into buf, and its permission
+     * bits into *mode; -1 if unknown. */
+    int (*group_of)(const char *path, char *buf, size_t len, unsigned *mode);
 };
 
 const struct kvm_sys *accel_real_sys(void);
@@ -77,7 +79,7 @@ struct accel_choice {
     enum accel accel;
     bool error;          /* KVM was demanded and cannot be had: refuse (exit 125) */
     bool say;            /* print `reason` once on stderr */
-    char reason[900];    /* why not KVM, or which accelerator and why */
+    char reason[1700];   /* why not KVM, or which accelerator and why */
 };
 
 /* The decision.  p may be NULL when accel_needs_probe() is false.  The

@@ -26,6 +26,7 @@ static struct {
     int missing_cap;         /* KVM_CHECK_EXTENSION answers 0 for it; -1: none missing */
     int create_errno;        /* KVM_CREATE_VM fails with this, or 0 */
     const char *group;       /* the device's group, NULL: unknown */
+    unsigned mode;           /* its permission bits */
     int open_flags;          /* what the probe asked for */
     int opens, closes, vms;  /* fds handed out and given back */
     char opened[64];
@@ -79,12 +80,13 @@ static int fake_close(int fd)
     return 0;
 }
 
-static int fake_group_of(const char *path, char *buf, size_t len)
+static int fake_group_of(const char *path, char *buf, size_t len, unsigned *mode)
 {
     (void)path;
     if (!fake.group)
         return -1;
     snprintf(buf, len, "%s", fake.group);
+    *mode = fake.mode;
     return 0;
 }
 
@@ -235,14 +237,27 @@ static void test_permission(void **state)
     fake_reset();
     fake.open_errno = EACCES;
     fake.group = "kvm";
+    fake.mode = 0660;
     probe_and_decide(ACCEL_WANT_KVM, false, false, &p, &c);
     assert_true(c.error);
-    assert_non_null(strstr(c.reason, "/dev/kvm: permission denied (it belongs to the group kvm"));
+    assert_non_null(strstr(c.reason, "/dev/kvm: permission denied (the group kvm may open it"));
     assert_non_null(strstr(c.reason, "sudo usermod -aG kvm $USER"));
-    /* another group is named as it is; an unknown one as the usual kvm */
+    /* another group is named as it is */
     fake.group = "hypervisor";
     probe_and_decide(ACCEL_WANT_KVM, false, false, &p, &c);
     assert_non_null(strstr(c.reason, "sudo usermod -aG hypervisor $USER"));
+    /* root:root 0600: joining root would not help; say how kvm gets it */
+    fake.group = "root";
+    fake.mode = 0600;
+    probe_and_decide(ACCEL_WANT_KVM, false, false, &p, &c);
+    assert_non_null(strstr(c.reason, "mode 0600, group root: only root may open it"));
+    assert_non_null(strstr(c.reason, "sudo chgrp kvm /dev/kvm && sudo chmod 660 /dev/kvm"));
+    assert_null(strstr(c.reason, "-aG root"));
+    fake.group = "kvm"; /* a group without rw is no way in either */
+    fake.mode = 0604;
+    probe_and_decide(ACCEL_WANT_KVM, false, false, &p, &c);
+    assert_non_null(strstr(c.reason, "only root may open it"));
+    /* unknown group: the usual one */
     fake.group = NULL;
     fake.open_errno = EPERM;
     probe_and_decide(ACCEL_WANT_AUTO, false, false, &p, &c);
