@@ -73,16 +73,20 @@ void cpu_init(void)
          cpu_features.rdrand, cpu_features.rdseed, cpu_features.avx);
 }
 
+/* RFLAGS.AC through PUSHF/POPF, not STAC/CLAC: KVM's instruction emulator
+ * lacks those two, and under PVM (KVM without VMX) it runs kernel code. */
+#define RFLAGS_AC (1ull << 18)
+
 void user_access_begin(void)
 {
     if (cpu_features.smap)
-        __asm__ volatile("stac" ::: "memory");
+        __asm__ volatile("pushfq; orq %0, (%%rsp); popfq" : : "i"(RFLAGS_AC) : "memory", "cc");
 }
 
 void user_access_end(void)
 {
     if (cpu_features.smap)
-        __asm__ volatile("clac" ::: "memory");
+        __asm__ volatile("pushfq; andq %0, (%%rsp); popfq" : : "i"(~RFLAGS_AC) : "memory", "cc");
 }
 
 /* trap.c recovers a #GP at rdmsr_safe_insn by skipping the 2-byte RDMSR

@@ -3,8 +3,8 @@
 
 PERCPU_KERNEL_RSP equ 0
 PERCPU_USER_RSP   equ 8
-USER_CS equ 0x23
-USER_SS equ 0x1b
+USER_CS equ 0x33                        ; arch/x86_64/gdt.h
+USER_SS equ 0x2b
 VECTOR_SYSCALL equ 0x100
 
 extern trap_dispatch
@@ -69,10 +69,14 @@ ISR v
 isr_common:
     ; An interrupt may arrive while a system call has SMAP open (AC set for
     ; a user window): the handler runs with it closed.  IRETQ restores the
-    ; interrupted RFLAGS, AC included.  CLAC is #UD without SMAP.
+    ; interrupted RFLAGS, AC included.  POPFQ rather than CLAC: KVM's
+    ; instruction emulator has no CLAC, and under PVM (KVM without VMX)
+    ; kernel code is emulated.  Same effect, and no #UD without SMAP.
     test byte [rel cpu_smap_active], 1
     jz .ac_clear
-    clac
+    pushfq
+    and dword [rsp], ~(1 << 18)         ; AC
+    popfq
 .ac_clear:
     test byte [rsp + 24], 3             ; came from ring 3?
     jz .kernel_in

@@ -2,11 +2,16 @@
 #define ARCH_GDT_H
 #include <stdint.h>
 
-#define KERNEL_CS 0x08
-#define KERNEL_DS 0x10
-#define USER_DS   0x1b
-#define USER_CS   0x23
-#define TSS_SEL   0x28
+/* Linux's layout.  A hypervisor may depend on it: PVM (KVM without VMX,
+ * running the guest in hardware ring 3) refuses a STAR whose SYSRET CS is
+ * not its host's user CS (0x33), and treats user code under any other CS
+ * as 32-bit. */
+#define KERNEL_CS   0x10
+#define KERNEL_DS   0x18
+#define USER32_CS   0x23
+#define USER_DS     0x2b
+#define USER_CS     0x33
+#define TSS_SEL     0x40
 
 /* Per-CPU data at GS in the kernel (offsets are used by entry.asm). */
 struct percpu {
