@@ -26,14 +26,17 @@
 
 /* The command families: argv[0] is the command word. */
 int cmd_help(int argc, char **argv);
+int cmd_version(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_dump_check(int argc, char **argv);
 int cmd_volume(int argc, char **argv);
 int cmd_sev(int argc, char **argv);
 
-/* help.c: the usage text. */
+/* help.c: the usage text; command_help prints the parts about one command
+ * (-1 and a message on stderr if there is no such command). */
 void usage(FILE *f);
+int command_help(FILE *f, const char *cmd);
 
 /* util.c */
 /* "cloak: MESSAGE" on stderr (stdout flushed first), exit status 125. */

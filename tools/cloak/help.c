@@ -1,6 +1,8 @@
 /* cloak help: the usage text, which is also the reference for every option
- * and exit status. */
+ * and exit status; `cloak help COMMAND` (and `cloak COMMAND --help`) print
+ * the parts of it about one command. */
 #include <stdio.h>
+#include <string.h>
 
 #include "../config/config.h"
 #include "../qemu/accel.h"
@@ -24,7 +26,8 @@ static const char usage_text[] =
 "       cloak volume delete NAME [-c FILE]\n"
 "       cloak sev check\n"
 "       cloak dump-check [OPTIONS] SECRET -- PROGRAM [ARGS...]\n"
-"       cloak help\n"
+"       cloak help [COMMAND]\n"
+"       cloak version\n"
 "\n"
 "Runs one Linux x86-64 program (static or dynamically linked) as the only\n"
 "program of the cloak unikernel, in QEMU.\n"
@@ -47,6 +50,10 @@ static const char usage_text[] =
 "          CPUID 0x8000001F with the C-bit, kvm_amd sev, /dev/kvm, /dev/sev, QEMU's\n"
 "          sev-guest, OVMF), ok or missing and why, then a summary.  Exit 0 if\n"
 "          SEV works, 1 if not.\n"
+"  help    this text; `cloak help COMMAND` or `cloak COMMAND --help`: what\n"
+"          is about COMMAND only.\n"
+"  version  the version and the git commit cloak was built from (also\n"
+"          `cloak --version`).\n"
 "  dump-check  boot PROGRAM (taking run's options), wait until it has printed\n"
 "          a line (and --settle seconds more), dump the guest's memory through\n"
 "          QMP, stop the VM and search the dump for SECRET: each copy's\n"
@@ -113,6 +120,10 @@ static const char usage_text[] =
 "  126    the kernel refused the program (bad ELF or manifest; or the image\n"
 "         requires SEV and SEV is not active)\n"
 "  127    the program was not found in the image\n"
+"  130    interrupted (Ctrl-C, SIGINT; SIGTERM gives 143): the VM was stopped\n"
+"A program killed by a signal, and a kernel panic, are said in one line on\n"
+"stderr (\"cloak: program killed by SIGSEGV: ...\"); -v and --log have the\n"
+"kernel's full report.\n"
 "\n"
 "Environment:\n"
 "  CLOAK_KERNEL, CLOAK_LOADER   the kernel ELF and UEFI loader to use (default:\n"
@@ -130,10 +141,84 @@ void usage(FILE *f)
     fputs(usage_text, f);
 }
 
+/* The text between the first line starting with `from` and the next line
+ * starting with `to` (or the end). */
+static void print_section(FILE *f, const char *from, const char *to)
+{
+    const char *a = strstr(usage_text, from), *b;
+
+    if (!a)
+        return;
+    b = strstr(a + 1, to);
+    fprintf(f, "%.*s", (int)(b ? b - a : (long)strlen(a)), a);
+}
+
+/* The synopsis lines that name the command. */
+static void print_synopsis(FILE *f, const char *cmd)
+{
+    char word[64];
+    const char *end = strstr(usage_text, "\n\n"), *p = usage_text;
+
+    snprintf(word, sizeof word, "cloak %s", cmd);
+    while (p < end) {
+        const char *nl = strchr(p, '\n');
+        const char *hit = strstr(p, word);
+        size_t wl = strlen(word);
+        if (hit && hit < nl && (hit[wl] == ' ' || hit[wl] == '\n'))
+            fprintf(f, "usage: %.*s\n", (int)(nl - hit), hit);
+        p = nl + 1;
+    }
+}
+
+/* The command's paragraph of the description: "  CMD ..." and the lines
+ * indented under it. */
+static int print_description(FILE *f, const char *cmd)
+{
+    char head[64];
+    const char *a, *p;
+
+    snprintf(head, sizeof head, "\n  %s ", cmd);
+    if (!(a = strstr(usage_text, head)))
+        return -1;
+    for (p = a + 1; *p;) {
+        const char *nl = strchr(p, '\n');
+        if (p != a + 1 && strncmp(p, "          ", 10) != 0)
+            break;
+        p = nl + 1;
+    }
+    fprintf(f, "\n%.*s", (int)(p - (a + 1)), a + 1);
+    return 0;
+}
+
+int command_help(FILE *f, const char *cmd)
+{
+    const char *desc = strcmp(cmd, "sev") == 0 ? "sev check" : cmd;
+    char head[64];
+
+    snprintf(head, sizeof head, "\n  %s ", desc);
+    if (strlen(cmd) > 32 || !strstr(usage_text, head)) {
+        fprintf(stderr, "cloak: help: no command \"%s\"; `cloak help` lists them\n", cmd);
+        return -1;
+    }
+    print_synopsis(f, cmd);
+    print_description(f, desc);
+    if (!strcmp(cmd, "run") || !strcmp(cmd, "build") || !strcmp(cmd, "dump-check")) {
+        fputc('\n', f);
+        print_section(f, "Options (", "\n\n");
+        fputc('\n', f);
+    }
+    if (!strcmp(cmd, "run")) {
+        fputc('\n', f);
+        print_section(f, "Exit status of `cloak run`", "\n\n");
+        fputc('\n', f);
+    }
+    return 0;
+}
+
 int cmd_help(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
+    if (argc >= 2)
+        return command_help(stdout, argv[1]) < 0 ? EXIT_CLOAK_ERROR : 0;
     usage(stdout);
     return 0;
 }
