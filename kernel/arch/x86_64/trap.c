@@ -140,6 +140,29 @@ void trap_dump(const struct trap_frame *f, uint64_t cr2)
              f->error & PF_RSVD ? "reserved bit set" : "no reserved bit");
 }
 
+/* entry.asm calls it for SYSCALL; so does syscall_left_in_ring3. */
+int syscall_dispatch(struct trap_frame *f);
+
+/* The flags a program may set (as sigreturn allows): never IOPL or VM. */
+#define USER_RFLAGS 0x240dd5ull
+
+/* Under PVM (KVM without VMX: kvm_pvm) a SYSCALL from ring 3 can arrive
+ * half done: RIP = LSTAR, RCX and R11 set, RFLAGS masked, but still in
+ * ring 3, so the first fetch at syscall_entry faults (user, fetch).  The
+ * frame then holds everything SYSCALL would have saved: finish the call
+ * here and return with IRET.  A program jumping to syscall_entry gets the
+ * same, which is no more than it could do with SYSCALL. */
+static bool syscall_left_in_ring3(struct trap_frame *f, uint64_t cr2)
+{
+    if (f->vector != VECTOR_PAGE_FAULT || !trap_from_user(f) || !(f->error & PF_FETCH) ||
+        cr2 != (uint64_t)syscall_entry || f->rip != cr2 || f->rcx >= 0x00007ffffffff000ull)
+        return false;
+    f->rip = f->rcx;
+    f->rflags = (f->r11 & USER_RFLAGS) | 0x202;
+    syscall_dispatch(f);
+    return true;
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
     uint64_t v = f->vector;
@@ -164,6 +187,8 @@ void trap_dispatch(struct trap_frame *f)
         f->rax = f->rdx = 0;
         return;
     }
+    if (syscall_left_in_ring3(f, cr2))
+        return;
     if (v == VECTOR_PAGE_FAULT && page_fault_handler && !(f->error & PF_RSVD) &&
         page_fault_handler(cr2, f->error, user))
         return;
