@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <cmocka.h>
 
 #include "../../../tools/qemu/qemu.h"
@@ -350,6 +353,48 @@ static void test_outcome_none(void **state)
     qemu_outcome_free(&o);
 }
 
+/* The one line cloak prints: "@@cloak-why" (with "@@cloak-fault RIP BIAS"
+ * for a fault) before the exit line, or the first panic's message. */
+static void test_outcome_summary(void **state)
+{
+    struct vm_outcome o;
+    (void)state;
+
+    outcome("program fault: page fault at RIP 555555555190\n"
+            "@@cloak-fault 555555555190 555555554000\n"
+            "program killed by SIGSEGV (11): page fault writing 0x10 at RIP 0x555555555190\n"
+            "@@cloak-why program killed by SIGSEGV: page fault writing 0x10 at RIP 0x555555555190\r\n"
+            "@@cloak-exit 139 program\n", &o);
+    assert_int_equal(o.status, 139);
+    assert_string_equal(o.summary,
+                        "program killed by SIGSEGV: page fault writing 0x10 at RIP 0x555555555190");
+    assert_true(o.fault);
+    assert_true(o.fault_rip == 0x555555555190ull && o.fault_bias == 0x555555554000ull);
+    qemu_outcome_free(&o);
+
+    /* killed without a fault: no fault line; exited: no summary at all */
+    outcome("@@cloak-why program killed by SIGKILL: out of memory\n@@cloak-exit 137 program\n", &o);
+    assert_string_equal(o.summary, "program killed by SIGKILL: out of memory");
+    assert_false(o.fault);
+    qemu_outcome_free(&o);
+    outcome("exit_group(139)\n@@cloak-exit 139 program\n", &o);
+    assert_null(o.summary);
+    qemu_outcome_free(&o);
+    /* a why line after the exit line is not this run's */
+    outcome("@@cloak-exit 0 program\n@@cloak-why program killed by SIGABRT: x\n", &o);
+    assert_null(o.summary);
+    qemu_outcome_free(&o);
+
+    outcome("boot\nPANIC: kernel fault: page fault at RIP 0xffffffff8011fbdc (crash_test+0x1c)\n"
+            "backtrace:\nPANIC: second\n@@cloak-exit 70 panic\n", &o);
+    assert_int_equal(o.end, VM_END_PANIC);
+    assert_string_equal(o.summary, "kernel fault: page fault at RIP 0xffffffff8011fbdc (crash_test+0x1c)");
+    qemu_outcome_free(&o);
+    outcome("no message\n@@cloak-exit 70 panic\n", &o);
+    assert_null(o.summary);
+    qemu_outcome_free(&o);
+}
+
 static void test_run_missing_binary(void **state)
 {
     char *argv[] = {"/nonexistent/qemu-system-x86_64", "-version", NULL};
@@ -360,6 +405,29 @@ static void test_run_missing_binary(void **state)
 
     assert_int_equal(qemu_run(&a, "/dev/null", false, &r, err, sizeof err), -1);
     assert_non_null(strstr(err, "install the Debian package qemu-system-x86"));
+}
+
+/* SIGINT to cloak while QEMU runs: passed on to QEMU (vm_interrupt), which
+ * ends; qemu_run reports the signal. */
+static void test_run_interrupted(void **state)
+{
+    char *argv[] = {"sleep", "30", NULL};
+    struct qemu_argv a = {.argv = argv, .argc = 2};
+    struct qemu_result r;
+    char err[512];
+    pid_t helper;
+    (void)state;
+
+    helper = fork();
+    if (helper == 0) {
+        usleep(300 * 1000);
+        kill(getppid(), SIGINT);
+        _exit(0);
+    }
+    assert_int_equal(qemu_run(&a, "/dev/null", false, &r, err, sizeof err), 0);
+    waitpid(helper, NULL, 0);
+    assert_int_equal(r.forwarded_signal, SIGINT);
+    assert_false(r.exited && r.status == 0);
 }
 
 static void test_run_status(void **state)
@@ -392,8 +460,10 @@ int main(void)
         cmocka_unit_test(test_outcome_panic),
         cmocka_unit_test(test_outcome_refused),
         cmocka_unit_test(test_outcome_none),
+        cmocka_unit_test(test_outcome_summary),
         cmocka_unit_test(test_run_missing_binary),
         cmocka_unit_test(test_run_status),
+        cmocka_unit_test(test_run_interrupted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -48,6 +48,12 @@ $(TOOLS_UNIT_DIR)/tools_deps: tests/unit/tools/test_deps.c $(DEPS_SRCS) tools/el
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/tools/test_deps.c $(DEPS_SRCS) $(UNIT_LIBS)
 
+$(TOOLS_UNIT_DIR)/tools_elf_sym: tests/unit/tools/test_elf_sym.c tools/elf/elf_sym.c \
+		tools/elf/elf_check.c tools/elf/elf_sym.h tests/unit/tools/unit.mk
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/tools/test_elf_sym.c tools/elf/elf_sym.c \
+		tools/elf/elf_check.c $(UNIT_LIBS)
+
 $(TOOLS_UNIT_DIR)/tools_volume: tests/unit/tools/test_volume.c tools/volume/volume.c \
 		tools/util/size.c tools/volume/volume.h tests/unit/tools/unit.mk
 	@mkdir -p $(@D)
@@ -70,6 +76,7 @@ $(TOOLS_UNIT_DIR)/tools_memdump: tests/unit/tools/test_memdump.c $(MEMDUMP_SRCS)
 UNIT_TESTS += $(TOOLS_UNIT_DIR)/tools_sev_check $(TOOLS_UNIT_DIR)/tools_memdump
 UNIT_TESTS += $(TOOLS_UNIT_DIR)/tools_accel
 UNIT_TESTS += $(TOOLS_UNIT_DIR)/tools_deps $(TOOLS_UNIT_DIR)/tools_volume
+UNIT_TESTS += $(TOOLS_UNIT_DIR)/tools_elf_sym
 UNIT_TESTS += $(TOOLS_UNIT_DIR)/tools_config $(TOOLS_UNIT_DIR)/tools_manifest \
 	$(TOOLS_UNIT_DIR)/tools_elf_check $(TOOLS_UNIT_DIR)/tools_archive \
 	$(TOOLS_UNIT_DIR)/tools_qemu
