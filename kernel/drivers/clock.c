@@ -1,5 +1,6 @@
 #include "drivers/clock.h"
 #include "drivers/acpi.h"
+#include "drivers/kvmclock.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/trap.h"
@@ -146,12 +147,24 @@ void clock_init(void)
     if (window_us == 0 || tsc_ticks == 0)
         panic("clock: calibration against the %s failed", source);
     tsc_hz = tsc_ticks * 1000000 / window_us;
-    ns_per_tsc_q32 = (uint64_t)(((unsigned __int128)1000000000 << 32) / tsc_hz);
     lapic_ticks_per_ms = lapic_ticks * 1000 / window_us;
+    /* Under KVM the host says what the TSC runs at and what time it is:
+     * exact, where the calibration is off by up to 0.5% (trapped port
+     * reads) and the CMOS clock by up to a second. */
+    struct kvmclock_reading kc;
+    bool kvm = kvmclock_read(&kc);
+    if (kvm)
+        tsc_hz = kc.tsc_hz;
+    ns_per_tsc_q32 = (uint64_t)(((unsigned __int128)1000000000 << 32) / tsc_hz);
     tsc_at_boot = rdtsc();
-    realtime_offset_ns = rtc_read_epoch() * 1000000000ull;
-    klog("clock: TSC %lu kHz, LAPIC timer %lu ticks/ms (against the %s)",
-         tsc_hz / 1000, lapic_ticks_per_ms, source);
+    if (kvm)
+        realtime_offset_ns = kc.realtime_ns +
+            (uint64_t)(((unsigned __int128)(tsc_at_boot - kc.tsc) * ns_per_tsc_q32) >> 32);
+    else
+        realtime_offset_ns = rtc_read_epoch() * 1000000000ull;
+    klog("clock: TSC %lu kHz (%s), LAPIC timer %lu ticks/ms (against the %s)%s",
+         tsc_hz / 1000, kvm ? "from kvmclock" : source, lapic_ticks_per_ms, source,
+         kvm ? ", wall clock from kvmclock" : "");
 }
 
 uint64_t clock_tsc_hz(void)

@@ -33,6 +33,7 @@ $(eval $(call KUNIT_TEST,chacha20,kernel/lib/chacha20.c))
 # clock.c also holds the TSC/LAPIC/CMOS code; section garbage collection
 # drops it (and its references to hardware modules) from the test program.
 $(eval $(call KUNIT_TEST,clock,kernel/drivers/clock.c,-ffunction-sections -fdata-sections -Wl$(KUNIT_COMMA)--gc-sections))
+$(eval $(call KUNIT_TEST,kvmclock,kernel/drivers/kvmclock.c,-ffunction-sections -fdata-sections -Wl$(KUNIT_COMMA)--gc-sections))
 # lib/format.c defines vsnprintf and snprintf: renamed here so that it does
 # not replace libc's for the rest of the test program (cmocka included).
 $(KUNIT_OBJ)/format.o: kernel/lib/format.c $(KUNIT_DEPS)
