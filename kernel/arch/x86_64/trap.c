@@ -157,6 +157,11 @@ static bool syscall_left_in_ring3(struct trap_frame *f, uint64_t cr2)
     if (f->vector != VECTOR_PAGE_FAULT || !trap_from_user(f) || !(f->error & PF_FETCH) ||
         cr2 != (uint64_t)syscall_entry || f->rip != cr2 || f->rcx >= 0x00007ffffffff000ull)
         return false;
+    static bool said;
+    if (!said) {
+        said = true;
+        klog("trap: SYSCALL left in ring 3 by the host (PVM?): system calls go through the fault path");
+    }
     f->rip = f->rcx;
     f->rflags = (f->r11 & USER_RFLAGS) | 0x202;
     syscall_dispatch(f);
