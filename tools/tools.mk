@@ -20,7 +20,7 @@ CONFIG_SRCS := $(addprefix tools/config/,config.c config_settings.c config_lists
 DEPS_ELF_SRCS := $(addprefix tools/elf/,deps.c deps_search.c deps_path.c)
 ARCHIVE_SRCS := $(addprefix tools/image/,archive.c archive_tree.c archive_entry.c \
 	archive_index.c)
-QEMU_SRCS := $(addprefix tools/qemu/,qemu.c qemu_outcome.c accel.c)
+QEMU_SRCS := $(addprefix tools/qemu/,qemu.c qemu_outcome.c qemu_stdio.c accel.c)
 CLOAK_SRCS := $(CLOAK_FRONT) $(CONFIG_SRCS) tools/elf/elf_check.c tools/elf/elf_sym.c \
 	tools/elf/elf_dyn.c tools/elf/ldcache.c $(DEPS_ELF_SRCS) tools/volume/volume.c \
 	$(QEMU_SRCS) $(ARCHIVE_SRCS) tools/image/manifest_writer.c \

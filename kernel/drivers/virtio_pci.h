@@ -49,7 +49,7 @@
 /* How long a reset after a timeout may take before the device is given up
  * (QEMU completes it at once, after finishing what was in flight). */
 #define VIRTIO_RESET_WAIT_NS 10000000000ull
-#define VIRTIO_MAX_QUEUES 4
+#define VIRTIO_MAX_QUEUES 8      /* virtio-console: ports 1 and 2 are queues 4 to 7 */
 
 /* Under SEV a device must go through the platform's DMA path (bounce
  * buffers in shared memory): when this is set, devices that do not offer

@@ -1,13 +1,93 @@
+/* The program's terminal: /dev/console and fds 0, 1, 2.
+ *
+ * With a virtio console (drivers/virtio_console.h) input and output go
+ * through it; without one, through the UART (COM1 unless the command line
+ * moves it), polled, which has no end of input.  The virtio console's input
+ * is framed by cloak so that the end of the host's stdin reaches the
+ * program as read() returning 0 (docs/boot-protocol.md):
+ *     u32 little-endian length, then that many bytes; length 0 = end of input.
+ * Output is the program's bytes, unframed. */
 #include "unix/console.h"
 #include "fs/ramfs.h"
 #include "drivers/serial.h"
 #include "drivers/clock.h"
+#include "drivers/virtio_console.h"
+#include "lib/log.h"
+
+/* cloak sends at most 64 KiB a frame; anything far larger is nonsense. */
+#define FRAME_MAX (1u << 20)
+/* How long a reader waiting for input sleeps between looks. */
+#define POLL_NS 500000
 
 static uint16_t port = COM1;
+
+static struct {
+    uint8_t hdr[4];
+    unsigned have;                /* header bytes read so far */
+    uint32_t left;                /* bytes of the current frame still to come */
+    bool eof;
+} in;
 
 void console_set_port(uint16_t p)
 {
     port = p;
+}
+
+/* Reads frame headers as far as input allows, without waiting. */
+static void parse_headers(void)
+{
+    while (!in.eof && in.left == 0) {
+        int64_t n = vcon_read(in.hdr + in.have, 4 - in.have);
+        if (n < 0) {
+            in.eof = true;        /* the driver logged why */
+            return;
+        }
+        if (n == 0)
+            return;
+        in.have += (unsigned)n;
+        if (in.have < 4)
+            continue;
+        in.have = 0;
+        in.left = (uint32_t)in.hdr[0] | (uint32_t)in.hdr[1] << 8 | (uint32_t)in.hdr[2] << 16 |
+                  (uint32_t)in.hdr[3] << 24;
+        if (in.left == 0) {
+            in.eof = true;
+        } else if (in.left > FRAME_MAX) {
+            klog("console: input frame of %u bytes (at most %u): treating as end of input",
+                 (unsigned)in.left, FRAME_MAX);
+            in.left = 0;
+            in.eof = true;
+        }
+    }
+}
+
+/* What can be read now: 1 (data or end of input), 0 (wait). */
+static bool vcon_readable(void)
+{
+    parse_headers();
+    return in.eof || vcon_input_ready();
+}
+
+static int64_t vcon_console_read(void *buf, uint64_t len)
+{
+    for (;;) {
+        parse_headers();
+        if (in.eof)
+            return 0;
+        if (in.left) {
+            uint64_t want = len < in.left ? len : in.left;
+            int64_t n = vcon_read(buf, want);
+            if (n < 0) {
+                in.eof = true;
+                return 0;
+            }
+            if (n > 0) {
+                in.left -= (uint32_t)n;
+                return n;
+            }
+        }
+        clock_sleep_until(clock_monotonic_ns() + POLL_NS);
+    }
 }
 
 static int64_t console_read(struct vnode *vn, void *buf, uint64_t len, uint64_t off)
@@ -16,6 +96,8 @@ static int64_t console_read(struct vnode *vn, void *buf, uint64_t len, uint64_t 
     (void)off;
     if (len == 0)
         return 0;
+    if (vcon_present())
+        return vcon_console_read(buf, len);
     /* No UART interrupts: poll, sleeping a little between looks. */
     for (;;) {
         size_t n = serial_read(port, buf, len);
@@ -29,6 +111,8 @@ static int64_t console_write(struct vnode *vn, const void *buf, uint64_t len, ui
 {
     (void)vn;
     (void)off;
+    if (vcon_present())
+        return vcon_write(buf, len);
     serial_write(port, buf, len);
     return (int64_t)len;
 }
@@ -36,7 +120,8 @@ static int64_t console_write(struct vnode *vn, const void *buf, uint64_t len, ui
 static int console_poll(struct vnode *vn)
 {
     (void)vn;
-    return 4 | (serial_input_ready(port) ? 1 : 0);    /* POLLOUT, POLLIN */
+    bool readable = vcon_present() ? vcon_readable() : serial_input_ready(port);
+    return 4 | (readable ? 1 : 0);    /* POLLOUT, POLLIN */
 }
 
 static const struct vnode_ops console_ops = {
@@ -62,5 +147,7 @@ struct vnode *console_vnode(void)
 
 void console_write_raw(const char *s, size_t n)
 {
+    if (vcon_present() && vcon_write(s, n) >= 0)
+        return;
     serial_write(port, s, n);
 }

@@ -4,7 +4,8 @@
 #include <stdint.h>
 #include <stddef.h>
 
-/* The program's terminal: COM1.  /dev/console and fds 0, 1, 2. */
+/* The program's terminal, /dev/console and fds 0, 1, 2: the virtio console
+ * when there is one (its input framed by cloak, see console.c), else COM1. */
 struct vnode *console_vnode(void);
 /* Which UART the console is (COM1 unless the command line moves it). */
 void console_set_port(uint16_t port);

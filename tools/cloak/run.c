@@ -44,6 +44,11 @@ void session_qemu_config(struct session *s, struct qemu_config *q)
         q->sev_policy = QEMU_SEV_POLICY;
     }
     q->qmp_path = o->qmp;
+    /* The program's stdio through a virtio console, which carries the end
+     * of input; CLOAK_SERIAL_CONSOLE=1 keeps the old COM1 path (no end of
+     * input), for comparison. */
+    const char *serial = getenv("CLOAK_SERIAL_CONSOLE");
+    q->virtio_console = !(serial && *serial && strcmp(serial, "0"));
     session_accel(s, q);
 }
 
@@ -193,8 +198,12 @@ int cmd_run(int argc, char **argv)
     if (s.o.dry_run)
         return dry_run(&s, &qa);
     session_boot_notes(&s, &q);
+    if (q.virtio_console && ((qa.stdin_fd = qemu_stdin_start(err, sizeof err)) < 0 ||
+                             (qa.stdout_fd = qemu_stdout_start(err, sizeof err)) < 0))
+        die("%s", err);
     if (qemu_run(&qa, s.log_path, s.o.verbose, &r, err, sizeof err) < 0)
         die("%s", err);
+    qemu_stdout_finish();
     qemu_argv_free(&qa);
     config_free(&s.cfg);
     return report_outcome(&r, s.log_path, s.o.verbose, s.b.program);

@@ -204,6 +204,7 @@ static int push_rng(struct qemu_argv *a)
  * the serial ports the kernel expects them on. */
 static int push_consoles(struct qemu_argv *a, const struct qemu_config *q)
 {
+    bool vcon = q->virtio_console && !q->console_path;
     int rc = push(a, "-chardev");
 
     if (q->console_path) {
@@ -215,6 +216,22 @@ static int push_consoles(struct qemu_argv *a, const struct qemu_config *q)
     } else {
         rc |= push(a, "stdio,id=con,signal=on");
     }
+    /* Two virtserialports (port 0 could only be a virtconsole, which drops
+     * output its chardev cannot take at once): the program's output on
+     * port 1, appended to QEMU's stdout, and its input on port 2 from QEMU's
+     * stdin.  Apart, because QEMU stops a port's output once its chardev
+     * reaches the end of input. */
+    if (vcon) {
+        rc |= push(a, "-chardev");
+        rc |= push(a, "file,id=conout,path=/dev/stdout,append=on");
+        rc |= push(a, "-device");
+        rc |= push(a, "virtio-serial-pci,id=vser0,disable-legacy=on,iommu_platform=on,"
+                      "max_ports=3");
+        rc |= push(a, "-device");
+        rc |= push(a, "virtserialport,chardev=conout,bus=vser0.0,nr=1,name=cloak.stdout");
+        rc |= push(a, "-device");
+        rc |= push(a, "virtserialport,chardev=con,bus=vser0.0,nr=2,name=cloak.stdin");
+    }
     /* OVMF writes its screen to COM1 and COM2 but never looks at COM3;
      * under UEFI the kernel is told (console=com3 klog=com1) to use COM3
      * for the program and COM1 for its log, so the output stays clean. */
@@ -224,10 +241,10 @@ static int push_consoles(struct qemu_argv *a, const struct qemu_config *q)
         rc |= push(a, "-serial");
         rc |= push(a, "null");
         rc |= push(a, "-serial");
-        rc |= push(a, "chardev:con");
+        rc |= push(a, vcon ? "null" : "chardev:con");
     } else {
         rc |= push(a, "-serial");
-        rc |= push(a, "chardev:con");
+        rc |= push(a, vcon ? "null" : "chardev:con");
         rc |= push(a, "-serial");
         rc |= pushf(a, "file:%s", q->log_path); /* the rest of the string is the path, no escaping */
     }
@@ -589,9 +606,18 @@ int qemu_run(const struct qemu_argv *a, const char *log_path, bool echo_log,
 
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
+    if (a->stdin_fd > 0)
+        posix_spawn_file_actions_adddup2(&fa, a->stdin_fd, 0);
+    if (a->stdout_fd > 0)
+        posix_spawn_file_actions_adddup2(&fa, a->stdout_fd, 1);
     relay_open(&relay, &fa);
     rc = posix_spawnp(&pid, a->argv[0], &fa, NULL, a->argv, environ);
     posix_spawn_file_actions_destroy(&fa);
+    /* QEMU's now (or nobody's): the pumps see its end when it exits. */
+    if (a->stdin_fd > 0)
+        close(a->stdin_fd);
+    if (a->stdout_fd > 0)
+        close(a->stdout_fd);
     relay_spawned(&relay, rc == 0);
     if (rc != 0) {
         for (int i = 0; i < 3; i++)

@@ -59,6 +59,9 @@ struct qemu_config {
     const char *qmp_path;         /* NULL, or a unix socket for QMP (server, no wait) */
     const char *console_path;     /* NULL: the program's console is cloak's stdio;
                                    * else it goes to this file */
+    bool virtio_console;          /* (no console_path) the program's stdio through a
+                                   * virtio console on QEMU's stdin/stdout, its
+                                   * input framed by qemu_stdin_start; else COM1 */
 };
 
 /* SEV policy bit 0, NODBG: the host may not use the SEV debug commands to
@@ -69,7 +72,21 @@ struct qemu_config {
 struct qemu_argv {
     char **argv;              /* NULL-terminated */
     size_t argc;
+    int stdin_fd;             /* > 0: QEMU's stdin, else cloak's own (qemu_run */
+    int stdout_fd;            /* > 0: QEMU's stdout, else cloak's  closes them) */
 };
+
+/* The virtio console (qemu_stdio.c, docs/boot-protocol.md).  Input: a
+ * thread copies cloak's stdin, as it comes, in frames (u32 little-endian
+ * length, the bytes; length 0 = end of input) into a socket whose other
+ * end it returns for QEMU's stdin (qemu_argv.stdin_fd); cloak keeps its end
+ * open until it exits.  Output: a pipe whose write end it returns for
+ * QEMU's stdout (qemu_argv.stdout_fd), copied by a thread to cloak's
+ * stdout; qemu_stdout_finish waits until all of it is copied (call it
+ * after qemu_run).  -1 with err on failure. */
+int qemu_stdin_start(char *err, size_t errlen);
+int qemu_stdout_start(char *err, size_t errlen);
+void qemu_stdout_finish(void);
 
 /* Builds the argument vector. Returns 0 or -1 (out of memory).
  * Every run gets a virtio-rng device fed from the host's /dev/urandom.

@@ -252,7 +252,7 @@ static void test_qmp_console(void **state)
 static void test_shell_quoting(void **state)
 {
     char *argv[] = {"qemu", "plain-1.0/x:y=z,w", "two words", "it's", "", NULL};
-    struct qemu_argv a = {argv, 5};
+    struct qemu_argv a = {.argv = argv, .argc = 5};
     char *line = joined(&a);
     (void)state;
 
@@ -398,7 +398,7 @@ static void test_outcome_summary(void **state)
 static void test_run_missing_binary(void **state)
 {
     char *argv[] = {"/nonexistent/qemu-system-x86_64", "-version", NULL};
-    struct qemu_argv a = {argv, 2};
+    struct qemu_argv a = {.argv = argv, .argc = 2};
     struct qemu_result r;
     char err[512];
     (void)state;
@@ -433,7 +433,7 @@ static void test_run_interrupted(void **state)
 static void test_run_status(void **state)
 {
     char *argv[] = {"sh", "-c", "exit 3", NULL};
-    struct qemu_argv a = {argv, 3};
+    struct qemu_argv a = {.argv = argv, .argc = 3};
     struct qemu_result r;
     char err[512];
     (void)state;
@@ -444,9 +444,100 @@ static void test_run_status(void **state)
     assert_int_equal(r.forwarded_signal, 0);
 }
 
+/* The program's stdio through the virtio console: output on port 1 of a
+ * virtio-serial device, input on port 2, the UART given nothing (PVH and
+ * UEFI). */
+static void test_virtio_console(void **state)
+{
+    struct qemu_config q = {.memory_mib = 64, .kernel = "/s/kernel.elf",
+                            .initrd = "/t/archive.cpio", .log_path = "/t/kernel.log",
+                            .virtio_console = true};
+    struct qemu_argv a;
+    char *line;
+    (void)state;
+
+    assert_int_equal(qemu_build_argv(&q, &a), 0);
+    line = joined(&a);
+    assert_non_null(strstr(line,
+        "-chardev stdio,id=con,signal=on -chardev file,id=conout,path=/dev/stdout,append=on "
+        "-device virtio-serial-pci,id=vser0,disable-legacy=on,iommu_platform=on,max_ports=3 "
+        "-device virtserialport,chardev=conout,bus=vser0.0,nr=1,name=cloak.stdout "
+        "-device virtserialport,chardev=con,bus=vser0.0,nr=2,name=cloak.stdin "
+        "-serial null -serial file:/t/kernel.log "));
+    free(line);
+    qemu_argv_free(&a);
+
+    q.uefi = true;
+    q.ovmf_code = "/c";
+    q.ovmf_vars = "/v";
+    q.disk = "/d";
+    assert_int_equal(qemu_build_argv(&q, &a), 0);
+    line = joined(&a);
+    assert_non_null(strstr(line, "name=cloak.stdin -serial file:/t/kernel.log -serial null "
+                                 "-serial null "));
+    free(line);
+    qemu_argv_free(&a);
+
+    q.console_path = "/t/console.out";      /* dump-check keeps the UART */
+    assert_int_equal(qemu_build_argv(&q, &a), 0);
+    line = joined(&a);
+    assert_null(strstr(line, "virtio-serial"));
+    assert_non_null(strstr(line, "-serial chardev:con"));
+    free(line);
+    qemu_argv_free(&a);
+}
+
+/* qemu_stdin_start frames cloak's stdin: "hello" then the end (length 0). */
+static void test_stdin_frames(void **state)
+{
+    int p[2], saved = dup(0), fd;
+    unsigned char buf[64];
+    size_t got = 0;
+    ssize_t n;
+    char err[256];
+    (void)state;
+
+    assert_int_equal(pipe(p), 0);
+    assert_int_equal(write(p[1], "hello", 5), 5);
+    close(p[1]);
+    assert_int_equal(dup2(p[0], 0), 0);
+    close(p[0]);
+    fd = qemu_stdin_start(err, sizeof err);
+    assert_true(fd > 0);
+    while (got < 13 && (n = read(fd, buf + got, sizeof buf - got)) > 0)
+        got += (size_t)n;
+    assert_int_equal(got, 13);
+    assert_memory_equal(buf, "\5\0\0\0hello\0\0\0\0", 13);
+    dup2(saved, 0);
+    close(saved);
+    close(fd);
+}
+
+/* qemu_run gives the child the stdin it is told to. */
+static void test_run_stdin(void **state)
+{
+    char *argv[] = {"sh", "-c", "read x; exit $x", NULL};
+    struct qemu_argv a = {.argv = argv, .argc = 3};
+    struct qemu_result r;
+    char err[512];
+    int p[2];
+    (void)state;
+
+    assert_int_equal(pipe(p), 0);
+    assert_int_equal(write(p[1], "7\n", 2), 2);
+    close(p[1]);
+    a.stdin_fd = p[0];
+    assert_int_equal(qemu_run(&a, "/dev/null", false, &r, err, sizeof err), 0);
+    assert_true(r.exited);
+    assert_int_equal(r.status, 7);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_virtio_console),
+        cmocka_unit_test(test_stdin_frames),
+        cmocka_unit_test(test_run_stdin),
         cmocka_unit_test(test_pvh),
         cmocka_unit_test(test_uefi),
         cmocka_unit_test(test_volumes_virtio_blk),
