@@ -165,6 +165,10 @@ def smallest_memory(template):
 
 
 def main():
+    if sys.argv[1:] == ["console"]:     # needs only cloak and busybox
+        say("cloak console benchmark: medians of %d runs" % RUNS)
+        console()
+        return
     for f in (CLOAK, KERNEL, LOADER, FLOOR, MKDISK, GETPPID, LUGGAGE, SEQIO, RNGREAD, PYTHON, SQLITE):
         if not os.path.exists(f):
             sys.exit("bench: %s is missing; run `make bench`" % f)
@@ -175,7 +179,8 @@ def main():
         write_path()
         return
     if sections:
-        sys.exit("bench: usage: bench/run.sh [write]  (write: volume write+fsync only, normal and sev-sim)")
+        sys.exit("bench: usage: bench/run.sh [write|console]  (write: volume write+fsync only, "
+                 "normal and sev-sim; console: stdin and stdout MB/s, virtio console and UART)")
 
     pvh = dry_run(["-m", "64M", LUGGAGE, "12345"])
     uefi = dry_run(["--uefi", "-m", "128M", LUGGAGE, "12345"])
@@ -230,6 +235,8 @@ def main():
     programs()
     say("")
     bounce_cost()
+    say("")
+    console()
 
 
 def volume_run(env, bus, args, extra=()):
@@ -315,6 +322,65 @@ def volumes():
         say("  %-12s write+fsync %7.1f   read (cold) %7.1f    native: write+fsync %7.1f  read %7.1f"
             % (bus, statistics.median(w), statistics.median(r), nw, nr))
     say("  targets: write+fsync >= 400, read >= 650; reference (virtio-scsi) 138-410 and 533-648")
+
+
+BUSYBOX = "/bin/busybox"
+
+
+def console_run(args, size, serial, timeout=120):
+    """(seconds, bytes of stdout) of one cloak run of busybox ARGS, fed size
+    zero bytes on stdin through a pipe; stdout read and counted.  serial:
+    the old UART console (CLOAK_SERIAL_CONSOLE=1).  None on a timeout."""
+    env = dict(os.environ, CLOAK_SERIAL_CONSOLE="1" if serial else "0")
+    t0 = time.monotonic()
+    feed = subprocess.Popen(["head", "-c", str(size), "/dev/zero"], stdout=subprocess.PIPE)
+    p = subprocess.Popen([CLOAK, "run", "-m", "64M", BUSYBOX] + args, stdin=feed.stdout,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    feed.stdout.close()
+    try:
+        out, _ = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.terminate()
+        p.communicate()
+        feed.kill()
+        feed.wait()
+        return None
+    feed.wait()
+    return time.monotonic() - t0, len(out)
+
+
+def console_rate(make_args, size, serial, check_out):
+    """MB/s of moving size bytes: the median run minus the median of the
+    same run moving none (boot and exit).  None when a run timed out."""
+    runs, base = [], []
+    for _ in range(RUNS):
+        r = console_run(make_args(size), size, serial)
+        b = console_run(make_args(0), 0, serial)
+        if r is None or b is None:
+            return None
+        if check_out and r[1] != size:
+            return "got %d of %d bytes" % (r[1], size)
+        runs.append(r[0])
+        base.append(b[0])
+    d = statistics.median(runs) - statistics.median(base)
+    return size / 1e6 / d if d > 0 else float("inf")
+
+
+def console():
+    """The program's stdin and stdout: the virtio console against the UART,
+    same run.  stdin: busybox dd reading exactly N bytes (no end of input
+    needed, which the UART lacks); stdout: busybox head -c N /dev/zero."""
+    if not os.path.exists(BUSYBOX):
+        say("console: no %s (Debian package busybox-static), skipped" % BUSYBOX)
+        return
+    rd = lambda n: ["dd", "of=/dev/null", "bs=65536", "count=%d" % (n // 65536), "iflag=fullblock"]
+    wr = lambda n: ["head", "-c", str(n), "/dev/zero"]
+    fmt = lambda r: ("%8.1f MB/s" % r) if isinstance(r, float) else ("  %s" % (r or "timed out (120 s)"))
+    say("program stdin and stdout, MB/s (a run moving N bytes minus a run moving none)")
+    say("  stdin,  virtio console, 64 MiB through a pipe %s" % fmt(console_rate(rd, 64 << 20, False, False)))
+    say("  stdin,  UART,            64 KiB through a pipe %s" % fmt(console_rate(rd, 64 << 10, True, False)))
+    say("  stdout, virtio console, 64 MiB                %s" % fmt(console_rate(wr, 64 << 20, False, True)))
+    say("  stdout, UART,            4 MiB                %s" % fmt(console_rate(wr, 4 << 20, True, True)))
 
 
 def programs():
