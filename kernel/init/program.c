@@ -109,13 +109,15 @@ static void populate_system_dirs(const char *program)
     procfs_create(program);
 }
 
-static void open_console_fds(void)
+/* cloak says which of its own ends are terminals (stdin-tty, stdout-tty):
+ * a program whose output goes into a pipe then buffers it in blocks. */
+static void open_console_fds(const char *cmdline)
 {
-    struct vnode *con = console_vnode();
-    if (!con)
-        panic("out of memory for the console");
     uint32_t modes[3] = { O_RDONLY, O_WRONLY, O_WRONLY };
     for (int fd = 0; fd < 3; fd++) {
+        struct vnode *con = console_fd_vnode(cmdline_has(cmdline, fd == 0 ? "stdin-tty" : "stdout-tty"));
+        if (!con)
+            panic("out of memory for the console");
         struct file *f = file_new(con, modes[fd], "/dev/console");
         if (!f || fd_install(f, fd, false) != fd)
             panic("cannot open the console as fd %d", fd);
@@ -171,7 +173,7 @@ void program_start(const struct boot_info *boot)
             refuse(EXIT_REFUSED, "boot: working directory %s does not exist in the image", m.cwd);
         proc.cwd = cwd;
     }
-    open_console_fds();
+    open_console_fds(boot->cmdline);
 
     struct vnode *prog;
     int r = path_resolve(vfs_root, m.program, true, &prog);

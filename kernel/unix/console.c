@@ -132,17 +132,44 @@ static const struct vnode_ops console_ops = {
     .not_seekable = true,
 };
 
+/* The same console, seen as a pipe: what a program's fd is when cloak's
+ * own end of it is a pipe or a file (C libraries then buffer output in
+ * large blocks instead of flushing every line). */
+static const struct vnode_ops console_pipe_ops = {
+    .read = console_read,
+    .write = console_write,
+    .poll = console_poll,
+    .is_tty = false,
+    .not_seekable = true,
+};
+
+static struct vnode *console_node(const struct vnode_ops *ops)
+{
+    struct vnode *vn = ramfs_new(S_IFCHR | 0620);
+    if (vn) {
+        vn->ops = ops;
+        vn->rdev = (5u << 8) | 1;   /* 5:1, /dev/console */
+    }
+    return vn;
+}
+
 struct vnode *console_vnode(void)
 {
     static struct vnode *vn;
-    if (!vn) {
-        vn = ramfs_new(S_IFCHR | 0620);
-        if (vn) {
-            vn->ops = &console_ops;
-            vn->rdev = (5u << 8) | 1;   /* 5:1, /dev/console */
-        }
-    }
+    if (!vn)
+        vn = console_node(&console_ops);
     return vn;
+}
+
+struct vnode *console_fd_vnode(bool host_terminal)
+{
+    static struct vnode *pipe_vn;
+    /* The UART console is a terminal (a cloud's serial console is one). */
+    if (!vcon_present() || host_terminal)
+        return console_vnode();
+    if (!pipe_vn)
+        pipe_vn = console_node(&console_pipe_ops);
+    return pipe_vn;
 }
 
 void console_write_raw(const char *s, size_t n)

@@ -5,10 +5,24 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../elf/elf_sym.h"
 #include "cli.h"
 #include "session.h"
+
+/* The program's fds are terminals only where cloak's own are (kernel words
+ * stdin-tty, stdout-tty): `cloak run prog | sort` buffers its output in
+ * blocks, as the program would in that pipe on Linux. */
+static void tell_terminals(struct session *s)
+{
+    const char *words[2] = { isatty(0) ? "stdin-tty" : 0, isatty(1) ? "stdout-tty" : 0 };
+    for (int i = 0; i < 2; i++) {
+        size_t used = strlen(s->extra);
+        if (words[i] && used + strlen(words[i]) + 2 < sizeof s->extra)
+            snprintf(s->extra + used, sizeof s->extra - used, "%s%s", used ? " " : "", words[i]);
+    }
+}
 
 void session_qemu_config(struct session *s, struct qemu_config *q)
 {
@@ -49,6 +63,8 @@ void session_qemu_config(struct session *s, struct qemu_config *q)
      * input), for comparison. */
     const char *serial = getenv("CLOAK_SERIAL_CONSOLE");
     q->virtio_console = !(serial && *serial && strcmp(serial, "0"));
+    if (q->virtio_console)
+        tell_terminals(s);
     session_accel(s, q);
 }
 
