@@ -10,10 +10,11 @@
 #include <sys/stat.h>
 
 /* Whether cloak picks KVM by itself when nobody asked for an accelerator
- * (no --accel; RunConfig.Accel absent or true).  0 until the kernel is
- * known to boot and keep time under KVM: with 0 such runs stay on TCG, as
- * every run did before KVM support, and only --accel kvm|auto probe
- * /dev/kvm.  Flip to 1 once the kernel runs correctly under KVM. */
+ * (no --accel; RunConfig.Accel absent or true).  0 for now: with 0 such
+ * runs stay on TCG and only --accel kvm|auto probe /dev/kvm.  The kernel
+ * has run under KVM only on kvm_pvm (software, slower than TCG for it, no
+ * UEFI), never on a VMX or SVM host; flip to 1 once it has, and keep TCG
+ * where KVM is kvm_pvm. */
 #define ACCEL_DEFAULT_AUTO 0
 
 #define ACCEL_KVM_DEVICE "/dev/kvm"
