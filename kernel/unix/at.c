@@ -63,6 +63,12 @@ int at_parent(int dirfd, const char *path, struct vnode **dir, const char **name
     return path_resolve_parent(base, path, dir, name, len);
 }
 
+int at_user_parent(int dirfd, uint64_t upath, char *buf, struct vnode **dir, const char **name, size_t *len)
+{
+    int err = (int)at_get_path(upath, buf);
+    return err ? err : at_parent(dirfd, buf, dir, name, len);
+}
+
 bool at_is_dot_name(const char *name, size_t len)
 {
     return (len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.');

@@ -25,6 +25,9 @@ int at_dir(int dirfd, const char *path, struct vnode **dir);
 int at_resolve(int dirfd, uint64_t upath, int flags, bool follow, struct vnode **out);
 /* Resolves all but the last component of path relative to dirfd. */
 int at_parent(int dirfd, const char *path, struct vnode **dir, const char **name, size_t *len);
+/* at_get_path into buf (PATH_MAX bytes), then at_parent: the directory and
+ * last name that mkdir, unlink and link work on. */
+int at_user_parent(int dirfd, uint64_t upath, char *buf, struct vnode **dir, const char **name, size_t *len);
 /* "." or "..": names that never denote a directory entry of their own. */
 bool at_is_dot_name(const char *name, size_t len);
 

@@ -109,13 +109,11 @@ int64_t sys_fchdir(SYSCALL_ARGS)
 static int64_t do_mkdir(int dirfd, uint64_t upath, uint32_t mode)
 {
     char path[PATH_MAX];
-    int64_t err = at_get_path(upath, path);
-    if (err)
-        return err;
     struct vnode *dir, *vn;
     const char *name;
     size_t len;
-    if ((err = at_parent(dirfd, path, &dir, &name, &len)))
+    int err = at_user_parent(dirfd, upath, path, &dir, &name, &len);
+    if (err)
         return err;
     return vfs_create(dir, name, len, S_IFDIR | (mode & 07777 & ~proc.umask), &vn);
 }
@@ -126,13 +124,11 @@ int64_t sys_mkdirat(SYSCALL_ARGS) { UNUSED_ARGS; return do_mkdir((int)a0, a1, (u
 static int64_t do_unlink(int dirfd, uint64_t upath, int flags)
 {
     char path[PATH_MAX];
-    int64_t err = at_get_path(upath, path);
-    if (err)
-        return err;
     struct vnode *dir, *vn;
     const char *name;
     size_t len;
-    if ((err = at_parent(dirfd, path, &dir, &name, &len)))
+    int err = at_user_parent(dirfd, upath, path, &dir, &name, &len);
+    if (err)
         return err;
     bool rmdir = flags & AT_REMOVEDIR;
     if (!at_is_dot_name(name, len) && vfs_lookup(dir, name, len, &vn) == 0) {
@@ -217,13 +213,11 @@ static int64_t do_link(int olddirfd, uint64_t uold, int newdirfd, uint64_t unew,
     char *path = kmalloc(PATH_MAX);
     if (!path)
         return -ENOMEM;
-    if (!(err = (int)at_get_path(unew, path))) {
-        struct vnode *dir;
-        const char *name;
-        size_t len;
-        if (!(err = at_parent(newdirfd, path, &dir, &name, &len)))
-            err = vfs_link(dir, name, len, vn);
-    }
+    struct vnode *dir;
+    const char *name;
+    size_t len;
+    if (!(err = at_user_parent(newdirfd, unew, path, &dir, &name, &len)))
+        err = vfs_link(dir, name, len, vn);
     kfree(path);
     return err;
 }
