@@ -23,29 +23,53 @@ static uint32_t pm_timer_read(void)
     return acpi.pm_timer_32bit ? v : v & 0xffffff;
 }
 
-/* Counts TSC (and LAPIC) ticks over CALIBRATION_US of the PM timer. */
-static void calibrate_pm_timer(uint64_t *tsc_ticks, uint64_t *lapic_ticks, uint64_t *window_us)
+/* One calibration window: TSC and LAPIC ticks counted over window_us of a
+ * reference clock. */
+struct calibration {
+    uint64_t tsc_ticks, lapic_ticks, window_us;
+};
+
+/* A PM timer read and the TSC at that moment.  The read is bracketed by two
+ * TSC reads and the tightest of a few brackets wins: a host that preempts
+ * the emulator between the two reads would otherwise skew the calibration. */
+static uint32_t pm_timer_read_at(uint64_t *tsc)
+{
+    uint64_t best = UINT64_MAX;
+    uint32_t value = 0;
+    for (int i = 0; i < 4; i++) {
+        uint64_t before = rdtsc();
+        uint32_t v = pm_timer_read();
+        uint64_t after = rdtsc();
+        if (after - before < best) {
+            best = after - before;
+            value = v;
+            *tsc = before + (after - before) / 2;
+        }
+    }
+    return value;
+}
+
+static struct calibration calibrate_pm_timer(void)
 {
     uint32_t mask = acpi.pm_timer_32bit ? 0xffffffffu : 0xffffffu;
     uint32_t want = (uint32_t)(PM_TIMER_HZ * CALIBRATION_US / 1000000);
-    uint32_t start = pm_timer_read();
-    uint64_t t0 = rdtsc();
+    uint64_t t0 = 0, t1 = 0;
     if (lapic_present())
         lapic_timer_oneshot(0xffffffffu);
-    uint32_t elapsed;
-    do {
-        elapsed = (pm_timer_read() - start) & mask;
-    } while (elapsed < want);
-    uint64_t t1 = rdtsc();
-    *lapic_ticks = lapic_present() ? 0xffffffffu - lapic_timer_current() : 0;
+    uint32_t start = pm_timer_read_at(&t0);
+    while (((pm_timer_read() - start) & mask) < want)
+        cpu_relax();
+    uint32_t end = pm_timer_read_at(&t1);
+    struct calibration c = { .tsc_ticks = t1 - t0 };
+    c.lapic_ticks = lapic_present() ? 0xffffffffu - lapic_timer_current() : 0;
     if (lapic_present())
         lapic_timer_oneshot(0);
-    *tsc_ticks = t1 - t0;
-    *window_us = (uint64_t)elapsed * 1000000 / PM_TIMER_HZ;
+    c.window_us = (uint64_t)((end - start) & mask) * 1000000 / PM_TIMER_HZ;
+    return c;
 }
 
 /* Fallback without ACPI: PIT channel 2, gated through port 0x61. */
-static void calibrate_pit(uint64_t *tsc_ticks, uint64_t *lapic_ticks, uint64_t *window_us)
+static struct calibration calibrate_pit(void)
 {
     uint16_t count = (uint16_t)(PIT_HZ * CALIBRATION_US / 1000000);
     outb(0x61, (inb(0x61) & ~0x02) | 0x01);
@@ -57,12 +81,38 @@ static void calibrate_pit(uint64_t *tsc_ticks, uint64_t *lapic_ticks, uint64_t *
         lapic_timer_oneshot(0xffffffffu);
     while (!(inb(0x61) & 0x20))
         cpu_relax();
-    uint64_t t1 = rdtsc();
-    *lapic_ticks = lapic_present() ? 0xffffffffu - lapic_timer_current() : 0;
+    struct calibration c = { .tsc_ticks = rdtsc() - t0 };
+    c.lapic_ticks = lapic_present() ? 0xffffffffu - lapic_timer_current() : 0;
     if (lapic_present())
         lapic_timer_oneshot(0);
-    *tsc_ticks = t1 - t0;
-    *window_us = (uint64_t)count * 1000000 / PIT_HZ;
+    c.window_us = (uint64_t)count * 1000000 / PIT_HZ;
+    return c;
+}
+
+static uint64_t median3(uint64_t a, uint64_t b, uint64_t c)
+{
+    if ((a <= b && b <= c) || (c <= b && b <= a))
+        return b;
+    if ((b <= a && a <= c) || (c <= a && a <= b))
+        return a;
+    return c;
+}
+
+/* The median rate of three windows: under emulation the host may stop the
+ * guest for milliseconds inside one window, and a clock calibrated on that
+ * window alone would run fast or slow by any factor for the whole run. */
+static void calibrate(bool pm_timer, uint64_t *tsc_per_s, uint64_t *lapic_per_ms)
+{
+    uint64_t tsc[3], lapic[3];
+    for (int i = 0; i < 3; i++) {
+        struct calibration c = pm_timer ? calibrate_pm_timer() : calibrate_pit();
+        if (c.window_us == 0 || c.tsc_ticks == 0)
+            panic("clock: calibration against the %s failed", pm_timer ? "ACPI PM timer" : "PIT");
+        tsc[i] = c.tsc_ticks * 1000000 / c.window_us;
+        lapic[i] = c.lapic_ticks * 1000 / c.window_us;
+    }
+    *tsc_per_s = median3(tsc[0], tsc[1], tsc[2]);
+    *lapic_per_ms = median3(lapic[0], lapic[1], lapic[2]);
 }
 
 static void (*tick_hook)(struct trap_frame *f);
@@ -138,16 +188,8 @@ void clock_init(void)
     trap_set_irq_handler(VECTOR_TIMER, timer_interrupt);
     trap_set_irq_handler(VECTOR_SPURIOUS, spurious_interrupt);
 
-    uint64_t tsc_ticks, lapic_ticks, window_us;
     const char *source = acpi.pm_timer_port ? "ACPI PM timer" : "PIT";
-    if (acpi.pm_timer_port)
-        calibrate_pm_timer(&tsc_ticks, &lapic_ticks, &window_us);
-    else
-        calibrate_pit(&tsc_ticks, &lapic_ticks, &window_us);
-    if (window_us == 0 || tsc_ticks == 0)
-        panic("clock: calibration against the %s failed", source);
-    tsc_hz = tsc_ticks * 1000000 / window_us;
-    lapic_ticks_per_ms = lapic_ticks * 1000 / window_us;
+    calibrate(acpi.pm_timer_port != 0, &tsc_hz, &lapic_ticks_per_ms);
     /* Under KVM the host says what the TSC runs at and what time it is:
      * exact, where the calibration is off by up to 0.5% (trapped port
      * reads) and the CMOS clock by up to a second. */

@@ -166,15 +166,15 @@ static void sleep_checks(void)
           syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, TIMER_ABSTIME, &past, NULL), -1);
     CHECK("clock_nanosleep realtime, absolute time passed",
           syscall(SYS_clock_nanosleep, CLOCK_REALTIME, TIMER_ABSTIME, &past, NULL), -1);
-    struct timespec soon;
-    clock_gettime(CLOCK_MONOTONIC, &soon);
-    soon.tv_nsec += 20000000;
-    if (soon.tv_nsec >= 1000000000) {
-        soon.tv_sec++;
-        soon.tv_nsec -= 1000000000;
-    }
-    CHECK("clock_nanosleep monotonic, absolute 20 ms ahead",
-          syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, TIMER_ABSTIME, &soon, NULL), 20);
+    /* The deadline and the measurement start from one reading, on a whole
+     * millisecond: now_ms() truncates, so a deadline taken from a separate
+     * reading could measure 19 ms without being early. */
+    int64_t base = now_ms();
+    struct timespec soon = { (base + 20) / 1000, (base + 20) % 1000 * 1000000 };
+    errno = 0;
+    long r = syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, TIMER_ABSTIME, &soon, NULL);
+    int e = errno;
+    report("clock_nanosleep monotonic, absolute 20 ms ahead", r, e, now_ms() - base, 20);
 }
 
 /* One call with a huge timeout that must not return. */
