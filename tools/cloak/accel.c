@@ -27,11 +27,11 @@ void session_accel(const struct session *s, struct qemu_config *q)
                 s->o.sev ? "--sev" : "CloudConfig.ConfidentialVM");
         return;
     }
-    if (accel_needs_probe(want, ACCEL_DEFAULT_AUTO)) {
+    if (accel_needs_probe(want)) {
         accel_probe(accel_kvm_path(), accel_real_sys(), &probe);
         p = &probe;
     }
-    accel_decide(p, want, ACCEL_DEFAULT_AUTO, s->o.verbose, &c);
+    accel_decide(p, want, s->o.verbose, &c);
     if (c.error)
         die("%s", c.reason);
     if (c.say) {

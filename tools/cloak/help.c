@@ -10,13 +10,6 @@
 #include "../volume/volume.h"
 #include "cli.h"
 
-/* What no --accel means follows the one switch in accel.h. */
-#if ACCEL_DEFAULT_AUTO
-#define ACCEL_DEFAULT_HELP "auto"
-#else
-#define ACCEL_DEFAULT_HELP "tcg, for now"
-#endif
-
 static const char usage_text[] =
 "usage: cloak run [OPTIONS] PROGRAM [ARGS...]\n"
 "       cloak build [OPTIONS] PROGRAM [ARGS...] -o IMAGE\n"
@@ -77,8 +70,9 @@ static const char usage_text[] =
 "                virtio-blk: one virtio-blk-pci device each).\n"
 "  --accel kvm|tcg|auto  (run) KVM (-accel kvm -cpu host; refused with the\n"
 "                reason, 125, where /dev/kvm is unusable), TCG emulation, or KVM\n"
-"                where it works and TCG otherwise (saying why).\n"
-"                Default: " ACCEL_DEFAULT_HELP " (README, \"Acceleration\");\n"
+"                where it works and TCG otherwise (saying why).  Default: auto,\n"
+"                saying why only with -v; a KVM without hardware virtualization\n"
+"                (kvm_pvm) counts as none for auto (README, \"Acceleration\").\n"
 "                RunConfig.Accel false is tcg.\n"
 "  --uefi        boot through UEFI firmware (OVMF) from a GPT disk, as clouds\n"
 "                and AMD SEV do, instead of the fast PVH direct boot.\n"

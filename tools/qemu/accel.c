@@ -36,9 +36,19 @@ static int real_group_of(const char *path, char *buf, size_t len, unsigned *mode
     return (size_t)snprintf(buf, len, "%s", res->gr_name) < len ? 0 : -1;
 }
 
+static bool real_module_loaded(const char *name)
+{
+    char path[128];
+    struct stat st;
+
+    snprintf(path, sizeof path, "/sys/module/%s", name);
+    return stat(path, &st) == 0;
+}
+
 const struct kvm_sys *accel_real_sys(void)
 {
-    static const struct kvm_sys sys = {real_open, real_ioctl, close, real_group_of};
+    static const struct kvm_sys sys = {real_open, real_ioctl, close, real_group_of,
+                                       real_module_loaded};
     return &sys;
 }
 
@@ -93,6 +103,24 @@ static void probe_open_device(int fd, const struct kvm_sys *sys, struct kvm_prob
     p->state = KVM_OK;
 }
 
+/* A software-only KVM module serving the device, with no hardware one
+ * beside it: its name into p->software. */
+static void probe_software_kvm(const struct kvm_sys *sys, struct kvm_probe *p)
+{
+    static const char *const software[] = {ACCEL_SOFTWARE_KVM_MODULES};
+    static const char *const hardware[] = {ACCEL_HARDWARE_KVM_MODULES};
+
+    for (size_t i = 0; i < sizeof hardware / sizeof hardware[0]; i++)
+        if (sys->module_loaded(hardware[i]))
+            return;
+    for (size_t i = 0; i < sizeof software / sizeof software[0]; i++) {
+        if (sys->module_loaded(software[i])) {
+            snprintf(p->software, sizeof p->software, "%s", software[i]);
+            return;
+        }
+    }
+}
+
 void accel_probe(const char *path, const struct kvm_sys *sys, struct kvm_probe *p)
 {
     int fd;
@@ -118,14 +146,15 @@ void accel_probe(const char *path, const struct kvm_sys *sys, struct kvm_probe *
     }
     probe_open_device(fd, sys, p);
     sys->close(fd);
+    if (p->state == KVM_OK)
+        probe_software_kvm(sys, p);
 }
 
 /* ---- the decision ---- */
 
-bool accel_needs_probe(enum accel_want want, bool default_auto)
+bool accel_needs_probe(enum accel_want want)
 {
-    return want == ACCEL_WANT_KVM || want == ACCEL_WANT_AUTO ||
-           (want == ACCEL_WANT_DEFAULT && default_auto);
+    return want != ACCEL_WANT_TCG;
 }
 
 /* Permission denied: join the group that may open the device; if no
@@ -186,19 +215,41 @@ static void kvm_unusable(const struct kvm_probe *p, char *buf, size_t len)
     }
 }
 
-void accel_decide(const struct kvm_probe *p, enum accel_want want, bool default_auto,
-                  bool verbose, struct accel_choice *c)
+/* KVM works.  On a software-only KVM only --accel kvm takes it. */
+static void kvm_works(const struct kvm_probe *p, enum accel_want want, bool verbose,
+                      struct accel_choice *c)
+{
+    if (!*p->software) {
+        c->accel = ACCEL_KVM;
+        c->say = verbose;
+        snprintf(c->reason, sizeof c->reason, "using KVM (%s)", p->path);
+        return;
+    }
+    if (want == ACCEL_WANT_KVM) {
+        c->accel = ACCEL_KVM;
+        c->say = true;
+        snprintf(c->reason, sizeof c->reason, "using KVM (%s), served by %s: KVM without "
+                 "hardware virtualization, slower than emulation for cloak (UEFI does not "
+                 "boot on it)", p->path, p->software);
+        return;
+    }
+    c->say = verbose || want == ACCEL_WANT_AUTO;
+    snprintf(c->reason, sizeof c->reason, "using TCG (software emulation): %s is served by "
+             "%s, KVM without hardware virtualization (VMX/SVM), which runs cloak's kernel "
+             "slower than emulation; --accel kvm uses it anyway", p->path, p->software);
+}
+
+void accel_decide(const struct kvm_probe *p, enum accel_want want, bool verbose,
+                  struct accel_choice *c)
 {
     char why[1536];
 
     memset(c, 0, sizeof *c);
     c->accel = ACCEL_TCG;
-    if (!accel_needs_probe(want, default_auto))
-        return; /* TCG as asked, or by default: nothing to say */
+    if (!accel_needs_probe(want))
+        return; /* TCG as asked: nothing to say */
     if (p && p->state == KVM_OK) {
-        c->accel = ACCEL_KVM;
-        c->say = verbose;
-        snprintf(c->reason, sizeof c->reason, "using KVM (%s)", p->path);
+        kvm_works(p, want, verbose, c);
         return;
     }
     if (p)

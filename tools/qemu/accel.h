@@ -9,13 +9,14 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
-/* Whether cloak picks KVM by itself when nobody asked for an accelerator
- * (no --accel; RunConfig.Accel absent or true).  0 for now: with 0 such
- * runs stay on TCG and only --accel kvm|auto probe /dev/kvm.  The kernel
- * has run under KVM only on kvm_pvm (software, slower than TCG for it, no
- * UEFI), never on a VMX or SVM host; flip to 1 once it has, and keep TCG
- * where KVM is kvm_pvm. */
-#define ACCEL_DEFAULT_AUTO 0
+/* Hypervisors that serve /dev/kvm without hardware virtualization: KVM
+ * works there but runs cloak's kernel slower than TCG does, so the
+ * automatic choice passes them by (--accel kvm still uses them).  PVM
+ * (kvm_pvm) runs the guest in ring 3 and emulates its kernel: 10-20x
+ * slower than TCG for cloak, and OVMF does not boot on it. */
+#define ACCEL_SOFTWARE_KVM_MODULES "kvm_pvm"
+/* A hardware KVM module loaded beside one of those: then KVM is real. */
+#define ACCEL_HARDWARE_KVM_MODULES "kvm_intel", "kvm_amd"
 
 #define ACCEL_KVM_DEVICE "/dev/kvm"
 #define ACCEL_KVM_GROUP "kvm"       /* the usual owner group of /dev/kvm */
@@ -24,7 +25,7 @@ enum accel { ACCEL_TCG, ACCEL_KVM };
 
 /* What the user asked for. */
 enum accel_want {
-    ACCEL_WANT_DEFAULT,  /* nothing (or RunConfig.Accel true): auto if ACCEL_DEFAULT_AUTO */
+    ACCEL_WANT_DEFAULT,  /* nothing (or RunConfig.Accel true): auto, quiet unless -v */
     ACCEL_WANT_AUTO,     /* --accel auto: KVM where it works, else TCG */
     ACCEL_WANT_KVM,      /* --accel kvm: KVM or an error */
     ACCEL_WANT_TCG,      /* --accel tcg, or RunConfig.Accel false */
@@ -49,6 +50,7 @@ struct kvm_probe {
     const char *extension; /* the missing capability's name (KVM_NO_EXTENSION) */
     char group[64];      /* the device's group (KVM_NO_PERMISSION), "" if unknown */
     unsigned mode;       /* its permission bits (KVM_NO_PERMISSION), 0 if unknown */
+    char software[32];   /* KVM_OK: the module of a software-only KVM serving it, or "" */
 };
 
 /* The system calls the probe makes; accel_real_sys() is the real ones. */
@@ -59,6 +61,8 @@ struct kvm_sys {
     /* The name of the group owning path into buf, and its permission
      * bits into *mode; -1 if unknown. */
     int (*group_of)(const char *path, char *buf, size_t len, unsigned *mode);
+    /* Whether the kernel module `name` is loaded (/sys/module/NAME). */
+    bool (*module_loaded)(const char *name);
 };
 
 const struct kvm_sys *accel_real_sys(void);
@@ -69,12 +73,13 @@ const struct kvm_sys *accel_real_sys(void);
 const char *accel_kvm_path(void);
 
 /* Opens path read-write and asks it what QEMU needs: the API version, the
- * extensions, and a VM (closed again right away). */
+ * extensions, and a VM (closed again right away); then which module
+ * serves it, if a software-only one does. */
 void accel_probe(const char *path, const struct kvm_sys *sys, struct kvm_probe *p);
 
-/* Does the decision need the probe?  (Not for TCG, nor for the default
- * while ACCEL_DEFAULT_AUTO is 0: such runs never touch /dev/kvm.) */
-bool accel_needs_probe(enum accel_want want, bool default_auto);
+/* Does the decision need the probe?  (Not for TCG: such runs never touch
+ * /dev/kvm.) */
+bool accel_needs_probe(enum accel_want want);
 
 struct accel_choice {
     enum accel accel;
@@ -86,8 +91,8 @@ struct accel_choice {
 /* The decision.  p may be NULL when accel_needs_probe() is false.  The
  * reason is said with verbose, or when the user asked for KVM (auto or
  * kvm); an error always has one. */
-void accel_decide(const struct kvm_probe *p, enum accel_want want, bool default_auto,
-                  bool verbose, struct accel_choice *c);
+void accel_decide(const struct kvm_probe *p, enum accel_want want, bool verbose,
+                  struct accel_choice *c);
 
 /* "kvm", "tcg", "auto" -> the want; -1 for anything else. */
 int accel_want_parse(const char *s, enum accel_want *want);

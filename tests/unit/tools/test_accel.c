@@ -26,6 +26,7 @@ static struct {
     int missing_cap;         /* KVM_CHECK_EXTENSION answers 0 for it; -1: none missing */
     int create_errno;        /* KVM_CREATE_VM fails with this, or 0 */
     const char *group;       /* the device's group, NULL: unknown */
+    const char *modules[3];  /* the kernel modules loaded */
     unsigned mode;           /* its permission bits */
     int open_flags;          /* what the probe asked for */
     int opens, closes, vms;  /* fds handed out and given back */
@@ -90,14 +91,23 @@ static int fake_group_of(const char *path, char *buf, size_t len, unsigned *mode
     return 0;
 }
 
-static const struct kvm_sys fake_sys = {fake_open, fake_ioctl, fake_close, fake_group_of};
+static bool fake_module_loaded(const char *name)
+{
+    for (int i = 0; i < 3; i++)
+        if (fake.modules[i] && !strcmp(fake.modules[i], name))
+            return true;
+    return false;
+}
+
+static const struct kvm_sys fake_sys = {fake_open, fake_ioctl, fake_close, fake_group_of,
+                                        fake_module_loaded};
 
 /* Probe the fake, then decide for want. */
-static void probe_and_decide(enum accel_want want, bool default_auto, bool verbose,
-                             struct kvm_probe *p, struct accel_choice *c)
+static void probe_and_decide(enum accel_want want, bool verbose, struct kvm_probe *p,
+                             struct accel_choice *c)
 {
     accel_probe("/dev/kvm", &fake_sys, p);
-    accel_decide(p, want, default_auto, verbose, c);
+    accel_decide(p, want, verbose, c);
 }
 
 /* ---- the probe ---- */
@@ -166,21 +176,21 @@ static void test_good_kvm(void **state)
     (void)state;
 
     fake_reset();
-    probe_and_decide(ACCEL_WANT_KVM, false, false, &p, &c);
+    probe_and_decide(ACCEL_WANT_KVM, false, &p, &c);
     assert_int_equal(c.accel, ACCEL_KVM);
     assert_false(c.error);
     assert_false(c.say);
-    probe_and_decide(ACCEL_WANT_AUTO, false, false, &p, &c);
+    probe_and_decide(ACCEL_WANT_AUTO, false, &p, &c);
     assert_int_equal(c.accel, ACCEL_KVM);
-    probe_and_decide(ACCEL_WANT_DEFAULT, true, false, &p, &c);
+    probe_and_decide(ACCEL_WANT_DEFAULT, false, &p, &c);
     assert_int_equal(c.accel, ACCEL_KVM);
-    probe_and_decide(ACCEL_WANT_AUTO, false, true, &p, &c);
+    probe_and_decide(ACCEL_WANT_AUTO, true, &p, &c);
     assert_true(c.say);
     assert_string_equal(c.reason, "using KVM (/dev/kvm)");
 }
 
-/* With KVM working, tcg (or Accel false) and the default while
- * ACCEL_DEFAULT_AUTO is off stay on TCG, and need no probe. */
+/* With KVM working, tcg (or Accel false) stays on TCG and needs no probe;
+ * everything else probes. */
 static void test_tcg_asked(void **state)
 {
     struct kvm_probe p;
@@ -188,15 +198,11 @@ static void test_tcg_asked(void **state)
     (void)state;
 
     fake_reset();
-    assert_false(accel_needs_probe(ACCEL_WANT_TCG, true));
-    assert_false(accel_needs_probe(ACCEL_WANT_DEFAULT, false));
-    assert_true(accel_needs_probe(ACCEL_WANT_DEFAULT, true));
-    assert_true(accel_needs_probe(ACCEL_WANT_KVM, false));
-    assert_true(accel_needs_probe(ACCEL_WANT_AUTO, false));
-    probe_and_decide(ACCEL_WANT_TCG, true, true, &p, &c);
-    assert_int_equal(c.accel, ACCEL_TCG);
-    assert_false(c.say);
-    accel_decide(NULL, ACCEL_WANT_DEFAULT, false, true, &c);
+    assert_false(accel_needs_probe(ACCEL_WANT_TCG));
+    assert_true(accel_needs_probe(ACCEL_WANT_DEFAULT));
+    assert_true(accel_needs_probe(ACCEL_WANT_KVM));
+    assert_true(accel_needs_probe(ACCEL_WANT_AUTO));
+    probe_and_decide(ACCEL_WANT_TCG, true, &p, &c);
     assert_int_equal(c.accel, ACCEL_TCG);
     assert_false(c.say);
     assert_false(c.error);
@@ -210,20 +216,20 @@ static void test_missing(void **state)
 
     fake_reset();
     fake.open_errno = ENOENT;
-    probe_and_decide(ACCEL_WANT_KVM, false, false, &p, &c);
+    probe_and_decide(ACCEL_WANT_KVM, false, &p, &c);
     assert_true(c.error);
     assert_true(c.say);
     assert_non_null(strstr(c.reason, "--accel kvm: cannot use KVM: /dev/kvm does not exist"));
     /* auto falls back, quietly unless -v or asked with --accel auto */
-    probe_and_decide(ACCEL_WANT_DEFAULT, true, false, &p, &c);
+    probe_and_decide(ACCEL_WANT_DEFAULT, false, &p, &c);
     assert_int_equal(c.accel, ACCEL_TCG);
     assert_false(c.error);
     assert_false(c.say);
-    probe_and_decide(ACCEL_WANT_DEFAULT, true, true, &p, &c);
+    probe_and_decide(ACCEL_WANT_DEFAULT, true, &p, &c);
     assert_true(c.say);
     assert_non_null(strstr(c.reason, "using TCG"));
     assert_non_null(strstr(c.reason, "/dev/kvm does not exist"));
-    probe_and_decide(ACCEL_WANT_AUTO, false, false, &p, &c);
+    probe_and_decide(ACCEL_WANT_AUTO, false, &p, &c);
     assert_int_equal(c.accel, ACCEL_TCG);
     assert_true(c.say);
 }
@@ -238,29 +244,29 @@ static void test_permission(void **state)
     fake.open_errno = EACCES;
     fake.group = "kvm";
     fake.mode = 0660;
-    probe_and_decide(ACCEL_WANT_KVM, false, false, &p, &c);
+    probe_and_decide(ACCEL_WANT_KVM, false, &p, &c);
     assert_true(c.error);
     assert_non_null(strstr(c.reason, "/dev/kvm: permission denied (the group kvm may open it"));
     assert_non_null(strstr(c.reason, "sudo usermod -aG kvm $USER"));
     /* another group is named as it is */
     fake.group = "hypervisor";
-    probe_and_decide(ACCEL_WANT_KVM, false, false, &p, &c);
+    probe_and_decide(ACCEL_WANT_KVM, false, &p, &c);
     assert_non_null(strstr(c.reason, "sudo usermod -aG hypervisor $USER"));
     /* root:root 0600: joining root would not help; say how kvm gets it */
     fake.group = "root";
     fake.mode = 0600;
-    probe_and_decide(ACCEL_WANT_KVM, false, false, &p, &c);
+    probe_and_decide(ACCEL_WANT_KVM, false, &p, &c);
     assert_non_null(strstr(c.reason, "mode 0600, group root: only root may open it"));
     assert_non_null(strstr(c.reason, "sudo chgrp kvm /dev/kvm && sudo chmod 660 /dev/kvm"));
     assert_null(strstr(c.reason, "-aG root"));
     fake.group = "kvm"; /* a group without rw is no way in either */
     fake.mode = 0604;
-    probe_and_decide(ACCEL_WANT_KVM, false, false, &p, &c);
+    probe_and_decide(ACCEL_WANT_KVM, false, &p, &c);
     assert_non_null(strstr(c.reason, "only root may open it"));
     /* unknown group: the usual one */
     fake.group = NULL;
     fake.open_errno = EPERM;
-    probe_and_decide(ACCEL_WANT_AUTO, false, false, &p, &c);
+    probe_and_decide(ACCEL_WANT_AUTO, false, &p, &c);
     assert_int_equal(c.accel, ACCEL_TCG);
     assert_non_null(strstr(c.reason, "sudo usermod -aG kvm $USER"));
 }
@@ -273,12 +279,12 @@ static void test_bad_api(void **state)
 
     fake_reset();
     fake.api = 11;
-    probe_and_decide(ACCEL_WANT_KVM, false, false, &p, &c);
+    probe_and_decide(ACCEL_WANT_KVM, false, &p, &c);
     assert_true(c.error);
     assert_non_null(strstr(c.reason, "/dev/kvm has KVM API version 11; QEMU needs 12"));
     fake.api = -1;
     fake.api_errno = ENOTTY;
-    probe_and_decide(ACCEL_WANT_KVM, false, false, &p, &c);
+    probe_and_decide(ACCEL_WANT_KVM, false, &p, &c);
     assert_true(c.error);
     assert_non_null(strstr(c.reason, "does not answer KVM_GET_API_VERSION"));
 }
@@ -291,18 +297,18 @@ static void test_create_vm_fails(void **state)
 
     fake_reset();
     fake.create_errno = EBUSY;
-    probe_and_decide(ACCEL_WANT_KVM, false, false, &p, &c);
+    probe_and_decide(ACCEL_WANT_KVM, false, &p, &c);
     assert_true(c.error);
     assert_int_equal(c.accel, ACCEL_TCG);
     assert_non_null(strstr(c.reason, "cannot create a VM (KVM_CREATE_VM: "));
     assert_non_null(strstr(c.reason, "nested virtualization"));
-    probe_and_decide(ACCEL_WANT_AUTO, false, false, &p, &c);
+    probe_and_decide(ACCEL_WANT_AUTO, false, &p, &c);
     assert_false(c.error);
     assert_int_equal(c.accel, ACCEL_TCG);
 
     fake_reset();
     fake.missing_cap = KVM_CAP_EXT_CPUID;
-    probe_and_decide(ACCEL_WANT_KVM, false, false, &p, &c);
+    probe_and_decide(ACCEL_WANT_KVM, false, &p, &c);
     assert_true(c.error);
     assert_non_null(strstr(c.reason, "lacks KVM_CAP_EXT_CPUID"));
 }
@@ -323,20 +329,47 @@ static void test_want_parse(void **state)
     assert_int_equal(accel_want_parse("hvf", &w), -1);
 }
 
-/* The switch: with ACCEL_DEFAULT_AUTO off, a run nobody asked about never
- * opens /dev/kvm and stays on TCG; on, it probes. */
-static void test_default_switch(void **state)
+/* A software-only KVM (kvm_pvm) serves /dev/kvm: the default and auto
+ * pass it by for TCG (auto says why, the default only with -v), --accel
+ * kvm takes it and says what it is.  With kvm_intel or kvm_amd loaded
+ * beside it, KVM is real. */
+static void test_software_kvm(void **state)
 {
+    struct kvm_probe p;
     struct accel_choice c;
     (void)state;
 
-    assert_int_equal(accel_needs_probe(ACCEL_WANT_DEFAULT, ACCEL_DEFAULT_AUTO),
-                     ACCEL_DEFAULT_AUTO != 0);
-    if (!ACCEL_DEFAULT_AUTO) {
-        accel_decide(NULL, ACCEL_WANT_DEFAULT, ACCEL_DEFAULT_AUTO, true, &c);
-        assert_int_equal(c.accel, ACCEL_TCG);
-        assert_false(c.say);
-    }
+    fake_reset();
+    fake.modules[0] = "kvm";
+    fake.modules[1] = "kvm_pvm";
+    probe_and_decide(ACCEL_WANT_DEFAULT, false, &p, &c);
+    assert_int_equal(p.state, KVM_OK);
+    assert_string_equal(p.software, "kvm_pvm");
+    assert_int_equal(c.accel, ACCEL_TCG);
+    assert_false(c.say);
+    assert_false(c.error);
+    probe_and_decide(ACCEL_WANT_DEFAULT, true, &p, &c);
+    assert_true(c.say);
+    assert_non_null(strstr(c.reason, "using TCG (software emulation): /dev/kvm is served by kvm_pvm"));
+    probe_and_decide(ACCEL_WANT_AUTO, false, &p, &c);
+    assert_int_equal(c.accel, ACCEL_TCG);
+    assert_true(c.say);
+    probe_and_decide(ACCEL_WANT_KVM, false, &p, &c);
+    assert_int_equal(c.accel, ACCEL_KVM);
+    assert_false(c.error);
+    assert_true(c.say);
+    assert_non_null(strstr(c.reason, "using KVM (/dev/kvm), served by kvm_pvm"));
+
+    fake.modules[2] = "kvm_intel";
+    probe_and_decide(ACCEL_WANT_DEFAULT, false, &p, &c);
+    assert_string_equal(p.software, "");
+    assert_int_equal(c.accel, ACCEL_KVM);
+
+    fake.modules[1] = NULL;
+    fake.modules[2] = "kvm_amd";
+    probe_and_decide(ACCEL_WANT_AUTO, false, &p, &c);
+    assert_int_equal(c.accel, ACCEL_KVM);
+    assert_false(c.say);
 }
 
 static void test_command_line(void **state)
@@ -375,7 +408,7 @@ int main(void)
         cmocka_unit_test(test_bad_api),
         cmocka_unit_test(test_create_vm_fails),
         cmocka_unit_test(test_want_parse),
-        cmocka_unit_test(test_default_switch),
+        cmocka_unit_test(test_software_kvm),
         cmocka_unit_test(test_command_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
