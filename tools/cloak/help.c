@@ -115,6 +115,8 @@ static const char usage_text[] =
 "         requires SEV and SEV is not active)\n"
 "  127    the program was not found in the image\n"
 "  130    interrupted (Ctrl-C, SIGINT; SIGTERM gives 143): the VM was stopped\n"
+"  141    cloak's stdout is a pipe whose reader went away (`... | head -1`):\n"
+"         the VM was stopped, as SIGPIPE would end the program (silently)\n"
 "A program killed by a signal, and a kernel panic, are said in one line on\n"
 "stderr (\"cloak: program killed by SIGSEGV: ...\"); -v and --log have the\n"
 "kernel's full report.\n"

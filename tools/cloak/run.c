@@ -150,6 +150,10 @@ static int report_outcome(const struct qemu_result *r, const char *log_path, boo
                 "reason\n", status);
         break;
     case VM_END_NO_STATUS:
+        if (r->stdout_broken && !r->forwarded_signal) {
+            status = 128 + SIGPIPE; /* silent, as a shell is for its child's SIGPIPE */
+            break;
+        }
         if (r->forwarded_signal) { /* cloak stopped the VM (qemu.c vm_interrupt) */
             int sig = r->forwarded_signal;
             status = 128 + sig;

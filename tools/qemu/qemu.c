@@ -454,7 +454,7 @@ static void forward(int sig)
 }
 
 /* QEMU's stderr, relayed line by line to cloak's.  When cloak stopped the
- * VM, QEMU's own "terminating on signal N" is dropped: cloak says it. */
+ * VM (a signal, or its stdout's reader gone), QEMU's own "terminating on signal N" is dropped. */
 struct err_relay {
     int fd;                   /* read end of QEMU's stderr, or -1 */
     int wfd;                  /* its write end, until QEMU is started */
@@ -475,7 +475,7 @@ static void write_all(int fd, const char *p, size_t n)
 
 static void relay_line(const char *p, size_t n)
 {
-    if (got_signal && memmem(p, n, ": terminating on signal ", 24))
+    if ((got_signal || qemu_stdout_broken()) && memmem(p, n, ": terminating on signal ", 24))
         return;
     write_all(2, p, n);
 }
@@ -557,6 +557,7 @@ static int wait_qemu(pid_t pid, struct err_relay *r, const char *log_path, bool 
                      int *logfd, char *err, size_t errlen)
 {
     int st = 0, stop_ms = 0;
+    bool stopping_for_pipe = false;
 
     for (;;) {
         pid_t w = waitpid(pid, &st, WNOHANG);
@@ -574,7 +575,11 @@ static int wait_qemu(pid_t pid, struct err_relay *r, const char *log_path, bool 
         relay_err(r, false);
         struct pollfd pfd = {r->fd, POLLIN, 0};
         poll(&pfd, r->fd >= 0 ? 1 : 0, 20);
-        if (got_signal && (stop_ms += 20) > QEMU_STOP_GRACE_MS)
+        if (qemu_stdout_broken() && !stopping_for_pipe) {
+            stopping_for_pipe = true;
+            kill(pid, SIGTERM);
+        }
+        if ((got_signal || stopping_for_pipe) && (stop_ms += 20) > QEMU_STOP_GRACE_MS)
             kill(pid, SIGKILL);
     }
     relay_err(r, true);
@@ -645,6 +650,7 @@ int qemu_run(const struct qemu_argv *a, const char *log_path, bool echo_log,
     for (int i = 0; i < 3; i++)
         sigaction(sigs[i], &old[i], NULL);
     res->forwarded_signal = got_signal;
+    res->stdout_broken = qemu_stdout_broken();
     if (WIFEXITED(st)) {
         res->exited = true;
         res->status = WEXITSTATUS(st);

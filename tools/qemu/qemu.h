@@ -87,6 +87,9 @@ struct qemu_argv {
 int qemu_stdin_start(char *err, size_t errlen);
 int qemu_stdout_start(char *err, size_t errlen);
 void qemu_stdout_finish(void);
+/* True once a write to cloak's stdout failed with EPIPE (its reader went
+ * away, as in `cloak run prog | head -1`): qemu_run then stops the VM. */
+bool qemu_stdout_broken(void);
 
 /* Builds the argument vector. Returns 0 or -1 (out of memory).
  * Every run gets a virtio-rng device fed from the host's /dev/urandom.
@@ -117,6 +120,7 @@ struct qemu_result {
     bool exited;              /* QEMU exited (else: killed by signal) */
     int status;               /* exit status or signal number */
     int forwarded_signal;     /* SIGINT/SIGTERM/SIGHUP cloak passed on, or 0 */
+    bool stdout_broken;       /* cloak stopped the VM: nobody reads its stdout */
 };
 
 /* Runs QEMU and waits.  SIGINT, SIGTERM and SIGHUP received meanwhile are

@@ -9,9 +9,12 @@
  * Output: QEMU's stdout is a pipe that cloak copies to its own stdout, so
  * the bytes land at stdout's offset, shared with whoever else writes there
  * (QEMU's console appends through a file of its own, which would land
- * behind the shell's back on a regular file).  When cloak's stdout is gone
- * (a closed pipe), the output is read and dropped, so the program is never
- * blocked on it.
+ * behind the shell's back on a regular file).  When cloak's stdout is a
+ * pipe whose reader has gone (`cloak run prog | head -1`), qemu_run stops
+ * the VM, as SIGPIPE would end the program on Linux, and the output is
+ * read and dropped meanwhile so that QEMU is never blocked on it.  (When
+ * the kernel delivers signals, the program could get EPIPE and SIGPIPE
+ * itself.)
  *
  * Threads do the copying so that a program that never reads its stdin
  * blocks nobody: the input thread waits in send(), cloak goes on waiting
@@ -65,6 +68,13 @@ static void *pump_in(void *arg)
     }
 }
 
+static volatile sig_atomic_t stdout_broken;
+
+bool qemu_stdout_broken(void)
+{
+    return stdout_broken != 0;
+}
+
 static void *pump_out(void *arg)
 {
     static char buf[65536];
@@ -85,9 +95,11 @@ static void *pump_out(void *arg)
             ssize_t w = write(1, buf + off, (size_t)(n - off));
             if (w < 0 && errno == EINTR)
                 continue;
-            if (w <= 0)
+            if (w <= 0) {
                 dropping = true;
-            else
+                if (w < 0 && errno == EPIPE)
+                    stdout_broken = 1;
+            } else
                 off += w;
         }
     }
