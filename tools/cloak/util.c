@@ -1,15 +1,19 @@
 /* What every cloak command uses: die(), growing arrays, the temporary
  * directory and finding the installed kernel and loader. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -49,6 +53,55 @@ static void remove_tmp(void)
         nftw(tmp_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* A signal that ends cloak before QEMU runs (Ctrl-C while the image is
+ * built: qemu_run has handlers of its own) must not leave the directory
+ * behind.  A handler may only make async-signal-safe calls, so it lists
+ * the directory with getdents64 on a descriptor opened beforehand and
+ * removes each entry with unlinkat, then ends cloak by the same signal. */
+static int tmp_fd = -1;
+
+static void remove_tmp_on_signal(int sig)
+{
+    char buf[4096];
+    long n;
+
+    if (tmp_fd >= 0 && !keep_tmp) {
+        while (lseek(tmp_fd, 0, SEEK_SET) == 0 &&
+               (n = syscall(SYS_getdents64, tmp_fd, buf, sizeof buf)) > 0) {
+            int removed = 0;
+            for (long off = 0; off < n;) {
+                struct dirent64 *d = (struct dirent64 *)(buf + off);
+                const char *name = d->d_name;
+                off += d->d_reclen;
+                if (strcmp(name, ".") && strcmp(name, "..") && unlinkat(tmp_fd, name, 0) == 0)
+                    removed++;
+            }
+            if (!removed)
+                break;        /* what is left cannot go (a directory, say) */
+        }
+        rmdir(tmp_dir);
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void catch_signals_while_tmp(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    struct sigaction sa, old;
+
+    tmp_fd = open(tmp_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = remove_tmp_on_signal;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        /* An ignored signal (nohup) stays ignored. */
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+            continue;
+        sigaction(sigs[i], &sa, NULL);
+    }
+}
+
 const char *tmp_dir_get(void)
 {
     const char *base = getenv("TMPDIR");
@@ -65,6 +118,7 @@ const char *tmp_dir_get(void)
         die("cannot create a temporary directory in %s: %s", base, strerror(e));
     }
     atexit(remove_tmp);
+    catch_signals_while_tmp();
     return tmp_dir;
 }
 
