@@ -14,6 +14,7 @@ KERNEL_OBJS := $(patsubst kernel/%.c,$(KERNEL_BUILD)/%.o,$(KERNEL_C_SRCS)) \
 	$(patsubst kernel/%.asm,$(KERNEL_BUILD)/%.asm.o,$(KERNEL_ASM_SRCS))
 KERNEL_LDS := kernel/arch/x86_64/kernel.ld
 KERNEL_OBJS += $(KERNEL_BUILD)/gen/syscall_names.o
+include kernel/net/lwip.mk
 
 $(KERNEL_BUILD)/gen/syscall_names.c: scripts/syscall_names.sh
 	@mkdir -p $(dir $@)

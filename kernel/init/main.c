@@ -19,6 +19,7 @@
 #include "lib/log.h"
 #include "lib/string.h"
 #include "unix/console.h"
+#include "net/net.h"
 #include "init/cmdline.h"
 
 /* "com1".."com4" to an I/O port, 0 if not one of them. */
@@ -166,5 +167,7 @@ void kmain(uint64_t info_phys, int kind)
     if (cmdline_get_u64(boot.cmdline, "disk-timeout", 3600000, &disk_ms) && disk_ms)
         block_set_timeout_ms(disk_ms);
     devices_init();
+    if (cmdline_has(boot.cmdline, "net-selftest"))
+        net_selftest();
     program_start(&boot);
 }

@@ -1,0 +1,14 @@
+/* Starting lwIP. */
+#include "net/net.h"
+#include "lwip/init.h"
+#include "lib/log.h"
+
+void net_init(void)
+{
+    static bool started;
+    if (started)
+        return;
+    started = true;
+    lwip_init();
+    klog("net: lwIP %s started (loopback 127.0.0.1)", LWIP_VERSION_STRING);
+}

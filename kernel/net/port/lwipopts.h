@@ -1,0 +1,58 @@
+/* lwIP's options for the cloak kernel.  NO_SYS: lwIP runs without threads
+ * of its own; the kernel calls into it (input, timers) and serialises the
+ * calls itself.  Memory from the kernel heap; randomness (ISNs, ports)
+ * from the kernel's CSPRNG. */
+#ifndef NET_PORT_LWIPOPTS_H
+#define NET_PORT_LWIPOPTS_H
+
+#define NO_SYS 1
+#define SYS_LIGHTWEIGHT_PROT 1
+#define LWIP_SOCKET 0
+#define LWIP_NETCONN 0
+#define LWIP_NETIF_API 0
+
+/* Memory: lwIP's pools and heap from kmalloc. */
+#define MEM_LIBC_MALLOC 1
+#define MEMP_MEM_MALLOC 1
+#define MEM_ALIGNMENT 8
+#define mem_clib_malloc net_port_malloc
+#define mem_clib_free net_port_free
+#define mem_clib_calloc net_port_calloc
+#include <stddef.h>
+void *net_port_malloc(size_t size);
+void net_port_free(void *p);
+void *net_port_calloc(size_t n, size_t size);
+
+/* Protocols. */
+#define LWIP_IPV4 1
+#define LWIP_IPV6 1
+#define LWIP_TCP 1
+#define LWIP_UDP 1
+#define LWIP_ICMP 1
+#define LWIP_RAW 0
+#define LWIP_DHCP 1
+#define LWIP_AUTOIP 0
+#define LWIP_DNS 0              /* the program's own resolver asks the name servers */
+#define LWIP_IGMP 0
+#define LWIP_HAVE_LOOPIF 1
+#define LWIP_NETIF_LOOPBACK 1
+#define LWIP_LOOPBACK_MAX_PBUFS 0
+
+/* TCP sized for throughput: 64 KiB windows now, window scaling next. */
+#define TCP_MSS 1460
+#define TCP_WND (44 * TCP_MSS)
+#define TCP_SND_BUF (44 * TCP_MSS)
+#define TCP_SND_QUEUELEN (4 * TCP_SND_BUF / TCP_MSS)
+#define TCP_LISTEN_BACKLOG 1
+#define LWIP_TCP_KEEPALIVE 1
+#define MEMP_NUM_TCP_PCB 64
+#define MEMP_NUM_TCP_PCB_LISTEN 16
+#define MEMP_NUM_UDP_PCB 16
+#define PBUF_POOL_SIZE 256
+
+#define LWIP_STATS 0
+#define LWIP_DEBUG 0
+#define LWIP_PROVIDE_ERRNO 0
+#define LWIP_CHKSUM_ALGORITHM 3
+
+#endif
