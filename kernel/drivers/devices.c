@@ -4,6 +4,7 @@
 #include "drivers/pci.h"
 #include "drivers/virtio_pci.h"
 #include "drivers/virtio_console.h"
+#include "drivers/virtio_net.h"
 #include "drivers/block.h"
 #include "drivers/clock.h"
 #include "mm/heap.h"
@@ -31,6 +32,7 @@ static const char *driver_for(const struct pci_device *d, int (**probe)(struct p
     case VIRTIO_MODERN_BASE + VIRTIO_ID_BLOCK: *probe = virtio_blk_probe; return "virtio-blk";
     case VIRTIO_MODERN_BASE + VIRTIO_ID_SCSI: *probe = virtio_scsi_probe; return "virtio-scsi";
     case VIRTIO_MODERN_BASE + VIRTIO_ID_RNG: *probe = virtio_rng_probe; return "virtio-rng";
+    case VIRTIO_MODERN_BASE + VIRTIO_ID_NET: *probe = virtio_net_probe; return "virtio-net";
     case VIRTIO_MODERN_BASE + VIRTIO_ID_CONSOLE:
         *probe = virtio_console_probe;
         return "virtio-console";

@@ -169,5 +169,8 @@ void kmain(uint64_t info_phys, int kind)
     devices_init();
     if (cmdline_has(boot.cmdline, "net-selftest"))
         net_selftest();
+    char where[64];
+    if (cmdline_get(boot.cmdline, "net-connect-test", where, sizeof(where)))
+        net_connect_test(where);
     program_start(&boot);
 }

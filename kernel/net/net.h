@@ -3,9 +3,22 @@
 #ifndef NET_NET_H
 #define NET_NET_H
 #include <stdbool.h>
+#include <stdint.h>
 
 /* Starts lwIP (once): its loopback interface answers 127.0.0.1. */
 void net_init(void);
+/* Makes an lwIP interface of every network card not yet seen, starts
+ * DHCP on it; the number of interfaces. */
+unsigned net_up_cards(void);
+/* Polls the cards and lwIP's timers once (there are no interrupts yet). */
+void net_poll(void);
+/* Polls until the first card has a DHCP address (logged), or timeout_ns. */
+bool net_wait_address(uint64_t timeout_ns);
+/* Kernel word net-connect-test=A.B.C.D:PORT: brings the cards up, then
+ * sends 1 MiB of the self-test pattern to a TCP server there, which must
+ * answer "got 1048576"; logs the outcome. */
+bool net_connect_test(const char *where);
+
 /* Kernel word net-selftest: TCP through lwIP's loopback interface inside
  * the kernel; logs the outcome ("net: selftest ok: ..."), true if it held. */
 bool net_selftest(void);

@@ -1,14 +1,18 @@
-/* The kernel word net-selftest: a TCP connection through lwIP's loopback
- * interface, entirely inside the kernel.  A client sends SELFTEST_BYTES of
- * a known pattern; the server checks every byte, then answers with the
- * count; the client checks the answer.  Proves the port (memory, timers,
- * checksums, the critical section) before any NIC exists. */
+/* The kernel words net-selftest and net-connect-test.  net-selftest: a TCP
+ * connection through lwIP's loopback interface, entirely inside the
+ * kernel: a client sends SELFTEST_BYTES of a known pattern, the server
+ * checks every byte, then answers with the count, the client checks the
+ * answer.  Proves the port (memory, timers, checksums, the critical
+ * section).  net-connect-test=A.B.C.D:PORT: the same client, through the
+ * network card, to a server outside that checks the bytes and answers the
+ * same way (tests/guest/net-card.test runs one on the host). */
 #include "net/net.h"
 #include "lwip/tcp.h"
 #include "lwip/timeouts.h"
 #include "lwip/netif.h"
 #include "drivers/clock.h"
 #include "lib/format.h"
+#include "lib/errno.h"
 #include "lib/log.h"
 #include "lib/string.h"
 
@@ -141,7 +145,7 @@ static void client_error(void *arg, err_t err)
     fail("the connection was reset");
 }
 
-static bool start(void)
+static bool start_server(void)
 {
     st.listener = tcp_new_ip_type(IPADDR_TYPE_V4);
     if (!st.listener || tcp_bind(st.listener, IP4_ADDR_ANY, SELFTEST_PORT) != ERR_OK)
@@ -150,46 +154,115 @@ static bool start(void)
     if (!st.listener)
         return false;
     tcp_accept(st.listener, server_accept);
+    return true;
+}
+
+static bool start_client(const ip_addr_t *to, u16_t port)
+{
     st.client = tcp_new_ip_type(IPADDR_TYPE_V4);
     if (!st.client)
         return false;
     tcp_sent(st.client, client_sent);
     tcp_recv(st.client, client_recv);
     tcp_err(st.client, client_error);
-    ip_addr_t loop;
-    IP_ADDR4(&loop, 127, 0, 0, 1);
-    return tcp_connect(st.client, &loop, SELFTEST_PORT, client_connected) == ERR_OK;
+    return tcp_connect(st.client, to, port, client_connected) == ERR_OK;
+}
+
+/* Runs lwIP until the client is done (and the local server, if any). */
+static uint64_t run(bool local_server)
+{
+    uint64_t t0 = clock_monotonic_ns();
+    while (!st.failed && (st.client || (local_server && !st.server_closed))) {
+        net_poll();
+        if (clock_monotonic_ns() - t0 > SELFTEST_LIMIT_NS)
+            fail("timed out");
+    }
+    if (st.client) {
+        tcp_abort(st.client);
+        st.client = NULL;
+    }
+    return (clock_monotonic_ns() - t0) / 1000000;
+}
+
+/* The verdict, logged: what the server counted must be what was sent. */
+static bool verdict(const char *what, bool local_server, uint64_t ms)
+{
+    char want[32];
+    snprintf(want, sizeof(want), "got %u", SELFTEST_BYTES);
+    if (!st.failed && st.bad_at)
+        fail("a byte arrived wrong");
+    if (!st.failed && ((local_server && st.received != SELFTEST_BYTES) ||
+                       st.reply_len != strlen(want) || memcmp(st.reply, want, st.reply_len) != 0))
+        fail("the server's count is not what was sent");
+    if (st.failed) {
+        klog("net: %s FAILED: %s (sent %u, received %u, first wrong byte %u, reply \"%.*s\")",
+             what, st.why, st.sent, st.received, st.bad_at, (int)st.reply_len, st.reply);
+        return false;
+    }
+    klog("net: %s ok: %u bytes over TCP in %lu ms, answer \"%s\"", what, SELFTEST_BYTES, ms,
+         want);
+    return true;
 }
 
 bool net_selftest(void)
 {
-    char want[32];
     net_init();
     memset(&st, 0, sizeof(st));
-    uint64_t t0 = clock_monotonic_ns();
-    if (!start())
+    ip_addr_t loop;
+    IP_ADDR4(&loop, 127, 0, 0, 1);
+    if (!start_server() || !start_client(&loop, SELFTEST_PORT))
         fail("could not set up the connection (out of memory?)");
-    while (!st.failed && !(st.server_closed && !st.client)) {
-        netif_poll_all();
-        sys_check_timeouts();
-        if (clock_monotonic_ns() - t0 > SELFTEST_LIMIT_NS)
-            fail("timed out");
-    }
-    uint64_t ms = (clock_monotonic_ns() - t0) / 1000000;
+    uint64_t ms = run(true);
     if (st.listener)
         tcp_close(st.listener);
-    snprintf(want, sizeof(want), "got %u", SELFTEST_BYTES);
-    if (!st.failed && st.bad_at)
-        fail("a byte arrived wrong");
-    if (!st.failed && (st.received != SELFTEST_BYTES || st.reply_len != strlen(want) ||
-                       memcmp(st.reply, want, st.reply_len) != 0))
-        fail("the server's count is not what was sent");
-    if (st.failed) {
-        klog("net: selftest FAILED: %s (sent %u, received %u, first wrong byte %u, reply \"%.*s\")",
-             st.why, st.sent, st.received, st.bad_at, (int)st.reply_len, st.reply);
+    return verdict("selftest through lwIP's loopback", true, ms);
+}
+
+/* "A.B.C.D:PORT" -> address and port; false if it is not that. */
+static bool parse_where(const char *s, ip_addr_t *ip, u16_t *port)
+{
+    unsigned v[5] = { 0 }, part = 0;
+    bool digit = false;
+    for (; *s && part < 5; s++) {
+        if (*s >= '0' && *s <= '9') {
+            v[part] = v[part] * 10 + (unsigned)(*s - '0');
+            digit = true;
+            if (v[part] > 65535)
+                return false;
+        } else if (digit && ((*s == '.' && part < 3) || (*s == ':' && part == 3))) {
+            part++;
+            digit = false;
+        } else {
+            return false;
+        }
+    }
+    if (*s || part != 4 || !digit || v[4] == 0)
+        return false;
+    for (int i = 0; i < 4; i++)
+        if (v[i] > 255)
+            return false;
+    IP_ADDR4(ip, v[0], v[1], v[2], v[3]);
+    *port = (u16_t)v[4];
+    return true;
+}
+
+bool net_connect_test(const char *where)
+{
+    ip_addr_t to;
+    u16_t port;
+    memset(&st, 0, sizeof(st));
+    if (!parse_where(where, &to, &port)) {
+        klog("net: net-connect-test=%s: not A.B.C.D:PORT", where);
         return false;
     }
-    klog("net: selftest ok: %u bytes over TCP through lwIP's loopback in %lu ms, answer \"%s\"",
-         SELFTEST_BYTES, ms, want);
-    return true;
+    if (net_up_cards() == 0) {
+        klog("net: connect test FAILED: no network card");
+        return false;
+    }
+    if (!net_wait_address(15000000000ull))
+        return false;
+    if (!start_client(&to, port))
+        fail("could not set up the connection (out of memory?)");
+    uint64_t ms = run(false);
+    return verdict("connect test", false, ms);
 }

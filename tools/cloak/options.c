@@ -12,7 +12,7 @@
 #include "options.h"
 
 enum { OPT_UEFI = 256, OPT_LOG, OPT_DRY_RUN, OPT_KERNEL_ARGS, OPT_LIST, OPT_MOUNT,
-       OPT_DISK_BUS, OPT_SEV, OPT_SEV_SIM, OPT_QMP, OPT_SETTLE, OPT_KEEP_DUMP, OPT_ACCEL };
+       OPT_DISK_BUS, OPT_SEV, OPT_SEV_SIM, OPT_QMP, OPT_SETTLE, OPT_KEEP_DUMP, OPT_ACCEL, OPT_NET };
 
 static const struct option longopts[] = {
     {"config", required_argument, NULL, 'c'},
@@ -36,6 +36,7 @@ static const struct option longopts[] = {
     {"settle", required_argument, NULL, OPT_SETTLE},
     {"keep-dump", required_argument, NULL, OPT_KEEP_DUMP},
     {"accel", required_argument, NULL, OPT_ACCEL},
+    {"net", required_argument, NULL, OPT_NET},
     {NULL, 0, NULL, 0},
 };
 
@@ -80,6 +81,7 @@ static void parse_flags(int argc, char **argv, struct options *o)
         case OPT_SEV_SIM: o->sev_sim = true; break;
         case OPT_QMP: o->qmp = optarg; break;
         case OPT_ACCEL: o->accel = optarg; break;
+        case OPT_NET: o->net = optarg; break;
         case OPT_SETTLE: parse_settle(cmd, o); break;
         case OPT_KEEP_DUMP:
             if (!o->dump_check)
@@ -167,6 +169,10 @@ static void check_combinations(const char *cmd, const struct options *o)
     if (o->disk_bus && strcmp(o->disk_bus, "virtio-blk") != 0 &&
         strcmp(o->disk_bus, "virtio-scsi") != 0)
         die("%s: --disk-bus \"%s\": use virtio-blk or virtio-scsi", cmd, o->disk_bus);
+    if (o->net && strcmp(o->net, "user") != 0 && strcmp(o->net, "none") != 0)
+        die("%s: --net \"%s\": use user or none", cmd, o->net);
+    if (o->net && !o->run)
+        die("build: --net is for `cloak run`");
     check_accel(cmd, o);
 }
 

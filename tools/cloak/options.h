@@ -22,6 +22,7 @@ struct options {
     char **mounts;            /* --mount VOLUME:/path[:ro] */
     size_t nmounts;
     const char *disk_bus;     /* --disk-bus */
+    const char *net;          /* --net */
     const char *kernel_args;  /* extra kernel command line */
     bool sev;                 /* --sev: real AMD SEV */
     bool sev_sim;             /* --sev-sim: the kernel's simulation (protects nothing) */

@@ -188,6 +188,22 @@ static int push_volume(struct qemu_argv *a, const struct qemu_config *q, size_t 
     return rc;
 }
 
+/* A virtio-net card on QEMU's user network (slirp: NAT to the host's
+ * network, DHCP, the host at 10.0.2.2).  No option ROM: the firmware
+ * would otherwise load iPXE for it. */
+static int push_net(struct qemu_argv *a, const struct qemu_config *q)
+{
+    int rc = 0;
+
+    if (!q->net_user)
+        return 0;
+    rc |= push(a, "-netdev");
+    rc |= push(a, "user,id=net0");
+    rc |= push(a, "-device");
+    rc |= push(a, "virtio-net-pci,netdev=net0,disable-legacy=on,iommu_platform=on,romfile=");
+    return rc;
+}
+
 /* The entropy device, fed from the host's /dev/urandom. */
 static int push_rng(struct qemu_argv *a)
 {
@@ -279,6 +295,7 @@ int qemu_build_argv(const struct qemu_config *q, struct qemu_argv *out)
     for (size_t i = 0; i < q->nvolumes; i++)
         rc |= push_volume(&a, q, i);
     rc |= push_rng(&a);
+    rc |= push_net(&a, q);
     rc |= push_consoles(&a, q);
     rc |= push_exit_and_qmp(&a, q);
     if (rc) {

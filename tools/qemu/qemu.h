@@ -49,6 +49,7 @@ struct qemu_config {
     enum qemu_disk_bus disk_bus;
     bool io_uring;            /* volumes use QEMU's io_uring back end (qemu_host_has_io_uring) */
     bool kvm;                 /* -accel kvm -cpu host (accel.h decides); else TCG, -cpu max */
+    bool net_user;            /* a virtio-net card on QEMU's user network (NAT, DHCP) */
     /* AMD SEV (cloak run --sev): KVM, -cpu EPYC, an sev-guest object and
      * -machine confidential-guest-support (QEMU >= 6.0 spelling; the
      * older memory-encryption= is an alias).  Needs uefi. */

@@ -26,11 +26,13 @@ void *net_port_calloc(size_t n, size_t size);
 /* Protocols. */
 #define LWIP_IPV4 1
 #define LWIP_IPV6 1
+#define IPV6_FRAG_COPYHEADER 1  /* 64-bit pointers do not fit in the fragment header */
 #define LWIP_TCP 1
 #define LWIP_UDP 1
 #define LWIP_ICMP 1
 #define LWIP_RAW 0
 #define LWIP_DHCP 1
+#define DHCP_DOES_ARP_CHECK 0   /* a VM's DHCP server is authoritative: no 1 s ARP probe */
 #define LWIP_AUTOIP 0
 #define LWIP_DNS 0              /* the program's own resolver asks the name servers */
 #define LWIP_IGMP 0

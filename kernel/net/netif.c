@@ -1,0 +1,118 @@
+/* Network cards (drivers/nic.h) as lwIP interfaces: frames in through
+ * ethernet_input, out through the card's send; addresses by DHCP (IPv4)
+ * and a link-local address (IPv6). */
+#include "net/net.h"
+#include "lwip/netif.h"
+#include "lwip/dhcp.h"
+#include "lwip/etharp.h"
+#include "lwip/ethip6.h"
+#include "lwip/timeouts.h"
+#include "netif/ethernet.h"
+#include "drivers/nic.h"
+#include "drivers/clock.h"
+#include "lib/errno.h"
+#include "lib/log.h"
+#include "lib/string.h"
+
+struct card {
+    struct netif netif;
+    struct nic *nic;
+};
+
+static struct card cards[NIC_MAX];
+static unsigned ncards;
+static uint8_t out_frame[NIC_FRAME_MAX];
+
+static err_t linkoutput(struct netif *netif, struct pbuf *p)
+{
+    struct card *c = netif->state;
+    if (p->tot_len > sizeof(out_frame))
+        return ERR_BUF;
+    pbuf_copy_partial(p, out_frame, p->tot_len, 0);
+    int err = c->nic->send(c->nic, out_frame, p->tot_len);
+    return err == 0 ? ERR_OK : err == -EAGAIN ? ERR_WOULDBLOCK : ERR_IF;
+}
+
+static void receive(struct nic *nic, const void *frame, size_t len)
+{
+    for (unsigned i = 0; i < ncards; i++) {
+        if (cards[i].nic != nic)
+            continue;
+        struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
+        if (!p)
+            return;                     /* out of buffers: dropped, as a NIC would */
+        pbuf_take(p, frame, (u16_t)len);
+        if (cards[i].netif.input(p, &cards[i].netif) != ERR_OK)
+            pbuf_free(p);
+        return;
+    }
+}
+
+static err_t card_init(struct netif *netif)
+{
+    struct card *c = netif->state;
+    netif->name[0] = 'e';
+    netif->name[1] = 'n';
+    netif->hwaddr_len = ETH_HWADDR_LEN;
+    memcpy(netif->hwaddr, c->nic->mac, ETH_HWADDR_LEN);
+    netif->mtu = c->nic->mtu;
+    netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET |
+                   NETIF_FLAG_MLD6;
+    netif->output = etharp_output;
+    netif->output_ip6 = ethip6_output;
+    netif->linkoutput = linkoutput;
+    return ERR_OK;
+}
+
+unsigned net_up_cards(void)
+{
+    net_init();
+    for (unsigned i = ncards; i < nic_count() && ncards < NIC_MAX; i++) {
+        struct card *c = &cards[ncards];
+        c->nic = nic_get(i);
+        if (!netif_add(&c->netif, NULL, NULL, NULL, c, card_init, ethernet_input)) {
+            klog("net: %s: lwIP refused the interface", c->nic->name);
+            continue;
+        }
+        ncards++;
+        nic_set_receive(c->nic, receive);
+        if (ncards == 1)
+            netif_set_default(&c->netif);
+        netif_set_up(&c->netif);
+        if (c->nic->link_up)
+            netif_set_link_up(&c->netif);
+        netif_create_ip6_linklocal_address(&c->netif, 1);
+        dhcp_start(&c->netif);
+    }
+    return ncards;
+}
+
+void net_poll(void)
+{
+    for (unsigned i = 0; i < ncards; i++)
+        cards[i].nic->poll(cards[i].nic);
+    netif_poll_all();
+    sys_check_timeouts();
+}
+
+bool net_wait_address(uint64_t timeout_ns)
+{
+    if (!ncards)
+        return false;
+    struct netif *n = &cards[0].netif;
+    uint64_t t0 = clock_monotonic_ns();
+    while (!dhcp_supplied_address(n)) {
+        if (clock_monotonic_ns() - t0 > timeout_ns) {
+            klog("net: %s: no DHCP answer in %lu ms", cards[0].nic->name, timeout_ns / 1000000);
+            return false;
+        }
+        net_poll();
+    }
+    char a[16], m[16], g[16];
+    ip4addr_ntoa_r(netif_ip4_addr(n), a, sizeof(a));
+    ip4addr_ntoa_r(netif_ip4_netmask(n), m, sizeof(m));
+    ip4addr_ntoa_r(netif_ip4_gw(n), g, sizeof(g));
+    klog("net: %c%c%u: %s netmask %s gateway %s (DHCP, %lu ms)", n->name[0], n->name[1],
+         n->num, a, m, g, (clock_monotonic_ns() - t0) / 1000000);
+    return true;
+}
