@@ -25,6 +25,7 @@ $(LWIP_OBJS): $(KERNEL_BUILD)/lwip/%.o: $(LWIP_STAMP) kernel/net/port/lwipopts.h
 # The kernel's own net/ files see lwIP's headers (arch/cc.h from the port:
 # there is no kernel/arch/cc.h).
 $(KERNEL_BUILD)/net/%.o: KERNEL_CFLAGS += $(LWIP_INCLUDES)
-$(KERNEL_BUILD)/net/%.o: | $(LWIP_STAMP)
+# (An explicit list: a pattern rule cannot add a prerequisite to another.)
+$(patsubst kernel/net/%.c,$(KERNEL_BUILD)/net/%.o,$(wildcard kernel/net/*.c)): | $(LWIP_STAMP)
 
 KERNEL_OBJS += $(LWIP_OBJS)
