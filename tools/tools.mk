@@ -13,10 +13,10 @@ TOOLS_LIBS := -ljansson -larchive -lz
 
 # The front end, one file per command family (tools/cloak/cli.h lists them).
 CLOAK_FRONT := $(addprefix tools/cloak/,main.c help.c util.c options.c build.c contents.c \
-	run.c dump_check.c volume.c sev.c accel.c)
+	run.c dump_check.c volume.c sev.c accel.c network.c)
 # The modules, one list per folder where a module is split by concern
 # (tests/unit/tools/unit.mk links the same files into each module's test).
-CONFIG_SRCS := $(addprefix tools/config/,config.c config_settings.c config_lists.c)
+CONFIG_SRCS := $(addprefix tools/config/,config.c config_settings.c config_lists.c ports.c)
 DEPS_ELF_SRCS := $(addprefix tools/elf/,deps.c deps_search.c deps_path.c)
 ARCHIVE_SRCS := $(addprefix tools/image/,archive.c archive_tree.c archive_entry.c \
 	archive_index.c)

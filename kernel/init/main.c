@@ -172,5 +172,7 @@ void kmain(uint64_t info_phys, int kind)
     char where[64];
     if (cmdline_get(boot.cmdline, "net-connect-test", where, sizeof(where)))
         net_connect_test(where);
+    if (cmdline_get(boot.cmdline, "net-listen-test", where, sizeof(where)))
+        net_listen_test(where);
     program_start(&boot);
 }

@@ -18,6 +18,11 @@ bool net_wait_address(uint64_t timeout_ns);
  * sends 1 MiB of the self-test pattern to a TCP server there, which must
  * answer "got 1048576"; logs the outcome. */
 bool net_connect_test(const char *where);
+/* Kernel word net-listen-test=PORT: brings the cards up, listens on PORT,
+ * takes one connection, checks that it carries 1 MiB of the pattern and
+ * answers "got 1048576"; logs the outcome (the host reaches it through a
+ * forwarded port: cloak run -p). */
+bool net_listen_test(const char *port);
 
 /* Kernel word net-selftest: TCP through lwIP's loopback interface inside
  * the kernel; logs the outcome ("net: selftest ok: ..."), true if it held. */

@@ -145,10 +145,10 @@ static void client_error(void *arg, err_t err)
     fail("the connection was reset");
 }
 
-static bool start_server(void)
+static bool start_server(u16_t port)
 {
     st.listener = tcp_new_ip_type(IPADDR_TYPE_V4);
-    if (!st.listener || tcp_bind(st.listener, IP4_ADDR_ANY, SELFTEST_PORT) != ERR_OK)
+    if (!st.listener || tcp_bind(st.listener, IP4_ADDR_ANY, port) != ERR_OK)
         return false;
     st.listener = tcp_listen(st.listener);
     if (!st.listener)
@@ -184,15 +184,20 @@ static uint64_t run(bool local_server)
     return (clock_monotonic_ns() - t0) / 1000000;
 }
 
-/* The verdict, logged: what the server counted must be what was sent. */
-static bool verdict(const char *what, bool local_server, uint64_t ms)
+/* The verdict, logged: what the server counted must be what was sent, and
+ * the client must have read the server's count (where they are ours). */
+enum side { BOTH, CLIENT, SERVER };
+
+static bool verdict(const char *what, enum side ours, uint64_t ms)
 {
     char want[32];
     snprintf(want, sizeof(want), "got %u", SELFTEST_BYTES);
     if (!st.failed && st.bad_at)
         fail("a byte arrived wrong");
-    if (!st.failed && ((local_server && st.received != SELFTEST_BYTES) ||
-                       st.reply_len != strlen(want) || memcmp(st.reply, want, st.reply_len) != 0))
+    if (!st.failed && ours != CLIENT && st.received != SELFTEST_BYTES)
+        fail("the server did not receive what was sent");
+    if (!st.failed && ours != SERVER &&
+        (st.reply_len != strlen(want) || memcmp(st.reply, want, st.reply_len) != 0))
         fail("the server's count is not what was sent");
     if (st.failed) {
         klog("net: %s FAILED: %s (sent %u, received %u, first wrong byte %u, reply \"%.*s\")",
@@ -210,12 +215,22 @@ bool net_selftest(void)
     memset(&st, 0, sizeof(st));
     ip_addr_t loop;
     IP_ADDR4(&loop, 127, 0, 0, 1);
-    if (!start_server() || !start_client(&loop, SELFTEST_PORT))
+    if (!start_server(SELFTEST_PORT) || !start_client(&loop, SELFTEST_PORT))
         fail("could not set up the connection (out of memory?)");
     uint64_t ms = run(true);
     if (st.listener)
         tcp_close(st.listener);
-    return verdict("selftest through lwIP's loopback", true, ms);
+    return verdict("selftest through lwIP's loopback", BOTH, ms);
+}
+
+/* The cards up with DHCP; false (logged) if there is none or no address. */
+static bool cards_up(const char *what)
+{
+    if (net_up_cards() == 0) {
+        klog("net: %s FAILED: no network card", what);
+        return false;
+    }
+    return net_wait_address(15000000000ull);
 }
 
 /* "A.B.C.D:PORT" -> address and port; false if it is not that. */
@@ -255,14 +270,36 @@ bool net_connect_test(const char *where)
         klog("net: net-connect-test=%s: not A.B.C.D:PORT", where);
         return false;
     }
-    if (net_up_cards() == 0) {
-        klog("net: connect test FAILED: no network card");
-        return false;
-    }
-    if (!net_wait_address(15000000000ull))
+    if (!cards_up("connect test"))
         return false;
     if (!start_client(&to, port))
         fail("could not set up the connection (out of memory?)");
     uint64_t ms = run(false);
-    return verdict("connect test", false, ms);
+    return verdict("connect test", CLIENT, ms);
+}
+
+bool net_listen_test(const char *port_word)
+{
+    unsigned port = 0;
+    memset(&st, 0, sizeof(st));
+    for (const char *p = port_word; *p; p++) {
+        if (*p < '0' || *p > '9' || (port = port * 10 + (unsigned)(*p - '0')) > 65535) {
+            port = 0;
+            break;
+        }
+    }
+    if (port == 0) {
+        klog("net: net-listen-test=%s: not a port (1-65535)", port_word);
+        return false;
+    }
+    if (!cards_up("listen test"))
+        return false;
+    if (!start_server((u16_t)port))
+        fail("could not listen (out of memory, or the port is taken?)");
+    else
+        klog("net: listen test: listening on TCP port %u", port);
+    uint64_t ms = run(true);
+    if (st.listener)
+        tcp_close(st.listener);
+    return verdict("listen test", SERVER, ms);
 }

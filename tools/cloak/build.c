@@ -43,6 +43,8 @@ static void load_config(struct session *s)
     for (size_t i = 0; i < o->nmounts; i++)
         if (config_add_mount_flag(cfg, o->mounts[i], err, sizeof err) < 0)
             die("%s", err);
+    for (size_t i = 0; i < o->nports; i++)
+        config_add_port_flag(cfg, o->ports[i], o->udp);
     config_finalize(cfg);
     if (cfg->uefi && cfg->memory_bytes < (64ull << 20))
         die("-m %lluM: booting through UEFI needs at least 64M (OVMF itself uses most of it)",

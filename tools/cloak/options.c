@@ -12,7 +12,7 @@
 #include "options.h"
 
 enum { OPT_UEFI = 256, OPT_LOG, OPT_DRY_RUN, OPT_KERNEL_ARGS, OPT_LIST, OPT_MOUNT,
-       OPT_DISK_BUS, OPT_SEV, OPT_SEV_SIM, OPT_QMP, OPT_SETTLE, OPT_KEEP_DUMP, OPT_ACCEL, OPT_NET };
+       OPT_DISK_BUS, OPT_SEV, OPT_SEV_SIM, OPT_QMP, OPT_SETTLE, OPT_KEEP_DUMP, OPT_ACCEL, OPT_NET, OPT_UDP };
 
 static const struct option longopts[] = {
     {"config", required_argument, NULL, 'c'},
@@ -37,6 +37,8 @@ static const struct option longopts[] = {
     {"keep-dump", required_argument, NULL, OPT_KEEP_DUMP},
     {"accel", required_argument, NULL, OPT_ACCEL},
     {"net", required_argument, NULL, OPT_NET},
+    {"port", required_argument, NULL, 'p'},
+    {"udp", no_argument, NULL, OPT_UDP},
     {NULL, 0, NULL, 0},
 };
 
@@ -62,7 +64,7 @@ static void parse_flags(int argc, char **argv, struct options *o)
     opterr = 0;
     optind = 1;
     /* '+': stop at PROGRAM, so that its own options stay its own */
-    while ((c = getopt_long(argc, argv, "+:c:a:e:m:o:vh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:c:a:e:m:o:p:vh", longopts, NULL)) != -1) {
         switch (c) {
         case 'c': o->config = optarg; break;
         case 'a': list_append(&o->flag_args, &o->nflag_args, optarg); break;
@@ -82,6 +84,8 @@ static void parse_flags(int argc, char **argv, struct options *o)
         case OPT_QMP: o->qmp = optarg; break;
         case OPT_ACCEL: o->accel = optarg; break;
         case OPT_NET: o->net = optarg; break;
+        case 'p': list_append(&o->ports, &o->nports, optarg); break;
+        case OPT_UDP: o->udp = true; break;
         case OPT_SETTLE: parse_settle(cmd, o); break;
         case OPT_KEEP_DUMP:
             if (!o->dump_check)
@@ -171,8 +175,10 @@ static void check_combinations(const char *cmd, const struct options *o)
         die("%s: --disk-bus \"%s\": use virtio-blk or virtio-scsi", cmd, o->disk_bus);
     if (o->net && strcmp(o->net, "user") != 0 && strcmp(o->net, "none") != 0)
         die("%s: --net \"%s\": use user or none", cmd, o->net);
-    if (o->net && !o->run)
-        die("build: --net is for `cloak run`");
+    if (!o->run && (o->net || o->nports || o->udp))
+        die("build: %s is for `cloak run`", o->net ? "--net" : o->nports ? "-p" : "--udp");
+    if (o->udp && !o->nports)
+        die("%s: --udp forwards the -p ports for UDP too; give -p PORT", cmd);
     check_accel(cmd, o);
 }
 

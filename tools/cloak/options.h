@@ -23,6 +23,9 @@ struct options {
     size_t nmounts;
     const char *disk_bus;     /* --disk-bus */
     const char *net;          /* --net */
+    char **ports;             /* -p/--port SPEC: added to RunConfig.Ports */
+    size_t nports;
+    bool udp;                 /* --udp: the -p ports go to UDPPorts as well */
     const char *kernel_args;  /* extra kernel command line */
     bool sev;                 /* --sev: real AMD SEV */
     bool sev_sim;             /* --sev-sim: the kernel's simulation (protects nothing) */

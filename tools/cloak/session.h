@@ -75,6 +75,9 @@ void session_qemu_argv(struct session *s, struct qemu_config *q, struct qemu_arg
 /* accel.c: KVM or TCG into q->kvm (--accel, RunConfig.Accel, /dev/kvm);
  * dies (125) when KVM was demanded and cannot be had. */
 void session_accel(const struct session *s, struct qemu_config *q);
+/* network.c: --net, -p and RunConfig.Ports/UDPPorts into q (dies on a bad
+ * port, naming it). */
+void session_network(const struct session *s, struct qemu_config *q);
 /* What cloak says on stderr just before the VM starts. */
 void session_boot_notes(const struct session *s, const struct qemu_config *q);
 

@@ -24,7 +24,7 @@ enum key_kind {
     K_UNSUPPORTED, /* ops knows it, cloak ignores it for now */
     K_ARGS, K_ENV, K_FILES, K_DIRS, K_MAPDIRS, K_UEFI,
     K_RUNCONFIG, K_CLOUDCONFIG, K_MEMORY, K_CONFIDENTIAL_VM,
-    K_MOUNTS, K_VOLUMES_DIR, K_NAMESERVERS, K_ACCEL,
+    K_MOUNTS, K_VOLUMES_DIR, K_NAMESERVERS, K_ACCEL, K_PORTS, K_UDP_PORTS,
 };
 
 struct key_def {
@@ -64,8 +64,8 @@ static const struct key_def run_keys[] = {
     {"Kernel", K_UNSUPPORTED}, {"Mgmt", K_UNSUPPORTED}, {"Vga", K_UNSUPPORTED},
     {"Mounts", K_UNSUPPORTED}, {"AttachVolumeOnInstanceCreate", K_UNSUPPORTED},
     {"Nics", K_UNSUPPORTED}, {"Background", K_UNSUPPORTED},
-    {"BackgroundDetach", K_UNSUPPORTED}, {"Ports", K_UNSUPPORTED},
-    {"UDPPorts", K_UNSUPPORTED}, {"QMP", K_UNSUPPORTED}, {"ShowDebug", K_UNSUPPORTED},
+    {"BackgroundDetach", K_UNSUPPORTED}, {"Ports", K_PORTS},
+    {"UDPPorts", K_UDP_PORTS}, {"QMP", K_UNSUPPORTED}, {"ShowDebug", K_UNSUPPORTED},
     {"ShowErrors", K_UNSUPPORTED}, {"ShowWarnings", K_UNSUPPORTED}, {"JSON", K_UNSUPPORTED},
     {"TapName", K_UNSUPPORTED}, {"Verbose", K_UNSUPPORTED},
     {"VolumeSizeInGb", K_UNSUPPORTED}, {"ThreadsPerCore", K_UNSUPPORTED},
@@ -215,6 +215,8 @@ static int decode_key(struct decoder *d, const char *path, const struct key_def 
     case K_MAPDIRS: return decode_kvlist(d, path, v, &c->mapdirs);
     case K_MOUNTS: return decode_kvlist(d, path, v, &c->mounts);
     case K_NAMESERVERS: return decode_strlist(d, path, v, &c->nameservers);
+    case K_PORTS: return decode_strlist(d, path, v, &c->ports);
+    case K_UDP_PORTS: return decode_strlist(d, path, v, &c->udp_ports);
     case K_VOLUMES_DIR:
         if (json_is_null(v))
             return 0;

@@ -40,6 +40,8 @@ struct cloak_config {
     struct config_kvlist mounts;    /* Mounts: volume name -> "/path" or "/path:ro" */
     char *volumes_dir;              /* VolumesDir, or NULL */
     struct config_strlist nameservers; /* NameServers (config_finalize: 8.8.8.8 if empty) */
+    struct config_strlist ports;    /* RunConfig.Ports (and -p): TCP, as written ("80,443") */
+    struct config_strlist udp_ports; /* RunConfig.UDPPorts (and -p with --udp) */
     bool uefi;                      /* Uefi */
     bool confidential_vm;           /* CloudConfig.ConfidentialVM */
     bool accel;                     /* RunConfig.Accel: true (default) lets cloak use KVM,
@@ -58,6 +60,10 @@ void config_free(struct cloak_config *c);
  * (JSON syntax errors as "FILE:LINE:COLUMN: ...", wrong types naming the key,
  * the expected type and the file).  Unknown keys add warnings. */
 int config_load_file(struct cloak_config *c, const char *path, char *err, size_t errlen);
+
+/* -p SPEC: added to Ports, and to UDPPorts as well with --udp (checked
+ * when the ports are resolved: tools/config/ports.h). */
+void config_add_port_flag(struct cloak_config *c, const char *spec, bool udp);
 
 /* Same, from a string; `name` stands for the file in messages. */
 int config_load_string(struct cloak_config *c, const char *text, const char *name,

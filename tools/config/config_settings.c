@@ -27,6 +27,8 @@ void config_free(struct cloak_config *c)
     config_kvlist_clear(&c->mapdirs);
     config_kvlist_clear(&c->mounts);
     config_strlist_clear(&c->nameservers);
+    config_strlist_clear(&c->ports);
+    config_strlist_clear(&c->udp_ports);
     free(c->volumes_dir);
     config_strlist_clear(&c->warnings);
     free(c->memory);
@@ -172,6 +174,13 @@ int config_mount_point(const char *name, const char *value, char **path, bool *r
     return 0;
 }
 
+void config_add_port_flag(struct cloak_config *c, const char *spec, bool udp)
+{
+    config_strlist_add(&c->ports, spec);
+    if (udp)
+        config_strlist_add(&c->udp_ports, spec);
+}
+
 void config_finalize(struct cloak_config *c)
 {
     if (c->nameservers.n == 0)
@@ -182,4 +191,19 @@ void config_finalize(struct cloak_config *c)
         config_env_set(c, "USER", "root");
     if (!config_env_get(c, "PWD"))
         config_env_set(c, "PWD", "/");
+    /* ops tells the program which TCP ports it forwards. */
+    if (c->ports.n && !config_env_get(c, "OPS_PORT")) {
+        char *list = NULL;
+        size_t len = 0;
+        for (size_t i = 0; i < c->ports.n; i++) {
+            size_t n = strlen(c->ports.items[i]);
+            list = config_xrealloc(list, len + n + 2);
+            if (len)
+                list[len++] = ',';
+            memcpy(list + len, c->ports.items[i], n + 1);
+            len += n;
+        }
+        config_env_set(c, "OPS_PORT", list);
+        free(list);
+    }
 }

@@ -197,8 +197,20 @@ static int push_net(struct qemu_argv *a, const struct qemu_config *q)
 
     if (!q->net_user)
         return 0;
+    /* Each forwarded port: the host's loopback only, as ops does locally. */
+    size_t len = 32 + q->nfwd * 48;
+    char *netdev = malloc(len);
+    if (!netdev)
+        return -1;
+    size_t at = (size_t)snprintf(netdev, len, "user,id=net0");
+    for (size_t i = 0; i < q->nfwd; i++) {
+        const struct qemu_fwd *p = &q->fwd[i];
+        at += (size_t)snprintf(netdev + at, len - at, ",hostfwd=%s:127.0.0.1:%u-:%u",
+                               p->udp ? "udp" : "tcp", p->host, p->guest);
+    }
     rc |= push(a, "-netdev");
-    rc |= push(a, "user,id=net0");
+    rc |= push(a, netdev);
+    free(netdev);
     rc |= push(a, "-device");
     rc |= push(a, "virtio-net-pci,netdev=net0,disable-legacy=on,iommu_platform=on,romfile=");
     return rc;

@@ -30,6 +30,12 @@ enum qemu_disk_bus {
     QEMU_DISK_VIRTIO_SCSI,    /* one virtio-scsi-pci controller, a scsi-hd per volume */
 };
 
+/* A host port forwarded to a guest port (QEMU's user network, hostfwd). */
+struct qemu_fwd {
+    unsigned host, guest;
+    bool udp;
+};
+
 struct qemu_config {
     const char *binary;       /* NULL: QEMU_DEFAULT_BINARY */
     uint64_t memory_mib;
@@ -50,6 +56,8 @@ struct qemu_config {
     bool io_uring;            /* volumes use QEMU's io_uring back end (qemu_host_has_io_uring) */
     bool kvm;                 /* -accel kvm -cpu host (accel.h decides); else TCG, -cpu max */
     bool net_user;            /* a virtio-net card on QEMU's user network (NAT, DHCP) */
+    const struct qemu_fwd *fwd;   /* host ports forwarded to the guest (net_user) */
+    size_t nfwd;
     /* AMD SEV (cloak run --sev): KVM, -cpu EPYC, an sev-guest object and
      * -machine confidential-guest-support (QEMU >= 6.0 spelling; the
      * older memory-encryption= is an alias).  Needs uefi. */

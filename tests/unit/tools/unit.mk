@@ -3,12 +3,17 @@
 TOOLS_UNIT_DIR := $(BUILD)/tests/unit
 
 CONFIG_UNIT_SRCS := tools/config/config.c tools/config/config_settings.c \
-	tools/config/config_lists.c tools/util/size.c
+	tools/config/config_lists.c tools/config/ports.c tools/util/size.c
 $(TOOLS_UNIT_DIR)/tools_config: tests/unit/tools/test_config.c $(CONFIG_UNIT_SRCS) \
 		tools/config/config.h tools/config/config_lists.h tests/unit/tools/unit.mk
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/tools/test_config.c $(CONFIG_UNIT_SRCS) \
 		$(UNIT_LIBS) -ljansson
+
+$(TOOLS_UNIT_DIR)/tools_ports: tests/unit/tools/test_ports.c tools/config/ports.c \
+		tools/config/ports.h tests/unit/tools/unit.mk
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/tools/test_ports.c tools/config/ports.c $(UNIT_LIBS)
 
 $(TOOLS_UNIT_DIR)/tools_manifest: tests/unit/tools/test_manifest.c tools/image/manifest_writer.c \
 		tools/image/manifest_writer.h tests/unit/tools/unit.mk
@@ -74,7 +79,7 @@ $(TOOLS_UNIT_DIR)/tools_memdump: tests/unit/tools/test_memdump.c $(MEMDUMP_SRCS)
 		-ljansson
 
 UNIT_TESTS += $(TOOLS_UNIT_DIR)/tools_sev_check $(TOOLS_UNIT_DIR)/tools_memdump
-UNIT_TESTS += $(TOOLS_UNIT_DIR)/tools_accel
+UNIT_TESTS += $(TOOLS_UNIT_DIR)/tools_accel $(TOOLS_UNIT_DIR)/tools_ports
 UNIT_TESTS += $(TOOLS_UNIT_DIR)/tools_deps $(TOOLS_UNIT_DIR)/tools_volume
 UNIT_TESTS += $(TOOLS_UNIT_DIR)/tools_elf_sym
 UNIT_TESTS += $(TOOLS_UNIT_DIR)/tools_config $(TOOLS_UNIT_DIR)/tools_manifest \
