@@ -399,6 +399,23 @@ int main(int argc, char **argv)
         printf("still running\n");
         return 0;
     }
+    if (!strcmp(what, "bad-stack")) {
+        /* No room for the frame: SIGSEGV by its default action. */
+        on(SIGUSR1, record, 0);
+        printf("raising with the stack pointer at 4096\n");
+        long pid = getpid(), ret;
+        __asm__ volatile("mov %%rsp, %%rbx\n\tmov $4096, %%rsp\n\tsyscall\n\tmov %%rbx, %%rsp"
+                         : "=a"(ret) : "a"((long)SYS_kill), "D"(pid), "S"((long)SIGUSR1)
+                         : "rbx", "rcx", "r11", "memory");
+        printf("still running\n");
+        return 0;
+    }
+    if (!strcmp(what, "pause")) {
+        printf("pausing\n");
+        pause();                        /* nothing can send a signal: waits */
+        printf("pause returned\n");
+        return 0;
+    }
     segv_null();
     segv_readonly();
     fpe_divide();
