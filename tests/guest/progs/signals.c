@@ -282,6 +282,37 @@ static void fpu(void)
            (int)hits, same, after == before, handler_mxcsr);
 }
 
+static void clobber_ymm(int sig)
+{
+    (void)sig;
+    hits++;
+    __asm__ volatile("vpcmpeqd %%ymm1, %%ymm1, %%ymm1\n\tvpcmpeqd %%ymm9, %%ymm9, %%ymm9" : : : "xmm1", "xmm9");
+}
+
+/* The upper halves of the YMM registers (XSAVE's AVX component) across a
+ * handler that sets them all to ones. */
+static void avx(void)
+{
+    if (!__builtin_cpu_supports("avx")) {
+        printf("avx: not available\n");
+        return;
+    }
+    static const uint64_t pattern[4] = { 1, 2, 0x1111222233334444ull, 0x5555666677778888ull };
+    uint64_t y1[4], y9[4];
+    signal(SIGUSR1, clobber_ymm);
+    hits = 0;
+    long pid = getpid(), ret;
+    __asm__ volatile("vmovdqu %[pat], %%ymm1\n\tvmovdqu %[pat], %%ymm9\n\t"
+                     "syscall\n\t"
+                     "vmovdqu %%ymm1, %[y1]\n\tvmovdqu %%ymm9, %[y9]\n\tvzeroupper\n\t"
+                     : "=a"(ret), [y1] "=m"(y1), [y9] "=m"(y9)
+                     : "a"((long)SYS_kill), "D"(pid), "S"((long)SIGUSR1), [pat] "m"(pattern)
+                     : "rcx", "r11", "xmm1", "xmm9", "memory");
+    (void)ret;
+    printf("avx: handled %d, ymm1 and ymm9 kept %d\n", (int)hits,
+           !memcmp(y1, pattern, 32) && !memcmp(y9, pattern, 32));
+}
+
 static void on_plain(int sig)
 {
     (void)sig;
@@ -408,6 +439,10 @@ int main(int argc, char **argv)
                          : "=a"(ret) : "a"((long)SYS_kill), "D"(pid), "S"((long)SIGUSR1)
                          : "rbx", "rcx", "r11", "memory");
         printf("still running\n");
+        return 0;
+    }
+    if (!strcmp(what, "avx")) {
+        avx();
         return 0;
     }
     if (!strcmp(what, "pause")) {
