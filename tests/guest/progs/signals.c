@@ -225,6 +225,16 @@ static void to_noncanonical(int sig, siginfo_t *si, void *ctx)
     uc->uc_mcontext.gregs[REG_RIP] = (greg_t)0x8000000000000000ull;
 }
 
+static void to_kernel_cs(int sig, siginfo_t *si, void *ctx)
+{
+    ucontext_t *uc = ctx;
+    record(sig, si, ctx);
+    /* CS is the low 16 bits of REG_CSGSFS; 0x10 is the kernel's code
+     * segment on Linux and on cloak. */
+    uc->uc_mcontext.gregs[REG_CSGSFS] = (uc->uc_mcontext.gregs[REG_CSGSFS] & ~0xffffll) | 0x10;
+    uc->uc_mcontext.gregs[REG_RIP] += 2;
+}
+
 static void on_trap(int sig, siginfo_t *si, void *ctx)
 {
     record(sig, si, ctx);
@@ -426,6 +436,14 @@ int main(int argc, char **argv)
         /* A handler that makes rt_sigreturn's RIP non-canonical: SIGSEGV. */
         on(SIGILL, to_noncanonical, 0);
         printf("returning to a non-canonical RIP\n");
+        __asm__ volatile("ud2");
+        printf("still running\n");
+        return 0;
+    }
+    if (!strcmp(what, "bad-cs")) {
+        /* A handler asking rt_sigreturn for the kernel's code segment. */
+        on(SIGILL, to_kernel_cs, 0);
+        printf("returning with the kernel's code segment\n");
         __asm__ volatile("ud2");
         printf("still running\n");
         return 0;
