@@ -31,6 +31,7 @@ struct trap_frame;
 /* si_code values (asm-generic/siginfo.h). */
 #define SI_USER 0
 #define SI_KERNEL 0x80
+#define SI_QUEUE (-1)
 #define SI_TKILL (-6)
 #define ILL_ILLOPN 2
 #define FPE_INTDIV 1
@@ -49,8 +50,9 @@ struct trap_frame;
 /* What the kernel knows of one pending signal. */
 struct signal_info {
     int32_t signo, code;
-    int32_t pid;                        /* sender (SI_USER, SI_TKILL) */
+    int32_t pid;                        /* sender (SI_USER, SI_TKILL, SI_QUEUE) */
     uint32_t uid;
+    uint64_t value;                     /* si_value (SI_QUEUE; timers later) */
     uint64_t addr;                      /* faults: si_addr */
     uint64_t trapno, error, cr2;        /* faults: for the sigcontext */
     const char *why;                    /* cloak's summary if it kills */

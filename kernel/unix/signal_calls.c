@@ -160,6 +160,43 @@ int64_t sys_tgkill(SYSCALL_ARGS)
     return send_self((int)a2, SI_TKILL);
 }
 
+/* sigqueue: a signal with the sender's siginfo (si_code, si_pid, si_uid,
+ * si_value).  To itself a process may claim any si_code but SI_TKILL's
+ * meaning stays the kernel's (Linux refuses si_code >= 0 and SI_TKILL only
+ * towards other processes). */
+static int64_t queue_self(int sig, uint64_t uinfo)
+{
+    struct linux_siginfo si;
+    if (copy_from_user(&si, uinfo, sizeof(si)))
+        return -EFAULT;
+    if (sig == 0)
+        return 0;
+    if (sig < 1 || sig > NSIG)
+        return -EINVAL;
+    signal_send(&(struct signal_info){ .signo = sig, .code = si.si_code, .pid = si.f.kill.pid,
+                                       .uid = si.f.kill.uid, .value = si.f.kill.value,
+                                       .why = "sent by the program to itself" });
+    return 0;
+}
+
+int64_t sys_rt_sigqueueinfo(SYSCALL_ARGS)
+{
+    UNUSED_ARGS;
+    if ((int32_t)a0 != PROCESS_PID)
+        return -ESRCH;
+    return queue_self((int)a1, a2);
+}
+
+int64_t sys_rt_tgsigqueueinfo(SYSCALL_ARGS)
+{
+    UNUSED_ARGS;
+    if ((int32_t)a0 <= 0 || (int32_t)a1 <= 0)
+        return -EINVAL;
+    if ((int32_t)a0 != PROCESS_PID || (int32_t)a1 != PROCESS_PID)
+        return -ESRCH;
+    return queue_self((int)a2, a3);
+}
+
 /* Waiting for a signal when none can come: one thread, and nothing yet
  * (no timers, no host Ctrl-C) sends one from outside.  Linux would wait
  * until someone kills the process, and so does cloak: the program waits

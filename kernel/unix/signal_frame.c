@@ -111,6 +111,7 @@ void signal_siginfo_fill(struct linux_siginfo *out, const struct signal_info *in
     if (in->code <= 0) {
         out->f.kill.pid = in->pid;
         out->f.kill.uid = in->uid;
+        out->f.kill.value = in->value;
     } else {
         out->f.addr = in->addr;
     }

@@ -22,7 +22,7 @@
 struct linux_siginfo {
     int32_t si_signo, si_errno, si_code, pad;
     union {
-        struct { int32_t pid; uint32_t uid; } kill;     /* SI_USER, SI_TKILL */
+        struct { int32_t pid; uint32_t uid; uint64_t value; } kill;    /* SI_USER, SI_TKILL, SI_QUEUE */
         uint64_t addr;                                  /* faults */
         uint8_t bytes[112];
     } f;
@@ -115,8 +115,8 @@ bool fpstate_marked(const uint8_t *img, uint32_t state_size);
  * (and within the marked features; only x87|SSE when not marked). */
 void fpstate_sanitize(uint8_t *img, bool xsave, bool marked, uint64_t xfeatures, uint32_t mxcsr_mask);
 
-/* The program's siginfo for a pending signal: si_pid/si_uid for one a
- * process sent (si_code <= 0), si_addr for a fault. */
+/* The program's siginfo for a pending signal: si_pid/si_uid/si_value for
+ * one a process sent (si_code <= 0), si_addr for a fault. */
 void signal_siginfo_fill(struct linux_siginfo *out, const struct signal_info *in);
 
 #endif

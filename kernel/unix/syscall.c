@@ -37,7 +37,7 @@ static const syscall_fn table[] = {
     ENTRY(334, rseq), ENTRY(439, faccessat2),
     /* signal_calls.c */
     ENTRY(15, rt_sigreturn), ENTRY(34, pause), ENTRY(127, rt_sigpending), ENTRY(128, rt_sigtimedwait),
-    ENTRY(130, rt_sigsuspend),
+    ENTRY(129, rt_sigqueueinfo), ENTRY(130, rt_sigsuspend), ENTRY(297, rt_tgsigqueueinfo),
 };
 #define TABLE_SIZE (sizeof(table) / sizeof(table[0]))
 

@@ -62,6 +62,7 @@ DECLARE(sched_getaffinity) DECLARE(getrusage) DECLARE(sysinfo) DECLARE(getcpu)
 DECLARE(rt_sigaction) DECLARE(rt_sigprocmask) DECLARE(sigaltstack) DECLARE(kill) DECLARE(tkill)
 DECLARE(tgkill)
 DECLARE(rt_sigpending) DECLARE(pause) DECLARE(rt_sigsuspend) DECLARE(rt_sigtimedwait) DECLARE(rt_sigreturn)
+DECLARE(rt_sigqueueinfo) DECLARE(rt_tgsigqueueinfo)
 /* random_calls.c */
 DECLARE(getrandom)
 #undef DECLARE

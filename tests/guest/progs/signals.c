@@ -21,7 +21,7 @@
 
 static sigjmp_buf jump;
 static volatile sig_atomic_t hits, depth, max_depth;
-static volatile int last_signo, last_code, last_pid;
+static volatile int last_signo, last_code, last_pid, last_value;
 static void *volatile last_addr;
 static volatile uintptr_t last_rip, stack_local;
 static volatile int layout_ok;
@@ -47,6 +47,7 @@ static void record(int sig, siginfo_t *si, void *ctx)
     last_code = si->si_code;
     last_addr = si->si_addr;
     last_pid = si->si_pid;
+    last_value = si->si_value.sival_int;
     last_rip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
     /* Linux's frame: the return address, then ucontext (304 bytes), then
      * siginfo; the FPU image 64-byte aligned; rsp + 8 16-byte aligned. */
@@ -155,6 +156,10 @@ static void to_self(void)
     printf("tgkill: handled %d, code %d pid is ours %d\n", (int)hits, last_code, last_pid == getpid());
     syscall(SYS_tkill, syscall(SYS_gettid), SIGUSR2);
     printf("tkill: handled %d, code %d\n", (int)hits, last_code);
+    union sigval v = { .sival_int = 4242 };
+    sigqueue(getpid(), SIGUSR1, v);
+    printf("sigqueue: handled %d, code %d (SI_QUEUE %d) value %d pid is ours %d\n", (int)hits, last_code,
+           SI_QUEUE, last_value, last_pid == getpid());
     int r0 = kill(getpid(), 0);
     int r65 = kill(getpid(), 65);
     printf("kill 0: %d, bad signal: %d errno %d (EINVAL %d)\n", r0, r65, errno, EINVAL);

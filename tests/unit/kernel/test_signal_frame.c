@@ -52,6 +52,7 @@ static void test_layout_matches_libc(void **state)
     assert_int_equal(offsetof(struct linux_siginfo, si_code), offsetof(siginfo_t, si_code));
     assert_int_equal(offsetof(struct linux_siginfo, f.kill.pid), offsetof(siginfo_t, si_pid));
     assert_int_equal(offsetof(struct linux_siginfo, f.kill.uid), offsetof(siginfo_t, si_uid));
+    assert_int_equal(offsetof(struct linux_siginfo, f.kill.value), offsetof(siginfo_t, si_value));
     assert_int_equal(offsetof(struct linux_siginfo, f.addr), offsetof(siginfo_t, si_addr));
     assert_int_equal(sizeof(struct linux_siginfo), sizeof(siginfo_t));
 }
@@ -245,12 +246,13 @@ static void test_siginfo_fill(void **state)
 {
     (void)state;
     struct linux_siginfo si;
-    struct signal_info kill = { .signo = 10, .code = SI_TKILL, .pid = 1, .uid = 0, .addr = 0xdead };
+    struct signal_info kill = { .signo = 10, .code = SI_QUEUE, .pid = 1, .uid = 0, .value = 42, .addr = 0xdead };
     signal_siginfo_fill(&si, &kill);
     assert_int_equal(si.si_signo, 10);
-    assert_int_equal(si.si_code, SI_TKILL);
+    assert_int_equal(si.si_code, SI_QUEUE);
     assert_int_equal(si.si_errno, 0);
     assert_int_equal(si.f.kill.pid, 1);
+    assert_true(si.f.kill.value == 42);
     struct signal_info fault = { .signo = 11, .code = SEGV_MAPERR, .addr = 0x10 };
     signal_siginfo_fill(&si, &fault);
     assert_true(si.f.addr == 0x10);
