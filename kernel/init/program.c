@@ -12,6 +12,8 @@
 #include "unix/devices.h"
 #include "unix/procfs.h"
 #include "unix/syscall.h"
+#include "unix/signal.h"
+#include "unix/signal_trap.h"
 #include "fs/ramfs.h"
 #include "fs/path.h"
 #include "fs/boot_archive.h"
@@ -23,6 +25,7 @@
 #include "mm/heap.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/fpu.h"
 #include "drivers/entropy.h"
 #include "lib/string.h"
 #include "lib/errno.h"
@@ -58,15 +61,22 @@ static bool user_page_fault(uint64_t addr, uint64_t error, bool user)
     return err == 0;
 }
 
-static int signal_for(uint64_t vector)
+/* The fault's signal (unix/signal_trap.h), with the FPU's exception flags
+ * for #MF and #XM and, for a page fault, whether the address is mapped. */
+static struct signal_info fault_signal(const struct trap_frame *f, uint64_t cr2)
 {
-    switch (vector) {
-    case 0: case 16: case 19: return SIGFPE;
-    case 1: case 3: return SIGTRAP;
-    case 6: return SIGILL;
-    case 17: return SIGBUS;
-    default: return SIGSEGV;
+    struct trap_fault t = { .vector = f->vector, .error = f->error, .rip = f->rip,
+                            .rflags = f->rflags, .cr2 = cr2 };
+    if (f->vector == VECTOR_PAGE_FAULT)
+        t.mapped = as_find(&proc.as, cr2) != 0;
+    if (f->vector == 16 || f->vector == 19) {
+        static uint8_t img[FPU_STATE_MAX] __attribute__((aligned(64)));
+        fpu_save(img);
+        memcpy(&t.fcw, img + 0, 2);
+        memcpy(&t.fsw, img + 2, 2);
+        memcpy(&t.mxcsr, img + 24, 4);
     }
+    return signal_from_trap(&t);
 }
 
 /* The report of a fault in the program: the log gets the details, and
@@ -74,8 +84,18 @@ static int signal_for(uint64_t vector)
  * from the program's symbol table (BIAS: where a PIE was loaded). */
 static void user_fault(struct trap_frame *f, uint64_t cr2)
 {
-    int sig = signal_for(f->vector);
+    struct signal_info info = fault_signal(f, cr2);
+    int sig = info.signo;
     const char *name = trap_vector_name(f->vector);
+    static unsigned handled;
+    if (signal_send_fault(&info)) {
+        /* The program's handler takes it (on the way back to ring 3); Go
+         * does this for every nil dereference, so only the first few. */
+        if (handled++ < 8)
+            klog("program fault: %s at RIP %lx (address %lx): %s to the program's handler", name,
+                 f->rip, cr2, signal_name(sig));
+        return;
+    }
     char why[160];
     klog("program fault: %s at RIP %lx (program %s loaded with bias %lx)", name, f->rip,
          proc.exe_path, proc.exe_bias);
@@ -93,6 +113,13 @@ static void user_fault(struct trap_frame *f, uint64_t cr2)
     trap_dump(f, cr2);
     klog("@@cloak-fault %lx %lx", f->rip, proc.exe_bias);
     process_kill(sig, why);
+}
+
+/* Signals pending for the program are delivered as it goes back to ring 3
+ * from an exception or interrupt (system calls: unix/syscall.c). */
+static void exit_to_user(struct trap_frame *f)
+{
+    signal_exit_to_user(f, false, 0);
 }
 
 static struct vnode *make_dirs(const char *path)
@@ -183,6 +210,7 @@ void program_start(const struct boot_info *boot)
     as_init(&proc.as, mm_kernel_root());
     trap_set_page_fault_handler(user_page_fault);
     trap_set_user_fault_handler(user_fault);
+    trap_set_user_exit_hook(exit_to_user);
     syscall_init();
     const char *why = "";
     if (exec_load(prog, m.program, m.argv, m.envp, &initial_frame, &why) < 0)

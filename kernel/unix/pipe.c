@@ -48,8 +48,9 @@ static int64_t pipe_write(struct vnode *vn, const void *in, uint64_t len, uint64
     (void)off;
     struct pipe *p = vn->fs;
     if (p->readers == 0) {
-        if (proc.actions[SIGPIPE - 1].handler != 1 /* SIG_IGN */)
-            process_kill(SIGPIPE, "wrote to a pipe with no reader");
+        /* Delivered on the way out; EPIPE if it is ignored or handled. */
+        signal_send(&(struct signal_info){ .signo = SIGPIPE, .code = SI_USER, .pid = PROCESS_PID,
+                                           .why = "wrote to a pipe with no reader" });
         return -EPIPE;
     }
     uint64_t room = PIPE_SIZE - p->count;

@@ -1,6 +1,7 @@
 /* System-call dispatch: one table indexed by number, kept in number order. */
 #include "unix/syscall.h"
 #include "unix/process.h"
+#include "unix/signal.h"
 #include "arch/x86_64/trap.h"
 #include "lib/log.h"
 #include "lib/errno.h"
@@ -34,10 +35,19 @@ static const syscall_fn table[] = {
     ENTRY(280, utimensat), ENTRY(292, dup3), ENTRY(293, pipe2), ENTRY(302, prlimit64),
     ENTRY(309, getcpu), ENTRY(316, renameat2), ENTRY(318, getrandom), ENTRY(332, statx),
     ENTRY(334, rseq), ENTRY(439, faccessat2),
+    /* signal_calls.c */
+    ENTRY(15, rt_sigreturn), ENTRY(34, pause), ENTRY(127, rt_sigpending), ENTRY(128, rt_sigtimedwait),
+    ENTRY(129, rt_sigqueueinfo), ENTRY(130, rt_sigsuspend), ENTRY(297, rt_tgsigqueueinfo),
 };
 #define TABLE_SIZE (sizeof(table) / sizeof(table[0]))
 
 static int full_restore;
+static struct trap_frame *current_frame;
+
+struct trap_frame *syscall_frame(void)
+{
+    return current_frame;
+}
 static bool irqs_in_syscalls;
 
 void syscall_allow_interrupts(bool on)
@@ -78,6 +88,7 @@ static void log_unimplemented(uint64_t nr)
 int syscall_dispatch(struct trap_frame *f)
 {
     uint64_t nr = f->rax;
+    current_frame = f;
     syscall_fn fn = nr < TABLE_SIZE ? table[nr] : 0;
     if (irqs_in_syscalls)
         __asm__ volatile("sti" ::: "memory");
@@ -95,6 +106,8 @@ int syscall_dispatch(struct trap_frame *f)
     if (irqs_in_syscalls)
         __asm__ volatile("cli" ::: "memory");
     f->rax = (uint64_t)ret;
+    if (signal_exit_to_user(f, true, nr))
+        full_restore = 1;
     int full = full_restore;
     full_restore = 0;
     return full;

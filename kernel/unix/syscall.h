@@ -17,6 +17,10 @@ void syscall_init(void);
 void syscall_allow_interrupts(bool on);
 /* Marks the frame to be restored in full (every register) on return. */
 void syscall_request_full_restore(void);
+/* The saved user registers of the system call being run (rt_sigreturn,
+ * sigaltstack); per thread once threads land. */
+struct trap_frame;
+struct trap_frame *syscall_frame(void);
 
 #define DECLARE(name) int64_t sys_##name(SYSCALL_ARGS);
 /* fs_open.c */
@@ -57,6 +61,8 @@ DECLARE(sched_getaffinity) DECLARE(getrusage) DECLARE(sysinfo) DECLARE(getcpu)
 /* signal_calls.c */
 DECLARE(rt_sigaction) DECLARE(rt_sigprocmask) DECLARE(sigaltstack) DECLARE(kill) DECLARE(tkill)
 DECLARE(tgkill)
+DECLARE(rt_sigpending) DECLARE(pause) DECLARE(rt_sigsuspend) DECLARE(rt_sigtimedwait) DECLARE(rt_sigreturn)
+DECLARE(rt_sigqueueinfo) DECLARE(rt_tgsigqueueinfo)
 /* random_calls.c */
 DECLARE(getrandom)
 #undef DECLARE

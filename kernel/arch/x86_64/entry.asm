@@ -8,6 +8,7 @@ USER_SS equ 0x2b
 VECTOR_SYSCALL equ 0x100
 
 extern trap_dispatch
+extern trap_exit_to_user
 extern syscall_dispatch
 extern cpu_smap_active
 
@@ -86,6 +87,10 @@ isr_common:
     PUSH_GPRS
     mov rdi, rsp
     call trap_dispatch
+    test byte [rsp + 15*8 + 24], 3      ; back to ring 3: deliver signals
+    jz trap_return
+    mov rdi, rsp
+    call trap_exit_to_user
 global trap_return
 trap_return:
     POP_GPRS

@@ -20,6 +20,7 @@ extern const uint64_t isr_table[256];
 static page_fault_handler_fn page_fault_handler;
 static user_fault_handler_fn user_fault_handler;
 static irq_handler_fn irq_handlers[256];
+static user_exit_hook_fn user_exit_hook;
 
 static const char *const exception_names[32] = {
     "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
@@ -78,6 +79,10 @@ void trap_init(void)
     set_gate(VECTOR_DOUBLE_FAULT, isr_table[VECTOR_DOUBLE_FAULT], IST_DOUBLE_FAULT);
     set_gate(VECTOR_NMI, isr_table[VECTOR_NMI], IST_NMI);
     set_gate(VECTOR_MACHINE_CHECK, isr_table[VECTOR_MACHINE_CHECK], IST_MACHINE_CHECK);
+    /* INT3 and INTO may be executed by the program (DPL 3, as on Linux):
+     * a breakpoint is then SIGTRAP, not a #GP. */
+    idt[VECTOR_BREAKPOINT].type = 0xee;
+    idt[VECTOR_OVERFLOW].type = 0xee;
     struct { uint16_t limit; uint64_t base; } __attribute__((packed)) ptr = { sizeof(idt) - 1, (uint64_t)idt };
     __asm__ volatile("lidt %0" : : "m"(ptr));
 }
@@ -85,6 +90,13 @@ void trap_init(void)
 void trap_set_page_fault_handler(page_fault_handler_fn fn) { page_fault_handler = fn; }
 void trap_set_user_fault_handler(user_fault_handler_fn fn) { user_fault_handler = fn; }
 void trap_set_irq_handler(unsigned vector, irq_handler_fn fn) { irq_handlers[vector] = fn; }
+void trap_set_user_exit_hook(user_exit_hook_fn fn) { user_exit_hook = fn; }
+
+void trap_exit_to_user(struct trap_frame *f)
+{
+    if (user_exit_hook)
+        user_exit_hook(f);
+}
 
 static void print_symbol(const char *prefix, uint64_t addr)
 {

@@ -12,6 +12,8 @@ struct trap_frame {
 };
 
 #define VECTOR_NMI 2
+#define VECTOR_BREAKPOINT 3
+#define VECTOR_OVERFLOW 4
 #define VECTOR_DOUBLE_FAULT 8
 #define VECTOR_PAGE_FAULT 14
 #define VECTOR_MACHINE_CHECK 18
@@ -29,15 +31,21 @@ static inline bool trap_from_user(const struct trap_frame *f) { return (f->cs & 
 
 /* Handlers registered by higher layers.  A page-fault handler returns true
  * when it resolved the fault (demand paging).  The user-fault handler is
- * called for an exception in ring 3 that nobody resolved; it does not
- * return. */
+ * called for an exception in ring 3 that nobody resolved; it returns only
+ * when the program's signal handler is to take the fault.  The user-exit
+ * hook runs last on every way back to ring 3 from an exception or
+ * interrupt (signal delivery). */
 typedef bool (*page_fault_handler_fn)(uint64_t addr, uint64_t error, bool user);
 typedef void (*user_fault_handler_fn)(struct trap_frame *f, uint64_t cr2);
 typedef void (*irq_handler_fn)(struct trap_frame *f);
+typedef void (*user_exit_hook_fn)(struct trap_frame *f);
 
 void trap_set_page_fault_handler(page_fault_handler_fn fn);
 void trap_set_user_fault_handler(user_fault_handler_fn fn);
 void trap_set_irq_handler(unsigned vector, irq_handler_fn fn);
+void trap_set_user_exit_hook(user_exit_hook_fn fn);
+/* entry.asm calls it after trap_dispatch when returning to ring 3. */
+void trap_exit_to_user(struct trap_frame *f);
 
 void trap_init(void);
 const char *trap_vector_name(uint64_t vector);

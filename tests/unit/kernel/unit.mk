@@ -46,3 +46,8 @@ $(eval $(call KUNIT_TEST,user_window,kernel/mm/user_window.c))
 # unix/timeout.c: timeout_from_user (copy_from_user) is dropped by section
 # garbage collection; the arithmetic is what is tested.
 $(eval $(call KUNIT_TEST,timeout,kernel/unix/timeout.c,-ffunction-sections -fdata-sections -Wl$(KUNIT_COMMA)--gc-sections))
+# unix/sigset.c, unix/signal_frame.c, unix/signal_trap.c: signal choice,
+# the Linux signal frame's layout and placement, FPU image checks, faults
+# to signals.
+$(eval $(call KUNIT_TEST,sigset,kernel/unix/sigset.c))
+$(eval $(call KUNIT_TEST,signal_frame,kernel/unix/signal_frame.c kernel/unix/signal_trap.c))
