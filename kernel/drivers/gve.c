@@ -102,7 +102,7 @@ int gve_attach(struct gve *g, const char *name, volatile void *bar0, volatile vo
     if (err) {
         klog("gve: %s: bring-up failed (%d); the card is not used", name, err);
         gve_detach(g);
-        return err ? err : -EIO;
+        return err;
     }
     memcpy(g->nic.mac, g->d.mac, 6);
     g->nic.mtu = g->d.mtu > 1500 ? 1500 : g->d.mtu;
@@ -149,8 +149,9 @@ static struct gve card;
 
 int gve_probe(struct pci_device *pci)
 {
-    if (card.nic.driver)
+    if (card.nic.driver || card.leaked)
         return -EBUSY;                      /* one card for now */
+    memset(&card, 0, sizeof(card));         /* after a failed attempt */
     char name[32];
     snprintf(name, sizeof(name), "gve %02x:%02x.%u", pci->bus, pci->slot, pci->fn);
     pci_size_bars(pci);

@@ -300,10 +300,13 @@ int gve_register_qpl(struct gve *g, struct gve_qpl *q)
         return err;
     for (unsigned i = 0; i < q->pages; i++)
         gve_put64((uint8_t *)list.va + 8 * i, q->mem.device + (uint64_t)i * GVE_PAGE);
-    uint8_t p[16] = { 0 };
+    /* 24 bytes: current Linux adds page_size after the 16 bytes older
+     * descriptions list; an older device sees zeros it ignores. */
+    uint8_t p[24] = { 0 };
     gve_put32(p, q->id);
     gve_put32(p + 4, q->pages);
     gve_put64(p + 8, list.device);
+    gve_put64(p + 16, GVE_PAGE);
     err = aq_exec(g, GVE_OP_REGISTER_PAGE_LIST, p, sizeof(p));
     /* The list is read while the command runs; after a timeout the device
      * may still read it, so it stays allocated (the card is dead anyway). */

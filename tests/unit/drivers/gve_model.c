@@ -174,6 +174,9 @@ static uint32_t register_qpl(const uint8_t *p)
     uint64_t used = 0;
     for (unsigned i = 0; i < GM_QPL_MAX; i++)
         used += gm.qpl_live[i] ? gm.qpl_pages[i] : 0;
+    uint64_t page_size = be64(p + 16);   /* newer drivers: 4096; older: 0 */
+    if (page_size != 0 && page_size != 4096)
+        return ST_INVALID_ARGUMENT;
     if (id >= GM_QPL_MAX || gm.qpl_live[id] || n == 0 || n > GM_QPL_PAGES ||
         used + n > gm.cfg.max_registered_pages)
         return ST_INVALID_ARGUMENT;

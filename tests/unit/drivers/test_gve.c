@@ -101,6 +101,7 @@ static void check_bringup_log(unsigned tx_pages, unsigned rx_pages)
     assert_int_equal(c[2].opcode, 0x03);
     assert_int_equal(c[2].payload[3], 0);
     assert_int_equal(c[2].payload[6] << 8 | c[2].payload[7], tx_pages);
+    assert_int_equal(c[2].payload[22] << 8 | c[2].payload[23], 4096);   /* page_size */
     assert_int_equal(c[3].opcode, 0x05);
     assert_int_equal(c[3].payload[27], 0);             /* QPL id */
     assert_int_equal(c[3].payload[31], 0);             /* notify block 0 */
