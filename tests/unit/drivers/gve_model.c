@@ -34,6 +34,11 @@ uint64_t clock_monotonic_ns(void)
     return now_ns += 1000000;
 }
 
+uint64_t gm_clock_ns(void)
+{
+    return now_ns;
+}
+
 /* ---- helpers ---- */
 
 static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3]; }
@@ -432,7 +437,8 @@ static void transmit_one(void)
         const uint8_t *src = qpl_at(gm.tx_qpl, off, seg);
         if (!src || got + seg > len) {
             violation("TX segment outside the TX queue page list (or past the packet)", off);
-            break;
+            gm.tx_head += cnt;
+            return;
         }
         memcpy(f.data + got, src, seg);
         got += seg;

@@ -107,6 +107,8 @@ void gm_reset_model(void);
 bool gm_deliver(const void *frame, size_t len);
 /* Sends what the driver posted up to its last TX doorbell (after tx_hold). */
 void gm_tx_flush(void);
+/* Model time: every clock_monotonic_ns() call the driver makes is 1 ms. */
+uint64_t gm_clock_ns(void);
 /* The doorbell indices the model hands out. */
 #define GM_BAR2_SIZE 4096
 

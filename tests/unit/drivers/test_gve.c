@@ -400,7 +400,10 @@ static void test_admin_timeout(void **state)
 {
     (void)state;
     gm.faults.silent_opcode = 0x05;
-    expect_refused("no completion");
+    uint64_t t0 = gm_clock_ns();
+    expect_refused("CREATE_TX_QUEUE: no completion in 2000 ms");
+    uint64_t waited = gm_clock_ns() - t0;
+    assert_true(waited >= 2000000000ull && waited < 2100000000ull);
     assert_int_equal(gm.nlog, 4);                       /* nothing sent after the silence */
     assert_true(g.dead);
     assert_int_equal(gm.resets, 1);
@@ -543,6 +546,29 @@ static void test_device_asks_for_reset(void **state)
     expect_down("asked for a reset");
 }
 
+/* The model's own checks are not vacuous: a TX descriptor pointing past
+ * the queue page list, and a doorbell nobody was given, are reported. */
+static void test_model_catches_driver_errors(void **state)
+{
+    (void)state;
+    assert_int_equal(attach(), 0);
+    uint8_t *d = (uint8_t *)g.tx.ring.va + (g.tx.req & (g.tx.entries - 1)) * 16;
+    memset(d, 0, 16);
+    d[3] = 1;
+    gve_put16(d + 4, 100);
+    gve_put16(d + 6, 100);
+    gve_put64(d + 8, (uint64_t)g.tx.qpl.pages * 4096);  /* just past the end */
+    gve_doorbell_write(&g, g.tx.db_index, g.tx.req + 1);
+    assert_int_equal(gm.violations, 1);
+    assert_non_null(strstr(gm.violation, "outside the TX queue page list"));
+    gve_doorbell_write(&g, 7, 1);
+    assert_int_equal(gm.violations, 2);
+    assert_non_null(strstr(gm.violation, "nobody was given"));
+    g.tx.req++;                   /* keep the driver's count in step for teardown */
+    gve_detach(&g);
+    assert_int_equal(shim_dma_live, dma_base);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -570,6 +596,7 @@ int main(void)
         cmocka_unit_test_setup(test_scribbled_data_ring, setup),
         cmocka_unit_test_setup(test_tx_counter_ahead, setup),
         cmocka_unit_test_setup(test_device_asks_for_reset, setup),
+        cmocka_unit_test_setup(test_model_catches_driver_errors, setup),
     };
     return cmocka_run_group_tests_name("drivers_gve", tests, NULL, NULL);
 }
