@@ -5,6 +5,7 @@
 #include "drivers/virtio_pci.h"
 #include "drivers/virtio_console.h"
 #include "drivers/virtio_net.h"
+#include "drivers/gve.h"
 #include "drivers/block.h"
 #include "drivers/clock.h"
 #include "mm/heap.h"
@@ -26,6 +27,10 @@ void devices_set_selftest(bool on)
 static const char *driver_for(const struct pci_device *d, int (**probe)(struct pci_device *))
 {
     *probe = 0;
+    if (d->vendor == GVE_PCI_VENDOR && d->device == GVE_PCI_DEVICE) {
+        *probe = gve_probe;
+        return "gVNIC (gve)";
+    }
     if (d->vendor != VIRTIO_VENDOR)
         return 0;
     switch (d->device) {

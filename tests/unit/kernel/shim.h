@@ -13,5 +13,6 @@ extern unsigned long shim_heap_live;    /* blocks handed out and not freed */
 /* Log (shim_log.c): what klog and klog_once printed last, and how often. */
 extern char shim_klog_last[512];
 extern unsigned shim_klog_count;
+extern char shim_klog_history[8192];   /* every line, '\n'-separated; tests empty it */
 
 #endif
