@@ -46,3 +46,8 @@ $(eval $(call KUNIT_TEST,user_window,kernel/mm/user_window.c))
 # unix/timeout.c: timeout_from_user (copy_from_user) is dropped by section
 # garbage collection; the arithmetic is what is tested.
 $(eval $(call KUNIT_TEST,timeout,kernel/unix/timeout.c,-ffunction-sections -fdata-sections -Wl$(KUNIT_COMMA)--gc-sections))
+# unix/epoll_set.c with unix/readiness.c (its notify and watches; the wait
+# and the file helpers are dropped by section garbage collection).
+$(eval $(call KUNIT_TEST,epoll_set,kernel/unix/epoll_set.c kernel/unix/readiness.c,-ffunction-sections -fdata-sections -Wl$(KUNIT_COMMA)--gc-sections))
+$(eval $(call KUNIT_TEST,interval_timer,kernel/unix/interval_timer.c))
+$(eval $(call KUNIT_TEST,fd_bits,kernel/unix/fd_bits.c))
