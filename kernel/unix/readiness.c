@@ -22,7 +22,9 @@
 #define MAX_SLEEP_NS 1000000000ull
 
 static uint64_t changes;          /* readiness_notify calls, all objects */
-static uint64_t recheck_at;       /* the current wait's earliest recheck */
+/* The current wait's earliest recheck (one waiter today; with threads, a
+ * field of the waiting thread, or gone once timers notify by themselves). */
+static uint64_t recheck_at;
 
 void readiness_notify(struct readiness *r, uint32_t events)
 {
