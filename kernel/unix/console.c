@@ -122,12 +122,13 @@ static int64_t console_write(struct vnode *vn, const void *buf, uint64_t len, ui
 
 /* Input arrives without an interrupt: the console's readiness is polled,
  * and a look that finds input newly there notifies it (edge-triggered
- * epoll sees one event per arrival of input after none). */
+ * epoll sees one event per arrival of input after none).  At the end of
+ * input the console seen as a pipe is hung up, as a pipe whose writer
+ * closed (POLLHUP, not POLLIN); the terminal stays readable. */
 static struct readiness console_ready = { .polled = true };
 
 static int console_poll(struct vnode *vn, uint32_t flags)
 {
-    (void)vn;
     (void)flags;
     static bool was_readable;
     bool readable = vcon_present() ? vcon_readable() : serial_input_ready(port);
@@ -136,6 +137,8 @@ static int console_poll(struct vnode *vn, uint32_t flags)
     was_readable = readable;
     if (!readable)
         readiness_recheck_by(clock_monotonic_ns() + RECHECK_NS);
+    if (readable && vcon_present() && in.eof && !vn->ops->is_tty)
+        return POLLOUT | POLLHUP;
     return POLLOUT | (readable ? POLLIN : 0);
 }
 

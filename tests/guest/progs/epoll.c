@@ -1,6 +1,7 @@
 /* epoll over pipes: level- and edge-triggered, EPOLLONESHOT and re-arming
  * with EPOLL_CTL_MOD, EPOLL_CTL_DEL, hang-ups and errors, closes, nesting,
- * epoll_ctl's and epoll_wait's errors, and timeouts.  One line per check;
+ * epoll_ctl's and epoll_wait's errors, and timeouts (`epoll stdin`: epoll over
+ * descriptor 0 until the end of input).  One line per check;
  * the output is the same on Linux (epoll.test compares the two).  All
  * calls are raw system calls, so both C libraries test the kernel alike. */
 #define _GNU_SOURCE
@@ -338,8 +339,54 @@ static void timeouts(void)
     close(p[1]);
 }
 
+/* epoll stdin: a level-triggered epoll over descriptor 0 until the end of
+ * input (whatever stdin is: a pipe natively, the console seen as a pipe
+ * under cloak), then an edge-triggered one at the end. */
+static int stdin_checks(void)
+{
+    int ep = (int)syscall(SYS_epoll_create1, 0);
+    result("add stdin", ctl(ep, EPOLL_CTL_ADD, 0, EPOLLIN, 0));
+    long total = 0;
+    int first_in = -1;
+    for (;;) {
+        struct epoll_event ev;
+        if (ewait(ep, &ev, 1, 10000) != 1) {
+            printf("stdin: no event in 10 s\n");
+            return 1;
+        }
+        if (first_in < 0)
+            first_in = (ev.events & EPOLLIN) != 0;
+        if (!(ev.events & EPOLLIN)) {
+            char names[96];
+            events_name(ev.events, names, sizeof(names));
+            printf("stdin: end of input seen as %s\n", names);
+            break;
+        }
+        char buf[4096];
+        long r = read(0, buf, sizeof(buf));
+        if (r <= 0) {
+            printf("stdin: readable, but read returned %ld\n", r);
+            break;
+        }
+        total += r;
+    }
+    printf("stdin: %ld bytes, the first event had IN: %d\n", total, first_in);
+    char c;
+    printf("stdin: read at the end: %ld\n", (long)read(0, &c, 1));
+    close(ep);
+    ep = (int)syscall(SYS_epoll_create1, 0);
+    result("add stdin, edge-triggered, at the end", ctl(ep, EPOLL_CTL_ADD, 0, EPOLLIN | EPOLLET, 0));
+    look("stdin at the end, edge-triggered", ep, 8);
+    look("and again", ep, 8);
+    close(ep);
+    printf("epoll stdin ok\n");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "stdin"))
+        return stdin_checks();
     setvbuf(stdout, NULL, _IOLBF, 0);
     level_and_edge();
     oneshot_and_del();
