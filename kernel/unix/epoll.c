@@ -228,6 +228,14 @@ static bool harvested(void *arg)
     return h->n > 0;
 }
 
+/* For a buffer that cannot take the events: waits for one without taking
+ * it, so that edge-triggered and one-shot items keep it, as Linux puts an
+ * event it could not copy back on the ready list. */
+static bool has_events(void *arg)
+{
+    return epoll_set_has_events(&((struct harvest *)arg)->ep->set);
+}
+
 static int64_t do_epoll_wait(uint64_t epfd, uint64_t uevents, uint64_t maxevents, uint64_t timeout_ns)
 {
     int max = (int)maxevents;
@@ -249,10 +257,14 @@ static int64_t do_epoll_wait(uint64_t epfd, uint64_t uevents, uint64_t maxevents
      * enough (a waiter of a threaded kernel gets what fits). */
     if ((unsigned)h.max > ep->set.nitems)
         h.max = ep->set.nitems ? (int)ep->set.nitems : 1;
+    uint64_t deadline = timeout_deadline_after(clock_monotonic_ns(), timeout_ns);
+    if (!user_begin(uevents, sizeof(*h.buf) * (size_t)h.max, true))
+        return readiness_wait(has_events, &h, deadline) ? 0 : -EFAULT;
+    user_end();
     h.buf = kmalloc(sizeof(*h.buf) * (size_t)h.max);
     if (!h.buf)
         return -ENOMEM;
-    readiness_wait(harvested, &h, timeout_deadline_after(clock_monotonic_ns(), timeout_ns));
+    readiness_wait(harvested, &h, deadline);
     int64_t ret = h.n;
     if (h.n && copy_to_user(uevents, h.buf, sizeof(*h.buf) * (size_t)h.n))
         ret = -EFAULT;

@@ -280,6 +280,17 @@ static void errors(const char *self)
     result("wait, NULL buffer, nothing ready", ewait(ep, NULL, 4, 0));
     write(p[1], "a", 1);
     result("wait, NULL buffer, an event ready", ewait(ep, NULL, 4, 0));
+    /* The event is not lost, even for an edge-triggered item. */
+    int q[2];
+    pipe(q);
+    int ep2 = (int)syscall(SYS_epoll_create1, 0);
+    ctl(ep2, EPOLL_CTL_ADD, q[0], EPOLLIN | EPOLLET, 5);
+    write(q[1], "a", 1);
+    result("edge-triggered, NULL buffer", ewait(ep2, NULL, 4, 0));
+    look("edge-triggered, then a buffer", ep2, 4);
+    close(ep2);
+    close(q[0]);
+    close(q[1]);
     errno = 0;
     uint64_t mask = 0;
     result("epoll_pwait, sigsetsize 4", syscall(SYS_epoll_pwait, ep, evs, 4, 0, &mask, 4));
