@@ -1,12 +1,13 @@
 /* select and pselect6 over pipes: readiness per set, the count, the sets
  * rewritten, EBADF for a closed descriptor, EINVAL for bad timeouts and
- * nfds, the time left written back, the signal mask argument, and timed
- * waits.  One line per check; the output is the same on Linux
+ * nfds, the time left written back (ppoll's too), the signal mask
+ * argument, and timed waits.  One line per check; the output is the same on Linux
  * (select.test compares the two).  Raw system calls, so both C libraries
  * test the kernel alike. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -214,6 +215,13 @@ static void timeouts(void)
         failed = 1;
     verdict("time left written back, within (4 s, 5 s]",
             (tv.tv_sec == 4 || (tv.tv_sec == 5 && tv.tv_usec == 0)) && tv.tv_usec < 1000000);
+    /* ppoll writes the time left back too. */
+    struct pollfd pf = { P[0], POLLIN, 0 };
+    struct timespec ts5 = { 5, 0 };
+    r = syscall(SYS_ppoll, &pf, 1, &ts5, NULL, 8);
+    printf("ppoll 5 s on a ready pipe: %ld\n", r);
+    verdict("ppoll: time left written back, within (4 s, 5 s]",
+            (ts5.tv_sec == 4 || (ts5.tv_sec == 5 && ts5.tv_nsec == 0)) && ts5.tv_nsec < 1000000000);
     /* A closed writer makes the read end readable (hang-up). */
     int h[2];
     pipe(h);
