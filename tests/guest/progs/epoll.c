@@ -1,9 +1,9 @@
 /* epoll over pipes: level- and edge-triggered, EPOLLONESHOT and re-arming
  * with EPOLL_CTL_MOD, EPOLL_CTL_DEL, hang-ups and errors, closes, nesting,
- * epoll_ctl's and epoll_wait's errors, and timeouts (`epoll stdin`: epoll over
- * descriptor 0 until the end of input).  One line per check;
- * the output is the same on Linux (epoll.test compares the two).  All
- * calls are raw system calls, so both C libraries test the kernel alike. */
+ * epoll_ctl's and epoll_wait's errors, and timeouts; `epoll stdin`: epoll
+ * over descriptor 0 until the end of input.  One line per check; the
+ * output is the same on Linux (epoll.test compares the two).  All calls
+ * are raw system calls, so both C libraries test the kernel alike. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>

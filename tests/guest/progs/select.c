@@ -1,9 +1,9 @@
 /* select and pselect6 over pipes: readiness per set, the count, the sets
  * rewritten, EBADF for a closed descriptor, EINVAL for bad timeouts and
  * nfds, the time left written back (ppoll's too), the signal mask
- * argument, and timed waits.  One line per check; the output is the same on Linux
- * (select.test compares the two).  Raw system calls, so both C libraries
- * test the kernel alike. */
+ * argument, and timed waits.  One line per check; the output is the same
+ * on Linux (select.test compares the two).  Raw system calls, so both C
+ * libraries test the kernel alike. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
