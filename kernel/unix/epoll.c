@@ -132,7 +132,8 @@ static int depth_below(struct epoll *ep, struct epoll *into, int depth)
         struct epoll *sub = epoll_of_file(it->file);
         if (!sub)
             continue;
-        int d = sub == into || depth > EP_MAX_NESTS ? EP_MAX_NESTS + 1 : depth_below(sub, into, depth + 1) + 1;
+        int d = sub == into || depth > EP_MAX_NESTS ? EP_MAX_NESTS + 1
+                                                    : depth_below(sub, into, depth + 1) + 1;
         if (d > result)
             result = d;
         if (result > EP_MAX_NESTS)

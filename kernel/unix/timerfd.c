@@ -159,7 +159,8 @@ int64_t sys_timerfd_settime(SYSCALL_ARGS)
         return -EFAULT;
     uint64_t value, interval;
     if ((a1 & ~(uint64_t)(TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET)) ||
-        timeout_ns(new.value_sec, new.value_nsec, &value) || timeout_ns(new.interval_sec, new.interval_nsec, &interval))
+        timeout_ns(new.value_sec, new.value_nsec, &value) ||
+        timeout_ns(new.interval_sec, new.interval_nsec, &interval))
         return -EINVAL;
     struct timerfd *t;
     int err = timerfd_of(a0, &t);
