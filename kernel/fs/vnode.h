@@ -21,6 +21,7 @@
 
 struct vnode;
 struct mount;
+struct readiness;
 struct timespec64 { int64_t sec; int64_t nsec; };
 
 /* What a file system or device does.  Any operation may be NULL (the
@@ -48,8 +49,13 @@ struct vnode_ops {
     int (*readlink)(struct vnode *vn, char *buf, size_t size);
     /* Applies vn->mode's permission bits and vn->atime/mtime to storage. */
     int (*setattr)(struct vnode *vn);
-    /* Readiness for poll: a mask of POLLIN (1) and POLLOUT (4), POLLHUP (16). */
-    int (*poll)(struct vnode *vn);
+    /* Readiness for poll, select and epoll of an open file (flags: its O_
+     * flags): a mask of POLLIN (1), POLLPRI (2), POLLOUT (4), POLLERR (8),
+     * POLLHUP (16), POLLRDHUP (0x2000). */
+    int (*poll)(struct vnode *vn, uint32_t flags);
+    /* Where the vnode says that its poll answer changed (unix/readiness.h);
+     * NULL: it never changes by itself. */
+    struct readiness *(*readiness)(struct vnode *vn);
     /* The last descriptor of an open file went away (flags: its O_ flags). */
     void (*release)(struct vnode *vn, uint32_t flags);
     /* A new open file refers to the vnode (pipes count their ends). */

@@ -8,6 +8,7 @@
  *     u32 little-endian length, then that many bytes; length 0 = end of input.
  * Output is the program's bytes, unframed. */
 #include "unix/console.h"
+#include "unix/readiness.h"
 #include "fs/ramfs.h"
 #include "drivers/serial.h"
 #include "drivers/clock.h"
@@ -18,6 +19,8 @@
 #define FRAME_MAX (1u << 20)
 /* How long a reader waiting for input sleeps between looks. */
 #define POLL_NS 500000
+/* How soon poll, select and epoll look again at a console without input. */
+#define RECHECK_NS 10000000
 
 static uint16_t port = COM1;
 
@@ -117,17 +120,39 @@ static int64_t console_write(struct vnode *vn, const void *buf, uint64_t len, ui
     return (int64_t)len;
 }
 
-static int console_poll(struct vnode *vn)
+/* Input arrives without an interrupt: the console's readiness is polled,
+ * and a look that finds input newly there notifies it (edge-triggered
+ * epoll sees one event per arrival of input after none).  At the end of
+ * input the console seen as a pipe is hung up, as a pipe whose writer
+ * closed (POLLHUP, not POLLIN); the terminal stays readable. */
+static struct readiness console_ready = { .polled = true };
+
+static int console_poll(struct vnode *vn, uint32_t flags)
+{
+    (void)flags;
+    static bool was_readable;
+    bool readable = vcon_present() ? vcon_readable() : serial_input_ready(port);
+    if (readable && !was_readable)
+        readiness_notify(&console_ready, POLLIN | POLLRDNORM);
+    was_readable = readable;
+    if (!readable)
+        readiness_recheck_by(clock_monotonic_ns() + RECHECK_NS);
+    if (readable && vcon_present() && in.eof && !vn->ops->is_tty)
+        return POLLOUT | POLLHUP;
+    return POLLOUT | (readable ? POLLIN : 0);
+}
+
+static struct readiness *console_readiness(struct vnode *vn)
 {
     (void)vn;
-    bool readable = vcon_present() ? vcon_readable() : serial_input_ready(port);
-    return 4 | (readable ? 1 : 0);    /* POLLOUT, POLLIN */
+    return &console_ready;
 }
 
 static const struct vnode_ops console_ops = {
     .read = console_read,
     .write = console_write,
     .poll = console_poll,
+    .readiness = console_readiness,
     .is_tty = true,
     .not_seekable = true,
 };
@@ -139,6 +164,7 @@ static const struct vnode_ops console_pipe_ops = {
     .read = console_read,
     .write = console_write,
     .poll = console_poll,
+    .readiness = console_readiness,
     .is_tty = false,
     .not_seekable = true,
 };

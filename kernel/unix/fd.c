@@ -1,4 +1,5 @@
 #include "unix/fd.h"
+#include "unix/epoll.h"
 #include "mm/heap.h"
 #include "lib/errno.h"
 #include "lib/string.h"
@@ -31,6 +32,7 @@ struct file *file_new(struct vnode *vn, uint32_t flags, const char *path)
 void file_put(struct file *f)
 {
     if (f && --f->refs == 0) {
+        epoll_file_closing(f);
         if (f->vn->ops && f->vn->ops->release)
             f->vn->ops->release(f->vn, f->flags);
         kfree(f->path);

@@ -5,6 +5,7 @@
 #include "unix/process.h"
 #include "unix/usercopy.h"
 #include "unix/fd.h"
+#include "unix/readiness.h"
 #include "fs/ramfs.h"
 #include "mm/heap.h"
 #include "lib/string.h"
@@ -17,6 +18,7 @@ struct pipe {
     uint8_t buf[PIPE_SIZE];
     uint32_t head, count;
     uint32_t readers, writers;
+    struct readiness ready;
 };
 
 static int64_t pipe_read(struct vnode *vn, void *out, uint64_t len, uint64_t off)
@@ -39,6 +41,9 @@ static int64_t pipe_read(struct vnode *vn, void *out, uint64_t len, uint64_t off
         p->head = (p->head + chunk) % PIPE_SIZE;
         i += chunk;
     }
+    /* As Linux, writers are told only when a full pipe gets room. */
+    if (p->count == PIPE_SIZE)
+        readiness_notify(&p->ready, POLLOUT | POLLWRNORM);
     p->count -= (uint32_t)n;
     return (int64_t)n;
 }
@@ -70,20 +75,35 @@ static int64_t pipe_write(struct vnode *vn, const void *in, uint64_t len, uint64
         i += chunk;
     }
     p->count += (uint32_t)n;
+    readiness_notify(&p->ready, POLLIN | POLLRDNORM);
     return (int64_t)n;
 }
 
-static int pipe_poll(struct vnode *vn)
+/* As Linux's pipe_poll: the read end is readable with data and hung up
+ * without writers; the write end is writable with room and in error
+ * without readers. */
+static int pipe_poll(struct vnode *vn, uint32_t flags)
 {
     struct pipe *p = vn->fs;
     int r = 0;
-    if (p->count || p->writers == 0)
-        r |= 1;                                   /* POLLIN */
-    if (p->count < PIPE_SIZE && p->readers)
-        r |= 4;                                   /* POLLOUT */
-    if (p->writers == 0)
-        r |= 16;                                  /* POLLHUP */
+    if ((flags & O_ACCMODE) != O_WRONLY) {
+        if (p->count)
+            r |= POLLIN;
+        if (p->writers == 0)
+            r |= POLLHUP;
+    }
+    if ((flags & O_ACCMODE) != O_RDONLY) {
+        if (p->count < PIPE_SIZE)
+            r |= POLLOUT;
+        if (p->readers == 0)
+            r |= POLLERR;
+    }
     return r;
+}
+
+static struct readiness *pipe_readiness(struct vnode *vn)
+{
+    return &((struct pipe *)vn->fs)->ready;
 }
 
 static void pipe_opened(struct vnode *vn, uint32_t flags)
@@ -102,6 +122,7 @@ static void pipe_release(struct vnode *vn, uint32_t flags)
         p->readers--;
     else
         p->writers--;
+    readiness_notify(&p->ready, 0);
     if (p->readers == 0 && p->writers == 0) {
         kfree(p);
         kfree(vn);
@@ -112,6 +133,7 @@ static const struct vnode_ops pipe_ops = {
     .read = pipe_read,
     .write = pipe_write,
     .poll = pipe_poll,
+    .readiness = pipe_readiness,
     .opened = pipe_opened,
     .release = pipe_release,
     .not_seekable = true,

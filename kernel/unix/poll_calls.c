@@ -1,21 +1,17 @@
-/* poll and ppoll: regular files are always ready; devices and pipes say. */
+/* poll and ppoll: regular files are always ready; devices and pipes say.
+ * The wait is readiness_wait's (unix/readiness.h). */
 #include "unix/syscall.h"
 #include "unix/usercopy.h"
 #include "unix/timeout.h"
+#include "unix/poll_timeout.h"
+#include "unix/readiness.h"
 #include "unix/fd.h"
 #include "drivers/clock.h"
 #include "mm/heap.h"
 #include "lib/errno.h"
 
-#define POLLIN 0x1
-#define POLLPRI 0x2
-#define POLLOUT 0x4
-#define POLLERR 0x8
-#define POLLHUP 0x10
-#define POLLNVAL 0x20
-#define POLLRDNORM 0x40
-#define POLLWRNORM 0x100
 #define MAX_POLL_FDS 1024
+#define SIGSET_SIZE 8
 
 struct pollfd_k { int32_t fd; int16_t events; int16_t revents; };
 
@@ -30,17 +26,28 @@ static int readiness(struct pollfd_k *p)
         p->revents = POLLNVAL;
         return 1;
     }
-    int ready = f->vn->ops->poll ? f->vn->ops->poll(f->vn) : (POLLIN | POLLOUT);
-    if (ready & POLLIN)
-        ready |= POLLRDNORM;
-    if (ready & POLLOUT)
-        ready |= POLLWRNORM;
-    p->revents = (int16_t)(ready & (p->events | POLLERR | POLLHUP));
+    uint32_t ready = file_poll(f);
+    p->revents = (int16_t)(ready & ((uint16_t)p->events | POLLERR | POLLHUP));
     return p->revents != 0;
 }
 
+struct poll_look {
+    struct pollfd_k *fds;
+    uint64_t nfds;
+    int n;
+};
+
+static bool any_ready(void *arg)
+{
+    struct poll_look *l = arg;
+    l->n = 0;
+    for (uint64_t i = 0; i < l->nfds; i++)
+        l->n += readiness(&l->fds[i]);
+    return l->n > 0;
+}
+
 /* timeout_ns: TIMEOUT_FOREVER = forever. */
-static int64_t do_poll(uint64_t ufds, uint64_t nfds, uint64_t timeout_ns)
+static int64_t do_poll(uint64_t ufds, uint64_t nfds, uint64_t deadline)
 {
     if (nfds > MAX_POLL_FDS)
         return -EINVAL;
@@ -52,22 +59,9 @@ static int64_t do_poll(uint64_t ufds, uint64_t nfds, uint64_t timeout_ns)
         ret = -EFAULT;
         goto out;
     }
-    uint64_t start = clock_monotonic_ns();
-    for (;;) {
-        int n = 0;
-        for (uint64_t i = 0; i < nfds; i++)
-            n += readiness(&fds[i]);
-        uint64_t waited = clock_monotonic_ns() - start;
-        if (n || waited >= timeout_ns) {
-            ret = copy_to_user(ufds, fds, sizeof(*fds) * nfds) ? -EFAULT : n;
-            break;
-        }
-        /* Nothing to wake us but time and the console: look again soon. */
-        uint64_t step = 10000000;
-        if (timeout_ns - waited < step)
-            step = timeout_ns - waited;
-        clock_sleep_until(clock_monotonic_ns() + step);
-    }
+    struct poll_look look = { fds, nfds, 0 };
+    readiness_wait(any_ready, &look, deadline);
+    ret = copy_to_user(ufds, fds, sizeof(*fds) * nfds) ? -EFAULT : look.n;
 out:
     kfree(fds);
     return ret;
@@ -77,7 +71,8 @@ int64_t sys_poll(SYSCALL_ARGS)
 {
     UNUSED_ARGS;
     int64_t ms = (int32_t)a2;
-    return do_poll(a0, a1, ms < 0 ? TIMEOUT_FOREVER : (uint64_t)ms * 1000000);
+    uint64_t timeout = ms < 0 ? TIMEOUT_FOREVER : (uint64_t)ms * 1000000;
+    return do_poll(a0, a1, timeout_deadline_after(clock_monotonic_ns(), timeout));
 }
 
 int64_t sys_ppoll(SYSCALL_ARGS)
@@ -89,5 +84,14 @@ int64_t sys_ppoll(SYSCALL_ARGS)
         if (err)
             return err;
     }
-    return do_poll(a0, a1, timeout);   /* the signal mask has nothing to do: no delivery yet */
+    uint64_t deadline = timeout_deadline_after(clock_monotonic_ns(), timeout);
+    /* The signal mask is checked; with no delivery yet it has nothing to do. */
+    uint64_t mask;
+    if (a3 && a4 != SIGSET_SIZE)
+        return -EINVAL;
+    if (a3 && copy_from_user(&mask, a3, sizeof(mask)))
+        return -EFAULT;
+    int64_t ret = do_poll(a0, a1, deadline);
+    poll_timeout_write_back(a2, false, timeout, deadline);
+    return ret;
 }

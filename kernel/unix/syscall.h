@@ -44,6 +44,10 @@ DECLARE(readlink) DECLARE(readlinkat)
 DECLARE(ioctl)
 /* pipe.c, poll_calls.c, futex.c */
 DECLARE(pipe) DECLARE(pipe2) DECLARE(poll) DECLARE(ppoll) DECLARE(futex)
+/* select.c, epoll.c, eventfd.c, timerfd.c */
+DECLARE(select) DECLARE(pselect6) DECLARE(epoll_create) DECLARE(epoll_create1) DECLARE(epoll_ctl)
+DECLARE(epoll_wait) DECLARE(epoll_pwait) DECLARE(epoll_pwait2) DECLARE(eventfd) DECLARE(eventfd2)
+DECLARE(timerfd_create) DECLARE(timerfd_settime) DECLARE(timerfd_gettime)
 /* prctl_calls.c */
 DECLARE(prctl)
 /* mm_calls.c */

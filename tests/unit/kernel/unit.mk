@@ -51,3 +51,8 @@ $(eval $(call KUNIT_TEST,timeout,kernel/unix/timeout.c,-ffunction-sections -fdat
 # to signals.
 $(eval $(call KUNIT_TEST,sigset,kernel/unix/sigset.c))
 $(eval $(call KUNIT_TEST,signal_frame,kernel/unix/signal_frame.c kernel/unix/signal_trap.c))
+# unix/epoll_set.c with unix/readiness.c (its notify and watches; the wait
+# and the file helpers are dropped by section garbage collection).
+$(eval $(call KUNIT_TEST,epoll_set,kernel/unix/epoll_set.c kernel/unix/readiness.c,-ffunction-sections -fdata-sections -Wl$(KUNIT_COMMA)--gc-sections))
+$(eval $(call KUNIT_TEST,interval_timer,kernel/unix/interval_timer.c))
+$(eval $(call KUNIT_TEST,fd_bits,kernel/unix/fd_bits.c))
