@@ -82,6 +82,13 @@ void trap_init(void)
     __asm__ volatile("lidt %0" : : "m"(ptr));
 }
 
+/* Every application processor loads the same IDT (arch/x86_64/smp.c). */
+void trap_load_idt(void)
+{
+    struct { uint16_t limit; uint64_t base; } __attribute__((packed)) ptr = { sizeof(idt) - 1, (uint64_t)idt };
+    __asm__ volatile("lidt %0" : : "m"(ptr));
+}
+
 void trap_set_page_fault_handler(page_fault_handler_fn fn) { page_fault_handler = fn; }
 void trap_set_user_fault_handler(user_fault_handler_fn fn) { user_fault_handler = fn; }
 void trap_set_irq_handler(unsigned vector, irq_handler_fn fn) { irq_handlers[vector] = fn; }
