@@ -12,7 +12,8 @@
 #include "options.h"
 
 enum { OPT_UEFI = 256, OPT_LOG, OPT_DRY_RUN, OPT_KERNEL_ARGS, OPT_LIST, OPT_MOUNT,
-       OPT_DISK_BUS, OPT_SEV, OPT_SEV_SIM, OPT_QMP, OPT_SETTLE, OPT_KEEP_DUMP, OPT_ACCEL };
+       OPT_DISK_BUS, OPT_SEV, OPT_SEV_SIM, OPT_QMP, OPT_SETTLE, OPT_KEEP_DUMP, OPT_ACCEL,
+       OPT_SMP };
 
 static const struct option longopts[] = {
     {"config", required_argument, NULL, 'c'},
@@ -36,6 +37,7 @@ static const struct option longopts[] = {
     {"settle", required_argument, NULL, OPT_SETTLE},
     {"keep-dump", required_argument, NULL, OPT_KEEP_DUMP},
     {"accel", required_argument, NULL, OPT_ACCEL},
+    {"smp", required_argument, NULL, OPT_SMP},
     {NULL, 0, NULL, 0},
 };
 
@@ -80,6 +82,7 @@ static void parse_flags(int argc, char **argv, struct options *o)
         case OPT_SEV_SIM: o->sev_sim = true; break;
         case OPT_QMP: o->qmp = optarg; break;
         case OPT_ACCEL: o->accel = optarg; break;
+        case OPT_SMP: o->smp = optarg; break;
         case OPT_SETTLE: parse_settle(cmd, o); break;
         case OPT_KEEP_DUMP:
             if (!o->dump_check)

@@ -33,6 +33,7 @@ enum qemu_disk_bus {
 struct qemu_config {
     const char *binary;       /* NULL: QEMU_DEFAULT_BINARY */
     uint64_t memory_mib;
+    unsigned cpus;            /* vCPUs: -smp N when above 1 (0 and 1: QEMU's one) */
     bool uefi;
     /* PVH */
     const char *kernel;
