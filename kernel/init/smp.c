@@ -108,13 +108,23 @@ void smp_init(const char *cmdline)
     smp_set_cpu_count(m->ncpus);
     struct smp_ap aps[SMP_MAX_CPUS - 1] = { 0 };
     unsigned naps = 0;
+    uint64_t phantom = 0;
+    bool want_phantom = cmdline_get_u64(cmdline, "smp-phantom", 0xfe, &phantom) &&
+                        madt_find(m, (uint32_t)phantom) < 0 && m->ncpus < SMP_MAX_CPUS;
     uint64_t page = mm_low_page(), root = ~0ull;
-    if (m->ncpus > 1 && page == PHYS_NONE)
+    bool wanted = m->ncpus > 1 || want_phantom;
+    if (wanted && page == PHYS_NONE)
         klog("smp: no usable page below 1 MiB for the start-up code: CPU 0 only");
-    else if (m->ncpus > 1 && (root = mm_ap_boot_root(page)) == ~0ull)
+    else if (wanted && (root = mm_ap_boot_root(page)) == ~0ull)
         klog("smp: out of memory for the start-up page tables: CPU 0 only");
-    else if (m->ncpus > 1)
+    else if (wanted)
         naps = list_aps(m, bsp, aps);
+    /* A test of the start-up timeout: one more APIC id, which no CPU has. */
+    if (root != ~0ull && want_phantom && alloc_ap(&aps[naps], (uint32_t)phantom)) {
+        klog("smp: smp-phantom=%lu: also starting APIC id %lu, which the MADT does not list",
+             phantom, phantom);
+        naps++;
+    }
     uint64_t timeout_ms = DEFAULT_TIMEOUT_MS;
     cmdline_get_u64(cmdline, "smp-timeout", 600000, &timeout_ms);
     uint64_t t0 = clock_monotonic_ns();

@@ -63,10 +63,11 @@ static uint64_t ist_top(unsigned ist)
     return (uint64_t)ist_stacks[ist - 1] + IST_STACK_SIZE;
 }
 
+/* On the calling CPU's IST stack (every CPU has its own, arch/x86_64/smp.c). */
 static bool on_ist(const void *p, unsigned ist)
 {
-    uint64_t a = (uint64_t)p;
-    return a >= (uint64_t)ist_stacks[ist - 1] && a < ist_top(ist);
+    uint64_t a = (uint64_t)p, top = this_cpu()->tables->tss.ist[ist - 1];
+    return a < top && a >= top - IST_STACK_SIZE;
 }
 
 void trap_init(void)
