@@ -40,12 +40,10 @@ static inline void xsetbv(uint32_t reg, uint64_t v)
     __asm__ volatile("xsetbv" : : "c"(reg), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
 }
 
-static inline uint64_t xgetbv(uint32_t reg)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(reg));
-    return ((uint64_t)hi << 32) | lo;
-}
+/* What cpu_init wrote to XCR0, for the other CPUs: kept rather than read
+ * back, because XGETBV never completes under PVM (KVM without VMX, whose
+ * instruction emulator lacks it: the boot CPU hung there). */
+static uint64_t xcr0_written;
 
 /* Turns on what the kernel and programs rely on: NX, write protection in
  * ring 0, SMEP/SMAP, and SSE/AVX state for user code (the kernel itself is
@@ -72,7 +70,8 @@ void cpu_init(void)
         struct cpuid_regs d = cpuid(0xd, 0);
         uint64_t supported = ((uint64_t)d.edx << 32) | d.eax;
         uint64_t want = 0x7; /* x87, SSE, AVX */
-        xsetbv(0, supported & want);
+        xcr0_written = supported & want;
+        xsetbv(0, xcr0_written);
     }
     __asm__ volatile("fninit");
     klog("cpu: %s nx=%d smep=%d smap=%d rdrand=%d rdseed=%d avx=%d",
@@ -85,7 +84,7 @@ void cpu_state_save(struct cpu_state *s)
     s->cr0 = read_cr0();
     s->cr4 = read_cr4();
     s->efer = rdmsr(MSR_EFER);
-    s->xcr0 = (s->cr4 & CR4_OSXSAVE) ? xgetbv(0) : 0;
+    s->xcr0 = (s->cr4 & CR4_OSXSAVE) ? xcr0_written : 0;
     s->pat = rdmsr(MSR_PAT);
 }
 
