@@ -17,6 +17,8 @@
 #define AP_STACK_PAGES 4            /* the AP's start-up and idle stack */
 #define IST_PAGES 2                 /* as trap.c's IST stacks: 8 KiB */
 #define DEFAULT_TIMEOUT_MS 1000
+/* Frames one AP takes (the guard pages below its stacks are not backed). */
+#define AP_FRAMES (AP_STACK_PAGES + SMP_IST_STACKS * IST_PAGES + 1)
 
 static void free_ap(struct smp_ap *ap)
 {
@@ -52,11 +54,19 @@ static bool alloc_ap(struct smp_ap *ap, uint32_t apic_id)
  * APIC cannot address in xAPIC mode left out. */
 static unsigned list_aps(const struct madt_info *m, uint32_t bsp, struct smp_ap *aps)
 {
-    unsigned n = 0;
+    unsigned n = 0, short_of_memory = 0;
+    /* The APs' stacks may take a quarter of the free memory at most: many
+     * CPUs in a small guest (-m 4M --smp 16) must leave room for the
+     * program. */
+    uint64_t free_kib = phys_mem.free_pages * 4, budget = phys_mem.free_pages / 4;
     for (unsigned i = 0; i < m->ncpus; i++) {
         uint32_t id = m->cpus[i].apic_id;
         if (id == bsp)
             continue;
+        if (AP_FRAMES * (uint64_t)(n + 1) > budget) {
+            short_of_memory++;
+            continue;
+        }
         if (id > 0xfe && !lapic_x2apic_mode()) {
             klog("smp: APIC id %u needs x2APIC mode, which the firmware did not enable: left out", id);
             continue;
@@ -69,6 +79,10 @@ static unsigned list_aps(const struct madt_info *m, uint32_t bsp, struct smp_ap 
         }
         n++;
     }
+    if (short_of_memory)
+        klog("smp: %u CPU%s left out: their stacks would take more than a quarter of the free "
+             "memory (%lu KiB); give the guest more memory (-m)", short_of_memory,
+             short_of_memory == 1 ? "" : "s", free_kib);
     return n;
 }
 
