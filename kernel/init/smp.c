@@ -5,6 +5,7 @@
 #include "init/cmdline.h"
 #include "arch/x86_64/smp.h"
 #include "arch/x86_64/lapic.h"
+#include "arch/x86_64/cpu.h"
 #include "drivers/acpi.h"
 #include "drivers/clock.h"
 #include "mm/memory.h"
@@ -106,9 +107,64 @@ static void report_online(uint32_t bsp, const struct smp_ap *aps, unsigned naps,
          n == 1 ? "" : "s", ids, ns / 1000, naps, naps == 1 ? "" : "s");
 }
 
+/* Kernel word smp-selftest: what the scheduler will rely on, tried on
+ * every AP.  The idle hook must run on each AP with its own per-CPU area
+ * (self, index, APIC id), and an AP halted inside the hook must wake on
+ * smp_wake's IPI. */
+static volatile uint32_t hook_runs[SMP_MAX_CPUS];
+static volatile uint32_t hook_bad[SMP_MAX_CPUS];
+
+static void selftest_hook(void)
+{
+    struct percpu *pc = this_cpu();
+    unsigned i = pc->cpu_index;
+    if (i == 0 || i >= SMP_MAX_CPUS)
+        return;
+    if (pc->self != pc || smp_percpu(i) != pc || pc->apic_id != lapic_id())
+        hook_bad[i] = 1;
+    __atomic_add_fetch(&hook_runs[i], 1, __ATOMIC_SEQ_CST);
+    cpu_wait_for_interrupt();
+}
+
+/* Waits until every AP's count reaches `want` (1 s at most). */
+static bool hooks_reached(uint32_t want)
+{
+    uint64_t end = clock_monotonic_ns() + 1000000000ull;
+    for (unsigned i = 1; i < smp_online_count(); i++)
+        while (__atomic_load_n(&hook_runs[i], __ATOMIC_SEQ_CST) < want)
+            if (clock_monotonic_ns() > end)
+                return false;
+    return true;
+}
+
+static void selftest(void)
+{
+    unsigned n = smp_online_count();
+    smp_set_idle_hook(selftest_hook);
+    bool ran = hooks_reached(1);
+    uint32_t before[SMP_MAX_CPUS];
+    for (unsigned i = 1; i < n; i++) {
+        before[i] = hook_runs[i];
+        smp_wake(i);
+    }
+    bool woke = ran;
+    uint64_t end = clock_monotonic_ns() + 1000000000ull;
+    for (unsigned i = 1; i < n && woke; i++)
+        while (__atomic_load_n(&hook_runs[i], __ATOMIC_SEQ_CST) == before[i] && woke)
+            woke = clock_monotonic_ns() < end;
+    smp_set_idle_hook(0);
+    unsigned bad = 0;
+    for (unsigned i = 1; i < n; i++)
+        bad += hook_bad[i];
+    klog("smp: selftest: the idle hook %s on %u AP%s, %s, per-CPU areas %s", ran ? "ran" : "did NOT run",
+         n - 1, n == 2 ? "" : "s", woke ? "each woke on an IPI" : "an AP did NOT wake on its IPI",
+         bad ? "WRONG" : "right");
+}
+
 void smp_init(const char *cmdline)
 {
     const struct madt_info *m = &acpi.madt;
+    smp_init_boot_cpu();
     if (!m->valid) {
         klog("smp: %s: CPU 0 only", acpi.madt_seen ? "the MADT is invalid" : "no MADT found");
         return;
@@ -134,10 +190,15 @@ void smp_init(const char *cmdline)
     else if (wanted)
         naps = list_aps(m, bsp, aps);
     /* A test of the start-up timeout: one more APIC id, which no CPU has. */
-    if (root != ~0ull && want_phantom && alloc_ap(&aps[naps], (uint32_t)phantom)) {
-        klog("smp: smp-phantom=%lu: also starting APIC id %lu, which the MADT does not list",
-             phantom, phantom);
-        naps++;
+    if (root != ~0ull && want_phantom) {
+        if (alloc_ap(&aps[naps], (uint32_t)phantom)) {
+            klog("smp: smp-phantom=%lu: also starting APIC id %lu, which the MADT does not list",
+                 phantom, phantom);
+            naps++;
+        } else {
+            free_ap(&aps[naps]);
+            aps[naps] = (struct smp_ap){ 0 };
+        }
     }
     uint64_t timeout_ms = DEFAULT_TIMEOUT_MS;
     cmdline_get_u64(cmdline, "smp-timeout", 600000, &timeout_ms);
@@ -160,4 +221,6 @@ void smp_init(const char *cmdline)
     if (root != ~0ull)
         mm_ap_boot_root_free(root);
     report_online(bsp, aps, naps, ns);
+    if (cmdline_has(cmdline, "smp-selftest") && smp_online_count() > 1)
+        selftest();
 }

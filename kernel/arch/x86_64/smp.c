@@ -44,6 +44,12 @@ static unsigned online = 1;
 static struct cpu_state boot_state;
 static smp_idle_hook_fn idle_hook;
 
+void smp_init_boot_cpu(void)
+{
+    if (lapic_present())
+        percpu0.apic_id = lapic_id();
+}
+
 void smp_set_cpu_count(unsigned n)
 {
     cpu_count = n < 1 ? 1 : n > SMP_MAX_CPUS ? SMP_MAX_CPUS : n;

@@ -39,6 +39,9 @@ struct smp_start {
     unsigned naps;
 };
 
+/* Fills the boot CPU's per-CPU area (its APIC id); after lapic_init. */
+void smp_init_boot_cpu(void);
+
 /* Starts the APs, all at once (INIT to each, 10 ms, STARTUP twice), waits
  * until each is online or the timeout passes; an AP that missed it is sent
  * INIT again (parked for good) and left out.  Returns how many came up. */
