@@ -158,6 +158,11 @@ static void visit(uint64_t phys)
         parse_fadt(h);
     else if (!memcmp(h->signature, "MCFG", 4))
         parse_mcfg(h);
+    else if (!memcmp(h->signature, "APIC", 4) && !acpi.madt_seen) {
+        acpi.madt_seen = true;
+        if (!madt_parse(h, h->length, &acpi.madt))
+            klog("acpi: MADT at %lx is invalid (%s): the boot CPU alone will run", phys, acpi.madt.error);
+    }
 }
 
 void acpi_init(uint64_t rsdp, uint64_t readable_below)

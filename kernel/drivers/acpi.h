@@ -4,6 +4,7 @@
 #define DRIVERS_ACPI_H
 #include <stdint.h>
 #include <stdbool.h>
+#include "drivers/madt.h"
 
 struct acpi_info {
     bool found;
@@ -14,6 +15,8 @@ struct acpi_info {
     uint8_t s5_type_a, s5_type_b;
     uint64_t mcfg_base;         /* PCIe ECAM of segment 0, 0 if none */
     uint8_t mcfg_bus_start, mcfg_bus_end;
+    bool madt_seen;             /* an APIC table was found (valid or not) */
+    struct madt_info madt;      /* the processors (madt.h) */
 };
 extern struct acpi_info acpi;
 

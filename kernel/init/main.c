@@ -21,6 +21,7 @@
 #include "unix/console.h"
 #include "net/net.h"
 #include "init/cmdline.h"
+#include "init/smp.h"
 
 /* "com1".."com4" to an I/O port, 0 if not one of them. */
 static uint16_t com_port(const char *name)
@@ -162,6 +163,7 @@ void kmain(uint64_t info_phys, int kind)
     gdt_set_kernel_stack((uint64_t)kstack + STACK_PAGES * 4096);
 
     clock_init();
+    smp_init(boot.cmdline);
     devices_set_selftest(cmdline_has(boot.cmdline, "blk-selftest"));
     uint64_t disk_ms;
     if (cmdline_get_u64(boot.cmdline, "disk-timeout", 3600000, &disk_ms) && disk_ms)

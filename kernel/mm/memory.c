@@ -16,6 +16,7 @@ extern char __data_start[], __kernel_end[];
 
 static uint64_t kernel_root;
 static uint64_t total_ram;
+static uint64_t low_page = PHYS_NONE;
 
 static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
@@ -51,6 +52,23 @@ static uint64_t place_bitmap(const struct cloak_mem_range *r, unsigned n, uint64
             if (!clash)
                 return start;
         }
+    }
+    return PHYS_NONE;
+}
+
+/* The highest page below 640 KiB that the map calls usable RAM and that
+ * nothing kept lies on (page 0 holds the real-mode interrupt table). */
+static uint64_t pick_low_page(const struct cloak_mem_range *r, unsigned n,
+                              const struct phys_range *keep, unsigned nkeep)
+{
+    for (uint64_t p = 0xa0000 - PAGE_SIZE; p >= PAGE_SIZE; p -= PAGE_SIZE) {
+        bool usable = false;
+        for (unsigned i = 0; i < n && !usable; i++)
+            usable = r[i].type == CLOAK_MEM_USABLE && r[i].base <= p && p + PAGE_SIZE <= r[i].base + r[i].length;
+        for (unsigned k = 0; k < nkeep && usable; k++)
+            usable = !overlaps(p, PAGE_SIZE, keep[k].base, keep[k].length);
+        if (usable)
+            return p;
     }
     return PHYS_NONE;
 }
@@ -146,6 +164,11 @@ uint64_t mm_init(const struct cloak_mem_range *r, unsigned n, const struct phys_
             phys_allocator_add(&phys_mem, r[i].base, r[i].length);
     for (unsigned k = 0; k < nbusy; k++)
         phys_allocator_reserve(&phys_mem, busy[k].base, busy[k].length);
+    /* Inside the low megabyte, which is reserved already; said again so
+     * that the page stays out of the allocator whatever becomes of that. */
+    low_page = pick_low_page(r, n, keep, nkeep);
+    if (low_page != PHYS_NONE)
+        phys_allocator_reserve(&phys_mem, low_page, PAGE_SIZE);
 
     uint64_t dma_size = dma_heap_size();
     uint64_t dma = phys_allocator_alloc(&phys_mem, dma_size / PAGE_SIZE, 1);
@@ -178,6 +201,30 @@ uint64_t mm_init(const struct cloak_mem_range *r, unsigned n, const struct phys_
 uint64_t mm_kernel_root(void)
 {
     return kernel_root;
+}
+
+uint64_t mm_low_page(void)
+{
+    return low_page;
+}
+
+uint64_t mm_ap_boot_root(uint64_t page)
+{
+    uint64_t root = pt_new_root();
+    if (root == ~0ull)
+        return ~0ull;
+    if (pt_map(root, page, page, PAGE_SIZE, PT_WRITE | PT_EXEC, false) < 0) {
+        mm_ap_boot_root_free(root);
+        return ~0ull;
+    }
+    pt_share_kernel_half(root, kernel_root);
+    return root;
+}
+
+void mm_ap_boot_root_free(uint64_t root)
+{
+    pt_free_user_tables(root);
+    phys_free_page(root);
 }
 
 uint64_t mm_total_ram(void)

@@ -14,6 +14,16 @@ struct phys_range { uint64_t base, length; };
 uint64_t mm_init(const struct cloak_mem_range *ranges, unsigned nranges,
                  const struct phys_range *keep, unsigned nkeep, uint64_t encryption_mask);
 uint64_t mm_kernel_root(void);
+
+/* The page below 1 MiB kept for the application processors' start-up code
+ * (a STARTUP IPI can only point there), PHYS_NONE if the memory map has
+ * none.  It is never handed out by the physical allocator. */
+uint64_t mm_low_page(void);
+/* Page tables for an AP on its way to long mode: the kernel's upper half
+ * and `page` mapped at its own address (private, executable).  ~0 when
+ * out of memory.  mm_ap_boot_root_free takes them back. */
+uint64_t mm_ap_boot_root(uint64_t page);
+void mm_ap_boot_root_free(uint64_t root);
 uint64_t mm_total_ram(void);
 
 #endif

@@ -219,6 +219,13 @@ bool pt_lookup(uint64_t root, uint64_t va, uint64_t *pa, pte_t *leaf)
     return true;
 }
 
+void pt_share_kernel_half(uint64_t dst_root, uint64_t src_root)
+{
+    pte_t *dst = table_at(dst_root), *src = table_at(src_root);
+    for (int i = 256; i < 512; i++)
+        dst[i] = src[i];
+}
+
 static void free_level(uint64_t table, int level)
 {
     pte_t *tbl = table_at(table);

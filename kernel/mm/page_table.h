@@ -59,6 +59,9 @@ void pt_unmap(uint64_t root, uint64_t va, uint64_t size, void (*release)(uint64_
 void pt_protect(uint64_t root, uint64_t va, uint64_t size, unsigned attrs);
 /* The physical address va maps to, and its leaf entry; false if unmapped. */
 bool pt_lookup(uint64_t root, uint64_t va, uint64_t *pa, pte_t *leaf);
+/* Makes dst_root's upper (kernel) half the same as src_root's: the same
+ * top-level entries, so both share every kernel table below them. */
+void pt_share_kernel_half(uint64_t dst_root, uint64_t src_root);
 /* Walks every present entry of the lower (user) half and frees the tables. */
 void pt_free_user_tables(uint64_t root);
 

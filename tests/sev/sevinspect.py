@@ -7,7 +7,7 @@ It starts QEMU itself from a command line (`cloak run --dry-run ...` prints
 one), adds a QMP socket, waits until the program has printed a line, and then
 runs the checks asked for:
 
-  --pagetables      stop the VM, read CR3, walk the 4-level page tables from
+  --pagetables      stop the VM, read every CPU's CR3, walk the 4-level page tables from
                     guest memory and check the C-bit (bit --cbit, default 52)
                     of every present entry: set on entries pointing to tables
                     and on leaves mapping private RAM, clear on leaves mapping
@@ -302,11 +302,24 @@ class Memory:
 
 
 def check_pagetables(guest, ranges, dma, cbit, max_violations):
-    regs = guest.qmp.hmp("info registers")
-    m = re.search(r"CR3=([0-9a-fA-F]+)", regs)
-    if not m:
-        raise InspectError("no CR3 in `info registers`")
-    return walk_pagetables(Memory(guest, ranges), int(m.group(1), 16), ranges, dma, cbit, max_violations)
+    """Walks the tables of every CPU's CR3 (each distinct root once): an
+    application processor must run on tables as correct as the boot CPU's."""
+    regs = guest.qmp.hmp("info registers -a")
+    cr3s = [int(x, 16) for x in re.findall(r"CR3=([0-9a-fA-F]+)", regs)]
+    if not cr3s:
+        raise InspectError("no CR3 in `info registers -a`")
+    mem = Memory(guest, ranges)
+    roots = sorted(set(cr3s), key=cr3s.index)
+    chk, summary, notes = walk_pagetables(mem, roots[0], ranges, dma, cbit, max_violations)
+    for root in roots[1:]:
+        other, other_summary, _ = walk_pagetables(mem, root, ranges, dma, cbit, max_violations)
+        chk.violations += other.violations
+        chk.lines += other.lines[:max(0, chk.max - len(chk.lines))]
+        notes.append("another root: %s" % other_summary)
+    summary = summary.replace(" violations=", " cpus=%d roots=%d violations=" % (len(cr3s), len(roots)))
+    summary = re.sub(r"violations=\d+$", "violations=%d" % chk.violations, summary)
+    notes.append("CR3 per CPU: %s" % ", ".join("cpu%d=0x%x" % (i, v) for i, v in enumerate(cr3s)))
+    return chk, summary, notes
 
 
 def walk_pagetables(mem, cr3, ranges, dma, cbit, max_violations):

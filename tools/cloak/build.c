@@ -38,6 +38,8 @@ static void load_config(struct session *s)
             die("%s", err);
     if (o->memory && config_set_memory(cfg, o->memory, "-m", err, sizeof err) < 0)
         die("%s", err);
+    if (o->smp && config_set_cpus(cfg, o->smp, "--smp", err, sizeof err) < 0)
+        die("%s", err);
     if (o->uefi || o->sev)
         cfg->uefi = true;
     for (size_t i = 0; i < o->nmounts; i++)

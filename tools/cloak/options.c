@@ -12,7 +12,8 @@
 #include "options.h"
 
 enum { OPT_UEFI = 256, OPT_LOG, OPT_DRY_RUN, OPT_KERNEL_ARGS, OPT_LIST, OPT_MOUNT,
-       OPT_DISK_BUS, OPT_SEV, OPT_SEV_SIM, OPT_QMP, OPT_SETTLE, OPT_KEEP_DUMP, OPT_ACCEL, OPT_NET, OPT_UDP };
+       OPT_DISK_BUS, OPT_SEV, OPT_SEV_SIM, OPT_QMP, OPT_SETTLE, OPT_KEEP_DUMP, OPT_ACCEL,
+       OPT_SMP, OPT_NET, OPT_UDP };
 
 static const struct option longopts[] = {
     {"config", required_argument, NULL, 'c'},
@@ -39,6 +40,7 @@ static const struct option longopts[] = {
     {"net", required_argument, NULL, OPT_NET},
     {"port", required_argument, NULL, 'p'},
     {"udp", no_argument, NULL, OPT_UDP},
+    {"smp", required_argument, NULL, OPT_SMP},
     {NULL, 0, NULL, 0},
 };
 
@@ -86,6 +88,7 @@ static void parse_flags(int argc, char **argv, struct options *o)
         case OPT_NET: o->net = optarg; break;
         case 'p': list_append(&o->ports, &o->nports, optarg); break;
         case OPT_UDP: o->udp = true; break;
+        case OPT_SMP: o->smp = optarg; break;
         case OPT_SETTLE: parse_settle(cmd, o); break;
         case OPT_KEEP_DUMP:
             if (!o->dump_check)

@@ -14,6 +14,7 @@ struct options {
     char **envs;
     size_t nenvs;
     const char *memory;
+    const char *smp;          /* --smp N: vCPUs (RunConfig.CPUs) */
     bool uefi;
     bool verbose;
     const char *log;

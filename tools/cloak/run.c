@@ -40,6 +40,7 @@ void session_qemu_config(struct session *s, struct qemu_config *q)
     memset(q, 0, sizeof *q);
     q->binary = qbin && *qbin ? qbin : NULL;
     q->memory_mib = s->cfg.memory_bytes >> 20;
+    q->cpus = s->cfg.cpus;
     q->uefi = s->cfg.uefi;
     q->log_path = s->log_path;
     q->volumes = s->b.volumes;

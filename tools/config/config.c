@@ -24,7 +24,7 @@ enum key_kind {
     K_UNSUPPORTED, /* ops knows it, cloak ignores it for now */
     K_ARGS, K_ENV, K_FILES, K_DIRS, K_MAPDIRS, K_UEFI,
     K_RUNCONFIG, K_CLOUDCONFIG, K_MEMORY, K_CONFIDENTIAL_VM,
-    K_MOUNTS, K_VOLUMES_DIR, K_NAMESERVERS, K_ACCEL, K_PORTS, K_UDP_PORTS,
+    K_MOUNTS, K_VOLUMES_DIR, K_NAMESERVERS, K_ACCEL, K_CPUS, K_PORTS, K_UDP_PORTS,
 };
 
 struct key_def {
@@ -56,7 +56,7 @@ static const struct key_def run_keys[] = {
     {"Memory", K_MEMORY},
     {"Accel", K_ACCEL}, {"AtExit", K_UNSUPPORTED}, {"Bridged", K_UNSUPPORTED},
     {"BridgeName", K_UNSUPPORTED}, {"BridgeIPAddress", K_UNSUPPORTED},
-    {"CanIPForward", K_UNSUPPORTED}, {"CPUs", K_UNSUPPORTED}, {"GPUs", K_UNSUPPORTED},
+    {"CanIPForward", K_UNSUPPORTED}, {"CPUs", K_CPUS}, {"GPUs", K_UNSUPPORTED},
     {"GPUType", K_UNSUPPORTED}, {"Debug", K_UNSUPPORTED}, {"GdbPort", K_UNSUPPORTED},
     {"Gateway", K_UNSUPPORTED}, {"NetMask", K_UNSUPPORTED}, {"IPAddress", K_UNSUPPORTED},
     {"IPv6Address", K_UNSUPPORTED}, {"ImageName", K_UNSUPPORTED},
@@ -251,6 +251,17 @@ static int decode_key(struct decoder *d, const char *path, const struct key_def 
         }
         snprintf(origin, sizeof origin, "%s: key \"%s\"", d->file, path);
         return config_set_memory(c, json_string_value(v), origin, d->err, d->errlen);
+    case K_CPUS:
+        if (json_is_null(v))
+            return 0;
+        if (!json_is_integer(v)) {
+            snprintf(d->err, d->errlen, "%s: key \"%s\" must be a whole number (of CPUs, 1 to "
+                     "%d), but it is %s", d->file, path, CONFIG_MAX_CPUS,
+                     json_is_real(v) ? "a number with a fraction" : json_type_name(v));
+            return -1;
+        }
+        snprintf(origin, sizeof origin, "%s: key \"%s\"", d->file, path);
+        return config_set_cpus_number(c, json_integer_value(v), origin, d->err, d->errlen);
     }
     return 0;
 }

@@ -15,6 +15,8 @@
 #define CONFIG_DEFAULT_MEMORY "128M" /* ops forces 2G; TCG is slow to boot that much */
 #define CONFIG_DEFAULT_NAMESERVER "8.8.8.8" /* ops's default */
 #define CONFIG_MIN_MEMORY (4ull << 20)   /* luggage runs in 4M under PVH */
+#define CONFIG_DEFAULT_CPUS 1            /* ops's default */
+#define CONFIG_MAX_CPUS 64               /* the kernel starts at most 64 CPUs */
 
 struct config_kv {
     char *key;
@@ -48,11 +50,13 @@ struct cloak_config {
                                      * false always emulates (TCG) */
     char *memory;                   /* RunConfig.Memory as written, e.g. "512M" */
     uint64_t memory_bytes;          /* the same, parsed */
+    unsigned cpus;                  /* RunConfig.CPUs: vCPUs, 1..CONFIG_MAX_CPUS */
     char *files_parent_dir;         /* base of relative MapDirs keys: the config's directory, or "." */
     struct config_strlist warnings; /* things the user should hear about; the caller prints them */
 };
 
-/* Defaults: no args, memory CONFIG_DEFAULT_MEMORY, Accel true, files_parent_dir ".". */
+/* Defaults: no args, memory CONFIG_DEFAULT_MEMORY, CONFIG_DEFAULT_CPUS, Accel true,
+ * files_parent_dir ".". */
 void config_init(struct cloak_config *c);
 void config_free(struct cloak_config *c);
 
@@ -75,6 +79,12 @@ int config_add_env_flag(struct cloak_config *c, const char *key_eq_value,
                         char *err, size_t errlen);                         /* -e K=V */
 int config_set_memory(struct cloak_config *c, const char *size, const char *origin,
                       char *err, size_t errlen);                           /* -m */
+/* --smp N (text) and RunConfig.CPUs (a JSON number): 1..CONFIG_MAX_CPUS,
+ * else -1 with a message naming origin, the value and the limits. */
+int config_set_cpus(struct cloak_config *c, const char *text, const char *origin,
+                    char *err, size_t errlen);
+int config_set_cpus_number(struct cloak_config *c, long long n, const char *origin,
+                           char *err, size_t errlen);
 
 /* --mount NAME:/path or NAME:/path:ro, added to Mounts (replacing NAME). */
 int config_add_mount_flag(struct cloak_config *c, const char *spec, char *err, size_t errlen);

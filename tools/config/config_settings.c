@@ -16,6 +16,7 @@ void config_init(struct cloak_config *c)
     config_parse_memory(c->memory, &c->memory_bytes);
     c->files_parent_dir = config_xstrdup(".");
     c->accel = true; /* ops's default */
+    c->cpus = CONFIG_DEFAULT_CPUS;
 }
 
 void config_free(struct cloak_config *c)
@@ -68,6 +69,35 @@ int config_set_memory(struct cloak_config *c, const char *size, const char *orig
     c->memory = config_xstrdup(size);
     c->memory_bytes = bytes;
     return 0;
+}
+
+int config_set_cpus_number(struct cloak_config *c, long long n, const char *origin,
+                           char *err, size_t errlen)
+{
+    if (n < 1 || n > CONFIG_MAX_CPUS) {
+        snprintf(err, errlen, "%s: %lld CPUs is out of range: give 1 to %d", origin, n,
+                 CONFIG_MAX_CPUS);
+        return -1;
+    }
+    c->cpus = (unsigned)n;
+    return 0;
+}
+
+int config_set_cpus(struct cloak_config *c, const char *text, const char *origin,
+                    char *err, size_t errlen)
+{
+    long long n = 0;
+    const char *p = text;
+
+    /* digits only: no sign, no blanks, no "2x"; long runs are clamped */
+    for (; *p >= '0' && *p <= '9'; p++)
+        n = n > 1000000 ? n : n * 10 + (*p - '0');
+    if (p == text || *p) {
+        snprintf(err, errlen, "%s: \"%s\" is not a number of CPUs (give 1 to %d)", origin,
+                 text, CONFIG_MAX_CPUS);
+        return -1;
+    }
+    return config_set_cpus_number(c, n, origin, err, errlen);
 }
 
 void config_set_args(struct cloak_config *c, char *const *args, size_t n)

@@ -105,6 +105,10 @@ static int push_machine(struct qemu_argv *a, const struct qemu_config *q)
     }
     rc |= push(a, "-m");
     rc |= pushf(a, "%lluM", (unsigned long long)q->memory_mib);
+    if (q->cpus > 1) {
+        rc |= push(a, "-smp");
+        rc |= pushf(a, "%u", q->cpus);
+    }
     rc |= push(a, "-nodefaults");
     rc |= push(a, "-no-reboot");
     /* not -nographic: it makes SeaBIOS (which runs the PVH option ROM) and

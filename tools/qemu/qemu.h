@@ -39,6 +39,7 @@ struct qemu_fwd {
 struct qemu_config {
     const char *binary;       /* NULL: QEMU_DEFAULT_BINARY */
     uint64_t memory_mib;
+    unsigned cpus;            /* vCPUs: -smp N when above 1 (0 and 1: QEMU's one) */
     bool uefi;
     /* PVH */
     const char *kernel;

@@ -40,6 +40,11 @@ static inline void xsetbv(uint32_t reg, uint64_t v)
     __asm__ volatile("xsetbv" : : "c"(reg), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
 }
 
+/* What cpu_init wrote to XCR0, for the other CPUs: kept rather than read
+ * back, because XGETBV never completes under PVM (KVM without VMX, whose
+ * instruction emulator lacks it: the boot CPU hung there). */
+static uint64_t xcr0_written;
+
 /* Turns on what the kernel and programs rely on: NX, write protection in
  * ring 0, SMEP/SMAP, and SSE/AVX state for user code (the kernel itself is
  * built without SSE, so it never touches that state). */
@@ -65,12 +70,35 @@ void cpu_init(void)
         struct cpuid_regs d = cpuid(0xd, 0);
         uint64_t supported = ((uint64_t)d.edx << 32) | d.eax;
         uint64_t want = 0x7; /* x87, SSE, AVX */
-        xsetbv(0, supported & want);
+        xcr0_written = supported & want;
+        xsetbv(0, xcr0_written);
     }
     __asm__ volatile("fninit");
     klog("cpu: %s nx=%d smep=%d smap=%d rdrand=%d rdseed=%d avx=%d",
          cpu_features.vendor, cpu_features.nx, cpu_features.smep, cpu_features.smap,
          cpu_features.rdrand, cpu_features.rdseed, cpu_features.avx);
+}
+
+void cpu_state_save(struct cpu_state *s)
+{
+    s->cr0 = read_cr0();
+    s->cr4 = read_cr4();
+    s->efer = rdmsr(MSR_EFER);
+    s->xcr0 = (s->cr4 & CR4_OSXSAVE) ? xcr0_written : 0;
+    s->pat = rdmsr(MSR_PAT);
+}
+
+/* CR0 and EFER's paging bits are already what the trampoline set; the rest
+ * follows the boot CPU's.  XCR0 needs CR4.OSXSAVE first. */
+void cpu_state_load(const struct cpu_state *s)
+{
+    write_cr0(s->cr0);
+    write_cr4(s->cr4);
+    wrmsr(MSR_EFER, s->efer);
+    if (s->cr4 & CR4_OSXSAVE)
+        xsetbv(0, s->xcr0);
+    wrmsr(MSR_PAT, s->pat);
+    __asm__ volatile("fninit");
 }
 
 /* RFLAGS.AC through PUSHF/POPF, not STAC/CLAC: KVM's instruction emulator

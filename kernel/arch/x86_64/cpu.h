@@ -63,6 +63,7 @@ static inline void cpu_relax(void) { __asm__ volatile("pause"); }
 #define MSR_GS_BASE       0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102
 #define MSR_APIC_BASE     0x1b
+#define MSR_PAT           0x277
 
 #define EFER_SCE (1u << 0)
 #define EFER_NXE (1u << 11)
@@ -85,6 +86,15 @@ struct cpu_features {
 extern struct cpu_features cpu_features;
 
 void cpu_init(void);
+
+/* The control state that makes a CPU run the kernel the way the boot CPU
+ * does (paging modes, NX, WP, SMEP/SMAP, SSE/AVX state, memory types):
+ * taken on the boot CPU after cpu_init, loaded on every other CPU. */
+struct cpu_state {
+    uint64_t cr0, cr4, efer, xcr0, pat;
+};
+void cpu_state_save(struct cpu_state *s);
+void cpu_state_load(const struct cpu_state *s);
 /* Writes back and evicts the cache lines of [va, va+len). */
 void cpu_flush_cache_range(uint64_t va, uint64_t len);
 /* RDMSR that survives a #GP (an MSR the CPU or hypervisor lacks). */

@@ -64,10 +64,11 @@ static uint64_t ist_top(unsigned ist)
     return (uint64_t)ist_stacks[ist - 1] + IST_STACK_SIZE;
 }
 
+/* On the calling CPU's IST stack (every CPU has its own, arch/x86_64/smp.c). */
 static bool on_ist(const void *p, unsigned ist)
 {
-    uint64_t a = (uint64_t)p;
-    return a >= (uint64_t)ist_stacks[ist - 1] && a < ist_top(ist);
+    uint64_t a = (uint64_t)p, top = this_cpu()->tables->tss.ist[ist - 1];
+    return a < top && a >= top - IST_STACK_SIZE;
 }
 
 void trap_init(void)
@@ -83,6 +84,13 @@ void trap_init(void)
      * a breakpoint is then SIGTRAP, not a #GP. */
     idt[VECTOR_BREAKPOINT].type = 0xee;
     idt[VECTOR_OVERFLOW].type = 0xee;
+    struct { uint16_t limit; uint64_t base; } __attribute__((packed)) ptr = { sizeof(idt) - 1, (uint64_t)idt };
+    __asm__ volatile("lidt %0" : : "m"(ptr));
+}
+
+/* Every application processor loads the same IDT (arch/x86_64/smp.c). */
+void trap_load_idt(void)
+{
     struct { uint16_t limit; uint64_t base; } __attribute__((packed)) ptr = { sizeof(idt) - 1, (uint64_t)idt };
     __asm__ volatile("lidt %0" : : "m"(ptr));
 }

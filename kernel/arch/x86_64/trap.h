@@ -48,6 +48,7 @@ void trap_set_user_exit_hook(user_exit_hook_fn fn);
 void trap_exit_to_user(struct trap_frame *f);
 
 void trap_init(void);
+void trap_load_idt(void);
 const char *trap_vector_name(uint64_t vector);
 void trap_dump(const struct trap_frame *f, uint64_t cr2);
 void backtrace_from(uint64_t rbp, uint64_t rip);

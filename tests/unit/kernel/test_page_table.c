@@ -675,6 +675,38 @@ static void test_free_user_tables(void **state)
     assert_int_equal(check_tree(root, 4, false, false), 2);
 }
 
+/* The AP boot tables (mm_ap_boot_root): a fresh root sharing the kernel
+ * half, with one low page identity-mapped private and executable; freeing
+ * its user half leaves the kernel's tables alone. */
+static void test_share_kernel_half(void **state)
+{
+    (void)state;
+    uint64_t kroot = map_standard();
+    unsigned before = frames_in_use();
+    int ktree = check_tree(kroot, 4, false, false);
+    uint64_t root = pt_new_root();
+    const uint64_t low = 0x9f000;
+    assert_int_equal(pt_map(root, low, low, 4096, PT_WRITE | PT_EXEC, false), 0);
+    pt_share_kernel_half(root, kroot);
+    for (int i = 256; i < 512; i++)
+        assert_int_equal(table(root)[i], table(kroot)[i]);
+    uint64_t pa = 0, kpa = 0;
+    pte_t leaf = 0;
+    assert_true(pt_lookup(root, VA_KERNEL, &pa, NULL));
+    assert_true(pt_lookup(kroot, VA_KERNEL, &kpa, NULL));
+    assert_int_equal(pa, kpa);
+    assert_true(pt_lookup(root, low, &pa, &leaf));
+    assert_int_equal(pa, low);
+    assert_int_equal(leaf & PTE_NX, 0);
+    assert_int_equal(leaf & g_mask, g_mask);           /* private: the C-bit, if any */
+    assert_false(pt_lookup(root, VA_SMALL, NULL, NULL)); /* not the kernel root's user half */
+    pt_free_user_tables(root);
+    assert_int_equal(frames_in_use(), before + 1);      /* only the root itself is left */
+    assert_true(pt_lookup(kroot, VA_KERNEL, NULL, NULL));
+    assert_true(pt_lookup(kroot, VA_SMALL, NULL, NULL));
+    assert_int_equal(check_tree(kroot, 4, false, false), ktree);
+}
+
 /* KNOWN BUG (kernel/mm/page_table.c:128, 167, 188): pt_map, pt_unmap and
  * pt_protect compute end = va + size, which wraps to 0 for a range ending
  * at the top of the address space, so the loop never runs: pt_map returns
@@ -718,6 +750,7 @@ static const struct CMUnitTest tests[] = {
     T(test_large_replaces_table),
     T(test_out_of_memory),
     T(test_free_user_tables),
+    T(test_share_kernel_half),
 };
 
 int main(void)

@@ -28,7 +28,8 @@ $(eval $(call KUNIT_TEST,phys,kernel/mm/phys.c))
 $(eval $(call KUNIT_TEST,cpio,kernel/fs/cpio.c kernel/fs/boot_archive.c kernel/fs/ramfs.c kernel/fs/path.c,-ffunction-sections -fdata-sections -Wl$(KUNIT_COMMA)--gc-sections,-larchive))
 $(eval $(call KUNIT_TEST,manifest,kernel/init/manifest.c tools/image/manifest_writer.c))
 $(eval $(call KUNIT_TEST,elf,kernel/unix/elf.c))
-$(eval $(call KUNIT_TEST,acpi,kernel/drivers/acpi.c))
+$(eval $(call KUNIT_TEST,acpi,kernel/drivers/acpi.c kernel/drivers/madt.c))
+$(eval $(call KUNIT_TEST,madt,kernel/drivers/madt.c))
 $(eval $(call KUNIT_TEST,chacha20,kernel/lib/chacha20.c))
 # clock.c also holds the TSC/LAPIC/CMOS code; section garbage collection
 # drops it (and its references to hardware modules) from the test program.

@@ -153,7 +153,7 @@ static void test_unknown_and_unsupported_keys_warn(void **state)
 
     config_init(&c);
     assert_int_equal(load(&c, "{\"Argz\":[], \"Klibs\":[\"ntp\"],"
-                              "\"RunConfig\":{\"CPUs\":2,\"Bogus\":1},"
+                              "\"RunConfig\":{\"GPUs\":2,\"Bogus\":1},"
                               "\"CloudConfig\":{\"Flavor\":\"n2d\",\"Nope\":true}}"), 0);
     assert_int_equal(c.warnings.n, 6);
     assert_string_equal(c.warnings.items[0],
@@ -161,7 +161,7 @@ static void test_unknown_and_unsupported_keys_warn(void **state)
     assert_string_equal(c.warnings.items[1],
                         "cfg.json: key \"Klibs\" is not supported yet; ignored");
     assert_string_equal(c.warnings.items[2],
-                        "cfg.json: key \"RunConfig.CPUs\" is not supported yet; ignored");
+                        "cfg.json: key \"RunConfig.GPUs\" is not supported yet; ignored");
     assert_string_equal(c.warnings.items[3],
                         "cfg.json: unknown key \"RunConfig.Bogus\"; ignored (ops would reject it)");
     assert_string_equal(c.warnings.items[4],
@@ -271,6 +271,60 @@ static void test_memory_limits(void **state)
     config_free(&c);
 }
 
+static void test_cpus(void **state)
+{
+    struct cloak_config c;
+    (void)state;
+
+    config_init(&c);
+    assert_int_equal(c.cpus, 1);                        /* ops's default */
+    assert_int_equal(load(&c, "{\"RunConfig\":{\"CPUs\":4}}"), 0);
+    assert_int_equal(c.cpus, 4);
+    assert_int_equal(c.warnings.n, 0);                  /* no longer "not supported" */
+    assert_int_equal(load(&c, "{\"runconfig\":{\"cpus\":64}}"), 0);
+    assert_int_equal(c.cpus, 64);
+    assert_int_equal(load(&c, "{\"RunConfig\":{\"CPUs\":null}}"), 0);
+    assert_int_equal(c.cpus, 64);                       /* null leaves it, like Go */
+    static const struct { const char *json, *msg; } bad[] = {
+        {"{\"RunConfig\":{\"CPUs\":0}}",
+         "cfg.json: key \"RunConfig.CPUs\": 0 CPUs is out of range: give 1 to 64"},
+        {"{\"RunConfig\":{\"CPUs\":65}}",
+         "cfg.json: key \"RunConfig.CPUs\": 65 CPUs is out of range: give 1 to 64"},
+        {"{\"RunConfig\":{\"CPUs\":-2}}",
+         "cfg.json: key \"RunConfig.CPUs\": -2 CPUs is out of range: give 1 to 64"},
+        {"{\"RunConfig\":{\"CPUs\":\"4\"}}",
+         "cfg.json: key \"RunConfig.CPUs\" must be a whole number (of CPUs, 1 to 64), "
+         "but it is a string"},
+        {"{\"RunConfig\":{\"CPUs\":2.5}}",
+         "cfg.json: key \"RunConfig.CPUs\" must be a whole number (of CPUs, 1 to 64), "
+         "but it is a number with a fraction"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(load(&c, bad[i].json), -1);
+        assert_string_equal(err, bad[i].msg);
+        assert_int_equal(c.cpus, 64);                   /* unchanged by the failures */
+    }
+    /* --smp: the flag's text */
+    assert_int_equal(config_set_cpus(&c, "2", "--smp", err, sizeof err), 0);
+    assert_int_equal(c.cpus, 2);
+    static const char *const bad_flags[] = { "", "abc", "2x", "-1", "+3", " 3", "1.0",
+                                             "99999999999999999999999" };
+    for (size_t i = 0; i < sizeof bad_flags / sizeof bad_flags[0]; i++) {
+        if (config_set_cpus(&c, bad_flags[i], "--smp", err, sizeof err) != -1)
+            fail_msg("--smp \"%s\" accepted", bad_flags[i]);
+        assert_int_equal(c.cpus, 2);
+    }
+    assert_int_equal(config_set_cpus(&c, "abc", "--smp", err, sizeof err), -1);
+    assert_string_equal(err, "--smp: \"abc\" is not a number of CPUs (give 1 to 64)");
+    assert_int_equal(config_set_cpus(&c, "65", "--smp", err, sizeof err), -1);
+    assert_string_equal(err, "--smp: 65 CPUs is out of range: give 1 to 64");
+    assert_int_equal(config_set_cpus(&c, "99999999999999999999999", "--smp", err, sizeof err), -1);
+    assert_contains(err, "out of range: give 1 to 64");
+    assert_int_equal(config_set_cpus(&c, "64", "--smp", err, sizeof err), 0);
+    assert_int_equal(c.cpus, 64);
+    config_free(&c);
+}
+
 static void test_merge_order(void **state)
 {
     struct cloak_config c;
@@ -364,6 +418,7 @@ int main(void)
         cmocka_unit_test(test_syntax_error_location),
         cmocka_unit_test(test_memory_sizes),
         cmocka_unit_test(test_memory_limits),
+        cmocka_unit_test(test_cpus),
         cmocka_unit_test(test_merge_order),
         cmocka_unit_test(test_finalize),
         cmocka_unit_test(test_load_file),

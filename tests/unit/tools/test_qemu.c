@@ -59,6 +59,42 @@ static void test_pvh(void **state)
     qemu_argv_free(&a);
 }
 
+/* -smp N right after -m when there is more than one CPU; nothing for one
+ * (QEMU's default), so the one-CPU command stays as it was. */
+static void test_smp(void **state)
+{
+    struct qemu_config q = {.memory_mib = 64, .cpus = 4, .kernel = "/s/kernel.elf",
+                            .initrd = "/t/archive.cpio", .log_path = "/t/kernel.log"};
+    struct qemu_argv a;
+    char *line;
+    (void)state;
+
+    assert_int_equal(qemu_build_argv(&q, &a), 0);
+    line = joined(&a);
+    assert_non_null(strstr(line, " -cpu max -m 64M -smp 4 -nodefaults "));
+    free(line);
+    qemu_argv_free(&a);
+    for (unsigned n = 0; n <= 1; n++) {
+        q.cpus = n;
+        assert_int_equal(qemu_build_argv(&q, &a), 0);
+        line = joined(&a);
+        assert_null(strstr(line, "-smp"));
+        free(line);
+        qemu_argv_free(&a);
+    }
+    q.cpus = 2;                           /* UEFI and SEV get it too */
+    q.uefi = q.sev = true;
+    q.ovmf_code = "/o/CODE.fd";
+    q.ovmf_vars = "/t/VARS.fd";
+    q.disk = "/t/disk.img";
+    assert_int_equal(qemu_build_argv(&q, &a), 0);
+    line = joined(&a);
+    assert_non_null(strstr(line, " -m 64M -smp 2 -nodefaults "));
+    assert_non_null(strstr(line, "sev-guest"));
+    free(line);
+    qemu_argv_free(&a);
+}
+
 static void test_uefi(void **state)
 {
     struct qemu_config q = {.memory_mib = 256, .uefi = true,
@@ -539,6 +575,7 @@ int main(void)
         cmocka_unit_test(test_stdin_frames),
         cmocka_unit_test(test_run_stdin),
         cmocka_unit_test(test_pvh),
+        cmocka_unit_test(test_smp),
         cmocka_unit_test(test_uefi),
         cmocka_unit_test(test_volumes_virtio_blk),
         cmocka_unit_test(test_volumes_io_uring),
