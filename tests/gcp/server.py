@@ -391,14 +391,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.reply(200, {"items": list(DB["instances"].values())})
 
     def instance_op(self, path, kind, status):
-        name = path.split("/")[5]
+        name = path.split("/")[7]
         if name not in DB["instances"]:
             return self.not_found("instance " + name)
         if status:
             DB["instances"][name]["status"] = status
         else:
             del DB["instances"][name]
-        self.reply(200, self.new_op(kind, "instances/" + name, zone=path.split("/")[3]))
+        self.reply(200, self.new_op(kind, "instances/" + name, zone=path.split("/")[5]))
 
     def m_compute_instances_delete(self, q, b, path):
         self.instance_op(path, "delete", None)

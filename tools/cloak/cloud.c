@@ -64,6 +64,10 @@ void cloud_start(struct cloud *cl, bool need_zone)
     cl->g.dry_run = cl->dry_run;
     cl->g.project = cl->set.project;
     cl->g.zone = cl->set.zone;
+}
+
+void cloud_connect(struct cloud *cl)
+{
     if (gcp_authorize(&cl->g) < 0)
         cloud_die(cl);
 }

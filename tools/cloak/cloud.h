@@ -34,9 +34,10 @@ bool cloud_option(struct cloud *cl, int c, const char *arg);
 /* Dies on an unknown option or a missing value (from getopt's answer). */
 __attribute__((noreturn)) void cloud_bad_option(const struct cloud *cl, int c, char **argv);
 /* The settings (file, flags, environment), the target, the project (and
- * the zone if need_zone), then the connection: its token unless
- * --dry-run.  Dies with what to do on any error. */
+ * the zone if need_zone).  Dies with what to do on any error. */
 void cloud_start(struct cloud *cl, bool need_zone);
+/* The token (none under --dry-run), once the command's own checks passed. */
+void cloud_connect(struct cloud *cl);
 /* Dies with g->err. */
 __attribute__((noreturn)) void cloud_die(struct cloud *cl);
 void cloud_end(struct cloud *cl);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../gcp/compute.h"
+#include "../image/disk_image.h"
 #include "../gcp/package.h"
 #include "../gcp/storage.h"
 #include "cli.h"
@@ -77,7 +78,7 @@ static void build_image(struct cloud *cl, struct image_opts *io, int argc, char 
                         const char *disk)
 {
     struct session s;
-    char cmdline_path[PATH_MAX], cmdline[8192];
+    char cmdline_path[PATH_MAX], cmdline[8192], err[1024];
 
     if (cl->config) {
         list_append(&io->build_argv, &io->nbuild, "-c");
@@ -97,7 +98,14 @@ static void build_image(struct cloud *cl, struct image_opts *io, int argc, char 
              s.extra);
     tmp_path(cmdline_path, sizeof cmdline_path, "cmdline.txt");
     write_text_file(cmdline_path, cmdline);
-    write_disk(disk, s.kernel, s.loader, s.archive, cmdline_path);
+    /* build.c's write_disk, on a disk of a whole GiB (the backup GPT at
+     * its end, as Compute Engine sees it) */
+    const struct esp_file files[] = {
+        {"EFI/BOOT/BOOTX64.EFI", s.loader}, {"cloak/kernel.elf", s.kernel},
+        {"cloak/archive.cpio", s.archive}, {"cloak/cmdline.txt", cmdline_path},
+    };
+    if (disk_image_write_size(disk, files, 4, GIB, err, sizeof err) < 0)
+        die("%s", err);
     config_free(&s.cfg);
 }
 
@@ -142,6 +150,7 @@ static int image_create(int argc, char **argv)
         die("image create: CloudConfig.BucketName is not set: name the Cloud Storage bucket "
             "the image goes through (cloak creates it if it does not exist)");
     const char *name = image_name(&cl, &io, argv[optind]);
+    cloud_connect(&cl);
     tmp_path(disk, sizeof disk, "disk.img");
     build_image(&cl, &io, argc, argv, disk);
     snprintf(archive, sizeof archive, "%s/%s.tar.gz", tmp_dir_get(), name);
@@ -177,6 +186,7 @@ static int image_simple(int argc, char **argv, const char *cmd, bool want_name)
     if (!want_name && optind != argc)
         die("%s: unexpected \"%s\"", cmd, argv[optind]);
     cloud_start(&cl, false);
+    cloud_connect(&cl);
     int rc = want_name ? compute_image_delete(&cl.g, argv[optind])
                        : compute_image_list(&cl.g, stdout);
     if (rc < 0)

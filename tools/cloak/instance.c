@@ -161,6 +161,7 @@ static int instance_create(int argc, char **argv)
     if ((co.nports || cl.set.nports || co.nudp || cl.set.nudp_ports) && strlen(name) > 48)
         die("instance create: \"%s\" is too long for its firewall rule names "
             "(cloak-tcp-rule-NAME, at most 63 characters); give -i NAME of 48 or fewer", name);
+    cloud_connect(&cl);
     char *size = check_image(&cl, image);
     struct instance_spec spec = {.name = name, .zone = cl.set.zone, .project = cl.set.project,
                                  .flavor = flavor, .image = image, .disk_size_gb = size,
@@ -202,6 +203,7 @@ static int instance_simple(int argc, char **argv, const char *action)
     if (list && optind != argc)
         die("%s: unexpected \"%s\"", cmd, argv[optind]);
     cloud_start(&cl, true);
+    cloud_connect(&cl);
     if (list) {
         if (compute_instance_list(&cl.g, stdout) < 0)
             cloud_die(&cl);

@@ -76,6 +76,7 @@ int instance_logs(int argc, char **argv)
     if (optind + 1 != argc)
         die("instance logs: which instance? usage: cloak instance logs NAME [-f]");
     cloud_start(&cl, true);
+    cloud_connect(&cl);
     do {
         json_t *r = compute_serial_output(&cl.g, argv[optind], port, start);
         if (!r)
@@ -105,6 +106,7 @@ int instance_attestation(int argc, char **argv)
     if (optind + 1 != argc)
         die("instance attestation: which instance? usage: cloak instance attestation NAME");
     cloud_start(&cl, true);
+    cloud_connect(&cl);
     json_t *in = compute_instance_get(&cl.g, argv[optind]);
     if (!in)
         cloud_die(&cl);
