@@ -110,6 +110,12 @@ int compute_split_ports(char *const *in, size_t n, char ***out, size_t *nout, ch
     *nout = 0;
     for (size_t i = 0; i < n; i++) {
         char *copy = strdup(in[i]), *save = NULL;
+        if (!strpbrk(copy, "0123456789")) {
+            snprintf(err, errlen, "port \"%s\": give a port from 1 to 65535 or a range like "
+                     "70-80", in[i]);
+            free(copy);
+            return -1;
+        }
         for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
             while (*t == ' ')
                 t++;
