@@ -12,7 +12,8 @@ STATE/scenario (re-read at each request) picks the errors to play:
   ratelimit (429 once per call, then success) | unavailable (503 always) |
   op-error (images.insert's operation ends DONE with QUOTA_EXCEEDED) |
   attest-debug (the report's policy allows debugging) | partial (a resumable
-  chunk is only half stored: 308 with a shorter Range)
+  chunk is only half stored: 308 with a shorter Range) | expire (the tokens
+  issued so far stop working, once: 401)
 Usage: server.py STATE_DIR PUBLIC_KEY.pem  (prints the port on stdout)"""
 import base64
 import http.server
@@ -187,8 +188,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                                    self.headers.get("Content-Type"))
         record("requests.jsonl", json.dumps({"method": method, "path": path, "id": mid,
                                              "query": query, "body": body}))
+        if scenario() == "expire" and not DB.get("expired"):
+            DB["expired"] = True    # every token issued so far runs out, once
+            TOKENS.clear()
         if not self.authorized():
-            record("violations.txt", "%s %s without a valid bearer token" % (method, path))
+            if not DB.get("expired"):
+                record("violations.txt", "%s %s without a valid bearer token" % (method, path))
             return self.reply(401, google_error(401, "UNAUTHENTICATED",
                               "Request had invalid authentication credentials.", "authError"))
         if problems:

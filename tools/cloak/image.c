@@ -55,6 +55,13 @@ static void parse_create(struct cloud *cl, struct image_opts *io, int argc, char
     }
     if (optind >= argc)
         die("image create: which program? usage: cloak image create [-c CONFIG] PROGRAM [ARGS...]");
+    /* ops takes `ops image create ./prog -c config.json`; here, as in
+     * cloak run, what follows PROGRAM is the program's */
+    for (int i = optind + 1; i < argc; i++)
+        if (!strcmp(argv[i], "-c") || !strcmp(argv[i], "-t") || !strcmp(argv[i], "-g") ||
+            !strcmp(argv[i], "-z") || !strcmp(argv[i], "-i"))
+            fprintf(stderr, "cloak: warning: image create: \"%s\" after PROGRAM is an argument "
+                    "of the program; cloak's options go before PROGRAM\n", argv[i]);
 }
 
 /* -i, else CloudConfig.ImageName, else the program's name (as ops does). */

@@ -40,7 +40,22 @@ json_t *gcp_call(struct gcp *g, const char *method, const char *url, json_t *bod
         free(text);
         return json_object();
     }
-    if (http_send_retrying(&rq, &rs, &g->retry, err, sizeof err) < 0) {
+    int sent = http_send_retrying(&rq, &rs, &g->retry, err, sizeof err);
+    if (sent == 0 && rs.status == 401 && g->token) {
+        /* the token ran out (an hour): a new one, and the call once more */
+        free(g->token);
+        g->token = NULL;
+        http_response_free(&rs);
+        if (gcp_authorize(g) < 0) {
+            free(text);
+            return NULL;
+        }
+        fprintf(stderr, "cloak: %s: the access token was refused (401); got a new one from "
+                "%s\n", what, g->token_source);
+        rq.bearer = g->token;
+        sent = http_send_retrying(&rq, &rs, &g->retry, err, sizeof err);
+    }
+    if (sent < 0) {
         gcp_fail(g, "%s: %s\ncloak: what to do: check the network connection (and a proxy "
                  "in https_proxy, if one is needed)", what, err);
     } else if ((g->last_status = rs.status) < 200 || rs.status > 299) {
