@@ -3,7 +3,7 @@
 # missing ones, with sudo when not root.
 set -e
 PKGS=(gcc make nasm binutils qemu-system-x86 ovmf gnu-efi musl-tools
-      libcmocka-dev libjansson-dev libarchive-dev zlib1g-dev
+      libcmocka-dev libjansson-dev libarchive-dev zlib1g-dev libcurl4-openssl-dev libssl-dev openssl
       e2fsprogs libext2fs-dev mtools dosfstools busybox-static python3 sqlite3 g++
       clang libclang-rt-14-dev procps)
 missing=()

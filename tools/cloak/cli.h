@@ -7,6 +7,9 @@
  *   volume.c      cloak volume create/list/delete
  *   sev.c         cloak sev check
  *   help.c        cloak help (the usage text)
+ *   image.c       cloak image create/list/delete (Google Cloud, tools/gcp)
+ *   instance.c    cloak instance create/list/delete/start/stop; instance_logs.c
+ *                 its logs and attestation; cloud.c their shared options
  * Later families (image, instance) get a file each and a line in main.c.
  * options.c parses the options run, build and dump-check share, session.h
  * holds what one of them builds up (contents.c writes the boot archive);
@@ -32,6 +35,11 @@ int cmd_build(int argc, char **argv);
 int cmd_dump_check(int argc, char **argv);
 int cmd_volume(int argc, char **argv);
 int cmd_sev(int argc, char **argv);
+int cmd_image(int argc, char **argv);       /* image.c (Google Cloud) */
+int cmd_instance(int argc, char **argv);    /* instance.c */
+/* instance_logs.c: cloak instance logs / attestation */
+int instance_logs(int argc, char **argv);
+int instance_attestation(int argc, char **argv);
 
 /* help.c: the usage text; command_help prints the parts about one command
  * (-1 and a message on stderr if there is no such command). */

@@ -18,6 +18,14 @@ static const char usage_text[] =
 "       cloak volume list [-c FILE]\n"
 "       cloak volume delete NAME [-c FILE]\n"
 "       cloak sev check\n"
+"       cloak image create [-c FILE] [-t gcp] [-g PROJECT] [-i NAME] PROGRAM [ARGS...]\n"
+"       cloak image list [-g PROJECT]\n"
+"       cloak image delete NAME [-g PROJECT]\n"
+"       cloak instance create [-c FILE] [-g PROJECT] [-z ZONE] [-f FLAVOR] [-i NAME] IMAGE\n"
+"       cloak instance list [-g PROJECT] [-z ZONE]\n"
+"       cloak instance delete|start|stop NAME [-g PROJECT] [-z ZONE]\n"
+"       cloak instance logs NAME [-f] [--kernel-log | --port N]\n"
+"       cloak instance attestation NAME\n"
 "       cloak dump-check [OPTIONS] SECRET -- PROGRAM [ARGS...]\n"
 "       cloak help [COMMAND]\n"
 "       cloak version\n"
@@ -43,6 +51,22 @@ static const char usage_text[] =
 "          CPUID 0x8000001F with the C-bit, kvm_amd sev, /dev/kvm, /dev/sev, QEMU's\n"
 "          sev-guest, OVMF), ok or missing and why, then a summary.  Exit 0 if\n"
 "          SEV works, 1 if not.\n"
+"  image   Google Cloud images (tools/gcp; README, \"Google Cloud\"): `create`\n"
+"          builds the UEFI disk as `build --uefi` does (the program on serial\n"
+"          port 3, the kernel log on port 1), packs it as Compute Engine\n"
+"          imports it (disk.raw, a whole GiB, in a tar.gz), uploads it to\n"
+"          CloudConfig.BucketName (made if missing), calls images.insert with\n"
+"          UEFI_COMPATIBLE, GVNIC and SEV_CAPABLE, waits, and deletes the upload.\n"
+"          Name: -i, CloudConfig.ImageName or the program's.  `list`, `delete`.\n"
+"  instance  Compute Engine VMs from those images: `create` makes a\n"
+"          Confidential VM (AMD SEV) when CloudConfig.ConfidentialVM: NVMe boot\n"
+"          disk, gVNIC with an external address, onHostMaintenance TERMINATE,\n"
+"          firewall rules for RunConfig.Ports/UDPPorts (-p, --udp);\n"
+"          --confidential-type SEV only (SEV_SNP, TDX refused).  `list`,\n"
+"          `delete` (with its rules), `start`, `stop`; `logs NAME [-f]` the\n"
+"          program's output (--kernel-log: the kernel's); `attestation NAME`\n"
+"          the SEV launch report from Cloud Logging: exit 0 only if integrity\n"
+"          passed and the SEV policy forbids debugging, else 1.\n"
 "  help    this text; `cloak help COMMAND` or `cloak COMMAND --help`: what\n"
 "          is about COMMAND only.\n"
 "  version  the version and the git commit cloak was built from (also\n"
@@ -118,6 +142,16 @@ static const char usage_text[] =
 "/usr/lib), each at its host path.  Libraries a program opens with dlopen()\n"
 "cannot be seen in its ELF file: add them with Files or MapDirs.\n"
 "\n"
+"Google Cloud options (image, instance; --dry-run prints each request, sends\n"
+"nothing, needs no credentials):\n"
+"  -c FILE  the ops config: CloudConfig.ProjectID, Zone, BucketName, ImageName,\n"
+"           Flavor, ConfidentialVM; RunConfig.Ports, UDPPorts, InstanceName\n"
+"  -t gcp   the target (only gcp)    -g PROJECT, -z ZONE (over the file; else\n"
+"           GOOGLE_CLOUD_PROJECT, GOOGLE_CLOUD_ZONE, the key's project_id)\n"
+"  Credentials: GOOGLE_APPLICATION_CREDENTIALS (a service-account key), else\n"
+"  `gcloud auth print-access-token`, else the metadata server (on GCE).\n"
+"  Errors: 125, with Google's message and what to do.\n"
+"\n"
 "Exit status of `cloak run`:\n"
 "  0-255  the program's exit status (killed by signal S: 128+S)\n"
 "  70     kernel panic, or the VM stopped without reporting a status\n"
@@ -141,7 +175,9 @@ static const char usage_text[] =
 "  CLOAK_VOLUMES                the volumes directory, unless the config has\n"
 "      VolumesDir (default " VOLUME_DEFAULT_DIR ")\n"
 "  CLOAK_MKE2FS                 the mke2fs to run (default: from PATH, /usr/sbin)\n"
-"  TMPDIR                       where the temporary directory goes\n";
+"  TMPDIR                       where the temporary directory goes\n"
+"  CLOAK_GCP_ENDPOINT           one root URL for Compute, Storage and Logging\n"
+"      (tests; default Google's); GCE_METADATA_HOST the metadata server\n";
 
 void usage(FILE *f)
 {
@@ -212,6 +248,11 @@ int command_help(FILE *f, const char *cmd)
     if (!strcmp(cmd, "run") || !strcmp(cmd, "build") || !strcmp(cmd, "dump-check")) {
         fputc('\n', f);
         print_section(f, "Options (", "\n\n");
+        fputc('\n', f);
+    }
+    if (!strcmp(cmd, "image") || !strcmp(cmd, "instance")) {
+        fputc('\n', f);
+        print_section(f, "Google Cloud options", "\n\n");
         fputc('\n', f);
     }
     if (!strcmp(cmd, "run")) {

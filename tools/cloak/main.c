@@ -18,6 +18,8 @@ static const struct command {
     {"dump-check", cmd_dump_check},
     {"volume", cmd_volume},
     {"sev", cmd_sev},
+    {"image", cmd_image},
+    {"instance", cmd_instance},
     {"help", cmd_help},
     {"--help", cmd_help},
     {"-h", cmd_help},

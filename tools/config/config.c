@@ -22,6 +22,7 @@
 
 enum key_kind {
     K_UNSUPPORTED, /* ops knows it, cloak ignores it for now */
+    K_GCP,         /* read by the Google Cloud commands (tools/gcp/gcp_config.c) */
     K_ARGS, K_ENV, K_FILES, K_DIRS, K_MAPDIRS, K_UEFI,
     K_RUNCONFIG, K_CLOUDCONFIG, K_MEMORY, K_CONFIDENTIAL_VM,
     K_MOUNTS, K_VOLUMES_DIR, K_NAMESERVERS, K_ACCEL, K_CPUS, K_PORTS, K_UDP_PORTS,
@@ -74,9 +75,9 @@ static const struct key_def run_keys[] = {
 
 static const struct key_def cloud_keys[] = {
     {"ConfidentialVM", K_CONFIDENTIAL_VM},
-    {"Platform", K_UNSUPPORTED}, {"ProjectID", K_UNSUPPORTED}, {"Zone", K_UNSUPPORTED},
-    {"BucketName", K_UNSUPPORTED}, {"BucketNamespace", K_UNSUPPORTED},
-    {"Flavor", K_UNSUPPORTED}, {"ImageName", K_UNSUPPORTED}, {"ImageType", K_UNSUPPORTED},
+    {"Platform", K_UNSUPPORTED}, {"ProjectID", K_GCP}, {"Zone", K_GCP},
+    {"BucketName", K_GCP}, {"BucketNamespace", K_UNSUPPORTED},
+    {"Flavor", K_GCP}, {"ImageName", K_GCP}, {"ImageType", K_UNSUPPORTED},
     {"DedicatedHostID", K_UNSUPPORTED}, {"DomainName", K_UNSUPPORTED},
     {"StaticIP", K_UNSUPPORTED}, {"EnableIPv6", K_UNSUPPORTED},
     {"InstanceProfile", K_UNSUPPORTED}, {"KMS", K_UNSUPPORTED},
@@ -207,6 +208,8 @@ static int decode_key(struct decoder *d, const char *path, const struct key_def 
     switch (def->kind) {
     case K_UNSUPPORTED:
         config_warn(c, "%s: key \"%s\" is not supported yet; ignored", d->file, path);
+        return 0;
+    case K_GCP:
         return 0;
     case K_ARGS: return decode_strlist(d, path, v, &c->args);
     case K_FILES: return decode_strlist(d, path, v, &c->files);

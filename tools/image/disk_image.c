@@ -97,6 +97,11 @@ static int pwrite_all(int fd, const void *buf, uint64_t len, uint64_t off) {
 
 int disk_image_write(const char *path, const struct esp_file *files, size_t nfiles,
                      char *err, size_t errlen) {
+    return disk_image_write_size(path, files, nfiles, 0, err, errlen);
+}
+
+int disk_image_write_size(const char *path, const struct esp_file *files, size_t nfiles,
+                          uint64_t align_bytes, char *err, size_t errlen) {
     int rc = -1, fd = -1;
     struct fat_file *ff = calloc(nfiles ? nfiles : 1, sizeof *ff);
     struct fat_volume vol = {0};
@@ -121,6 +126,9 @@ int disk_image_write(const char *path, const struct esp_file *files, size_t nfil
 
     uint64_t part_sectors = ((vol.size + MIB - 1) / MIB) * (MIB / GPT_SECTOR);
     uint64_t disk_sectors = PART_FIRST_LBA + part_sectors + MIB / GPT_SECTOR;
+    if (align_bytes >= GPT_SECTOR)
+        disk_sectors = (disk_sectors + align_bytes / GPT_SECTOR - 1) /
+                       (align_bytes / GPT_SECTOR) * (align_bytes / GPT_SECTOR);
     gpt_guid disk_guid, part_guid;
     derive_guid(&disk_guid, seed, 1);
     derive_guid(&part_guid, seed, 2);

@@ -154,7 +154,7 @@ static void test_unknown_and_unsupported_keys_warn(void **state)
     config_init(&c);
     assert_int_equal(load(&c, "{\"Argz\":[], \"Klibs\":[\"ntp\"],"
                               "\"RunConfig\":{\"GPUs\":2,\"Bogus\":1},"
-                              "\"CloudConfig\":{\"Flavor\":\"n2d\",\"Nope\":true}}"), 0);
+                              "\"CloudConfig\":{\"DomainName\":\"x\",\"Nope\":true}}"), 0);
     assert_int_equal(c.warnings.n, 6);
     assert_string_equal(c.warnings.items[0],
                         "cfg.json: unknown key \"Argz\"; ignored (ops would reject it)");
@@ -165,7 +165,7 @@ static void test_unknown_and_unsupported_keys_warn(void **state)
     assert_string_equal(c.warnings.items[3],
                         "cfg.json: unknown key \"RunConfig.Bogus\"; ignored (ops would reject it)");
     assert_string_equal(c.warnings.items[4],
-                        "cfg.json: key \"CloudConfig.Flavor\" is not supported yet; ignored");
+                        "cfg.json: key \"CloudConfig.DomainName\" is not supported yet; ignored");
     assert_string_equal(c.warnings.items[5],
                         "cfg.json: unknown key \"CloudConfig.Nope\"; ignored (ops would reject it)");
     config_free(&c);

@@ -85,3 +85,28 @@ UNIT_TESTS += $(TOOLS_UNIT_DIR)/tools_elf_sym
 UNIT_TESTS += $(TOOLS_UNIT_DIR)/tools_config $(TOOLS_UNIT_DIR)/tools_manifest \
 	$(TOOLS_UNIT_DIR)/tools_elf_check $(TOOLS_UNIT_DIR)/tools_archive \
 	$(TOOLS_UNIT_DIR)/tools_qemu
+
+# The Google Cloud client (tools/gcp): the JWT, the retry policy on a fake
+# clock, the request bodies and error messages.
+$(TOOLS_UNIT_DIR)/tools_gcp_jwt: tests/unit/tools/test_gcp_jwt.c tools/gcp/jwt.c \
+		tools/gcp/jwt.h tests/unit/tools/unit.mk
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/tools/test_gcp_jwt.c tools/gcp/jwt.c $(UNIT_LIBS) \
+		-ljansson -lcrypto
+
+$(TOOLS_UNIT_DIR)/tools_gcp_retry: tests/unit/tools/test_gcp_retry.c tools/gcp/retry.c \
+		tools/gcp/retry.h tests/unit/tools/unit.mk
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/tools/test_gcp_retry.c tools/gcp/retry.c $(UNIT_LIBS)
+
+GCP_REQUEST_UNIT_SRCS := tools/gcp/compute_body.c tools/gcp/endpoint.c tools/gcp/api_error.c \
+	tools/gcp/retry.c
+$(TOOLS_UNIT_DIR)/tools_gcp_request: tests/unit/tools/test_gcp_request.c \
+		$(GCP_REQUEST_UNIT_SRCS) tools/gcp/compute_body.h tools/gcp/gcp.h \
+		tools/gcp/api_error.h tests/unit/tools/unit.mk
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/tools/test_gcp_request.c $(GCP_REQUEST_UNIT_SRCS) \
+		$(UNIT_LIBS) -ljansson
+
+UNIT_TESTS += $(TOOLS_UNIT_DIR)/tools_gcp_jwt $(TOOLS_UNIT_DIR)/tools_gcp_retry \
+	$(TOOLS_UNIT_DIR)/tools_gcp_request
