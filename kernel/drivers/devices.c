@@ -5,6 +5,7 @@
 #include "drivers/virtio_pci.h"
 #include "drivers/virtio_console.h"
 #include "drivers/block.h"
+#include "drivers/nvme.h"
 #include "drivers/clock.h"
 #include "mm/heap.h"
 #include "lib/errno.h"
@@ -25,6 +26,10 @@ void devices_set_selftest(bool on)
 static const char *driver_for(const struct pci_device *d, int (**probe)(struct pci_device *))
 {
     *probe = 0;
+    if (d->class_code == 0x01 && d->subclass == 0x08 && d->prog_if == 0x02) {
+        *probe = nvme_probe;         /* NVM Express, any vendor */
+        return "nvme";
+    }
     if (d->vendor != VIRTIO_VENDOR)
         return 0;
     switch (d->device) {
