@@ -1,0 +1,449 @@
+/* drivers/nvme_queue.c against a model controller: the test plays the
+ * controller, taking submission entries up to the tail doorbell and
+ * writing completion entries with the phase tag, good ones and nonsense
+ * (a command id never sent, a stale phase, an error status, a queue id or
+ * SQ head out of range, a completion nobody asked for).  And PRP building:
+ * PRP1 alone, PRP1 + PRP2, one list page, chained list pages, pieces that
+ * break the rules.  DMA memory comes from shim_dma.c (device address =
+ * host address, so the model follows PRP lists directly). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <setjmp.h>
+#include <string.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "drivers/nvme.h"
+#include "lib/errno.h"
+#include "shim.h"
+
+/* glibc before 2.38 has no strlcpy; the kernel's lives in lib/string.c. */
+size_t strlcpy(char *dst, const char *src, size_t size)
+{
+    size_t n = strlen(src);
+    if (size) {
+        size_t c = n < size - 1 ? n : size - 1;
+        memcpy(dst, src, c);
+        dst[c] = 0;
+    }
+    return n;
+}
+
+/* ---- the model controller ---- */
+
+struct model {
+    struct nvme_queue q;
+    uint32_t sq_doorbell, cq_doorbell;
+    uint16_t sq_head;            /* entries the controller has taken */
+    uint16_t cq_tail;
+    uint8_t phase;               /* what the controller writes this pass */
+    struct nvme_sqe last;        /* the command it took last */
+};
+
+static void model_init(struct model *m, uint16_t id, uint16_t size)
+{
+    memset(m, 0, sizeof(*m));
+    assert_int_equal(nvme_queue_init(&m->q, id, size, "test io"), 0);
+    m->q.sq_doorbell = &m->sq_doorbell;
+    m->q.cq_doorbell = &m->cq_doorbell;
+    m->phase = 1;
+}
+
+static void model_done(struct model *m)
+{
+    nvme_queue_free(&m->q);
+    assert_int_equal(shim_dma_live, 0);
+}
+
+/* Takes the next submitted command (there must be one). */
+static struct nvme_sqe *model_take(struct model *m)
+{
+    assert_int_not_equal(m->sq_head, m->sq_doorbell);
+    m->last = ((struct nvme_sqe *)m->q.sq.va)[m->sq_head];
+    m->sq_head = (uint16_t)((m->sq_head + 1) % m->q.size);
+    return &m->last;
+}
+
+/* Writes a completion at the CQ tail; `phase` may lie. */
+static void model_complete(struct model *m, uint16_t cid, uint16_t sq_id, uint16_t sq_head, uint16_t code,
+                           uint8_t phase)
+{
+    struct nvme_cqe *e = (struct nvme_cqe *)m->q.cq.va + m->cq_tail;
+    *e = (struct nvme_cqe){ 0x1234, 0, sq_head, sq_id, cid, (uint16_t)(code << 1 | phase) };
+    m->cq_tail = (uint16_t)(m->cq_tail + 1);
+    if (m->cq_tail == m->q.size) {
+        m->cq_tail = 0;
+        m->phase ^= 1;
+    }
+}
+
+static void model_answer(struct model *m, uint16_t code)
+{
+    struct nvme_sqe *c = model_take(m);
+    model_complete(m, c->cid, m->q.id, m->sq_head, code, m->phase);
+}
+
+static void submit_read(struct model *m)
+{
+    struct nvme_sqe cmd = { .opcode = NVME_CMD_READ, .nsid = 1 };
+    assert_int_equal(nvme_queue_submit(&m->q, &cmd), 0);
+}
+
+/* ---- queues ---- */
+
+static void test_round_trips_wrap_the_phase(void **state)
+{
+    (void)state;
+    struct model m;
+    model_init(&m, 1, 8);
+    for (unsigned i = 0; i < 8 * 3 + 5; i++) {
+        submit_read(&m);
+        assert_int_equal(m.sq_doorbell, (i + 1) % 8);
+        struct nvme_cqe c;
+        assert_int_equal(nvme_queue_poll(&m.q, &c), 0);        /* not answered yet */
+        model_answer(&m, 0);
+        assert_int_equal(nvme_queue_poll(&m.q, &c), 1);
+        assert_int_equal(c.cid, m.last.cid);
+        assert_int_equal(c.dw0, 0x1234);
+        assert_int_equal(m.cq_doorbell, (i + 1) % 8);
+        assert_int_equal(nvme_queue_poll(&m.q, &c), 0);        /* consumed once */
+    }
+    assert_int_equal(m.q.phase, m.phase);                       /* both wrapped 3 times */
+    model_done(&m);
+}
+
+static void test_second_submit_while_busy(void **state)
+{
+    (void)state;
+    struct model m;
+    model_init(&m, 1, 4);
+    submit_read(&m);
+    struct nvme_sqe cmd = { .opcode = NVME_CMD_WRITE };
+    assert_int_equal(nvme_queue_submit(&m.q, &cmd), -EBUSY);
+    assert_int_equal(m.sq_doorbell, 1);                         /* nothing more rung */
+    model_done(&m);
+}
+
+static void test_bad_command_id_refused(void **state)
+{
+    (void)state;
+    struct model m;
+    model_init(&m, 1, 4);
+    submit_read(&m);
+    struct nvme_sqe *c = model_take(&m);
+    model_complete(&m, (uint16_t)(c->cid + 7), 1, m.sq_head, 0, m.phase);
+    unsigned logs = shim_klog_count;
+    struct nvme_cqe out;
+    assert_int_equal(nvme_queue_poll(&m.q, &out), -EIO);
+    assert_true(shim_klog_count > logs);
+    assert_non_null(strstr(shim_klog_last, "command id"));
+    assert_int_equal(m.cq_doorbell, 0);                         /* not consumed */
+    model_done(&m);
+}
+
+static void test_stale_phase_is_not_a_completion(void **state)
+{
+    (void)state;
+    struct model m;
+    model_init(&m, 1, 4);
+    submit_read(&m);
+    struct nvme_sqe *c = model_take(&m);
+    /* The entry written with last pass's phase tag: not new. */
+    model_complete(&m, c->cid, 1, m.sq_head, 0, (uint8_t)(m.phase ^ 1));
+    struct nvme_cqe out;
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(nvme_queue_poll(&m.q, &out), 0);
+    assert_true(m.q.busy);                                      /* still waiting (a timeout ends it) */
+    /* The controller then writes the real one in the same slot. */
+    m.cq_tail = 0;
+    model_complete(&m, c->cid, 1, m.sq_head, 0, m.phase);
+    assert_int_equal(nvme_queue_poll(&m.q, &out), 1);
+    model_done(&m);
+}
+
+static void test_error_status_reported(void **state)
+{
+    (void)state;
+    struct model m;
+    model_init(&m, 1, 4);
+    submit_read(&m);
+    struct nvme_sqe *c = model_take(&m);
+    /* Status type 0, code 0x80 (LBA out of range), do-not-retry. */
+    model_complete(&m, c->cid, 1, m.sq_head, 0x80 | 0x4000, m.phase);
+    struct nvme_cqe out;
+    assert_int_equal(nvme_queue_poll(&m.q, &out), 1);
+    assert_int_equal(NVME_STATUS_SC(out.status), 0x80);
+    assert_int_equal(NVME_STATUS_SCT(out.status), 0);
+    assert_int_equal((out.status >> 15) & 1, 1);
+    model_done(&m);
+}
+
+static void test_unasked_completion_refused(void **state)
+{
+    (void)state;
+    struct model m;
+    model_init(&m, 1, 4);
+    model_complete(&m, 0, 1, 0, 0, m.phase);                    /* nothing was sent */
+    struct nvme_cqe out;
+    assert_int_equal(nvme_queue_poll(&m.q, &out), -EIO);
+    assert_non_null(strstr(shim_klog_last, "no command in flight"));
+    model_done(&m);
+}
+
+static void test_queue_id_and_head_checked(void **state)
+{
+    (void)state;
+    struct model m;
+    model_init(&m, 1, 4);
+    submit_read(&m);
+    struct nvme_sqe *c = model_take(&m);
+    model_complete(&m, c->cid, 3, m.sq_head, 0, m.phase);       /* another queue's */
+    struct nvme_cqe out;
+    assert_int_equal(nvme_queue_poll(&m.q, &out), -EIO);
+    model_done(&m);
+
+    model_init(&m, 1, 4);
+    submit_read(&m);
+    c = model_take(&m);
+    model_complete(&m, c->cid, 1, 999, 0, m.phase);             /* SQ head past the queue */
+    assert_int_equal(nvme_queue_poll(&m.q, &out), -EIO);
+    model_done(&m);
+}
+
+static void test_reset_and_abandon(void **state)
+{
+    (void)state;
+    struct model m;
+    model_init(&m, 1, 4);
+    submit_read(&m);
+    model_answer(&m, 0);
+    struct nvme_cqe out;
+    assert_int_equal(nvme_queue_poll(&m.q, &out), 1);
+    submit_read(&m);                                            /* never answered: a timeout */
+    nvme_queue_abandon(&m.q);
+    nvme_queue_reset(&m.q);                                     /* the controller was reset too */
+    memset(&m.sq_doorbell, 0, sizeof(m.sq_doorbell));
+    m.sq_head = m.cq_tail = 0;
+    m.phase = 1;
+    submit_read(&m);
+    assert_int_equal(m.sq_doorbell, 1);
+    model_answer(&m, 0);
+    assert_int_equal(nvme_queue_poll(&m.q, &out), 1);
+    model_done(&m);
+}
+
+/* Random answers: whatever the model writes, poll returns 0, 1 or -EIO
+ * and never reads outside the queue (ASan watches). */
+static void test_random_answers(void **state)
+{
+    (void)state;
+    srand(11);
+    for (int round = 0; round < 200; round++) {
+        struct model m;
+        model_init(&m, 1, (uint16_t)(2 + rand() % 6));
+        for (int i = 0; i < 20; i++) {
+            if (!m.q.busy)
+                submit_read(&m);
+            struct nvme_cqe *e = (struct nvme_cqe *)m.q.cq.va + rand() % m.q.size;
+            e->cid = (uint16_t)rand();
+            e->status = (uint16_t)rand();
+            e->sq_id = (uint16_t)(rand() % 3);
+            e->sq_head = (uint16_t)(rand() % 10);
+            struct nvme_cqe out;
+            int r = nvme_queue_poll(&m.q, &out);
+            assert_true(r == 0 || r == 1 || r == -EIO);
+            if (r == -EIO)
+                nvme_queue_abandon(&m.q);
+        }
+        model_done(&m);
+    }
+}
+
+/* ---- PRP lists ---- */
+
+#define PAGE 4096ull
+
+struct lists {
+    struct dma_buffer buf;
+    unsigned pages;
+};
+
+static void lists_init(struct lists *l, unsigned pages)
+{
+    l->pages = pages;
+    assert_int_equal(dma_alloc(pages * PAGE, PAGE, &l->buf), 0);
+}
+
+static int build(struct lists *l, const struct nvme_seg *segs, unsigned n, uint64_t *p1, uint64_t *p2)
+{
+    return nvme_prp_build(segs, n, l->buf.va, l->buf.device, l->pages, p1, p2);
+}
+
+/* What the controller would read: the page addresses a transfer of len
+ * bytes covers, following PRP1, PRP2 and the lists (chained through the
+ * last entry of a full page). */
+static unsigned walk(uint64_t p1, uint64_t p2, uint64_t len, uint64_t *pages, unsigned max)
+{
+    unsigned n = 0;
+    pages[n++] = p1;
+    uint64_t first = PAGE - (p1 & (PAGE - 1));
+    if (len <= first)
+        return n;
+    uint64_t left = len - first;
+    if (left <= PAGE) {
+        pages[n++] = p2;
+        return n;
+    }
+    uint64_t *list = (uint64_t *)(uintptr_t)p2;
+    unsigned slot = 0;
+    while (left) {
+        if (slot == NVME_PRP_PER_PAGE - 1 && left > PAGE) {
+            list = (uint64_t *)(uintptr_t)list[slot];
+            slot = 0;
+        }
+        assert_true(n < max);
+        pages[n++] = list[slot++];
+        left -= left < PAGE ? left : PAGE;
+    }
+    return n;
+}
+
+static void test_prp_one_and_two_pages(void **state)
+{
+    (void)state;
+    struct lists l;
+    lists_init(&l, 1);
+    uint64_t p1, p2, base = 0x100000;
+    struct nvme_seg one = { base + 512, 1024 };
+    assert_int_equal(build(&l, &one, 1, &p1, &p2), 0);
+    assert_int_equal(p1, base + 512);
+    assert_int_equal(p2, 0);
+    assert_int_equal(nvme_prp_entries(&one, 1), 0);
+    /* Crossing one page boundary: PRP2 is the second page itself. */
+    struct nvme_seg two = { base + 3584, 1024 };
+    assert_int_equal(build(&l, &two, 1, &p1, &p2), 0);
+    assert_int_equal(p1, base + 3584);
+    assert_int_equal(p2, base + PAGE);
+    /* Two pieces, page by page (the unbounced mapping). */
+    struct nvme_seg pieces[2] = { { 0x7000 + 3072, 1024 }, { 0x3000, 2048 } };
+    assert_int_equal(build(&l, pieces, 2, &p1, &p2), 0);
+    assert_int_equal(p1, 0x7000 + 3072);
+    assert_int_equal(p2, 0x3000);
+    dma_free(&l.buf);
+}
+
+static void test_prp_list_scattered_pages(void **state)
+{
+    (void)state;
+    struct lists l;
+    lists_init(&l, 1);
+    /* 128 scattered pages, the first entered at an offset. */
+    struct nvme_seg segs[129];
+    uint64_t want[129];
+    unsigned n = 0;
+    segs[n] = (struct nvme_seg){ 0x40000000 + 2048, 2048 };
+    want[n++] = segs[0].addr;
+    for (unsigned i = 1; i < 128; i++, n++) {
+        segs[n] = (struct nvme_seg){ 0x50000000 + (uint64_t)(127 - i) * 3 * PAGE, 4096 };
+        want[n] = segs[n].addr;
+    }
+    segs[n] = (struct nvme_seg){ 0x60000000, 2048 };
+    want[n] = segs[n].addr;
+    n++;
+    uint64_t len = 0;
+    for (unsigned i = 0; i < n; i++)
+        len += segs[i].len;
+    uint64_t p1, p2, got[200];
+    assert_int_equal(build(&l, segs, n, &p1, &p2), 0);
+    assert_int_equal(p2, l.buf.device);
+    assert_int_equal(nvme_prp_entries(segs, n), 128);
+    unsigned pages = walk(p1, p2, len, got, 200);
+    assert_int_equal(pages, n);
+    assert_memory_equal(got, want, n * sizeof(uint64_t));
+    dma_free(&l.buf);
+}
+
+static void test_prp_chained_lists(void **state)
+{
+    (void)state;
+    /* 1200 pages of one contiguous 4.7 MiB buffer: 1199 entries need three
+     * list pages (511 + 511 + 177, two links). */
+    struct nvme_seg seg = { 0x80000000 + 64, 1200 * 4096 - 64 };
+    assert_int_equal(nvme_prp_entries(&seg, 1), 1199 + 2);
+    struct lists small;
+    lists_init(&small, 2);
+    uint64_t p1, p2;
+    assert_int_equal(build(&small, &seg, 1, &p1, &p2), -E2BIG);
+    dma_free(&small.buf);
+    struct lists l;
+    lists_init(&l, 3);
+    assert_int_equal(build(&l, &seg, 1, &p1, &p2), 0);
+    uint64_t *got = calloc(1300, sizeof(uint64_t));
+    assert_int_equal(walk(p1, p2, seg.len, got, 1300), 1200);
+    for (unsigned i = 0; i < 1200; i++)
+        assert_int_equal(got[i], i ? 0x80000000 + i * PAGE : seg.addr);
+    /* The links point at the next list page. */
+    uint64_t *list = l.buf.va;
+    assert_int_equal(list[511], l.buf.device + PAGE);
+    assert_int_equal(list[512 + 511], l.buf.device + 2 * PAGE);
+    free(got);
+    dma_free(&l.buf);
+}
+
+static void test_prp_exactly_one_full_list_page(void **state)
+{
+    (void)state;
+    /* 513 pages: 512 entries fill one list page with no link. */
+    struct nvme_seg seg = { 0x10000000, 513 * 4096 };
+    assert_int_equal(nvme_prp_entries(&seg, 1), 512);
+    struct lists l;
+    lists_init(&l, 1);
+    uint64_t p1, p2, got[600];
+    assert_int_equal(build(&l, &seg, 1, &p1, &p2), 0);
+    assert_int_equal(walk(p1, p2, seg.len, got, 600), 513);
+    assert_int_equal(got[512], 0x10000000 + 512 * PAGE);
+    dma_free(&l.buf);
+}
+
+static void test_prp_rules_refused(void **state)
+{
+    (void)state;
+    struct lists l;
+    lists_init(&l, 1);
+    uint64_t p1 = 1, p2 = 1;
+    struct nvme_seg odd = { 0x1001, 512 };                      /* PRP1 not dword aligned */
+    assert_int_equal(build(&l, &odd, 1, &p1, &p2), -EINVAL);
+    struct nvme_seg mid[2] = { { 0x1000, 2048 }, { 0x5000, 4096 } };   /* first ends mid-page */
+    assert_int_equal(build(&l, mid, 2, &p1, &p2), -EINVAL);
+    struct nvme_seg start[2] = { { 0x1000, 4096 }, { 0x5200, 512 } };  /* second starts mid-page */
+    assert_int_equal(build(&l, start, 2, &p1, &p2), -EINVAL);
+    struct nvme_seg empty = { 0x1000, 0 };
+    assert_int_equal(build(&l, &empty, 1, &p1, &p2), -EINVAL);
+    struct nvme_seg wrap = { UINT64_MAX - 100, 4096 };
+    assert_int_equal(build(&l, &wrap, 1, &p1, &p2), -EINVAL);
+    assert_int_equal(build(&l, &odd, 0, &p1, &p2), -EINVAL);
+    dma_free(&l.buf);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_round_trips_wrap_the_phase),
+        cmocka_unit_test(test_second_submit_while_busy),
+        cmocka_unit_test(test_bad_command_id_refused),
+        cmocka_unit_test(test_stale_phase_is_not_a_completion),
+        cmocka_unit_test(test_error_status_reported),
+        cmocka_unit_test(test_unasked_completion_refused),
+        cmocka_unit_test(test_queue_id_and_head_checked),
+        cmocka_unit_test(test_reset_and_abandon),
+        cmocka_unit_test(test_random_answers),
+        cmocka_unit_test(test_prp_one_and_two_pages),
+        cmocka_unit_test(test_prp_list_scattered_pages),
+        cmocka_unit_test(test_prp_chained_lists),
+        cmocka_unit_test(test_prp_exactly_one_full_list_page),
+        cmocka_unit_test(test_prp_rules_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
