@@ -317,60 +317,23 @@ static int identify(struct nvme_ctrl *c, uint32_t cns, uint32_t nsid)
     return admin(c, cns ? "identify controller" : "identify namespace 1", &cmd, &cqe);
 }
 
-/* Identify controller: serial, transfer limit, write cache, namespaces. */
-static int identify_controller(struct nvme_ctrl *c, char *serial, size_t serial_size)
+/* Identify controller (serial, transfer limit, write cache, namespaces),
+ * then namespace 1 (size, block size). */
+static int identify_all(struct nvme_ctrl *c, uint64_t *sectors, char *serial, size_t serial_size)
 {
+    struct nvme_controller_info ci;
+    struct nvme_namespace_info ni;
     int err = identify(c, 1, 0);
-    if (err)
+    if (err || (err = nvme_parse_controller(c->identify.va, c->name, &ci)) != 0)
         return err;
-    const uint8_t *id = c->identify.va;
-    size_t n = 0;
-    for (unsigned i = 4; i < 24 && n + 1 < serial_size; i++)
-        serial[n++] = id[i] >= 0x20 && id[i] < 0x7f ? (char)id[i] : '?';
-    while (n && serial[n - 1] == ' ')
-        n--;
-    serial[n] = 0;
-    unsigned mdts = id[77];
-    c->max_pages = NVME_MAX_PAGES;
-    if (mdts && mdts < 16 && (1u << mdts) < c->max_pages)
-        c->max_pages = 1u << mdts;
-    c->volatile_cache = id[525] & 1;
-    uint32_t nn = (uint32_t)id[516] | (uint32_t)id[517] << 8 | (uint32_t)id[518] << 16 | (uint32_t)id[519] << 24;
-    if (nn == 0) {
-        klog("nvme: %s: no namespace", c->name);
-        return -ENODEV;
-    }
-    return 0;
-}
-
-/* Identify namespace 1: its size and block size, each checked. */
-static int identify_namespace(struct nvme_ctrl *c, uint64_t *sectors)
-{
-    int err = identify(c, 0, 1);
-    if (err)
+    err = identify(c, 0, 1);
+    if (err || (err = nvme_parse_namespace(c->identify.va, c->name, &ni)) != 0)
         return err;
-    const uint8_t *id = c->identify.va;
-    uint64_t nsze = 0;
-    for (int i = 7; i >= 0; i--)
-        nsze = nsze << 8 | id[i];
-    unsigned nlbaf = id[25], format = id[26] & 0xf;
-    if (format > nlbaf) {
-        klog("nvme: %s: namespace 1 uses LBA format %u of %u: refused", c->name, format, nlbaf + 1);
-        return -ENODEV;
-    }
-    const uint8_t *f = id + 128 + 4 * format;
-    unsigned metadata = f[0] | f[1] << 8, lbads = f[2];
-    if (lbads < 9 || lbads > 12 || metadata) {
-        klog("nvme: %s: namespace 1: blocks of 2^%u bytes with %u bytes of metadata: only 512 to 4096 bytes "
-             "without metadata are supported", c->name, lbads, metadata);
-        return -ENODEV;
-    }
-    if (nsze == 0 || nsze > (1ull << (63 - lbads))) {
-        klog("nvme: %s: namespace 1 claims %lu blocks: refused", c->name, (unsigned long)nsze);
-        return -ENODEV;
-    }
-    c->lba_shift = lbads;
-    *sectors = nsze;
+    strlcpy(serial, ci.serial, serial_size);
+    c->max_pages = ci.max_pages;
+    c->volatile_cache = ci.volatile_cache;
+    c->lba_shift = ni.lba_shift;
+    *sectors = ni.blocks;
     return 0;
 }
 
@@ -393,7 +356,7 @@ static int bring_up(struct nvme_ctrl *c, uint64_t *sectors, char *serial, size_t
     setup_msix(c);
     if ((err = enable(c)) != 0)
         return err;
-    if ((err = identify_controller(c, serial, serial_size)) != 0 || (err = identify_namespace(c, sectors)) != 0)
+    if ((err = identify_all(c, sectors, serial, serial_size)) != 0)
         return err;
     return create_io_queues(c);
 }

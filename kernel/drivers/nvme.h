@@ -1,8 +1,8 @@
 /* NVMe over PCI (NVM Express base specification): disks nvme0n1,
  * nvme1n1, ... one per controller (namespace 1).  Shared by the driver's
  * three files: nvme_queue.c (submission and completion queues, PRP lists:
- * pure, unit-tested on the host), nvme.c (controller bring-up, the admin
- * queue, reset) and nvme_blk.c (the block device: reads, writes, flush).
+ * pure, unit-tested on the host), nvme_identify.c (Identify answers, pure
+ * too), nvme.c (controller bring-up, the admin queue, reset) and nvme_blk.c (the block device: reads, writes, flush).
  *
  * Everything the controller sees (queues, Identify data, PRP lists, data
  * or its bounce buffer) is in the DMA heap or reached through dma_map.
@@ -117,6 +117,20 @@ int nvme_prp_build(const struct nvme_seg *segs, unsigned n, uint64_t *list, uint
 /* How many entries a transfer of these pieces puts in PRP lists (0 when
  * PRP1 and PRP2 suffice). */
 unsigned nvme_prp_entries(const struct nvme_seg *segs, unsigned n);
+
+/* Identify answers (nvme_identify.c), 4 KiB each, checked: -ENODEV (and
+ * a log line) for one the driver cannot use. */
+struct nvme_controller_info {
+    char serial[21];                 /* printable, trailing spaces cut */
+    uint32_t max_pages;              /* per command: MDTS within NVME_MAX_PAGES */
+    bool volatile_cache;             /* VWC: Flush does something */
+};
+struct nvme_namespace_info {
+    uint64_t blocks;
+    uint32_t lba_shift;              /* 9 to 12 */
+};
+int nvme_parse_controller(const uint8_t *id, const char *name, struct nvme_controller_info *out);
+int nvme_parse_namespace(const uint8_t *id, const char *name, struct nvme_namespace_info *out);
 
 /* The controller (nvme.c) and its disk (nvme_blk.c). */
 #define NVME_ADMIN_ENTRIES 32

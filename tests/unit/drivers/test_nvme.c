@@ -4,7 +4,7 @@
  * (a command id never sent, a stale phase, an error status, a queue id or
  * SQ head out of range, a completion nobody asked for).  And PRP building:
  * PRP1 alone, PRP1 + PRP2, one list page, chained list pages, pieces that
- * break the rules.  DMA memory comes from shim_dma.c (device address =
+ * break the rules.  Identify answers with impossible sizes refused.  DMA memory comes from shim_dma.c (device address =
  * host address, so the model follows PRP lists directly). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -427,6 +427,100 @@ static void test_prp_rules_refused(void **state)
     dma_free(&l.buf);
 }
 
+/* ---- Identify answers ---- */
+
+static void put_le(uint8_t *p, uint64_t v, unsigned bytes)
+{
+    for (unsigned i = 0; i < bytes; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void identify_controller_answer(uint8_t *id, const char *serial, uint8_t mdts, uint32_t nn, bool vwc)
+{
+    memset(id, 0, 4096);
+    memset(id + 4, ' ', 20);
+    memcpy(id + 4, serial, strlen(serial));
+    id[77] = mdts;
+    put_le(id + 516, nn, 4);
+    id[525] = vwc;
+}
+
+static void identify_namespace_answer(uint8_t *id, uint64_t nsze, unsigned nlbaf, unsigned flbas, unsigned lbads,
+                                      unsigned ms)
+{
+    memset(id, 0, 4096);
+    put_le(id, nsze, 8);
+    id[25] = (uint8_t)nlbaf;
+    id[26] = (uint8_t)flbas;
+    uint8_t *f = id + 128 + 4 * (flbas & 0xf);
+    put_le(f, ms, 2);
+    f[2] = (uint8_t)lbads;
+}
+
+static void test_identify_controller(void **state)
+{
+    (void)state;
+    uint8_t id[4096];
+    struct nvme_controller_info ci;
+    identify_controller_answer(id, "vol-data", 7, 1, true);
+    assert_int_equal(nvme_parse_controller(id, "t", &ci), 0);
+    assert_string_equal(ci.serial, "vol-data");
+    assert_int_equal(ci.max_pages, 128);                        /* 2^7 pages: 512 KiB */
+    assert_true(ci.volatile_cache);
+    identify_controller_answer(id, "x", 2, 1, false);
+    assert_int_equal(nvme_parse_controller(id, "t", &ci), 0);
+    assert_int_equal(ci.max_pages, 4);
+    assert_false(ci.volatile_cache);
+    /* No limit, or an absurd one: ours (one PRP list page). */
+    for (unsigned mdts = 0; mdts < 256; mdts += 17) {
+        identify_controller_answer(id, "x", (uint8_t)mdts, 1, false);
+        assert_int_equal(nvme_parse_controller(id, "t", &ci), 0);
+        assert_true(ci.max_pages >= 1 && ci.max_pages <= NVME_MAX_PAGES);
+    }
+    /* A serial with control bytes and no padding: printable, 20 at most. */
+    identify_controller_answer(id, "", 7, 1, false);
+    memcpy(id + 4, "ab\x01\x7f\xff" "cdefghijklmnopq", 20);
+    assert_int_equal(nvme_parse_controller(id, "t", &ci), 0);
+    assert_string_equal(ci.serial, "ab???cdefghijklmnopq");
+    identify_controller_answer(id, "x", 7, 0, false);           /* no namespace */
+    assert_int_equal(nvme_parse_controller(id, "t", &ci), -ENODEV);
+}
+
+static void test_identify_namespace(void **state)
+{
+    (void)state;
+    uint8_t id[4096];
+    struct nvme_namespace_info ni;
+    identify_namespace_answer(id, 16384, 0, 0, 9, 0);
+    assert_int_equal(nvme_parse_namespace(id, "t", &ni), 0);
+    assert_int_equal(ni.blocks, 16384);
+    assert_int_equal(ni.lba_shift, 9);
+    identify_namespace_answer(id, 2048, 3, 2, 12, 0);             /* format 2 of 4: 4096 bytes */
+    assert_int_equal(nvme_parse_namespace(id, "t", &ni), 0);
+    assert_int_equal(ni.lba_shift, 12);
+    assert_int_equal(ni.blocks, 2048);
+    unsigned logs = shim_klog_count;
+    identify_namespace_answer(id, 2048, 1, 5, 12, 0);             /* format past the table */
+    assert_int_equal(nvme_parse_namespace(id, "t", &ni), -ENODEV);
+    identify_namespace_answer(id, 2048, 0, 0, 0, 0);              /* 1-byte blocks */
+    assert_int_equal(nvme_parse_namespace(id, "t", &ni), -ENODEV);
+    identify_namespace_answer(id, 2048, 0, 0, 31, 0);             /* 2 GiB blocks */
+    assert_int_equal(nvme_parse_namespace(id, "t", &ni), -ENODEV);
+    identify_namespace_answer(id, 2048, 0, 0, 13, 0);             /* 8 KiB: not supported */
+    assert_int_equal(nvme_parse_namespace(id, "t", &ni), -ENODEV);
+    identify_namespace_answer(id, 2048, 0, 0, 9, 8);              /* metadata per block */
+    assert_int_equal(nvme_parse_namespace(id, "t", &ni), -ENODEV);
+    identify_namespace_answer(id, 0, 0, 0, 9, 0);                 /* empty */
+    assert_int_equal(nvme_parse_namespace(id, "t", &ni), -ENODEV);
+    identify_namespace_answer(id, UINT64_MAX, 0, 0, 9, 0);        /* bytes overflow */
+    assert_int_equal(nvme_parse_namespace(id, "t", &ni), -ENODEV);
+    identify_namespace_answer(id, 1ull << 54, 0, 0, 9, 0);        /* 8 EiB: the largest taken */
+    assert_int_equal(nvme_parse_namespace(id, "t", &ni), 0);
+    identify_namespace_answer(id, (1ull << 54) + 1, 0, 0, 9, 0);
+    assert_int_equal(nvme_parse_namespace(id, "t", &ni), -ENODEV);
+    assert_true(shim_klog_count >= logs + 8);                   /* every refusal logged */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -444,6 +538,8 @@ int main(void)
         cmocka_unit_test(test_prp_chained_lists),
         cmocka_unit_test(test_prp_exactly_one_full_list_page),
         cmocka_unit_test(test_prp_rules_refused),
+        cmocka_unit_test(test_identify_controller),
+        cmocka_unit_test(test_identify_namespace),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,4 +25,4 @@ endef
 $(eval $(call DUNIT_TEST,virtqueue,kernel/drivers/virtqueue.c))
 $(eval $(call DUNIT_TEST,block,kernel/drivers/block.c tests/unit/kernel/shim_user_window.c))
 $(eval $(call DUNIT_TEST,pci,kernel/drivers/pci.c kernel/drivers/virtio_pci.c,$(DUNIT_GC)))
-$(eval $(call DUNIT_TEST,nvme,kernel/drivers/nvme_queue.c))
+$(eval $(call DUNIT_TEST,nvme,kernel/drivers/nvme_queue.c kernel/drivers/nvme_identify.c))
