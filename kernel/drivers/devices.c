@@ -1,5 +1,5 @@
-/* devices_init: walk PCI, start a driver for each virtio device cloak knows,
- * log one line per function and one summary line. */
+/* devices_init: walk PCI, start a driver for each virtio device cloak knows
+ * and each NVMe controller, log one line per function and one summary line. */
 #include "drivers/devices.h"
 #include "drivers/pci.h"
 #include "drivers/virtio_pci.h"

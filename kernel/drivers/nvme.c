@@ -113,8 +113,12 @@ static int stall(struct nvme_ctrl *c, struct nvme_queue *q, uint64_t waited_ns)
     return -ETIMEDOUT;
 }
 
-static int wait_completion(struct nvme_ctrl *c, struct nvme_queue *q, uint64_t timeout_ns, struct nvme_cqe *cqe)
+int nvme_wait(struct nvme_ctrl *c, struct nvme_queue *q, uint64_t timeout_ns, struct nvme_cqe *cqe)
 {
+    if (c->dead)
+        return -EIO;
+    if (c->stalled)
+        return -EAGAIN;
     uint64_t start = clock_monotonic_ns(), deadline = start + timeout_ns;
     bool halt = q == &c->io && c->msix && lapic_present(), timer = false;
     int err;
@@ -161,10 +165,14 @@ int nvme_run(struct nvme_ctrl *c, struct nvme_queue *q, struct nvme_sqe *cmd, ui
         return -EIO;
     if (c->stalled)
         return -EAGAIN;
+    if (q->inflight) {
+        klog("nvme: %s: %s: a command waits alone, %u still in flight: refused", c->name, q->name, q->inflight);
+        return -EIO;               /* callers settle staged writes first */
+    }
     int err = nvme_queue_submit(q, cmd);
     if (err)
         return err == -EBUSY ? -EIO : err;
-    return wait_completion(c, q, timeout_ns ? timeout_ns : ADMIN_TIMEOUT_NS, cqe);
+    return nvme_wait(c, q, timeout_ns ? timeout_ns : ADMIN_TIMEOUT_NS, cqe);
 }
 
 int nvme_status_error(struct nvme_ctrl *c, const char *what, const struct nvme_cqe *cqe)
@@ -296,7 +304,7 @@ static int setup_queues(struct nvme_ctrl *c, uint16_t max_entries)
     if (!err)
         err = dma_alloc(NVME_PAGE, NVME_PAGE, &c->identify);
     if (!err)
-        err = dma_alloc(NVME_PAGE, NVME_PAGE, &c->prp_list);
+        err = dma_alloc((1 + NVME_STAGE_SLOTS) * NVME_PAGE, NVME_PAGE, &c->prp_lists);
     if (err) {
         klog("nvme: %s: out of DMA memory for its queues", c->name);
         return err;

@@ -68,9 +68,11 @@ struct nvme_cqe {
 #define NVME_STATUS_SC(s) (((s) >> 1) & 0xff)
 #define NVME_STATUS_SCT(s) (((s) >> 9) & 7)
 
-/* One submission queue and its completion queue, one command in flight at
- * a time (the driver waits for each).  Doorbells are written through the
- * two pointers (BAR0 on hardware, plain memory in the host tests). */
+/* One submission queue and its completion queue, up to NVME_INFLIGHT_MAX
+ * commands in flight (staged writes; other commands go one at a time).
+ * Doorbells are written through the two pointers (BAR0 on hardware, plain
+ * memory in the host tests). */
+#define NVME_INFLIGHT_MAX 8
 struct nvme_queue {
     uint16_t id;                     /* 0: the admin queue */
     uint16_t size;                   /* entries in each of SQ and CQ */
@@ -78,8 +80,9 @@ struct nvme_queue {
     uint16_t sq_tail, cq_head;
     uint8_t phase;                   /* the phase tag a new completion carries */
     uint16_t next_cid;
-    bool busy;                       /* a command is in flight */
-    uint16_t busy_cid;
+    unsigned inflight;               /* commands sent and not answered */
+    bool used[NVME_INFLIGHT_MAX];
+    uint16_t cids[NVME_INFLIGHT_MAX];
     volatile uint32_t *sq_doorbell, *cq_doorbell;
     char name[24];                   /* for logs: "nvme0 admin", "nvme0 io1" */
 };
@@ -90,14 +93,14 @@ void nvme_queue_free(struct nvme_queue *q);
 /* Empties the rings for a controller that was reset (it forgot them). */
 void nvme_queue_reset(struct nvme_queue *q);
 /* Gives cmd a command id, copies it to the SQ tail and rings the doorbell.
- * -EBUSY if a command is in flight. */
+ * -EBUSY if NVME_INFLIGHT_MAX commands (or a full queue) are in flight. */
 int nvme_queue_submit(struct nvme_queue *q, struct nvme_sqe *cmd);
-/* Looks at the CQ head: 0 nothing new; 1 the command in flight completed
+/* Looks at the CQ head: 0 nothing new; 1 a command in flight completed
  * (*out, the entry consumed, the head doorbell written); -EIO for a
- * completion that cannot be (no command in flight, another command id, a
- * queue id or SQ head out of range), logged and not consumed. */
+ * completion that cannot be (a command id not in flight, a queue id or SQ
+ * head out of range), logged and not consumed. */
 int nvme_queue_poll(struct nvme_queue *q, struct nvme_cqe *out);
-/* Forgets the command in flight (after the controller was reset). */
+/* Forgets the commands in flight (after the controller was reset). */
 void nvme_queue_abandon(struct nvme_queue *q);
 
 /* A piece of a transfer as the device sees it: contiguous, and every piece
@@ -137,6 +140,18 @@ int nvme_parse_namespace(const uint8_t *id, const char *name, struct nvme_namesp
 #define NVME_IO_ENTRIES 64
 #define NVME_MAX_PAGES 128           /* per command: one PRP list page, 512 KiB */
 
+/* A staged write (nvme_stage.c): a buffer in the DMA heap the caller
+ * fills, with its own PRP list page; handed out (busy), then posted. */
+#define NVME_STAGE_SLOTS 4
+struct nvme_stage {
+    struct dma_buffer data;
+    uint64_t lba;
+    uint32_t count;                  /* blocks */
+    uint16_t cid;
+    bool busy, posted;
+    bool requeue;                    /* abandoned by a reset, to be posted again */
+};
+
 struct nvme_ctrl {
     struct block_device bd;
     struct pci_device *pci;
@@ -147,7 +162,9 @@ struct nvme_ctrl {
     uint64_t ready_timeout_ns;       /* CAP.TO */
     struct nvme_queue admin, io;
     struct dma_buffer identify;      /* 4 KiB for Identify answers */
-    struct dma_buffer prp_list;      /* one page: one command at a time */
+    /* PRP list pages, held for the controller's lifetime: page 0 for the
+     * command that goes alone, page 1 + i for staged write i. */
+    struct dma_buffer prp_lists;
     uint32_t max_pages;              /* per command: MDTS, our own limit */
     uint32_t lba_shift;              /* 9 or 12 */
     bool volatile_cache;             /* Identify VWC: flush does something */
@@ -160,6 +177,10 @@ struct nvme_ctrl {
     struct dma_mapping maps[NVME_MAX_PAGES + 1];
     unsigned nmaps;
     struct dma_buffer bounce;
+    struct nvme_stage stage[NVME_STAGE_SLOTS];
+    uint32_t stage_bytes;            /* per buffer; 0 while there is no pool */
+    unsigned stage_inflight;
+    int stage_err;                   /* first error since the last drain */
     bool dead;                       /* stopped, bus mastering off: never used again */
     bool stalled;                    /* disabled after a timeout: nvme_restart next */
     unsigned restarts;
@@ -172,11 +193,18 @@ struct nvme_ctrl {
  * or a controller that cannot be stopped: it is dead, logged). */
 int nvme_run(struct nvme_ctrl *c, struct nvme_queue *q, struct nvme_sqe *cmd, uint64_t timeout_ns,
              struct nvme_cqe *cqe);
+/* Waits for the next completion on q, whichever command it is: 0 and
+ * *cqe, -ETIMEDOUT or -EIO as nvme_run. */
+int nvme_wait(struct nvme_ctrl *c, struct nvme_queue *q, uint64_t timeout_ns, struct nvme_cqe *cqe);
 /* 0 for a successful status, else -EIO with a log line naming what. */
 int nvme_status_error(struct nvme_ctrl *c, const char *what, const struct nvme_cqe *cqe);
 /* After -ETIMEDOUT: enables the controller again and recreates its I/O
  * queues.  0, or -EIO (dead). */
 int nvme_restart(struct nvme_ctrl *c);
+/* Staged writes (nvme_stage.c): offered through c->bd.stage; settle waits
+ * for every posted one (commands that go one at a time call it first). */
+void nvme_stage_init(struct nvme_ctrl *c);
+void nvme_stage_settle(struct nvme_ctrl *c);
 /* Fills c->bd and registers it (nvme_blk.c). */
 int nvme_blk_register(struct nvme_ctrl *c, uint64_t sectors, const char *serial);
 

@@ -82,7 +82,7 @@ static int rw_command(struct nvme_ctrl *c, bool write, uint64_t lba, uint32_t co
     if (err)
         return err;
     struct nvme_sqe cmd = { .opcode = write ? NVME_CMD_WRITE : NVME_CMD_READ, .nsid = 1 };
-    err = nvme_prp_build(c->segs, nsegs, c->prp_list.va, c->prp_list.device, 1, &cmd.prp1, &cmd.prp2);
+    err = nvme_prp_build(c->segs, nsegs, c->prp_lists.va, c->prp_lists.device, 1, &cmd.prp1, &cmd.prp2);
     if (err) {
         klog("nvme: %s: %s of %u blocks at %lu: no PRP list for it (%d)", c->name, write ? "write" : "read",
              count, (unsigned long)lba, err);
@@ -118,6 +118,7 @@ static uint32_t fit(struct nvme_ctrl *c, const void *p)
 static int blk_io(struct block_device *dev, uint64_t lba, uint32_t count, void *buf, bool write)
 {
     struct nvme_ctrl *c = dev->driver;
+    nvme_stage_settle(c);
     uint8_t *p = buf;
     uint32_t shrink = 0;             /* halvings after the DMA heap ran short */
     while (count) {
@@ -151,6 +152,7 @@ static int blk_write(struct block_device *dev, uint64_t lba, uint32_t count, con
 static int blk_flush(struct block_device *dev)
 {
     struct nvme_ctrl *c = dev->driver;
+    nvme_stage_settle(c);
     if (!c->volatile_cache)
         return 0;                    /* what was written is on stable storage */
     struct nvme_sqe cmd = { .opcode = NVME_CMD_FLUSH, .nsid = 1 };
@@ -176,5 +178,6 @@ int nvme_blk_register(struct nvme_ctrl *c, uint64_t sectors, const char *serial)
     bd->flush = blk_flush;
     bd->reset = blk_reset;
     bd->driver = c;
+    nvme_stage_init(c);
     return block_register(bd);
 }

@@ -42,30 +42,39 @@ void nvme_queue_free(struct nvme_queue *q)
 
 void nvme_queue_reset(struct nvme_queue *q)
 {
+    /* The controller forgot both rings; so do we (no stale command left to
+     * read as one in flight). */
+    memset(q->sq.va, 0, (size_t)q->size * sizeof(struct nvme_sqe));
     memset(q->cq.va, 0, (size_t)q->size * sizeof(struct nvme_cqe));
     q->sq_tail = q->cq_head = 0;
     q->phase = 1;                    /* the controller's first pass writes 1 */
-    q->busy = false;
+    nvme_queue_abandon(q);
 }
 
 void nvme_queue_abandon(struct nvme_queue *q)
 {
-    q->busy = false;
+    memset(q->used, 0, sizeof(q->used));
+    q->inflight = 0;
 }
 
 int nvme_queue_submit(struct nvme_queue *q, struct nvme_sqe *cmd)
 {
-    if (q->busy)
+    /* One entry stays free: a full ring would look empty to the controller. */
+    if (q->inflight == NVME_INFLIGHT_MAX || q->inflight + 1u >= q->size)
         return -EBUSY;
+    unsigned slot = 0;
+    while (q->used[slot])
+        slot++;
     /* Command ids cycle; 0xffff is left out (it means "no command" in some
      * error reports). */
     cmd->cid = q->next_cid;
     q->next_cid = (uint16_t)(q->next_cid + 1 == 0xffff ? 0 : q->next_cid + 1);
-    struct nvme_sqe *slot = (struct nvme_sqe *)q->sq.va + q->sq_tail;
-    *slot = *cmd;
+    struct nvme_sqe *entry = (struct nvme_sqe *)q->sq.va + q->sq_tail;
+    *entry = *cmd;
     q->sq_tail = (uint16_t)((q->sq_tail + 1) % q->size);
-    q->busy = true;
-    q->busy_cid = cmd->cid;
+    q->used[slot] = true;
+    q->cids[slot] = cmd->cid;
+    q->inflight++;
     fence();
     *q->sq_doorbell = q->sq_tail;
     return 0;
@@ -79,13 +88,15 @@ int nvme_queue_poll(struct nvme_queue *q, struct nvme_cqe *out)
         return 0;                    /* nothing new (or a stale entry) */
     fence();
     struct nvme_cqe c = { e->dw0, e->dw1, e->sq_head, e->sq_id, e->cid, status };
-    if (!q->busy) {
+    if (!q->inflight) {
         klog("nvme: %s: completion (cid %u) with no command in flight: refused", q->name, c.cid);
         return -EIO;
     }
-    if (c.cid != q->busy_cid) {
-        klog("nvme: %s: completion for command id %u, but %u is the one in flight: refused", q->name,
-             c.cid, q->busy_cid);
+    unsigned slot = 0;
+    while (slot < NVME_INFLIGHT_MAX && !(q->used[slot] && q->cids[slot] == c.cid))
+        slot++;
+    if (slot == NVME_INFLIGHT_MAX) {
+        klog("nvme: %s: completion for command id %u, which is not in flight: refused", q->name, c.cid);
         return -EIO;
     }
     if (c.sq_id != q->id || c.sq_head >= q->size) {
@@ -98,7 +109,8 @@ int nvme_queue_poll(struct nvme_queue *q, struct nvme_cqe *out)
         q->cq_head = 0;
         q->phase ^= 1;
     }
-    q->busy = false;
+    q->used[slot] = false;
+    q->inflight--;
     *q->cq_doorbell = q->cq_head;
     *out = c;
     return 1;

@@ -12,7 +12,12 @@ model).  Each sample, with the VM stopped:
   - every command in each I/O SQ (the ring keeps the last commands the
     controller was given, answered or not): Read and Write PRP1, PRP2 and,
     when the transfer spans more than two pages, each entry of the PRP
-    list (chained lists followed), inside the heap.  The transfer length is
+    list (chained lists followed), inside the heap.  The driver's list
+    pages are its own for the controller's lifetime (nvme.h: prp_lists),
+    so a list holds entries the driver wrote, this command's or a later
+    one's that used the same page.  Commands still in flight (command id
+    in no entry of the I/O CQ) are counted: QEMU finishes requests when
+    the VM stops, so there are seldom any.  The transfer length is
     the block count times the namespace's block size, taken from the kernel
     log line of that controller ("nvme: nvmeN at BB:SS.F: namespace 1: N
     blocks of B bytes").
@@ -41,6 +46,7 @@ class Controller:
         self.label = "nvme at %s" % bdf
         self.block = None              # bytes per block, from the kernel log
         self.io_queues = {}            # qid -> (sq address, entries)
+        self.io_cqs = {}               # qid -> (cq address, entries)
         self.rw_seen = 0               # Read/Write commands checked
         self.first_sq = None           # I/O SQ bytes at the first and last sample
         self.last_sq = None
@@ -138,13 +144,24 @@ class Sampler:
                 self.in_heap(what + " Identify buffer", prp1, PAGE)
             elif op == 0x05:
                 self.counts["commands"] += 1
-                self.in_heap(what + " I/O completion queue", prp1, 16 * entries)
+                if self.in_heap(what + " I/O completion queue", prp1, 16 * entries):
+                    c.io_cqs[qid] = (prp1, entries)
             elif op == 0x01:
                 self.counts["commands"] += 1
                 if self.in_heap(what + " I/O submission queue", prp1, 64 * entries):
                     c.io_queues[qid] = (prp1, entries)
 
+    def answered(self, c):
+        """Command ids in the I/O completion queues."""
+        done = set()
+        for cq, entries in c.io_cqs.values():
+            ring = self.guest.read_phys(cq, 16 * entries)
+            for i in range(entries):
+                done.add(struct.unpack_from("<H", ring, 16 * i + 12)[0])
+        return done
+
     def io(self, c):
+        done = self.answered(c)
         for qid, (sq, entries) in sorted(c.io_queues.items()):
             ring = self.guest.read_phys(sq, 64 * entries)
             self.counts["queues"] += 1
@@ -164,6 +181,9 @@ class Sampler:
                 c.rw_seen += 1
                 self.counts["commands"] += 1
                 what = "%s queue %d %s cid %d" % (c.label, qid, "write" if op == 1 else "read", cid)
+                in_flight = cid not in done
+                if in_flight:
+                    self.counts["in_flight"] += 1
                 self.prps(c, what, prp1, prp2, ((cdw12 & 0xFFFF) + 1) * c.block)
 
 
@@ -174,8 +194,8 @@ def check_nvme(guest, dma, samples, interval, max_violations, traffic=False):
     if not controllers and not traffic:
         return None
     chk = Checker("nvme", max_violations)
-    counts = {"samples": 0, "controllers": len(controllers), "queues": 0, "commands": 0, "prp_lists": 0,
-              "addresses": 0}
+    counts = {"samples": 0, "controllers": len(controllers), "queues": 0, "commands": 0, "in_flight": 0,
+              "prp_lists": 0, "addresses": 0}
     block_sizes(guest.log_path, controllers)
     sampler = Sampler(guest, dma, chk, counts)
     for s in range(samples):

@@ -114,15 +114,43 @@ static void test_round_trips_wrap_the_phase(void **state)
     model_done(&m);
 }
 
-static void test_second_submit_while_busy(void **state)
+static void test_several_in_flight(void **state)
 {
     (void)state;
     struct model m;
     model_init(&m, 1, 4);
-    submit_read(&m);
+    /* A ring of 4 holds 3 commands (one entry stays free). */
+    for (int i = 0; i < 3; i++)
+        submit_read(&m);
     struct nvme_sqe cmd = { .opcode = NVME_CMD_WRITE };
     assert_int_equal(nvme_queue_submit(&m.q, &cmd), -EBUSY);
-    assert_int_equal(m.sq_doorbell, 1);                         /* nothing more rung */
+    assert_int_equal(m.sq_doorbell, 3);                         /* nothing more rung */
+    /* Answered out of order: the third, then the first, then the second. */
+    uint16_t cids[3];
+    for (int i = 0; i < 3; i++)
+        cids[i] = model_take(&m)->cid;
+    int order[3] = { 2, 0, 1 };
+    struct nvme_cqe out;
+    for (int i = 0; i < 3; i++) {
+        model_complete(&m, cids[order[i]], 1, m.sq_head, 0, m.phase);
+        assert_int_equal(nvme_queue_poll(&m.q, &out), 1);
+        assert_int_equal(out.cid, cids[order[i]]);
+    }
+    assert_int_equal(m.q.inflight, 0);
+    /* The same command id twice: the second is refused. */
+    submit_read(&m);
+    struct nvme_sqe *c = model_take(&m);
+    model_complete(&m, c->cid, 1, m.sq_head, 0, m.phase);
+    model_complete(&m, c->cid, 1, m.sq_head, 0, m.phase);
+    assert_int_equal(nvme_queue_poll(&m.q, &out), 1);
+    assert_int_equal(nvme_queue_poll(&m.q, &out), -EIO);
+    model_done(&m);
+
+    /* A big ring stops at NVME_INFLIGHT_MAX. */
+    model_init(&m, 1, 64);
+    for (int i = 0; i < NVME_INFLIGHT_MAX; i++)
+        submit_read(&m);
+    assert_int_equal(nvme_queue_submit(&m.q, &cmd), -EBUSY);
     model_done(&m);
 }
 
@@ -138,7 +166,7 @@ static void test_bad_command_id_refused(void **state)
     struct nvme_cqe out;
     assert_int_equal(nvme_queue_poll(&m.q, &out), -EIO);
     assert_true(shim_klog_count > logs);
-    assert_non_null(strstr(shim_klog_last, "command id"));
+    assert_non_null(strstr(shim_klog_last, "not in flight"));
     assert_int_equal(m.cq_doorbell, 0);                         /* not consumed */
     model_done(&m);
 }
@@ -155,7 +183,7 @@ static void test_stale_phase_is_not_a_completion(void **state)
     struct nvme_cqe out;
     for (int i = 0; i < 3; i++)
         assert_int_equal(nvme_queue_poll(&m.q, &out), 0);
-    assert_true(m.q.busy);                                      /* still waiting (a timeout ends it) */
+    assert_int_equal(m.q.inflight, 1);                          /* still waiting (a timeout ends it) */
     /* The controller then writes the real one in the same slot. */
     m.cq_tail = 0;
     model_complete(&m, c->cid, 1, m.sq_head, 0, m.phase);
@@ -244,7 +272,7 @@ static void test_random_answers(void **state)
         struct model m;
         model_init(&m, 1, (uint16_t)(2 + rand() % 6));
         for (int i = 0; i < 20; i++) {
-            if (!m.q.busy)
+            if (!m.q.inflight)
                 submit_read(&m);
             struct nvme_cqe *e = (struct nvme_cqe *)m.q.cq.va + rand() % m.q.size;
             e->cid = (uint16_t)rand();
@@ -525,7 +553,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trips_wrap_the_phase),
-        cmocka_unit_test(test_second_submit_while_busy),
+        cmocka_unit_test(test_several_in_flight),
         cmocka_unit_test(test_bad_command_id_refused),
         cmocka_unit_test(test_stale_phase_is_not_a_completion),
         cmocka_unit_test(test_error_status_reported),
