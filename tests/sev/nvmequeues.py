@@ -48,6 +48,7 @@ class Controller:
         self.io_queues = {}            # qid -> (sq address, entries)
         self.io_cqs = {}               # qid -> (cq address, entries)
         self.rw_seen = 0               # Read/Write commands checked
+        self.unsized = False           # its transfers could not be sized (reported)
         self.first_sq = None           # I/O SQ bytes at the first and last sample
         self.last_sq = None
 
@@ -175,8 +176,10 @@ class Sampler:
                 if op not in (0x01, 0x02) or not prp1:
                     continue
                 if not c.block:
-                    self.chk.violation("%s: no block size in the kernel log: its transfers cannot be checked"
-                                       % c.label)
+                    if not c.unsized:
+                        self.chk.violation("%s: no block size in the kernel log: its transfers cannot be "
+                                           "checked" % c.label)
+                    c.unsized = True
                     return
                 c.rw_seen += 1
                 self.counts["commands"] += 1
@@ -212,7 +215,7 @@ def check_nvme(guest, dma, samples, interval, max_violations, traffic=False):
     if traffic and not controllers:
         chk.violation("no NVMe controller: its traffic was never checked")
     for c in controllers:
-        if c.io_queues and not c.rw_seen:
+        if c.io_queues and not c.rw_seen and not c.unsized:
             chk.violation("%s: no Read or Write seen in %d sample(s): its data addresses were never checked" %
                           (c.label, samples))
         if traffic and (samples < 2 or c.first_sq == c.last_sq):
