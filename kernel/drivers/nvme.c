@@ -316,32 +316,28 @@ static int setup_queues(struct nvme_ctrl *c, uint16_t max_entries)
     return 0;
 }
 
-static int identify(struct nvme_ctrl *c, uint32_t cns, uint32_t nsid)
+int nvme_identify(struct nvme_ctrl *c, uint32_t cns, uint32_t nsid)
 {
     memset(c->identify.va, 0, NVME_PAGE);
     struct nvme_sqe cmd = { .opcode = NVME_ADMIN_IDENTIFY, .nsid = nsid, .prp1 = c->identify.device };
     cmd.cdw10 = cns;
     struct nvme_cqe cqe;
-    return admin(c, cns ? "identify controller" : "identify namespace 1", &cmd, &cqe);
+    char what[48];
+    if (cns == 0)
+        snprintf(what, sizeof(what), "identify namespace %u", nsid);
+    else
+        snprintf(what, sizeof(what), "identify (CNS %u)", cns);
+    return admin(c, what, &cmd, &cqe);
 }
 
-/* Identify controller (serial, transfer limit, write cache, namespaces),
- * then namespace 1 (size, block size). */
-static int identify_all(struct nvme_ctrl *c, uint64_t *sectors, char *serial, size_t serial_size)
+/* Identify controller: serial, transfer limit, write cache, namespaces. */
+static int identify_controller(struct nvme_ctrl *c, struct nvme_controller_info *ci)
 {
-    struct nvme_controller_info ci;
-    struct nvme_namespace_info ni;
-    int err = identify(c, 1, 0);
-    if (err || (err = nvme_parse_controller(c->identify.va, c->name, &ci)) != 0)
+    int err = nvme_identify(c, 1, 0);
+    if (err || (err = nvme_parse_controller(c->identify.va, c->name, ci)) != 0)
         return err;
-    err = identify(c, 0, 1);
-    if (err || (err = nvme_parse_namespace(c->identify.va, c->name, &ni)) != 0)
-        return err;
-    strlcpy(serial, ci.serial, serial_size);
-    c->max_pages = ci.max_pages;
-    c->volatile_cache = ci.volatile_cache;
-    c->lba_shift = ni.lba_shift;
-    *sectors = ni.blocks;
+    c->max_pages = ci->max_pages;
+    c->volatile_cache = ci->volatile_cache;
     return 0;
 }
 
@@ -350,8 +346,8 @@ static void name_controller(struct nvme_ctrl *c)
     snprintf(c->name, sizeof(c->name), "nvme%u", ncontrollers++);
 }
 
-/* Reset, enable, I/O queues, Identify: 0 with the disk's size and serial. */
-static int bring_up(struct nvme_ctrl *c, uint64_t *sectors, char *serial, size_t serial_size)
+/* Reset, enable, Identify controller, I/O queues. */
+static int bring_up(struct nvme_ctrl *c, struct nvme_controller_info *ci)
 {
     uint16_t max_entries;
     int err = read_cap(c, &max_entries);
@@ -364,7 +360,7 @@ static int bring_up(struct nvme_ctrl *c, uint64_t *sectors, char *serial, size_t
     setup_msix(c);
     if ((err = enable(c)) != 0)
         return err;
-    if ((err = identify_all(c, sectors, serial, serial_size)) != 0)
+    if ((err = identify_controller(c, ci)) != 0)
         return err;
     return create_io_queues(c);
 }
@@ -387,9 +383,8 @@ int nvme_probe(struct pci_device *pci)
         return -ENODEV;
     }
     pci_enable(pci);
-    uint64_t sectors = 0;
-    char serial[BLOCK_NAME_MAX];
-    int err = bring_up(c, &sectors, serial, sizeof(serial));
+    struct nvme_controller_info ci;
+    int err = bring_up(c, &ci);
     if (err) {
         /* Queues stay allocated: the controller may still hold them. */
         if (!c->dead && !disable(c))
@@ -397,9 +392,5 @@ int nvme_probe(struct pci_device *pci)
         klog("nvme: %s at %02x:%02x.%u: not used (%d)", c->name, pci->bus, pci->slot, pci->fn, err);
         return err;
     }
-    klog("nvme: %s at %02x:%02x.%u: namespace 1: %lu blocks of %u bytes (%lu MiB), serial \"%s\", up to %u KiB "
-         "per command, %s%s", c->name, pci->bus, pci->slot, pci->fn, (unsigned long)sectors, 1u << c->lba_shift,
-         (unsigned long)((sectors << c->lba_shift) >> 20), serial, c->max_pages * 4, c->msix ? "MSI-X" : "polled",
-         c->volatile_cache ? ", volatile write cache (flushed on fsync)" : "");
-    return nvme_blk_register(c, sectors, serial);
+    return nvme_add_namespaces(c, &ci);
 }

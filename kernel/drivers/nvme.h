@@ -1,5 +1,7 @@
-/* NVMe over PCI (NVM Express base specification): disks nvme0n1,
- * nvme1n1, ... one per controller (namespace 1).  Shared by the driver's
+/* NVMe over PCI (NVM Express base specification): a disk nvmeCnN per
+ * active namespace N of controller C (Google Cloud puts a VM's disks on
+ * one controller as namespaces 1, 2, ...; QEMU's `-device nvme,drive=`
+ * has namespace 1 only).  Shared by the driver's
  * three files: nvme_queue.c (submission and completion queues, PRP lists:
  * pure, unit-tested on the host), nvme_identify.c (Identify answers, pure
  * too), nvme.c (controller bring-up, the admin queue, reset) and nvme_blk.c (the block device: reads, writes, flush).
@@ -125,6 +127,7 @@ unsigned nvme_prp_entries(const struct nvme_seg *segs, unsigned n);
  * a log line) for one the driver cannot use. */
 struct nvme_controller_info {
     char serial[21];                 /* printable, trailing spaces cut */
+    uint32_t namespaces;             /* NN: the highest namespace ID */
     uint32_t max_pages;              /* per command: MDTS within NVME_MAX_PAGES */
     bool volatile_cache;             /* VWC: Flush does something */
 };
@@ -133,18 +136,35 @@ struct nvme_namespace_info {
     uint32_t lba_shift;              /* 9 to 12 */
 };
 int nvme_parse_controller(const uint8_t *id, const char *name, struct nvme_controller_info *out);
-int nvme_parse_namespace(const uint8_t *id, const char *name, struct nvme_namespace_info *out);
+int nvme_parse_namespace(const uint8_t *id, const char *name, uint32_t nsid, struct nvme_namespace_info *out);
+/* The active namespace list (Identify CNS 2): up to max IDs, ascending and
+ * non-zero as the specification orders them; parsing stops at the first
+ * zero or at an ID out of order (logged). */
+unsigned nvme_parse_ns_list(const uint8_t *id, const char *name, uint32_t *out, unsigned max);
 
 /* The controller (nvme.c) and its disk (nvme_blk.c). */
 #define NVME_ADMIN_ENTRIES 32
 #define NVME_IO_ENTRIES 64
 #define NVME_MAX_PAGES 128           /* per command: one PRP list page, 512 KiB */
 
+struct nvme_ctrl;
+
+/* A namespace: the block device. */
+#define NVME_MAX_NAMESPACES 8
+struct nvme_ns {
+    struct block_device bd;
+    struct nvme_ctrl *c;
+    uint32_t nsid;
+    uint32_t lba_shift;              /* 9 to 12 */
+    int stage_err;                   /* first staged-write error since its last drain */
+};
+
 /* A staged write (nvme_stage.c): a buffer in the DMA heap the caller
  * fills, with its own PRP list page; handed out (busy), then posted. */
 #define NVME_STAGE_SLOTS 4
 struct nvme_stage {
     struct dma_buffer data;
+    struct nvme_ns *ns;              /* the namespace it was handed out for */
     uint64_t lba;
     uint32_t count;                  /* blocks */
     uint16_t cid;
@@ -153,7 +173,6 @@ struct nvme_stage {
 };
 
 struct nvme_ctrl {
-    struct block_device bd;
     struct pci_device *pci;
     char name[16];                   /* "nvme0" */
     volatile uint8_t *regs;
@@ -166,7 +185,8 @@ struct nvme_ctrl {
      * command that goes alone, page 1 + i for staged write i. */
     struct dma_buffer prp_lists;
     uint32_t max_pages;              /* per command: MDTS, our own limit */
-    uint32_t lba_shift;              /* 9 or 12 */
+    struct nvme_ns *ns[NVME_MAX_NAMESPACES];
+    unsigned nns;
     bool volatile_cache;             /* Identify VWC: flush does something */
     struct pci_msix msix_table;
     bool msix;                       /* the I/O CQ interrupts (else polled) */
@@ -180,7 +200,6 @@ struct nvme_ctrl {
     struct nvme_stage stage[NVME_STAGE_SLOTS];
     uint32_t stage_bytes;            /* per buffer; 0 while there is no pool */
     unsigned stage_inflight;
-    int stage_err;                   /* first error since the last drain */
     bool dead;                       /* stopped, bus mastering off: never used again */
     bool stalled;                    /* disabled after a timeout: nvme_restart next */
     unsigned restarts;
@@ -201,12 +220,16 @@ int nvme_status_error(struct nvme_ctrl *c, const char *what, const struct nvme_c
 /* After -ETIMEDOUT: enables the controller again and recreates its I/O
  * queues.  0, or -EIO (dead). */
 int nvme_restart(struct nvme_ctrl *c);
-/* Staged writes (nvme_stage.c): offered through c->bd.stage; settle waits
- * for every posted one (commands that go one at a time call it first). */
-void nvme_stage_init(struct nvme_ctrl *c);
+/* Staged writes (nvme_stage.c), shared by the controller's namespaces:
+ * offered through ns->bd.stage; settle waits for every posted one
+ * (commands that go one at a time call it first). */
+void nvme_stage_init(struct nvme_ns *ns);
 void nvme_stage_settle(struct nvme_ctrl *c);
-/* Fills c->bd and registers it (nvme_blk.c). */
-int nvme_blk_register(struct nvme_ctrl *c, uint64_t sectors, const char *serial);
+/* Runs Identify with this CNS and NSID into c->identify (logged on error). */
+int nvme_identify(struct nvme_ctrl *c, uint32_t cns, uint32_t nsid);
+/* Finds the active namespaces and registers a disk for each usable one
+ * (nvme_blk.c): 0 if there is at least one. */
+int nvme_add_namespaces(struct nvme_ctrl *c, const struct nvme_controller_info *ci);
 
 /* The driver's entry: a PCI function of class 01:08:02; 0 when a disk is
  * registered. */

@@ -26,6 +26,7 @@ int nvme_parse_controller(const uint8_t *id, const char *name, struct nvme_contr
         out->max_pages = 1u << mdts;
     out->volatile_cache = id[525] & 1;
     uint32_t nn = le32(id + 516);
+    out->namespaces = nn;
     if (nn == 0) {
         klog("nvme: %s: the controller has no namespace", name);
         return -ENODEV;
@@ -33,29 +34,46 @@ int nvme_parse_controller(const uint8_t *id, const char *name, struct nvme_contr
     return 0;
 }
 
-int nvme_parse_namespace(const uint8_t *id, const char *name, struct nvme_namespace_info *out)
+int nvme_parse_namespace(const uint8_t *id, const char *name, uint32_t nsid, struct nvme_namespace_info *out)
 {
     uint64_t nsze = 0;
     for (int i = 7; i >= 0; i--)
         nsze = nsze << 8 | id[i];
     unsigned nlbaf = id[25], format = id[26] & 0xf;
     if (format > nlbaf) {
-        klog("nvme: %s: namespace 1 uses LBA format %u of %u: refused", name, format, nlbaf + 1);
+        klog("nvme: %s: namespace %u uses LBA format %u of %u: refused", name, nsid, format, nlbaf + 1);
         return -ENODEV;
     }
     const uint8_t *f = id + 128 + 4 * format;
     unsigned metadata = f[0] | f[1] << 8, lbads = f[2];
     if (lbads < 9 || lbads > 12 || metadata) {
-        klog("nvme: %s: namespace 1: blocks of 2^%u bytes with %u bytes of metadata: only 512 to 4096 bytes "
-             "without metadata are supported", name, lbads, metadata);
+        klog("nvme: %s: namespace %u: blocks of 2^%u bytes with %u bytes of metadata: only 512 to 4096 "
+             "bytes without metadata are supported", name, nsid, lbads, metadata);
         return -ENODEV;
     }
     /* Bytes must fit in 63 bits: nothing larger is a disk. */
     if (nsze == 0 || nsze > (1ull << (63 - lbads))) {
-        klog("nvme: %s: namespace 1 claims %lu blocks: refused", name, (unsigned long)nsze);
+        klog("nvme: %s: namespace %u claims %lu blocks: refused", name, nsid, (unsigned long)nsze);
         return -ENODEV;
     }
     out->blocks = nsze;
     out->lba_shift = lbads;
     return 0;
+}
+
+unsigned nvme_parse_ns_list(const uint8_t *id, const char *name, uint32_t *out, unsigned max)
+{
+    unsigned n = 0;
+    uint32_t last = 0;
+    for (unsigned i = 0; i < 1024 && n < max; i++) {
+        uint32_t nsid = le32(id + 4 * i);
+        if (nsid == 0)
+            break;
+        if (nsid <= last || nsid == 0xffffffffu) {
+            klog("nvme: %s: active namespace list: ID %u after %u: the rest ignored", name, nsid, last);
+            break;
+        }
+        out[n++] = last = nsid;
+    }
+    return n;
 }

@@ -55,27 +55,31 @@ static bool pool_start(struct nvme_ctrl *c)
     return true;
 }
 
-static void fail_stage(struct nvme_ctrl *c, int err)
+static void fail_stage(struct nvme_ns *ns, int err)
 {
-    if (!c->stage_err)
-        c->stage_err = err;
+    if (!ns->stage_err)
+        ns->stage_err = err;
 }
 
+/* The controller is gone: every write in flight failed, for its namespace. */
 static void fail_all(struct nvme_ctrl *c)
 {
-    for (unsigned i = 0; i < NVME_STAGE_SLOTS; i++)
-        if (c->stage[i].posted)
-            c->stage[i].posted = c->stage[i].busy = c->stage[i].requeue = false;
+    for (unsigned i = 0; i < NVME_STAGE_SLOTS; i++) {
+        struct nvme_stage *s = &c->stage[i];
+        if (s->posted) {
+            fail_stage(s->ns, -EIO);
+            s->posted = s->busy = s->requeue = false;
+        }
+    }
     c->stage_inflight = 0;
-    fail_stage(c, -EIO);
 }
 
 /* Puts slot i (lba and count set) on the I/O queue. */
 static int submit(struct nvme_ctrl *c, unsigned i)
 {
     struct nvme_stage *s = &c->stage[i];
-    struct nvme_seg seg = { s->data.device, s->count << c->lba_shift };
-    struct nvme_sqe cmd = { .opcode = NVME_CMD_WRITE, .nsid = 1 };
+    struct nvme_seg seg = { s->data.device, s->count << s->ns->lba_shift };
+    struct nvme_sqe cmd = { .opcode = NVME_CMD_WRITE, .nsid = s->ns->nsid };
     uint64_t *list = (uint64_t *)((uint8_t *)c->prp_lists.va + (1 + i) * NVME_PAGE);
     int err = nvme_prp_build(&seg, 1, list, c->prp_lists.device + (1 + i) * NVME_PAGE, 1, &cmd.prp1, &cmd.prp2);
     if (err)
@@ -107,7 +111,7 @@ static int restart(struct nvme_ctrl *c)
 {
     if (nvme_restart(c) < 0)
         return -EIO;
-    klog("nvme: %s: posting %u staged write(s) again after a reset, one at a time", c->bd.name,
+    klog("nvme: %s: posting %u staged write(s) again after a reset, one at a time", c->name,
          c->stage_inflight);
     for (unsigned i = 0; i < NVME_STAGE_SLOTS; i++)
         c->stage[i].requeue = c->stage[i].posted;
@@ -124,9 +128,10 @@ static int wait_answer(struct nvme_ctrl *c, struct nvme_cqe *cqe)
     while ((err = nvme_wait(c, &c->io, wait, cqe)) == -ETIMEDOUT) {
         waited += wait;
         if (waited >= first * BLOCK_GIVE_UP_FACTOR || restart(c) < 0) {
-            klog("nvme: %s: staged writes: no answer for %lu s: the device stopped answering", c->bd.name,
+            klog("nvme: %s: staged writes: no answer for %lu s: the device stopped answering", c->name,
                  (unsigned long)(waited / 1000000000ull));
-            c->bd.dead = true;
+            for (unsigned i = 0; i < c->nns; i++)
+                c->ns[i]->bd.dead = true;
             break;
         }
         wait *= 2;
@@ -147,9 +152,10 @@ static int reap(struct nvme_ctrl *c)
         if (!s->posted || s->requeue || s->cid != cqe.cid)
             continue;
         char what[64];
-        snprintf(what, sizeof(what), "staged write of %u blocks at %lu", s->count, (unsigned long)s->lba);
+        snprintf(what, sizeof(what), "%s: staged write of %u blocks at %lu", s->ns->bd.name, s->count,
+                 (unsigned long)s->lba);
         if (nvme_status_error(c, what, &cqe))
-            fail_stage(c, -EIO);
+            fail_stage(s->ns, -EIO);
         s->posted = s->busy = false;
         c->stage_inflight--;
         if (requeue_one(c) < 0) {
@@ -158,7 +164,7 @@ static int reap(struct nvme_ctrl *c)
         }
         return 0;
     }
-    klog("nvme: %s: completion for command id %u matches no staged write", c->bd.name, cqe.cid);
+    klog("nvme: %s: completion for command id %u matches no staged write", c->name, cqe.cid);
     fail_all(c);
     return -EIO;
 }
@@ -172,7 +178,8 @@ void nvme_stage_settle(struct nvme_ctrl *c)
 
 static void *stage_get(struct block_device *dev, uint32_t *bytes)
 {
-    struct nvme_ctrl *c = dev->driver;
+    struct nvme_ns *ns = dev->driver;
+    struct nvme_ctrl *c = ns->c;
     if (c->dead || c->stalled || dev->dead || (!c->stage_bytes && !pool_start(c)))
         return 0;
     for (;;) {
@@ -182,6 +189,7 @@ static void *stage_get(struct block_device *dev, uint32_t *bytes)
             struct nvme_stage *s = &c->stage[i];
             if (!s->busy && s->data.size) {
                 s->busy = true;
+                s->ns = ns;
                 *bytes = c->stage_bytes;
                 return s->data.va;
             }
@@ -192,6 +200,7 @@ static void *stage_get(struct block_device *dev, uint32_t *bytes)
             struct nvme_stage *s = &c->stage[fresh];
             if (dma_alloc(c->stage_bytes, NVME_PAGE, &s->data) == 0) {
                 s->busy = true;
+                s->ns = ns;
                 *bytes = c->stage_bytes;
                 return s->data.va;
             }
@@ -216,16 +225,17 @@ static struct nvme_stage *slot_of(struct nvme_ctrl *c, void *stage, unsigned *in
 static void stage_put(struct block_device *dev, void *stage)
 {
     unsigned i;
-    struct nvme_stage *s = slot_of(dev->driver, stage, &i);
+    struct nvme_ns *ns = dev->driver;
+    struct nvme_stage *s = slot_of(ns->c, stage, &i);
     if (s)
         s->busy = false;
 }
 
-static bool overlaps_in_flight(struct nvme_ctrl *c, uint64_t lba, uint64_t count)
+static bool overlaps_in_flight(struct nvme_ctrl *c, struct nvme_ns *ns, uint64_t lba, uint64_t count)
 {
     for (unsigned i = 0; i < NVME_STAGE_SLOTS; i++) {
         struct nvme_stage *s = &c->stage[i];
-        if (s->posted && lba < s->lba + s->count && s->lba < lba + count)
+        if (s->posted && s->ns == ns && lba < s->lba + s->count && s->lba < lba + count)
             return true;
     }
     return false;
@@ -233,12 +243,13 @@ static bool overlaps_in_flight(struct nvme_ctrl *c, uint64_t lba, uint64_t count
 
 static int stage_post(struct block_device *dev, void *stage, uint64_t lba, uint32_t count)
 {
-    struct nvme_ctrl *c = dev->driver;
+    struct nvme_ns *ns = dev->driver;
+    struct nvme_ctrl *c = ns->c;
     unsigned i;
     struct nvme_stage *s = slot_of(c, stage, &i);
-    if (!s)
+    if (!s || s->ns != ns)
         return -EINVAL;
-    if (((uint64_t)count << c->lba_shift) > c->stage_bytes || c->dead || c->stalled) {
+    if (((uint64_t)count << ns->lba_shift) > c->stage_bytes || c->dead || c->stalled) {
         s->busy = false;
         return c->dead || c->stalled ? -EIO : -EINVAL;
     }
@@ -246,7 +257,7 @@ static int stage_post(struct block_device *dev, void *stage, uint64_t lba, uint3
     s->count = count;
     /* Commands in flight finish in any order: the same blocks are never in
      * flight twice. */
-    while (overlaps_in_flight(c, lba, count))
+    while (overlaps_in_flight(c, ns, lba, count))
         if (reap(c) < 0) {
             s->busy = false;
             return -EIO;
@@ -266,10 +277,11 @@ static int stage_post(struct block_device *dev, void *stage, uint64_t lba, uint3
 
 static int stage_drain(struct block_device *dev)
 {
-    struct nvme_ctrl *c = dev->driver;
+    struct nvme_ns *ns = dev->driver;
+    struct nvme_ctrl *c = ns->c;
     nvme_stage_settle(c);
-    int err = c->stage_err;
-    c->stage_err = 0;
+    int err = ns->stage_err;
+    ns->stage_err = 0;
     bool handed_out = false;
     for (unsigned i = 0; i < NVME_STAGE_SLOTS; i++)
         handed_out |= c->stage[i].busy;
@@ -280,7 +292,7 @@ static int stage_drain(struct block_device *dev)
 
 static const struct block_stage_ops ops = { stage_get, stage_post, stage_put, stage_drain };
 
-void nvme_stage_init(struct nvme_ctrl *c)
+void nvme_stage_init(struct nvme_ns *ns)
 {
-    c->bd.stage = &ops;
+    ns->bd.stage = &ops;
 }

@@ -19,8 +19,8 @@ model).  Each sample, with the VM stopped:
     in no entry of the I/O CQ) are counted: QEMU finishes requests when
     the VM stops, so there are seldom any.  The transfer length is
     the block count times the namespace's block size, taken from the kernel
-    log line of that controller ("nvme: nvmeN at BB:SS.F: namespace 1: N
-    blocks of B bytes").
+    log line of that controller and namespace ("nvme: nvmeN at BB:SS.F:
+    namespace I: N blocks of B bytes").
 
 A controller with I/O queues whose Read/Write commands were never seen has
 not been checked: a violation.  With --traffic nvme, the I/O SQ must change
@@ -44,7 +44,7 @@ class Controller:
         self.bdf = bdf                 # "00:03.0"
         self.bar0 = bar0
         self.label = "nvme at %s" % bdf
-        self.block = None              # bytes per block, from the kernel log
+        self.block = {}                # namespace ID -> bytes per block, from the kernel log
         self.io_queues = {}            # qid -> (sq address, entries)
         self.io_cqs = {}               # qid -> (cq address, entries)
         self.rw_seen = 0               # Read/Write commands checked
@@ -72,10 +72,11 @@ def block_sizes(log_path, controllers):
             text = f.read().decode("utf-8", "replace")
     except (OSError, TypeError):
         return
-    for m in re.finditer(r"^nvme: nvme\d+ at ([0-9a-f:.]+): namespace 1: \d+ blocks of (\d+) bytes", text, re.M):
+    for m in re.finditer(r"^nvme: nvme\d+ at ([0-9a-f:.]+): namespace (\d+): \d+ blocks of (\d+) bytes", text,
+                         re.M):
         for c in controllers:
             if c.bdf == m.group(1):
-                c.block = int(m.group(2))
+                c.block[int(m.group(2))] = int(m.group(3))
 
 
 class Sampler:
@@ -170,24 +171,24 @@ class Sampler:
                 c.first_sq = ring
             c.last_sq = ring
             for i in range(entries):
-                op, cid = struct.unpack_from("<BxH", ring, 64 * i)
+                op, cid, nsid = struct.unpack_from("<BxHI", ring, 64 * i)
                 prp1, prp2 = struct.unpack_from("<QQ", ring, 64 * i + 24)
                 cdw12, = struct.unpack_from("<I", ring, 64 * i + 48)
                 if op not in (0x01, 0x02) or not prp1:
                     continue
-                if not c.block:
+                if nsid not in c.block:
                     if not c.unsized:
-                        self.chk.violation("%s: no block size in the kernel log: its transfers cannot be "
-                                           "checked" % c.label)
+                        self.chk.violation("%s: no block size for namespace %d in the kernel log: its transfers "
+                                           "cannot be checked" % (c.label, nsid))
                     c.unsized = True
-                    return
+                    continue
                 c.rw_seen += 1
                 self.counts["commands"] += 1
                 what = "%s queue %d %s cid %d" % (c.label, qid, "write" if op == 1 else "read", cid)
                 in_flight = cid not in done
                 if in_flight:
                     self.counts["in_flight"] += 1
-                self.prps(c, what, prp1, prp2, ((cdw12 & 0xFFFF) + 1) * c.block)
+                self.prps(c, what, prp1, prp2, ((cdw12 & 0xFFFF) + 1) * c.block[nsid])
 
 
 def check_nvme(guest, dma, samples, interval, max_violations, traffic=False):
@@ -221,6 +222,7 @@ def check_nvme(guest, dma, samples, interval, max_violations, traffic=False):
         if traffic and (samples < 2 or c.first_sq == c.last_sq):
             chk.violation("%s: was given no command while sampled (%d samples)" % (c.label, samples))
     summary = "nvme: %s violations=%d" % (" ".join("%s=%d" % kv for kv in counts.items()), chk.violations)
-    notes = ["controllers: " + ", ".join("%s (blocks of %s bytes, %d I/O queue(s), %d reads/writes checked)" %
-                                         (c.label, c.block, len(c.io_queues), c.rw_seen) for c in controllers)]
+    notes = ["controllers: " + ", ".join("%s (namespace:block size %s, %d I/O queue(s), %d reads/writes checked)" %
+                                         (c.label, ",".join("%d:%d" % kv for kv in sorted(c.block.items())),
+                                          len(c.io_queues), c.rw_seen) for c in controllers)]
     return chk, summary, notes

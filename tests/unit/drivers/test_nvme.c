@@ -493,6 +493,7 @@ static void test_identify_controller(void **state)
     identify_controller_answer(id, "vol-data", 7, 1, true);
     assert_int_equal(nvme_parse_controller(id, "t", &ci), 0);
     assert_string_equal(ci.serial, "vol-data");
+    assert_int_equal(ci.namespaces, 1);
     assert_int_equal(ci.max_pages, 128);                        /* 2^7 pages: 512 KiB */
     assert_true(ci.volatile_cache);
     identify_controller_answer(id, "x", 2, 1, false);
@@ -520,33 +521,63 @@ static void test_identify_namespace(void **state)
     uint8_t id[4096];
     struct nvme_namespace_info ni;
     identify_namespace_answer(id, 16384, 0, 0, 9, 0);
-    assert_int_equal(nvme_parse_namespace(id, "t", &ni), 0);
+    assert_int_equal(nvme_parse_namespace(id, "t", 1, &ni), 0);
     assert_int_equal(ni.blocks, 16384);
     assert_int_equal(ni.lba_shift, 9);
     identify_namespace_answer(id, 2048, 3, 2, 12, 0);             /* format 2 of 4: 4096 bytes */
-    assert_int_equal(nvme_parse_namespace(id, "t", &ni), 0);
+    assert_int_equal(nvme_parse_namespace(id, "t", 1, &ni), 0);
     assert_int_equal(ni.lba_shift, 12);
     assert_int_equal(ni.blocks, 2048);
     unsigned logs = shim_klog_count;
     identify_namespace_answer(id, 2048, 1, 5, 12, 0);             /* format past the table */
-    assert_int_equal(nvme_parse_namespace(id, "t", &ni), -ENODEV);
+    assert_int_equal(nvme_parse_namespace(id, "t", 1, &ni), -ENODEV);
     identify_namespace_answer(id, 2048, 0, 0, 0, 0);              /* 1-byte blocks */
-    assert_int_equal(nvme_parse_namespace(id, "t", &ni), -ENODEV);
+    assert_int_equal(nvme_parse_namespace(id, "t", 1, &ni), -ENODEV);
     identify_namespace_answer(id, 2048, 0, 0, 31, 0);             /* 2 GiB blocks */
-    assert_int_equal(nvme_parse_namespace(id, "t", &ni), -ENODEV);
+    assert_int_equal(nvme_parse_namespace(id, "t", 1, &ni), -ENODEV);
     identify_namespace_answer(id, 2048, 0, 0, 13, 0);             /* 8 KiB: not supported */
-    assert_int_equal(nvme_parse_namespace(id, "t", &ni), -ENODEV);
+    assert_int_equal(nvme_parse_namespace(id, "t", 1, &ni), -ENODEV);
     identify_namespace_answer(id, 2048, 0, 0, 9, 8);              /* metadata per block */
-    assert_int_equal(nvme_parse_namespace(id, "t", &ni), -ENODEV);
+    assert_int_equal(nvme_parse_namespace(id, "t", 1, &ni), -ENODEV);
     identify_namespace_answer(id, 0, 0, 0, 9, 0);                 /* empty */
-    assert_int_equal(nvme_parse_namespace(id, "t", &ni), -ENODEV);
+    assert_int_equal(nvme_parse_namespace(id, "t", 1, &ni), -ENODEV);
     identify_namespace_answer(id, UINT64_MAX, 0, 0, 9, 0);        /* bytes overflow */
-    assert_int_equal(nvme_parse_namespace(id, "t", &ni), -ENODEV);
+    assert_int_equal(nvme_parse_namespace(id, "t", 1, &ni), -ENODEV);
     identify_namespace_answer(id, 1ull << 54, 0, 0, 9, 0);        /* 8 EiB: the largest taken */
-    assert_int_equal(nvme_parse_namespace(id, "t", &ni), 0);
+    assert_int_equal(nvme_parse_namespace(id, "t", 1, &ni), 0);
     identify_namespace_answer(id, (1ull << 54) + 1, 0, 0, 9, 0);
-    assert_int_equal(nvme_parse_namespace(id, "t", &ni), -ENODEV);
+    assert_int_equal(nvme_parse_namespace(id, "t", 1, &ni), -ENODEV);
     assert_true(shim_klog_count >= logs + 8);                   /* every refusal logged */
+}
+
+static void test_active_namespace_list(void **state)
+{
+    (void)state;
+    uint8_t id[4096] = { 0 };
+    uint32_t ids[8];
+    put_le(id, 1, 4);
+    put_le(id + 4, 2, 4);
+    put_le(id + 8, 7, 4);
+    assert_int_equal(nvme_parse_ns_list(id, "t", ids, 8), 3);
+    assert_int_equal(ids[0], 1);
+    assert_int_equal(ids[2], 7);
+    assert_int_equal(nvme_parse_ns_list(id, "t", ids, 2), 2);  /* at most max */
+    put_le(id + 12, 5, 4);                                      /* out of order: the rest ignored */
+    put_le(id + 16, 9, 4);
+    unsigned logs = shim_klog_count;
+    assert_int_equal(nvme_parse_ns_list(id, "t", ids, 8), 3);
+    assert_true(shim_klog_count > logs);
+    put_le(id + 8, 2, 4);                                       /* a repeat */
+    assert_int_equal(nvme_parse_ns_list(id, "t", ids, 8), 2);
+    put_le(id + 4, 0xffffffff, 4);                              /* the broadcast ID is no namespace */
+    assert_int_equal(nvme_parse_ns_list(id, "t", ids, 8), 1);
+    memset(id, 0, sizeof(id));
+    assert_int_equal(nvme_parse_ns_list(id, "t", ids, 8), 0);
+    memset(id, 0xff, sizeof(id));                               /* all ones */
+    assert_int_equal(nvme_parse_ns_list(id, "t", ids, 8), 0);
+    for (unsigned i = 0; i < 1024; i++)                         /* a full page: 1024 IDs, we keep 8 */
+        put_le(id + 4 * i, i + 1, 4);
+    assert_int_equal(nvme_parse_ns_list(id, "t", ids, 8), 8);
 }
 
 int main(void)
@@ -568,6 +599,7 @@ int main(void)
         cmocka_unit_test(test_prp_rules_refused),
         cmocka_unit_test(test_identify_controller),
         cmocka_unit_test(test_identify_namespace),
+        cmocka_unit_test(test_active_namespace_list),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
