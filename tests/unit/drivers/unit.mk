@@ -1,6 +1,8 @@
 # Host unit tests of the drivers' pure logic: virtqueue rings against a fake
 # device (drivers/virtqueue.c), PCI and virtio capability parsing on fake
-# configuration spaces (drivers/pci.c, drivers/virtio_pci.c).  Kernel
+# configuration spaces (drivers/pci.c, drivers/virtio_pci.c), NVMe queues
+# against a model controller, PRP lists and Identify answers
+# (drivers/nvme_queue.c, drivers/nvme_identify.c).  Kernel
 # sources are compiled with -Ikernel -Iinclude; the shims here stand in for
 # the kernel heap, log and DMA interface, and libc for lib/string.c.  pci.c
 # and virtio_pci.c also hold hardware code: section garbage collection drops
@@ -26,3 +28,4 @@ $(eval $(call DUNIT_TEST,virtqueue,kernel/drivers/virtqueue.c))
 $(eval $(call DUNIT_TEST,block,kernel/drivers/block.c tests/unit/kernel/shim_user_window.c))
 $(eval $(call DUNIT_TEST,pci,kernel/drivers/pci.c kernel/drivers/virtio_pci.c,$(DUNIT_GC)))
 $(eval $(call DUNIT_TEST,nvme,kernel/drivers/nvme_queue.c kernel/drivers/nvme_identify.c))
+$(eval $(call DUNIT_TEST,nvme_prp,kernel/drivers/nvme_queue.c))
