@@ -346,6 +346,21 @@ static void name_controller(struct nvme_ctrl *c)
     snprintf(c->name, sizeof(c->name), "nvme%u", ncontrollers++);
 }
 
+/* A controller given up at probe: disabled or cut off from memory (bus
+ * mastering off), so nothing it was given is touched any more. */
+static void release(struct nvme_ctrl *c)
+{
+    if (c->msix) {
+        pci_msix_disable(c->pci, &c->msix_table);
+        irq_free_vector(c->vector);
+    }
+    nvme_queue_free(&c->admin);
+    nvme_queue_free(&c->io);
+    dma_free(&c->identify);
+    dma_free(&c->prp_lists);
+    kfree(c);
+}
+
 /* Reset, enable, Identify controller, I/O queues. */
 static int bring_up(struct nvme_ctrl *c, struct nvme_controller_info *ci)
 {
@@ -386,11 +401,17 @@ int nvme_probe(struct pci_device *pci)
     struct nvme_controller_info ci;
     int err = bring_up(c, &ci);
     if (err) {
-        /* Queues stay allocated: the controller may still hold them. */
         if (!c->dead && !disable(c))
             err = -EIO;
         klog("nvme: %s at %02x:%02x.%u: not used (%d)", c->name, pci->bus, pci->slot, pci->fn, err);
+        release(c);
         return err;
     }
-    return nvme_add_namespaces(c, &ci);
+    err = nvme_add_namespaces(c, &ci);
+    if (err) {
+        if (!c->dead)
+            disable(c);        /* it holds I/O queues now */
+        release(c);
+    }
+    return err;
 }
