@@ -178,9 +178,13 @@ def main():
     if sections == ["write"]:
         write_path()
         return
+    if sections == ["disks"]:
+        disk_buses()
+        return
     if sections:
-        sys.exit("bench: usage: bench/run.sh [write|console]  (write: volume write+fsync only, "
-                 "normal and sev-sim; console: stdin and stdout MB/s, virtio console and UART)")
+        sys.exit("bench: usage: bench/run.sh [write|disks|console]  (write: volume write+fsync only, "
+                 "normal and sev-sim; disks: NVMe against virtio-blk, normal and sev-sim; "
+                 "console: stdin and stdout MB/s, virtio console and UART)")
 
     pvh = dry_run(["-m", "64M", LUGGAGE, "12345"])
     uefi = dry_run(["--uefi", "-m", "128M", LUGGAGE, "12345"])
@@ -235,6 +239,8 @@ def main():
     programs()
     say("")
     bounce_cost()
+    say("")
+    disk_buses()
     say("")
     console()
 
@@ -295,6 +301,42 @@ def write_path():
     say("  sev-sim cost %.3fx (target <= 1.10x); target normal >= 400" % (normal / sim))
 
 
+def disk_buses():
+    """NVMe against virtio-blk in the same run, normal and sev-sim: 64 MiB
+    written in 64 KiB blocks + fsync, then read back in a new VM (cold
+    cache); the four configurations interleaved so that all see the same
+    machine load."""
+    env = dict(os.environ, CLOAK_VOLUMES=os.path.join(tmp, "volumes"))
+    os.makedirs(env["CLOAK_VOLUMES"], exist_ok=True)
+    empty = os.path.join(tmp, "empty")
+    os.makedirs(empty, exist_ok=True)
+    subprocess.run([CLOAK, "volume", "create", "busvol", "-d", empty, "-s", "160M"], env=env, check=True,
+                   capture_output=True)
+    configs = [(bus, mode, extra) for bus in ("virtio-blk", "nvme")
+               for mode, extra in (("normal", ()), ("sev-sim", ("--kernel-args", "sev-sim")))]
+    vals = {(bus, mode): ([], []) for bus, mode, _ in configs}
+    for _ in range(RUNS):
+        for bus, mode, extra in configs:
+            run = lambda args: subprocess.run(
+                [CLOAK, "run", "-m", "256M", "--disk-bus", bus, "--mount", "busvol:/data"] + list(extra) + args,
+                capture_output=True, text=True, env=env)
+            p = run([SEQIO, "write", "/data/f.bin", "64", "64"])
+            mw = re.search(r"write_fsync_mbps ([0-9.]+)", p.stdout + p.stderr)
+            p = run([SEQIO, "read", "/data/f.bin", "64"])
+            mr = re.search(r"read_mbps ([0-9.]+)", p.stdout + p.stderr)
+            if not mw or not mr:
+                say("  %s (%s): failed: %s" % (bus, mode, (p.stdout + p.stderr).strip()[-300:]))
+                return
+            vals[(bus, mode)][0].append(float(mw.group(1)))
+            vals[(bus, mode)][1].append(float(mr.group(1)))
+    say("disk buses, same run: 64 MiB in 64 KiB blocks (MB/s, medians of %d)" % RUNS)
+    for bus, mode, _ in configs:
+        w, r = vals[(bus, mode)]
+        say("  %-11s %-8s write+fsync %7.1f   read (cold) %7.1f   runs w %s / r %s"
+            % (bus, mode, statistics.median(w), statistics.median(r), " ".join("%.0f" % v for v in w),
+               " ".join("%.0f" % v for v in r)))
+
+
 def volumes():
     """64 MiB in 64 KiB blocks + fsync, then read back in a new VM (cold cache)."""
     env = dict(os.environ, CLOAK_VOLUMES=os.path.join(tmp, "volumes"))
@@ -307,7 +349,7 @@ def volumes():
     nw = native_figure([SEQIO, "write", native_file, "64", "64"], r"write_fsync_mbps ([0-9.]+)")
     nr = native_figure([SEQIO, "read", native_file, "64"], r"read_mbps ([0-9.]+)")
     say("volume I/O, 64 MiB in 64 KiB blocks (MB/s; native on this host beside it; TCG)")
-    for bus in ("virtio-blk", "virtio-scsi"):
+    for bus in ("virtio-blk", "virtio-scsi", "nvme"):
         w, r = [], []
         for _ in range(RUNS):
             out = volume_run(env, bus, [SEQIO, "write", "/data/f.bin", "64", "64"])

@@ -1,6 +1,7 @@
 #!/bin/bash
 # make bench: figures only (medians, baselines measured in the same run).
 # bench/run.sh write: only the volume write+fsync figures (normal, sev-sim).
+# bench/run.sh disks: only NVMe against virtio-blk (write+fsync, cold read; normal, sev-sim).
 # bench/run.sh console: only stdin/stdout MB/s, virtio console against the UART.
 cd "$(dirname "$0")/.." || exit 1
 exec python3 bench/bench.py "$@"

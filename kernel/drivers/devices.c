@@ -1,5 +1,5 @@
-/* devices_init: walk PCI, start a driver for each virtio device cloak knows,
- * log one line per function and one summary line. */
+/* devices_init: walk PCI, start a driver for each virtio device cloak knows
+ * and each NVMe controller, log one line per function and one summary line. */
 #include "drivers/devices.h"
 #include "drivers/pci.h"
 #include "drivers/virtio_pci.h"
@@ -7,6 +7,7 @@
 #include "drivers/virtio_net.h"
 #include "drivers/gve.h"
 #include "drivers/block.h"
+#include "drivers/nvme.h"
 #include "drivers/clock.h"
 #include "mm/heap.h"
 #include "lib/errno.h"
@@ -30,6 +31,10 @@ static const char *driver_for(const struct pci_device *d, int (**probe)(struct p
     if (d->vendor == GVE_PCI_VENDOR && d->device == GVE_PCI_DEVICE) {
         *probe = gve_probe;
         return "gVNIC (gve)";
+    }
+    if (d->class_code == 0x01 && d->subclass == 0x08 && d->prog_if == 0x02) {
+        *probe = nvme_probe;         /* NVM Express, any vendor */
+        return "nvme";
     }
     if (d->vendor != VIRTIO_VENDOR)
         return 0;

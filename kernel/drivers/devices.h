@@ -4,7 +4,7 @@
 #include <stddef.h>
 
 /* Finds and starts the devices cloak drives (PCI: virtio-blk, virtio-scsi,
- * virtio-rng).  Called once at boot after memory, interrupts and the clock
+ * virtio-rng, virtio-console, NVMe).  Called once at boot after memory, interrupts and the clock
  * are up. */
 void devices_init(void);
 

@@ -321,12 +321,14 @@ static uint32_t seconds_now(void)
 /* The label in the ext2 superblock (bytes 1024.. of the device), if any. */
 static bool device_label(struct block_device *dev, char label[17])
 {
-    if (dev->sector_size == 0 || dev->sector_size > 4096 || 2048 % dev->sector_size)
+    /* Whole sectors: one 4096-byte sector holds the superblock too. */
+    uint32_t bytes = dev->sector_size > 2048 ? dev->sector_size : 2048;
+    if (dev->sector_size == 0 || dev->sector_size > 4096 || bytes % dev->sector_size)
         return false;
-    uint8_t *buf = kmalloc(2048);
+    uint8_t *buf = kmalloc(bytes);
     if (!buf)
         return false;
-    bool ok = block_read(dev, 0, 2048 / dev->sector_size, buf) == 0 &&
+    bool ok = block_read(dev, 0, bytes / dev->sector_size, buf) == 0 &&
               buf[1024 + 56] == 0x53 && buf[1024 + 57] == 0xef;
     if (ok) {
         memcpy(label, buf + 1024 + 120, 16);

@@ -121,6 +121,24 @@ static void map_direct(const struct cloak_mem_range *r, unsigned n, uint64_t dma
     }
 }
 
+/* What the kernel keeps (the boot archive) may lie partly outside RAM as
+ * the memory map names it: SeaBIOS reserves what its own NVMe driver took
+ * at the top of RAM after QEMU chose where the initrd goes.  Those pages
+ * are mapped too, one at a time. */
+static void map_kept(const struct cloak_mem_range *r, unsigned n, const struct phys_range *keep, unsigned nkeep)
+{
+    for (unsigned k = 0; k < nkeep; k++) {
+        uint64_t end = PAGE_ROUND_UP(keep[k].base + keep[k].length);
+        for (uint64_t p = PAGE_ROUND_DOWN(keep[k].base); p < end; p += PAGE_SIZE) {
+            bool ram = false;
+            for (unsigned i = 0; i < n && !ram; i++)
+                ram = is_ram(r[i].type) && overlaps(p, PAGE_SIZE, r[i].base, r[i].length);
+            if (!ram)
+                map_or_die(DIRECT_MAP_BASE + p, p, PAGE_SIZE, PT_WRITE | PT_GLOBAL);
+        }
+    }
+}
+
 static uint64_t dma_heap_size(void)
 {
     uint64_t s = total_ram / 32;
@@ -186,6 +204,7 @@ uint64_t mm_init(const struct cloak_mem_range *r, unsigned n, const struct phys_
         panic("mm: out of memory for the page-table root");
     map_kernel_image();
     map_direct(r, n, dma, dma_size);
+    map_kept(r, n, keep, nkeep);
     map_or_die(DMA_MAP_BASE + dma, dma, dma_size, PT_WRITE | PT_SHARED | PT_GLOBAL);
     write_cr3(kernel_root);
     write_cr4(read_cr4() | (1u << 7));        /* PGE: global kernel pages */

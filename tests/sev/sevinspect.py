@@ -21,9 +21,14 @@ runs the checks asked for:
                     device whose queues the driver set up must show at least
                     one descriptor (one never seen was never checked: that
                     is a violation).  tests/sev/virtqueues.py.
+                    NVMe controllers are sampled as often: their admin and
+                    I/O queues, Identify buffers and every Read/Write's PRPs
+                    (PRP lists followed) inside the DMA heap, and Read/Write
+                    commands seen.  tests/sev/nvmequeues.py.
   --traffic DEVS    with --virtqueues: each device named (QEMU's names, comma
-                    separated, e.g. virtio-blk,virtio-rng) must be there and
-                    complete requests while it is sampled.
+                    separated, e.g. virtio-blk,virtio-rng; nvme for NVMe
+                    controllers) must be there and complete requests (NVMe:
+                    be given commands) while it is sampled.
   --secret STRING   dump all guest RAM: STRING must be in private RAM and
                     never inside the DMA heap.
 
@@ -55,6 +60,7 @@ import time
 
 from inspectlib import Checker, InspectError, inside, overlaps
 from virtqueues import check_virtqueues
+from nvmequeues import check_nvme
 
 PTE_P = 1 << 0
 PTE_PS = 1 << 7
@@ -484,8 +490,12 @@ def main():
         if args.virtqueues:
             traffic = [d for d in args.traffic.split(",") if d]
             chk, summary, notes = check_virtqueues(guest, dma, args.virtqueues, args.interval,
-                                                   args.max_violations, traffic)
+                                                   args.max_violations, [t for t in traffic if t != "nvme"])
             results.append((chk, summary, notes))
+            nvme = check_nvme(guest, dma, args.virtqueues, args.interval, args.max_violations,
+                              "nvme" in traffic)
+            if nvme:
+                results.append(nvme)
         if args.pagetables:
             guest.stop()
             try:

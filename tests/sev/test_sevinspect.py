@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Self-test of sevinspect's rules with no QEMU: its page-table rules on
-synthetic page tables, and its virtqueue rules on a fake guest that answers
-QMP's virtio queries.  A clean set passes, and each kind of mistake the
+synthetic page tables, its virtqueue rules on a fake guest that answers
+QMP's virtio queries, and its NVMe rules on a fake controller in memory.  A clean set passes, and each kind of mistake the
 kernel could make is reported as what it is (a device whose descriptors were
 never seen, too).  Prints TAP lines ("ok - ..." /
 "not ok - ..."); exit status 1 if any failed.  Run by tests/guest/sev-sim.test."""
@@ -13,6 +13,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sevinspect as si  # noqa: E402
 import virtqueues  # noqa: E402
+import nvmequeues  # noqa: E402
 
 MiB = 1 << 20
 RAM = [(0, 64 * MiB)]
@@ -228,4 +229,102 @@ expect_vq("virtqueues: a traffic device that is not there fails", "no virtio-scs
           blk(), rng(), traffic=("virtio-scsi",))
 expect_vq("virtqueues: a traffic device that completes nothing fails", "virtio-rng: completed no request",
           blk(), rng(step=0), traffic=("virtio-rng",))
+
+# ---- NVMe, on a fake guest: registers, rings and PRP lists in memory ----
+
+BAR0 = 0xFE000000
+
+
+class FakeNvmeGuest:
+    """One controller at 00:04.0: admin queues at HEAP+0x1000/+0x2000, I/O
+    CQ and SQ (8 entries) created at HEAP+0x3000/+0x4000, an Identify
+    buffer; io: [(opcode, cid, prp1, prp2, blocks)] in the I/O SQ; lists:
+    {address: [entries]}.  Blocks of 512 bytes, from a fake kernel log."""
+
+    def __init__(self, io, lists=None, sq=HEAP + 0x4000, log="512", advance=True):
+        self.mem = {}
+        self.qmp = self
+        self.advance = advance
+        regs = bytearray(0x38)
+        struct.pack_into("<I", regs, 0x14, 1)                               # CC.EN
+        struct.pack_into("<IQQ", regs, 0x24, (7 << 16) | 7, HEAP + 0x1000, HEAP + 0x2000)
+        self.mem[BAR0] = bytes(regs)
+        admin = bytearray(64 * 8)
+        for i, (op, prp1, cdw10) in enumerate(((0x06, HEAP + 0x5000, 1), (0x05, HEAP + 0x3000, (7 << 16) | 1),
+                                               (0x01, sq, (7 << 16) | 1))):
+            struct.pack_into("<BxHI", admin, 64 * i, op, i, 0)
+            struct.pack_into("<Q", admin, 64 * i + 24, prp1)
+            struct.pack_into("<I", admin, 64 * i + 40, cdw10)
+        self.mem[HEAP + 0x1000] = bytes(admin)
+        self.sq = sq
+        self.io = io
+        self.write_sq(0)
+        self.mem[HEAP + 0x3000] = bytes(16 * 8)
+        for addr, entries in (lists or {}).items():
+            self.mem[addr] = struct.pack("<512Q", *(list(entries) + [0] * (512 - len(entries))))
+        self.log_path = os.path.join(os.environ.get("TMPDIR", "/tmp"), "nvme-fake-%d.log" % os.getpid())
+        with open(self.log_path, "w") as f:
+            if log:
+                f.write("nvme: nvme0 at 00:04.0: namespace 1: 16384 blocks of %s bytes (8 MiB)\n" % log)
+
+    def write_sq(self, shift):
+        ring = bytearray(64 * 8)
+        for i, (op, cid, prp1, prp2, blocks) in enumerate(self.io):
+            struct.pack_into("<BxHI", ring, 64 * i, op, cid + shift, 1)
+            struct.pack_into("<QQ", ring, 64 * i + 24, prp1, prp2)
+            struct.pack_into("<I", ring, 64 * i + 48, blocks - 1)
+        self.mem[self.sq] = bytes(ring)
+
+    def cmd(self, name, **a):
+        assert name == "query-pci", name
+        return [{"bus": 0, "devices": [{"slot": 4, "function": 0, "class_info": {"class": 0x0108},
+                                        "regions": [{"bar": 0, "type": "memory", "address": BAR0}]}]}]
+
+    def read_phys(self, addr, size):
+        for base, blob in self.mem.items():
+            if base <= addr and addr + size <= base + len(blob):
+                return blob[addr - base:addr - base + size]
+        return bytes(size)
+
+    def stop(self):
+        pass
+
+    def cont(self):
+        if self.advance:
+            self.write_sq(1)     # the driver sent new commands meanwhile
+
+
+def nv(io, traffic=False, samples=2, **kw):
+    g = FakeNvmeGuest(io, **kw)
+    try:
+        return nvmequeues.check_nvme(g, DMA, samples, 0, 50, traffic)
+    finally:
+        os.unlink(g.log_path)
+
+
+def expect_nv(desc, pattern, io, **kw):
+    chk, summary, notes = nv(io, **kw)
+    hit = [line for line in chk.lines if pattern in line]
+    check(desc, chk.violations >= 1 and hit and len(hit) == len(chk.lines), summary, *chk.lines)
+
+
+LIST = HEAP + 0x6000
+CLEAN = [(0x01, 10, HEAP + 0x10000 + 512, HEAP + 0x11000, 8),         # 4 KiB across two pages
+         (0x02, 11, HEAP + 0x20000, LIST, 24)]                          # 12 KiB: a list of 2 entries
+chk, summary, notes = nv(CLEAN, traffic=True, lists={LIST: [HEAP + 0x21000, HEAP + 0x22000]})
+check("nvme: a clean controller passes, its queues, commands and PRP list counted",
+      chk.violations == 0 and "queues=" in summary and "prp_lists=2 " in summary and "controllers=1 " in summary,
+      summary, *(chk.lines + notes))
+expect_nv("nvme: a PRP list entry outside the DMA heap", "PRP list entry at 0x900000", CLEAN,
+          lists={LIST: [HEAP + 0x21000, 0x900000]}, samples=1)
+expect_nv("nvme: a PRP1 outside the DMA heap", "write cid 10 PRP1 at 0x900200",
+          [(0x01, 10, 0x900200, 0, 1)], samples=1)
+expect_nv("nvme: an I/O submission queue outside the DMA heap", "I/O submission queue at 0x900000", CLEAN,
+          sq=0x900000, samples=1)
+expect_nv("nvme: no block size in the kernel log: not checked, a violation", "no block size", CLEAN, log="",
+          lists={LIST: [HEAP + 0x21000, HEAP + 0x22000]}, samples=1)
+expect_nv("nvme: a controller whose reads and writes were never seen fails", "no Read or Write seen", [],
+          samples=1)
+expect_nv("nvme: a traffic controller given no command while sampled fails", "was given no command", CLEAN,
+          lists={LIST: [HEAP + 0x21000, HEAP + 0x22000]}, traffic=True, advance=False)
 sys.exit(0 if all(results) else 1)

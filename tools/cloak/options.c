@@ -174,8 +174,8 @@ static void check_combinations(const char *cmd, const struct options *o)
     if (!o->run && o->qmp)
         die("build: --qmp is for `cloak run`");
     if (o->disk_bus && strcmp(o->disk_bus, "virtio-blk") != 0 &&
-        strcmp(o->disk_bus, "virtio-scsi") != 0)
-        die("%s: --disk-bus \"%s\": use virtio-blk or virtio-scsi", cmd, o->disk_bus);
+        strcmp(o->disk_bus, "virtio-scsi") != 0 && strcmp(o->disk_bus, "nvme") != 0)
+        die("%s: --disk-bus \"%s\": use virtio-blk, virtio-scsi or nvme", cmd, o->disk_bus);
     if (o->net && strcmp(o->net, "user") != 0 && strcmp(o->net, "none") != 0)
         die("%s: --net \"%s\": use user or none", cmd, o->net);
     if (!o->run && (o->net || o->nports || o->udp))

@@ -47,6 +47,8 @@ void session_qemu_config(struct session *s, struct qemu_config *q)
     q->nvolumes = s->b.nmounts;
     q->disk_bus = o->disk_bus && !strcmp(o->disk_bus, "virtio-scsi") ? QEMU_DISK_VIRTIO_SCSI
                                                                    : QEMU_DISK_VIRTIO_BLK;
+    if (o->disk_bus && !strcmp(o->disk_bus, "nvme"))
+        q->disk_bus = QEMU_DISK_NVME;
     session_network(s, q);
     /* io_uring makes volume I/O markedly faster; CLOAK_NO_IO_URING=1 turns
      * it off for a QEMU built without it. */

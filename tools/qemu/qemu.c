@@ -160,8 +160,9 @@ static int push_pvh_boot(struct qemu_argv *a, const struct qemu_config *q)
     return rc;
 }
 
-/* Volume i: its drive, and a virtio-blk device or a scsi-hd on the one
- * virtio-scsi controller (added with the first volume).  The name is the
+/* Volume i: its drive, and a virtio-blk device, a scsi-hd on the one
+ * virtio-scsi controller (added with the first volume) or an NVMe
+ * controller.  The name is the
  * serial the guest finds it by. */
 static int push_volume(struct qemu_argv *a, const struct qemu_config *q, size_t i)
 {
@@ -181,6 +182,10 @@ static int push_volume(struct qemu_argv *a, const struct qemu_config *q, size_t 
             }
             rc |= push(a, "-device");
             rc |= pushf(a, "scsi-hd,drive=vol%zu,bus=scsi0.0,serial=%s", i, serial);
+        } else if (q->disk_bus == QEMU_DISK_NVME) {
+            /* The controller's serial (Identify, 20 characters) is the name. */
+            rc |= push(a, "-device");
+            rc |= pushf(a, "nvme,drive=vol%zu,serial=%s", i, serial);
         } else {
             rc |= push(a, "-device");
             rc |= pushf(a, "virtio-blk-pci,drive=vol%zu,disable-legacy=on,iommu_platform=on,"

@@ -28,6 +28,7 @@ struct qemu_volume {
 enum qemu_disk_bus {
     QEMU_DISK_VIRTIO_BLK,     /* one virtio-blk-pci device per volume (the default) */
     QEMU_DISK_VIRTIO_SCSI,    /* one virtio-scsi-pci controller, a scsi-hd per volume */
+    QEMU_DISK_NVME,           /* one NVMe controller per volume (namespace 1), as on GCP */
 };
 
 /* A host port forwarded to a guest port (QEMU's user network, hostfwd). */

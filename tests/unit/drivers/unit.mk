@@ -1,6 +1,10 @@
 # Host unit tests of the drivers' pure logic: virtqueue rings against a fake
 # device (drivers/virtqueue.c), PCI and virtio capability parsing on fake
-# configuration spaces (drivers/pci.c, drivers/virtio_pci.c).  Kernel
+# configuration spaces (drivers/pci.c, drivers/virtio_pci.c), NVMe queues
+# against a model controller, PRP lists and Identify answers
+# (drivers/nvme_queue.c, drivers/nvme_identify.c), and the whole NVMe
+# driver with block.c against a register-level model (test_nvme_ctrl.c,
+# with stand-ins for the clock, PCI and interrupts).  Kernel
 # sources are compiled with -Ikernel -Iinclude; the shims here stand in for
 # the kernel heap, log and DMA interface, and libc for lib/string.c.  pci.c
 # and virtio_pci.c also hold hardware code: section garbage collection drops
@@ -31,3 +35,6 @@ GVE_UNIT_SRCS := kernel/drivers/gve.c kernel/drivers/gve_adminq.c kernel/drivers
 	kernel/drivers/gve_rx.c tests/unit/drivers/gve_model.c
 $(eval $(call DUNIT_TEST,gve,$(GVE_UNIT_SRCS),$(DUNIT_GC)))
 $(DUNIT_DIR)/drivers_gve: tests/unit/drivers/gve_model.h
+$(eval $(call DUNIT_TEST,nvme,kernel/drivers/nvme_queue.c kernel/drivers/nvme_identify.c))
+$(eval $(call DUNIT_TEST,nvme_prp,kernel/drivers/nvme_queue.c))
+$(eval $(call DUNIT_TEST,nvme_ctrl,kernel/drivers/nvme.c kernel/drivers/nvme_blk.c kernel/drivers/nvme_stage.c kernel/drivers/nvme_queue.c kernel/drivers/nvme_identify.c kernel/drivers/block.c tests/unit/kernel/shim_user_window.c))

@@ -197,6 +197,28 @@ static void test_volumes_virtio_scsi(void **state)
     qemu_argv_free(&a);
 }
 
+/* NVMe: a controller per volume, its serial the volume's name (what
+ * Identify reports, up to 20 characters). */
+static void test_volumes_nvme(void **state)
+{
+    struct qemu_config q = {.memory_mib = 128, .kernel = "/s/kernel.elf",
+                            .initrd = "/t/archive.cpio", .log_path = "/t/kernel.log",
+                            .volumes = vols, .nvolumes = 2, .disk_bus = QEMU_DISK_NVME};
+    struct qemu_argv a;
+    (void)state;
+
+    assert_int_equal(qemu_build_argv(&q, &a), 0);
+    char *line = joined(&a);
+    assert_non_null(strstr(line, "-drive if=none,id=vol0,format=raw,cache=writeback,file=/v/data.img "
+                                 "-device nvme,drive=vol0,serial=data "
+                                 "-drive if=none,id=vol1,format=raw,cache=writeback,readonly=on,file=/v/a,,b.img "
+                                 "-device nvme,drive=vol1,serial=conf "));
+    assert_null(strstr(line, "virtio-blk"));
+    assert_null(strstr(line, "scsi"));
+    free(line);
+    qemu_argv_free(&a);
+}
+
 /* Under UEFI the boot disk is a virtio-blk device too; volumes follow it. */
 static void test_volumes_uefi(void **state)
 {
@@ -580,6 +602,7 @@ int main(void)
         cmocka_unit_test(test_volumes_virtio_blk),
         cmocka_unit_test(test_volumes_io_uring),
         cmocka_unit_test(test_volumes_virtio_scsi),
+        cmocka_unit_test(test_volumes_nvme),
         cmocka_unit_test(test_volumes_uefi),
         cmocka_unit_test(test_sev),
         cmocka_unit_test(test_qmp_console),

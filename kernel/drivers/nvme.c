@@ -1,0 +1,417 @@
+/* NVMe controller: registers, reset and enable, the admin queue, Identify,
+ * one I/O queue pair, and what happens when the controller stops answering
+ * (nvme.h).  The disk itself is nvme_blk.c.
+ *
+ * Waiting: the I/O completion queue interrupts through MSI-X when the
+ * controller has it (the CPU halts until then, with the LAPIC timer as a
+ * backstop); the admin queue, used at start-up and after a reset, is
+ * polled.  A command not answered in time disables the controller
+ * (CC.EN = 0, then CSTS.RDY = 0 within CAP.TO): a disabled controller
+ * has deleted its queues and touches none of their memory, so the caller
+ * may unmap the data; block.c then asks for nvme_restart.  A controller
+ * that does not even disable loses bus mastering and is dead. */
+#include "drivers/nvme.h"
+#include "drivers/clock.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/irq.h"
+#include "arch/x86_64/lapic.h"
+#include "mm/heap.h"
+#include "lib/errno.h"
+#include "lib/log.h"
+#include "lib/string.h"
+#include "lib/format.h"
+
+/* Admin commands at start-up and after a reset. */
+#define ADMIN_TIMEOUT_NS 10000000000ull
+/* An answer later than this is logged. */
+#define SLOW_NS 5000000000ull
+/* Wakes a halted CPU whose interrupt never comes (as virtio_pci.c). */
+#define WAKE_TICKS (1u << 22)
+
+static unsigned ncontrollers;
+
+static uint32_t rd32(struct nvme_ctrl *c, unsigned off) { return *(volatile uint32_t *)(c->regs + off); }
+static void wr32(struct nvme_ctrl *c, unsigned off, uint32_t v) { *(volatile uint32_t *)(c->regs + off) = v; }
+
+static uint64_t rd64(struct nvme_ctrl *c, unsigned off)
+{
+    return rd32(c, off) | (uint64_t)rd32(c, off + 4) << 32;
+}
+
+static void wr64(struct nvme_ctrl *c, unsigned off, uint64_t v)
+{
+    wr32(c, off, (uint32_t)v);
+    wr32(c, off + 4, (uint32_t)(v >> 32));
+}
+
+/* Waits until CSTS.RDY reads `ready`: true, or false after the
+ * controller's own ready timeout (or a fatal status while enabling). */
+static bool wait_ready(struct nvme_ctrl *c, bool ready)
+{
+    uint64_t deadline = clock_monotonic_ns() + c->ready_timeout_ns;
+    for (;;) {
+        uint32_t csts = rd32(c, NVME_REG_CSTS);
+        if (csts != 0xffffffffu && (csts & NVME_CSTS_RDY) == (ready ? NVME_CSTS_RDY : 0))
+            return true;
+        if (ready && csts != 0xffffffffu && (csts & NVME_CSTS_CFS))
+            return false;
+        if (clock_monotonic_ns() >= deadline)
+            return false;
+        cpu_relax();
+    }
+}
+
+static void kill(struct nvme_ctrl *c, const char *why)
+{
+    if (c->dead)
+        return;
+    c->dead = true;
+    pci_write16(c->pci, PCI_COMMAND, (uint16_t)(pci_read16(c->pci, PCI_COMMAND) & ~PCI_COMMAND_MASTER));
+    klog("nvme: %s: %s: bus mastering off, the controller is not used any more", c->name, why);
+}
+
+/* CC.EN = 0: the controller resets, forgets its queues and stops touching
+ * memory once CSTS.RDY reads 0.  False (and dead) if it does not get
+ * there. */
+static bool disable(struct nvme_ctrl *c)
+{
+    wr32(c, NVME_REG_CC, rd32(c, NVME_REG_CC) & ~NVME_CC_EN);
+    if (wait_ready(c, false))
+        return true;
+    kill(c, "does not complete a reset (CSTS.RDY stays 1)");
+    return false;
+}
+
+/* The admin queue, then CC.EN = 1 (NVM command set, 4 KiB pages, 64/16-byte
+ * entries) and CSTS.RDY = 1. */
+static int enable(struct nvme_ctrl *c)
+{
+    nvme_queue_reset(&c->admin);
+    nvme_queue_reset(&c->io);
+    wr32(c, NVME_REG_AQA, (uint32_t)(c->admin.size - 1) << 16 | (uint32_t)(c->admin.size - 1));
+    wr64(c, NVME_REG_ASQ, c->admin.sq.device);
+    wr64(c, NVME_REG_ACQ, c->admin.cq.device);
+    wr32(c, NVME_REG_CC, NVME_CC_IOSQES | NVME_CC_IOCQES | NVME_CC_EN);
+    if (wait_ready(c, true))
+        return 0;
+    klog("nvme: %s: not ready after %lu ms (CSTS %x)", c->name, (unsigned long)(c->ready_timeout_ns / 1000000),
+         rd32(c, NVME_REG_CSTS));
+    return -EIO;
+}
+
+/* No answer in time: disable the controller before anyone unmaps what the
+ * command points at. */
+static int stall(struct nvme_ctrl *c, struct nvme_queue *q, uint64_t waited_ns)
+{
+    klog("nvme: %s: %s: no answer after %lu ms (CSTS %x): disabling the controller", c->name, q->name,
+         (unsigned long)(waited_ns / 1000000), rd32(c, NVME_REG_CSTS));
+    nvme_queue_abandon(&c->admin);
+    nvme_queue_abandon(&c->io);
+    if (!disable(c))
+        return -EIO;
+    c->stalled = true;
+    return -ETIMEDOUT;
+}
+
+int nvme_wait(struct nvme_ctrl *c, struct nvme_queue *q, uint64_t timeout_ns, struct nvme_cqe *cqe)
+{
+    if (c->dead)
+        return -EIO;
+    if (c->stalled)
+        return -EAGAIN;
+    uint64_t start = clock_monotonic_ns(), deadline = start + timeout_ns;
+    bool halt = q == &c->io && c->msix && lapic_present(), timer = false;
+    int err;
+    for (;;) {
+        int r = nvme_queue_poll(q, cqe);
+        if (r < 0) {
+            disable(c);
+            kill(c, "answered nonsense");
+            err = -EIO;
+            break;
+        }
+        if (r > 0) {
+            uint64_t took = clock_monotonic_ns() - start;
+            if (took >= SLOW_NS)
+                klog("nvme: %s: %s: slow answer, after %lu ms", c->name, q->name, (unsigned long)(took / 1000000));
+            err = 0;
+            break;
+        }
+        if (clock_monotonic_ns() >= deadline) {
+            err = stall(c, q, clock_monotonic_ns() - start);
+            break;
+        }
+        if (halt) {
+            if (!timer) {
+                lapic_timer_oneshot(WAKE_TICKS);
+                timer = true;
+            }
+            cpu_wait_for_interrupt();
+            if (lapic_timer_current() == 0)
+                timer = false;
+        } else {
+            cpu_relax();
+        }
+    }
+    if (timer)
+        lapic_timer_oneshot(0);
+    return err;
+}
+
+int nvme_run(struct nvme_ctrl *c, struct nvme_queue *q, struct nvme_sqe *cmd, uint64_t timeout_ns,
+             struct nvme_cqe *cqe)
+{
+    if (c->dead)
+        return -EIO;
+    if (c->stalled)
+        return -EAGAIN;
+    if (q->inflight) {
+        klog("nvme: %s: %s: a command waits alone, %u still in flight: refused", c->name, q->name, q->inflight);
+        return -EIO;               /* callers settle staged writes first */
+    }
+    int err = nvme_queue_submit(q, cmd);
+    if (err)
+        return err == -EBUSY ? -EIO : err;
+    return nvme_wait(c, q, timeout_ns ? timeout_ns : ADMIN_TIMEOUT_NS, cqe);
+}
+
+int nvme_status_error(struct nvme_ctrl *c, const char *what, const struct nvme_cqe *cqe)
+{
+    uint16_t s = cqe->status;
+    if (!NVME_STATUS_SC(s) && !NVME_STATUS_SCT(s))
+        return 0;
+    klog("nvme: %s: %s failed: status type %u code 0x%02x%s", c->name, what, NVME_STATUS_SCT(s),
+         NVME_STATUS_SC(s), (s >> 15) & 1 ? " (do not retry)" : "");
+    return -EIO;
+}
+
+static int admin(struct nvme_ctrl *c, const char *what, struct nvme_sqe *cmd, struct nvme_cqe *cqe)
+{
+    int err = nvme_run(c, &c->admin, cmd, ADMIN_TIMEOUT_NS, cqe);
+    if (err) {
+        klog("nvme: %s: %s: no usable answer (%d)", c->name, what, err);
+        return err;
+    }
+    return nvme_status_error(c, what, cqe);
+}
+
+static int create_io_queues(struct nvme_ctrl *c)
+{
+    struct nvme_cqe cqe;
+    struct nvme_sqe cmd = { .opcode = NVME_ADMIN_CREATE_CQ, .prp1 = c->io.cq.device };
+    cmd.cdw10 = (uint32_t)(c->io.size - 1) << 16 | c->io.id;
+    cmd.cdw11 = 1u | (c->msix ? 2u | 1u << 16 : 0);    /* contiguous; interrupts on entry 1 */
+    int err = admin(c, "create I/O completion queue", &cmd, &cqe);
+    if (err)
+        return err;
+    cmd = (struct nvme_sqe){ .opcode = NVME_ADMIN_CREATE_SQ, .prp1 = c->io.sq.device };
+    cmd.cdw10 = (uint32_t)(c->io.size - 1) << 16 | c->io.id;
+    cmd.cdw11 = (uint32_t)c->io.id << 16 | 1u;          /* its CQ; contiguous */
+    return admin(c, "create I/O submission queue", &cmd, &cqe);
+}
+
+int nvme_restart(struct nvme_ctrl *c)
+{
+    if (c->dead)
+        return -EIO;
+    if (!c->stalled)
+        return 0;
+    int err = enable(c);
+    if (!err) {
+        c->stalled = false;        /* nvme_run refuses commands while stalled */
+        err = create_io_queues(c);
+    }
+    if (err) {
+        disable(c);
+        kill(c, "does not come back after a reset");
+        return -EIO;
+    }
+    c->restarts++;
+    klog("nvme: %s: running again after a reset (%u so far)", c->name, c->restarts);
+    return 0;
+}
+
+static volatile uint32_t *doorbell(struct nvme_ctrl *c, unsigned qid, bool cq)
+{
+    return (volatile uint32_t *)(c->regs + NVME_REG_DOORBELLS + (2 * qid + (cq ? 1 : 0)) * c->doorbell_stride);
+}
+
+static void queue_interrupt(void *arg)
+{
+    (void)arg;      /* waking the halted CPU is all it takes */
+}
+
+/* MSI-X entry 1 for the I/O completion queue (entry 0 would be the admin
+ * queue's, left masked: it is polled). */
+static void setup_msix(struct nvme_ctrl *c)
+{
+    if (pci_msix_parse(c->pci->cfg, PCI_CFG_SIZE, c->pci->bar_size, &c->msix_table) < 0 ||
+        c->msix_table.entries < 2 || pci_msix_enable(c->pci, &c->msix_table) < 0) {
+        klog("nvme: %s: no usable MSI-X: the I/O queue is polled", c->name);
+        return;
+    }
+    int vector = irq_alloc_vector(queue_interrupt, c);
+    if (vector <= 0) {
+        klog("nvme: %s: no interrupt vector left: the I/O queue is polled", c->name);
+        return;
+    }
+    pci_msix_set(&c->msix_table, 1, irq_msi_address(), irq_msi_data((unsigned)vector));
+    c->vector = (unsigned)vector;
+    c->msix = true;
+}
+
+/* CAP, checked: a controller we could not drive safely is refused. */
+static int read_cap(struct nvme_ctrl *c, uint16_t *max_entries)
+{
+    uint64_t cap = rd64(c, NVME_REG_CAP);
+    if (cap == ~0ull) {
+        klog("nvme: %s: registers read all ones: no controller there", c->name);
+        return -ENODEV;
+    }
+    unsigned mpsmin = (unsigned)(cap >> 48) & 0xf, dstrd = (unsigned)(cap >> 32) & 0xf;
+    if (mpsmin != 0 || !((cap >> 37) & 1)) {
+        klog("nvme: %s: CAP %lx: needs %u-byte pages or lacks the NVM command set: refused", c->name,
+             (unsigned long)cap, 4096u << mpsmin);
+        return -ENODEV;
+    }
+    c->doorbell_stride = 4u << dstrd;
+    uint64_t need = NVME_REG_DOORBELLS + 4ull * c->doorbell_stride;
+    if (c->regs_size < need) {
+        klog("nvme: %s: BAR0 of %lu bytes has no room for its doorbells: refused", c->name,
+             (unsigned long)c->regs_size);
+        return -ENODEV;
+    }
+    unsigned to = (unsigned)(cap >> 24) & 0xff;
+    c->ready_timeout_ns = (uint64_t)(to ? to : 1) * 500000000ull;
+    uint16_t mqes = (uint16_t)cap;             /* entries - 1 */
+    *max_entries = mqes == 0xffff ? 0xffff : (uint16_t)(mqes + 1);
+    uint32_t vs = rd32(c, NVME_REG_VS);
+    klog("nvme: %s: version %u.%u, queues up to %u entries, doorbell stride %u, ready within %u ms", c->name,
+         vs >> 16, (vs >> 8) & 0xff, (unsigned)(cap & 0xffff) + 1u, c->doorbell_stride, to * 500);
+    return 0;
+}
+
+static int setup_queues(struct nvme_ctrl *c, uint16_t max_entries)
+{
+    char qname[24];
+    snprintf(qname, sizeof(qname), "%s admin", c->name);
+    uint16_t io = max_entries < NVME_IO_ENTRIES ? max_entries : NVME_IO_ENTRIES;
+    uint16_t adm = max_entries < NVME_ADMIN_ENTRIES ? max_entries : NVME_ADMIN_ENTRIES;
+    int err = nvme_queue_init(&c->admin, 0, adm, qname);
+    snprintf(qname, sizeof(qname), "%s io1", c->name);
+    if (!err)
+        err = nvme_queue_init(&c->io, 1, io, qname);
+    if (!err)
+        err = dma_alloc(NVME_PAGE, NVME_PAGE, &c->identify);
+    if (!err)
+        err = dma_alloc((1 + NVME_STAGE_SLOTS) * NVME_PAGE, NVME_PAGE, &c->prp_lists);
+    if (err) {
+        klog("nvme: %s: out of DMA memory for its queues", c->name);
+        return err;
+    }
+    c->admin.sq_doorbell = doorbell(c, 0, false);
+    c->admin.cq_doorbell = doorbell(c, 0, true);
+    c->io.sq_doorbell = doorbell(c, 1, false);
+    c->io.cq_doorbell = doorbell(c, 1, true);
+    return 0;
+}
+
+int nvme_identify(struct nvme_ctrl *c, uint32_t cns, uint32_t nsid)
+{
+    memset(c->identify.va, 0, NVME_PAGE);
+    struct nvme_sqe cmd = { .opcode = NVME_ADMIN_IDENTIFY, .nsid = nsid, .prp1 = c->identify.device };
+    cmd.cdw10 = cns;
+    struct nvme_cqe cqe;
+    char what[48];
+    if (cns == 0)
+        snprintf(what, sizeof(what), "identify namespace %u", nsid);
+    else
+        snprintf(what, sizeof(what), "identify (CNS %u)", cns);
+    return admin(c, what, &cmd, &cqe);
+}
+
+/* Identify controller: serial, transfer limit, write cache, namespaces. */
+static int identify_controller(struct nvme_ctrl *c, struct nvme_controller_info *ci)
+{
+    int err = nvme_identify(c, 1, 0);
+    if (err || (err = nvme_parse_controller(c->identify.va, c->name, ci)) != 0)
+        return err;
+    c->max_pages = ci->max_pages;
+    c->volatile_cache = ci->volatile_cache;
+    return 0;
+}
+
+static void name_controller(struct nvme_ctrl *c)
+{
+    snprintf(c->name, sizeof(c->name), "nvme%u", ncontrollers++);
+}
+
+/* A controller given up at probe: disabled or cut off from memory (bus
+ * mastering off), so nothing it was given is touched any more. */
+static void release(struct nvme_ctrl *c)
+{
+    if (c->msix) {
+        pci_msix_disable(c->pci, &c->msix_table);
+        irq_free_vector(c->vector);
+    }
+    nvme_queue_free(&c->admin);
+    nvme_queue_free(&c->io);
+    dma_free(&c->identify);
+    dma_free(&c->prp_lists);
+    kfree(c);
+}
+
+/* Reset, enable, Identify controller, I/O queues. */
+static int bring_up(struct nvme_ctrl *c, struct nvme_controller_info *ci)
+{
+    uint16_t max_entries;
+    int err = read_cap(c, &max_entries);
+    if (err)
+        return err;
+    if (!disable(c))
+        return -EIO;
+    if ((err = setup_queues(c, max_entries)) != 0)
+        return err;
+    setup_msix(c);
+    if ((err = enable(c)) != 0)
+        return err;
+    if ((err = identify_controller(c, ci)) != 0)
+        return err;
+    return create_io_queues(c);
+}
+
+int nvme_probe(struct pci_device *pci)
+{
+    struct nvme_ctrl *c = kzalloc(sizeof(*c));
+    if (!c)
+        return -ENOMEM;
+    c->pci = pci;
+    name_controller(c);
+    pci_snapshot(pci);
+    pci_size_bars(pci);
+    c->regs_size = pci->bar_size[0] < (64u << 10) ? pci->bar_size[0] : (64u << 10);
+    c->regs = c->regs_size >= NVME_REG_DOORBELLS ? pci_map_bar(pci, 0, 0, c->regs_size) : 0;
+    if (!c->regs) {
+        klog("nvme: %s at %02x:%02x.%u: no usable BAR0 (%lu bytes), ignored", c->name, pci->bus, pci->slot,
+             pci->fn, (unsigned long)pci->bar_size[0]);
+        kfree(c);
+        return -ENODEV;
+    }
+    pci_enable(pci);
+    struct nvme_controller_info ci;
+    int err = bring_up(c, &ci);
+    if (err) {
+        if (!c->dead && !disable(c))
+            err = -EIO;
+        klog("nvme: %s at %02x:%02x.%u: not used (%d)", c->name, pci->bus, pci->slot, pci->fn, err);
+        release(c);
+        return err;
+    }
+    err = nvme_add_namespaces(c, &ci);
+    if (err) {
+        if (!c->dead)
+            disable(c);        /* it holds I/O queues now */
+        release(c);
+    }
+    return err;
+}
