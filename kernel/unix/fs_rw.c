@@ -5,6 +5,7 @@
 #include "unix/fd.h"
 #include "unix/at.h"
 #include "fs/vfs.h"
+#include "sched/sched.h"
 #include "mm/heap.h"
 #include "lib/errno.h"
 
@@ -31,6 +32,7 @@ static int64_t do_read(int fd, uint64_t ubuf, uint64_t len, int64_t pos)
         return -ESPIPE;
     if (!user_begin(ubuf, len, true))
         return -EFAULT;
+    sched_current()->nonblock = f->flags & O_NONBLOCK;   /* pipes ask whether they may wait */
     int64_t n = vfs_read(f->vn, (void *)ubuf, len, pos >= 0 ? (uint64_t)pos : f->offset);
     user_end();
     if (n > 0 && pos < 0 && seekable(f->vn))
@@ -54,6 +56,7 @@ static int64_t do_write(int fd, uint64_t ubuf, uint64_t len, int64_t pos)
         off = f->vn->size;
     if (!user_begin(ubuf, len, false))
         return -EFAULT;
+    sched_current()->nonblock = f->flags & O_NONBLOCK;
     int64_t n = vfs_write(f->vn, (const void *)ubuf, len, off);
     user_end();
     if (n > 0 && pos < 0 && seekable(f->vn))

@@ -1,4 +1,4 @@
-/* The one process cloak runs. */
+/* The one process cloak runs (its threads: sched/sched.h). */
 #ifndef UNIX_PROCESS_H
 #define UNIX_PROCESS_H
 #include <stdint.h>
@@ -33,10 +33,6 @@ struct process {
     struct address_space as;
     struct vnode *cwd;
     uint64_t brk_start, brk;
-    uint64_t clear_child_tid;
-    uint64_t robust_list, robust_list_len;
-    uint64_t rseq, rseq_len;
-    uint32_t rseq_sig;
     struct k_sigaction actions[NSIG];
     uint64_t sigmask;
     uint64_t altstack_sp, altstack_size;

@@ -20,6 +20,7 @@ extern const uint64_t isr_table[256];
 static page_fault_handler_fn page_fault_handler;
 static user_fault_handler_fn user_fault_handler;
 static irq_handler_fn irq_handlers[256];
+static void (*user_return_hook)(void);
 
 static const char *const exception_names[32] = {
     "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
@@ -85,6 +86,7 @@ void trap_init(void)
 void trap_set_page_fault_handler(page_fault_handler_fn fn) { page_fault_handler = fn; }
 void trap_set_user_fault_handler(user_fault_handler_fn fn) { user_fault_handler = fn; }
 void trap_set_irq_handler(unsigned vector, irq_handler_fn fn) { irq_handlers[vector] = fn; }
+void trap_set_user_return_hook(void (*fn)(void)) { user_return_hook = fn; }
 
 static void print_symbol(const char *prefix, uint64_t addr)
 {
@@ -174,6 +176,8 @@ void trap_dispatch(struct trap_frame *f)
     if (v >= 32) {
         if (irq_handlers[v])
             irq_handlers[v](f);
+        if (user_return_hook && trap_from_user(f))
+            user_return_hook();
         return;
     }
     if (v == VECTOR_NMI) {

@@ -38,6 +38,9 @@ typedef void (*irq_handler_fn)(struct trap_frame *f);
 void trap_set_page_fault_handler(page_fault_handler_fn fn);
 void trap_set_user_fault_handler(user_fault_handler_fn fn);
 void trap_set_irq_handler(unsigned vector, irq_handler_fn fn);
+/* Called after an interrupt that came from user mode, before returning
+ * there (the scheduler: the end of a time slice switches threads). */
+void trap_set_user_return_hook(void (*fn)(void));
 
 void trap_init(void);
 const char *trap_vector_name(uint64_t vector);
