@@ -272,6 +272,20 @@ void sched_return_to_user(void)
         sched_yield();
 }
 
+/* An armed deadline no real one equals: arm() then always programs. */
+#define ARMED_UNKNOWN (SCHED_FOREVER - 1)
+
+void sched_timer_reset(void)
+{
+    if (!started)
+        return;
+    struct cpu_sched *c = this_cpu();
+    uint64_t flags = spin_lock_irqsave(&c->lock);
+    c->armed = ARMED_UNKNOWN;
+    arm(c);
+    spin_unlock_irqrestore(&c->lock, flags);
+}
+
 void sched_timer_interrupt(void)
 {
     if (!started)

@@ -114,6 +114,9 @@ void sched_yield(void);
 /* On the way back to user mode: switches if the time slice is over and
  * another thread waits. */
 void sched_return_to_user(void);
+/* Someone else programmed the one-shot timer (a driver polling a device
+ * with a short wake-up): the scheduler arms it again for its own needs. */
+void sched_timer_reset(void);
 /* The timer interrupt (clock driver): deadlines and time slices. */
 void sched_timer_interrupt(void);
 

@@ -46,3 +46,10 @@ $(eval $(call KUNIT_TEST,user_window,kernel/mm/user_window.c))
 # unix/timeout.c: timeout_from_user (copy_from_user) is dropped by section
 # garbage collection; the arithmetic is what is tested.
 $(eval $(call KUNIT_TEST,timeout,kernel/unix/timeout.c,-ffunction-sections -fdata-sections -Wl$(KUNIT_COMMA)--gc-sections))
+# Wait queues and the futex table with the scheduler replaced by
+# shim_sched.c and spinlocks by a host header that fails on a lock taken
+# twice (-iquote puts it before the kernel's arch/x86_64/spinlock.h).
+KUNIT_DEPS += tests/unit/kernel/shim_sched.h tests/unit/kernel/shim_sched/arch/x86_64/spinlock.h
+KUNIT_SCHED_FLAGS := -iquote tests/unit/kernel/shim_sched
+$(eval $(call KUNIT_TEST,waitq,kernel/sched/waitq.c tests/unit/kernel/shim_sched.c,$(KUNIT_SCHED_FLAGS)))
+$(eval $(call KUNIT_TEST,futex,kernel/sched/waitq.c kernel/unix/futex_table.c kernel/unix/futex_op.c tests/unit/kernel/shim_sched.c,$(KUNIT_SCHED_FLAGS)))
