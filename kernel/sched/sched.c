@@ -24,6 +24,7 @@ struct cpu_sched {
 
 static struct cpu_sched cpus[SCHED_MAX_CPUS];
 static bool started;
+static uint64_t context_switches;
 static struct thread *frozen;           /* the only thread allowed to run (program ending) */
 static uint64_t (*clock_now)(void);
 static void (*clock_arm)(uint64_t deadline_ns);
@@ -131,6 +132,7 @@ static void switch_to(struct cpu_sched *c, struct thread *prev, struct thread *n
     user_window_switch(&next->windows);
     c->current = next;
     c->switched_from = prev;
+    context_switches++;
     context_switch(&prev->saved_rsp, next->saved_rsp);
     finish_switch(c);
 }
@@ -165,6 +167,21 @@ void sched_thread_started(void)
     spin_unlock(&c->lock);
 }
 
+/* Every thread waits with no deadline: unless an interrupt wakes one,
+ * the program waits on itself forever (as it would on Linux).  Said once
+ * per such stretch, so a hung run explains itself in the log. */
+static void report_all_blocked(void)
+{
+    static uint64_t said_at = SCHED_FOREVER;
+    static uint64_t switches_then;
+    if (said_at != SCHED_FOREVER && switches_then == context_switches)
+        return;
+    said_at = sched_now_ns();
+    switches_then = context_switches;
+    klog("sched: all %u threads are blocked with no deadline; only an interrupt can wake one "
+         "(a program waiting on itself is deadlocked)", sched_thread_count());
+}
+
 /* Halts until an interrupt makes a thread runnable: no polling. */
 static void idle_loop(void *arg)
 {
@@ -176,6 +193,8 @@ static void idle_loop(void *arg)
         else
             arm(c);
         bool nothing = list_empty(&c->runq);
+        if (nothing && list_empty(&c->timers))
+            report_all_blocked();
         spin_unlock(&c->lock);
         if (nothing)
             cpu_wait_for_interrupt();   /* STI; HLT; CLI: no wake-up slips in between */

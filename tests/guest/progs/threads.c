@@ -509,6 +509,32 @@ static void pipes_sleep_robust(void)
     pthread_mutex_unlock(&robust);
 }
 
+/* --- preemption: two threads spinning in user mode share one CPU --- */
+
+static volatile int spin_flag;
+
+static void *set_flag_after_spinning(void *arg)
+{
+    (void)arg;
+    for (volatile long i = 0; i < 2000000; i++)
+        ;
+    spin_flag = 1;
+    return 0;
+}
+
+static void preemption(void)
+{
+    pthread_t t;
+    pthread_create(&t, 0, set_flag_after_spinning, 0);
+    /* No system call (clock_gettime is one here): only the end of a time
+     * slice lets the other thread run.  Bounded by the TSC (~30 s). */
+    uint64_t t0 = __builtin_ia32_rdtsc();
+    while (!spin_flag && __builtin_ia32_rdtsc() - t0 < 100000000000ull)
+        ;
+    pthread_join(t, 0);
+    printf("preemption: the spinning main thread saw the other thread's flag: %d\n", spin_flag);
+}
+
 /* --- endings --- */
 
 static void *outlive_main(void *arg)
@@ -589,6 +615,7 @@ int main(int argc, char **argv)
         raw_futex();
         broadcast();
         pipes_sleep_robust();
+        preemption();
         printf("threads ok\n");
         return 0;
     }
