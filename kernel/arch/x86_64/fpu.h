@@ -5,14 +5,14 @@
 #define ARCH_FPU_H
 #include <stdint.h>
 
-/* Large enough for XSAVE of x87, SSE and AVX (832 bytes), the components
- * cpu_init enables; 64-byte aligned as XSAVE requires. */
-#define FPU_STATE_SIZE 1024
+/* Two FXSAVE images: the registers as they are (x87, XMM0-15, MXCSR), and
+ * with YMM0-15's halves swapped, which holds their upper halves: together
+ * everything cpu_init enables in XCR0 (x87, SSE, AVX). */
 struct fpu_state {
-    uint8_t area[FPU_STATE_SIZE];
+    uint8_t fxsave[512];
+    uint8_t ymm_high[512];
 } __attribute__((aligned(64)));
 
-/* Called once after cpu_init: checks that the enabled state fits. */
 void fpu_init(void);
 void fpu_save(struct fpu_state *s);
 void fpu_restore(const struct fpu_state *s);

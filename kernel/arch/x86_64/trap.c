@@ -145,6 +145,13 @@ void trap_dump(const struct trap_frame *f, uint64_t cr2)
 /* entry.asm calls it for SYSCALL; so does syscall_left_in_ring3. */
 int syscall_dispatch(struct trap_frame *f);
 
+static bool deprivileged;
+
+bool trap_kernel_deprivileged(void)
+{
+    return deprivileged;
+}
+
 /* The flags a program may set (as sigreturn allows): never IOPL or VM. */
 #define USER_RFLAGS 0x240dd5ull
 
@@ -159,9 +166,8 @@ static bool syscall_left_in_ring3(struct trap_frame *f, uint64_t cr2)
     if (f->vector != VECTOR_PAGE_FAULT || !trap_from_user(f) || !(f->error & PF_FETCH) ||
         cr2 != (uint64_t)syscall_entry || f->rip != cr2 || f->rcx >= 0x00007ffffffff000ull)
         return false;
-    static bool said;
-    if (!said) {
-        said = true;
+    if (!deprivileged) {
+        deprivileged = true;
         klog("trap: SYSCALL left in ring 3 by the host (PVM?): system calls go through the fault path");
     }
     f->rip = f->rcx;

@@ -43,6 +43,9 @@ void trap_set_irq_handler(unsigned vector, irq_handler_fn fn);
 void trap_set_user_return_hook(void (*fn)(void));
 
 void trap_init(void);
+/* True once a system call arrived the way PVM (KVM without VMX) delivers
+ * them: the kernel runs in hardware ring 3 and KVM emulates part of it. */
+bool trap_kernel_deprivileged(void);
 const char *trap_vector_name(uint64_t vector);
 void trap_dump(const struct trap_frame *f, uint64_t cr2);
 void backtrace_from(uint64_t rbp, uint64_t rip);
