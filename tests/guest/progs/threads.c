@@ -535,6 +535,40 @@ static void preemption(void)
     printf("preemption: the spinning main thread saw the other thread's flag: %d\n", spin_flag);
 }
 
+/* --- AVX registers survive thread switches --- */
+
+/* Loads 32 bytes into YMM8 and YMM15, yields to the other thread 200 times
+ * through raw system calls (libc functions may use or clear the AVX
+ * registers; Linux keeps every register across a system call), then
+ * checks both registers. */
+static void *ymm_keeper(void *arg)
+{
+    uint64_t seed = (uint64_t)(uintptr_t)arg;
+    uint64_t in[4] = { seed, ~seed, seed * 3, seed ^ 0x5555 }, out8[4], out15[4];
+    __asm__ volatile("vmovdqu %0, %%ymm8\n vmovdqu %0, %%ymm15" : : "m"(in) : "xmm8", "xmm15");
+    for (int i = 0; i < 200; i++) {
+        long nr = SYS_sched_yield;
+        __asm__ volatile("syscall" : "+a"(nr) : : "rcx", "r11", "memory");
+    }
+    __asm__ volatile("vmovdqu %%ymm8, %0\n vmovdqu %%ymm15, %1" : "=m"(out8), "=m"(out15));
+    return (void *)(uintptr_t)(!memcmp(in, out8, 32) && !memcmp(in, out15, 32));
+}
+
+static void avx_state(void)
+{
+    if (!__builtin_cpu_supports("avx")) {
+        printf("avx: not on this CPU\n");
+        return;
+    }
+    pthread_t a, b;
+    void *ra, *rb;
+    pthread_create(&a, 0, ymm_keeper, (void *)0x1111222233334444ull);
+    pthread_create(&b, 0, ymm_keeper, (void *)0x9999888877776666ull);
+    pthread_join(a, &ra);
+    pthread_join(b, &rb);
+    printf("avx: both threads kept their YMM registers: %d %d\n", (int)(uintptr_t)ra, (int)(uintptr_t)rb);
+}
+
 /* --- endings --- */
 
 static void *outlive_main(void *arg)
@@ -616,6 +650,7 @@ int main(int argc, char **argv)
         broadcast();
         pipes_sleep_robust();
         preemption();
+        avx_state();
         printf("threads ok\n");
         return 0;
     }
