@@ -270,10 +270,12 @@ bool sched_wake(struct thread *t)
     return woke;
 }
 
-void sched_sleep_until(uint64_t deadline_ns)
+enum wake_reason sched_sleep_until(uint64_t deadline_ns)
 {
     while (sched_now_ns() < deadline_ns)
-        sched_block(0, deadline_ns);
+        if (sched_block(0, deadline_ns) == WAKE_WOKEN)
+            return WAKE_WOKEN;
+    return WAKE_TIMEOUT;
 }
 
 void sched_yield(void)

@@ -108,8 +108,10 @@ void sched_freeze_others(void);
 enum wake_reason sched_block(struct spinlock *held, uint64_t deadline);
 /* Wakes t if it is blocked; true if it was. */
 bool sched_wake(struct thread *t);
-/* Sleeps the calling thread until the monotonic clock reaches deadline. */
-void sched_sleep_until(uint64_t deadline_ns);
+/* Sleeps the calling thread until the monotonic clock reaches deadline:
+ * WAKE_TIMEOUT then, or WAKE_WOKEN if sched_wake ended the sleep early
+ * (nobody does yet: the hook for a signal to interrupt nanosleep). */
+enum wake_reason sched_sleep_until(uint64_t deadline_ns);
 void sched_yield(void);
 /* On the way back to user mode: switches if the time slice is over and
  * another thread waits. */
