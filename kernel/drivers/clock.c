@@ -5,6 +5,7 @@
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/trap.h"
 #include "mm/mmio.h"
+#include "sched/sched.h"
 #include "lib/log.h"
 
 #define PM_TIMER_HZ 3579545ull
@@ -132,6 +133,31 @@ static void timer_interrupt(struct trap_frame *f)
     if (tick_hook)
         tick_hook(f);
     lapic_eoi();
+    sched_timer_interrupt();
+}
+
+/* LAPIC one-shot counts for left_ns from now: at least 1, at most the
+ * counter's range (a far deadline, up to "forever", wakes early and is
+ * armed again rather than overflowing into a short timer). */
+static uint32_t lapic_ticks_for(uint64_t left_ns)
+{
+    uint64_t ticks = 0xffffffffu;
+    if (left_ns / 1000000 < 0xffffffffu / lapic_ticks_per_ms)
+        ticks = left_ns * lapic_ticks_per_ms / 1000000 + 1;
+    return ticks > 0xffffffffu ? 0xffffffffu : (uint32_t)ticks;
+}
+
+/* The scheduler's timer (sched_set_clock): an interrupt at deadline_ns. */
+static void arm_oneshot(uint64_t deadline_ns)
+{
+    if (!lapic_present() || lapic_ticks_per_ms == 0)
+        return;
+    if (deadline_ns == SCHED_FOREVER) {
+        lapic_timer_oneshot(0);
+        return;
+    }
+    uint64_t now = clock_monotonic_ns();
+    lapic_timer_oneshot(lapic_ticks_for(deadline_ns > now ? deadline_ns - now : 0));
 }
 
 static void spurious_interrupt(struct trap_frame *f)
@@ -204,6 +230,9 @@ void clock_init(void)
             (uint64_t)(((unsigned __int128)(tsc_at_boot - kc.tsc) * ns_per_tsc_q32) >> 32);
     else
         realtime_offset_ns = rtc_read_epoch() * 1000000000ull;
+    /* The scheduler sits below the drivers and cannot call this file: it
+     * gets the clock and the timer as pointers. */
+    sched_set_clock(clock_monotonic_ns, arm_oneshot);
     klog("clock: TSC %lu kHz (%s), LAPIC timer %lu ticks/ms (against the %s)%s",
          tsc_hz / 1000, kvm ? "from kvmclock" : source, lapic_ticks_per_ms, source,
          kvm ? ", wall clock from kvmclock" : "");
@@ -232,6 +261,10 @@ void clock_set_realtime_ns(uint64_t ns)
 
 void clock_sleep_until(uint64_t deadline_ns)
 {
+    if (sched_running()) {
+        sched_sleep_until(deadline_ns);     /* only the calling thread sleeps */
+        return;
+    }
     for (;;) {
         uint64_t now = clock_monotonic_ns();
         if (now >= deadline_ns)
@@ -241,16 +274,8 @@ void clock_sleep_until(uint64_t deadline_ns)
             cpu_relax();
             continue;
         }
-        if (!lapic_timer_is_periodic()) {
-            /* A far deadline (up to UINT64_MAX: "forever") must not
-             * overflow the product into a short timer. */
-            uint64_t ticks = 0xffffffffu;
-            if (left_ns / 1000000 < 0xffffffffu / lapic_ticks_per_ms)
-                ticks = left_ns * lapic_ticks_per_ms / 1000000 + 1;
-            if (ticks > 0xffffffffu)
-                ticks = 0xffffffffu;
-            lapic_timer_oneshot((uint32_t)ticks);
-        }
+        if (!lapic_timer_is_periodic())
+            lapic_timer_oneshot(lapic_ticks_for(left_ns));
         cpu_wait_for_interrupt();
     }
 }

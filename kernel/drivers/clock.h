@@ -10,7 +10,8 @@ uint64_t clock_monotonic_ns(void);
 uint64_t clock_realtime_ns(void);
 void clock_set_realtime_ns(uint64_t ns);
 uint64_t clock_tsc_hz(void);
-/* Sleeps until the monotonic clock reaches deadline_ns. */
+/* Sleeps until the monotonic clock reaches deadline_ns: once threads run,
+ * only the calling thread (the others run meanwhile). */
 void clock_sleep_until(uint64_t deadline_ns);
 /* A periodic tick calling hook in interrupt context (the profiler). */
 struct trap_frame;

@@ -3,6 +3,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/irq.h"
 #include "arch/x86_64/lapic.h"
+#include "sched/sched.h"
 #include "lib/errno.h"
 #include "lib/log.h"
 #include "lib/string.h"
@@ -468,7 +469,7 @@ int virtio_wait_used(struct virtio_dev *v, struct virtq *q, struct virtq_done *d
         }
     }
     if (timer)
-        lapic_timer_oneshot(0);
+        sched_timer_reset();             /* the scheduler's timer, as it was before the wait */
     return err;
 }
 

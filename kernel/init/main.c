@@ -16,6 +16,7 @@
 #include "mm/memory.h"
 #include "mm/layout.h"
 #include "mm/heap.h"
+#include "sched/sched.h"
 #include "lib/log.h"
 #include "lib/string.h"
 #include "unix/console.h"
@@ -96,8 +97,6 @@ static struct sev_state memory_encryption(bool simulate, const struct sev_early_
     return s;
 }
 
-#define STACK_PAGES 8
-
 static struct boot_info boot;
 
 static void panic_backtrace(void)
@@ -156,11 +155,9 @@ void kmain(uint64_t info_phys, int kind)
         virtio_set_require_access_platform(true);
     }
 
-    /* The program gets its own kernel stack, with a guard page below. */
-    uint8_t *kstack = heap_alloc_pages(STACK_PAGES, 1);
-    if (!kstack)
-        panic("out of memory for the kernel stack");
-    gdt_set_kernel_stack((uint64_t)kstack + STACK_PAGES * 4096);
+    /* The program's first thread, with its own kernel stack (a guard page
+     * below), and the idle thread. */
+    sched_init();
 
     clock_init();
     smp_init(boot.cmdline);

@@ -5,22 +5,19 @@
 #include "lib/errno.h"
 #include "lib/log.h"
 
-struct window {
-    struct address_space *as;
-    uint64_t start, end;          /* end exclusive */
-    bool write;
-};
+/* Per thread, the windows are a stack, and the pins live only while a
+ * window is open.  Before the first thread exists, the boot state. */
+static struct user_window_state boot_state;
+static struct user_window_state *ws = &boot_state;
+#define windows (ws->windows)
+#define depth (ws->depth)
+#define pins (ws->pins)
+#define npins (ws->npins)
 
-struct pin {
-    uint64_t start, end;
-};
-
-/* One program, one system call at a time: the windows are a stack, and the
- * pins live only while a window is open. */
-static struct window windows[USER_WINDOW_DEPTH];
-static unsigned depth;
-static struct pin pins[USER_WINDOW_DEPTH];
-static unsigned npins;
+void user_window_switch(struct user_window_state *s)
+{
+    ws = s;
+}
 
 bool user_window_open(struct address_space *as, uint64_t addr, size_t len, bool write)
 {
@@ -30,7 +27,7 @@ bool user_window_open(struct address_space *as, uint64_t addr, size_t len, bool 
      * close its window: a bug, not bad input. */
     if (depth == USER_WINDOW_DEPTH)
         panic("user window: more than %u nested windows", USER_WINDOW_DEPTH);
-    windows[depth++] = (struct window){ as, addr, addr + len, write };
+    windows[depth++] = (struct user_window){ as, addr, addr + len, write };
     if (depth == 1)
         user_access_begin();
     return true;
@@ -48,10 +45,10 @@ void user_window_close(void)
     }
 }
 
-static const struct window *window_for(uint64_t start, uint64_t end, bool write)
+static const struct user_window *window_for(uint64_t start, uint64_t end, bool write)
 {
     for (unsigned i = depth; i-- > 0;) {
-        const struct window *w = &windows[i];
+        const struct user_window *w = &windows[i];
         if (start >= w->start && end <= w->end && end > start && (w->write || !write))
             return w;
     }
@@ -75,7 +72,7 @@ int user_window_pin(const void *buf, size_t len, bool write)
         return 0;
     if (start >= USER_TOP || len > USER_TOP - start)
         return -EFAULT;
-    const struct window *w = window_for(start, start + len, write);
+    const struct user_window *w = window_for(start, start + len, write);
     if (!w)
         return -EFAULT;
     if (npins == USER_WINDOW_DEPTH)
@@ -85,7 +82,7 @@ int user_window_pin(const void *buf, size_t len, bool write)
         if (err)
             return err;
     }
-    pins[npins++] = (struct pin){ start, start + len };
+    pins[npins++] = (struct user_pin){ start, start + len };
     return 0;
 }
 

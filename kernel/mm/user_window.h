@@ -22,6 +22,29 @@ struct address_space;
 
 #define USER_WINDOW_DEPTH 8
 
+/* The windows and pins of one thread: a thread may block inside a system
+ * call with a window open, and the thread that runs meanwhile has its own.
+ * The scheduler points user_window at the running thread's state. */
+struct user_window {
+    struct address_space *as;
+    uint64_t start, end;          /* end exclusive */
+    bool write;
+};
+
+struct user_pin {
+    uint64_t start, end;
+};
+
+struct user_window_state {
+    struct user_window windows[USER_WINDOW_DEPTH];
+    unsigned depth;
+    struct user_pin pins[USER_WINDOW_DEPTH];
+    unsigned npins;
+};
+
+/* Makes s the running thread's windows (s must outlive its use). */
+void user_window_switch(struct user_window_state *s);
+
 /* Checks [addr, addr+len) for read (or write) access; if it is fine, opens
  * a window over it and supervisor access to user pages (SMAP).  False when
  * the range is not the program's to give. */

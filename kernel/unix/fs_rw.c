@@ -5,6 +5,7 @@
 #include "unix/fd.h"
 #include "unix/at.h"
 #include "fs/vfs.h"
+#include "sched/sched.h"
 #include "mm/heap.h"
 #include "lib/errno.h"
 
@@ -31,10 +32,13 @@ static int64_t do_read(int fd, uint64_t ubuf, uint64_t len, int64_t pos)
         return -ESPIPE;
     if (!user_begin(ubuf, len, true))
         return -EFAULT;
+    sched_current()->nonblock = f->flags & O_NONBLOCK;   /* pipes ask whether they may wait */
+    f->refs++;                  /* a read may block: another thread's close must not free the file */
     int64_t n = vfs_read(f->vn, (void *)ubuf, len, pos >= 0 ? (uint64_t)pos : f->offset);
     user_end();
     if (n > 0 && pos < 0 && seekable(f->vn))
         f->offset += (uint64_t)n;
+    file_put(f);
     return n;
 }
 
@@ -54,10 +58,13 @@ static int64_t do_write(int fd, uint64_t ubuf, uint64_t len, int64_t pos)
         off = f->vn->size;
     if (!user_begin(ubuf, len, false))
         return -EFAULT;
+    sched_current()->nonblock = f->flags & O_NONBLOCK;
+    f->refs++;
     int64_t n = vfs_write(f->vn, (const void *)ubuf, len, off);
     user_end();
     if (n > 0 && pos < 0 && seekable(f->vn))
         f->offset = off + (uint64_t)n;
+    file_put(f);
     return n;
 }
 

@@ -1,4 +1,4 @@
-/* Process identity, limits and per-thread registrations. */
+/* Process identity, limits, rseq. */
 #include "unix/syscall.h"
 #include "unix/process.h"
 #include "unix/usercopy.h"
@@ -6,14 +6,11 @@
 #include "mm/memory.h"
 #include "mm/phys.h"
 #include "drivers/clock.h"
+#include "sched/sched.h"
 #include "lib/string.h"
 #include "lib/errno.h"
 
-int64_t sys_exit(SYSCALL_ARGS) { UNUSED_ARGS; process_exit((int)a0, "program"); }
-int64_t sys_exit_group(SYSCALL_ARGS) { UNUSED_ARGS; process_exit((int)a0, "program"); }
-
 int64_t sys_getpid(SYSCALL_ARGS) { UNUSED_ARGS; return PROCESS_PID; }
-int64_t sys_gettid(SYSCALL_ARGS) { UNUSED_ARGS; return PROCESS_PID; }
 int64_t sys_getppid(SYSCALL_ARGS) { UNUSED_ARGS; return 0; }
 int64_t sys_getuid(SYSCALL_ARGS) { UNUSED_ARGS; return 0; }
 int64_t sys_geteuid(SYSCALL_ARGS) { UNUSED_ARGS; return 0; }
@@ -24,7 +21,6 @@ int64_t sys_getpgid(SYSCALL_ARGS) { UNUSED_ARGS; return (a0 == 0 || a0 == PROCES
 int64_t sys_getsid(SYSCALL_ARGS) { UNUSED_ARGS; return (a0 == 0 || a0 == PROCESS_PID) ? PROCESS_PID : -ESRCH; }
 int64_t sys_setpgid(SYSCALL_ARGS) { UNUSED_ARGS; return (a0 == 0 || a0 == PROCESS_PID) ? 0 : -ESRCH; }
 int64_t sys_getgroups(SYSCALL_ARGS) { UNUSED_ARGS; return (int)a0 < 0 ? -EINVAL : 0; }
-int64_t sys_sched_yield(SYSCALL_ARGS) { UNUSED_ARGS; return 0; }
 
 int64_t sys_getcpu(SYSCALL_ARGS)
 {
@@ -97,65 +93,40 @@ int64_t sys_arch_prctl(SYSCALL_ARGS)
     }
 }
 
-int64_t sys_set_tid_address(SYSCALL_ARGS)
-{
-    UNUSED_ARGS;
-    proc.clear_child_tid = a0;
-    return PROCESS_PID;
-}
-
-int64_t sys_set_robust_list(SYSCALL_ARGS)
-{
-    UNUSED_ARGS;
-    if (a1 != 24)                   /* sizeof(struct robust_list_head) */
-        return -EINVAL;
-    proc.robust_list = a0;
-    proc.robust_list_len = a1;
-    return 0;
-}
-
-int64_t sys_get_robust_list(SYSCALL_ARGS)
-{
-    UNUSED_ARGS;
-    if (a0 != 0 && a0 != PROCESS_PID)
-        return -ESRCH;
-    if (copy_to_user(a1, &proc.robust_list, 8) || copy_to_user(a2, &proc.robust_list_len, 8))
-        return -EFAULT;
-    return 0;
-}
-
 #define RSEQ_FLAG_UNREGISTER 1
 #define RSEQ_MIN_LEN 32
 
-/* Restartable sequences: with one CPU and no preemption of user code by
- * other user code, registration only has to publish cpu_id = 0. */
+/* Restartable sequences, per thread: with one CPU, registration only has
+ * to publish cpu_id = 0.  (A preempted thread inside a critical section
+ * is not sent to its abort handler yet: glibc only reads cpu_id.) */
 int64_t sys_rseq(SYSCALL_ARGS)
 {
     UNUSED_ARGS;
     uint64_t addr = a0, len = a1, flags = a2;
     uint32_t sig = (uint32_t)a3;
+    struct thread *t = sched_current();
     if (flags & RSEQ_FLAG_UNREGISTER) {
         if (flags & ~(uint64_t)RSEQ_FLAG_UNREGISTER)
             return -EINVAL;
-        if (!proc.rseq || addr != proc.rseq || len != proc.rseq_len)
+        if (!t->rseq || addr != t->rseq || len != t->rseq_len)
             return -EINVAL;
-        if (sig != proc.rseq_sig)
+        if (sig != t->rseq_sig)
             return -EPERM;
-        proc.rseq = 0;
+        t->rseq = 0;
         return 0;
     }
     if (flags)
         return -EINVAL;
-    if (proc.rseq)
-        return (addr == proc.rseq && len == proc.rseq_len) ? (sig == proc.rseq_sig ? -EBUSY : -EPERM) : -EINVAL;
+    if (t->rseq)
+        return (addr == t->rseq && len == t->rseq_len) ? (sig == t->rseq_sig ? -EBUSY : -EPERM) : -EINVAL;
     if (len < RSEQ_MIN_LEN || (addr & 31))
         return -EINVAL;
     uint32_t ids[2] = { 0, 0 };      /* cpu_id_start, cpu_id */
     if (copy_to_user(addr, ids, sizeof(ids)))
         return -EFAULT;
-    proc.rseq = addr;
-    proc.rseq_len = len;
-    proc.rseq_sig = sig;
+    t->rseq = addr;
+    t->rseq_len = len;
+    t->rseq_sig = sig;
     return 0;
 }
 

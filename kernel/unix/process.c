@@ -1,4 +1,5 @@
 #include "unix/process.h"
+#include "sched/sched.h"
 #include "drivers/power.h"
 #include "lib/log.h"
 #include "fs/vfs.h"
@@ -31,6 +32,7 @@ void process_set_exit_hook(void (*hook)(void))
 
 void process_exit(int status, const char *reason)
 {
+    sched_freeze_others();             /* no other thread runs while the volumes are written back */
     if (exit_hook)
         exit_hook();
     /* Volumes are written back and marked clean before the VM stops. */

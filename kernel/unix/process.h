@@ -1,4 +1,4 @@
-/* The one process cloak runs. */
+/* The one process cloak runs (its threads: sched/sched.h). */
 #ifndef UNIX_PROCESS_H
 #define UNIX_PROCESS_H
 #include <stdint.h>
@@ -34,10 +34,6 @@ struct process {
     struct address_space as;
     struct vnode *cwd;
     uint64_t brk_start, brk;
-    uint64_t clear_child_tid;
-    uint64_t robust_list, robust_list_len;
-    uint64_t rseq, rseq_len;
-    uint32_t rseq_sig;
     struct k_sigaction actions[NSIG];
     /* Signals (unix/signal.h).  Per thread once threads land: sigmask,
      * altstack_*, saved_sigmask/restore_sigmask, and the pending set of

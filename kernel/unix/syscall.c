@@ -2,6 +2,8 @@
 #include "unix/syscall.h"
 #include "unix/process.h"
 #include "unix/signal.h"
+#include "unix/futex_table.h"
+#include "sched/sched.h"
 #include "arch/x86_64/trap.h"
 #include "lib/log.h"
 #include "lib/errno.h"
@@ -14,7 +16,7 @@ static const syscall_fn table[] = {
     ENTRY(14, rt_sigprocmask), ENTRY(16, ioctl), ENTRY(17, pread64), ENTRY(18, pwrite64),
     ENTRY(19, readv), ENTRY(20, writev), ENTRY(21, access), ENTRY(22, pipe), ENTRY(23, select), ENTRY(24, sched_yield),
     ENTRY(25, mremap), ENTRY(28, madvise), ENTRY(32, dup), ENTRY(33, dup2), ENTRY(35, nanosleep),
-    ENTRY(39, getpid), ENTRY(40, sendfile), ENTRY(60, exit), ENTRY(62, kill), ENTRY(63, uname),
+    ENTRY(39, getpid), ENTRY(40, sendfile), ENTRY(56, clone), ENTRY(60, exit), ENTRY(62, kill), ENTRY(63, uname),
     ENTRY(72, fcntl), ENTRY(74, fsync), ENTRY(75, fdatasync), ENTRY(76, truncate),
     ENTRY(77, ftruncate), ENTRY(79, getcwd), ENTRY(80, chdir), ENTRY(81, fchdir), ENTRY(82, rename),
     ENTRY(83, mkdir), ENTRY(84, rmdir), ENTRY(86, link), ENTRY(87, unlink), ENTRY(88, symlink),
@@ -36,7 +38,7 @@ static const syscall_fn table[] = {
     ENTRY(284, eventfd), ENTRY(286, timerfd_settime), ENTRY(287, timerfd_gettime), ENTRY(290, eventfd2),
     ENTRY(291, epoll_create1), ENTRY(292, dup3), ENTRY(293, pipe2), ENTRY(302, prlimit64),
     ENTRY(309, getcpu), ENTRY(316, renameat2), ENTRY(318, getrandom), ENTRY(332, statx),
-    ENTRY(334, rseq), ENTRY(439, faccessat2), ENTRY(441, epoll_pwait2),
+    ENTRY(334, rseq), ENTRY(435, clone3), ENTRY(439, faccessat2), ENTRY(441, epoll_pwait2),
     /* signal_calls.c */
     ENTRY(15, rt_sigreturn), ENTRY(34, pause), ENTRY(127, rt_sigpending), ENTRY(128, rt_sigtimedwait),
     ENTRY(129, rt_sigqueueinfo), ENTRY(130, rt_sigsuspend), ENTRY(297, rt_tgsigqueueinfo),
@@ -112,9 +114,11 @@ int syscall_dispatch(struct trap_frame *f)
         full_restore = 1;
     int full = full_restore;
     full_restore = 0;
+    sched_return_to_user();            /* the time slice may be over */
     return full;
 }
 
 void syscall_init(void)
 {
+    futex_table_init();
 }

@@ -56,12 +56,15 @@ DECLARE(brk) DECLARE(mmap) DECLARE(munmap) DECLARE(mprotect) DECLARE(madvise) DE
 DECLARE(clock_gettime) DECLARE(clock_getres) DECLARE(gettimeofday) DECLARE(time)
 DECLARE(nanosleep) DECLARE(clock_nanosleep)
 /* proc_calls.c */
-DECLARE(exit) DECLARE(exit_group) DECLARE(getpid) DECLARE(getppid) DECLARE(gettid)
+DECLARE(getpid) DECLARE(getppid)
 DECLARE(getuid) DECLARE(geteuid) DECLARE(getgid) DECLARE(getegid) DECLARE(getpgrp)
 DECLARE(getpgid) DECLARE(getsid) DECLARE(setpgid) DECLARE(getgroups) DECLARE(uname) DECLARE(arch_prctl)
-DECLARE(set_tid_address) DECLARE(set_robust_list) DECLARE(get_robust_list) DECLARE(rseq)
-DECLARE(prlimit64) DECLARE(getrlimit) DECLARE(setrlimit) DECLARE(sched_yield)
+DECLARE(rseq)
+DECLARE(prlimit64) DECLARE(getrlimit) DECLARE(setrlimit)
 DECLARE(sched_getaffinity) DECLARE(getrusage) DECLARE(sysinfo) DECLARE(getcpu)
+/* clone.c */
+DECLARE(clone) DECLARE(clone3) DECLARE(exit) DECLARE(exit_group) DECLARE(gettid)
+DECLARE(set_tid_address) DECLARE(set_robust_list) DECLARE(get_robust_list) DECLARE(sched_yield)
 /* signal_calls.c */
 DECLARE(rt_sigaction) DECLARE(rt_sigprocmask) DECLARE(sigaltstack) DECLARE(kill) DECLARE(tkill)
 DECLARE(tgkill)

@@ -4,7 +4,7 @@
 # The tests/guest/*.test scripts run them under `cloak run`.
 GUEST_GCC ?= gcc
 GUEST_MUSL_CC ?= musl-gcc
-GUEST_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -static
+GUEST_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -static -pthread
 
 GUEST_PROG_NAMES := $(sort $(basename $(notdir $(wildcard tests/guest/progs/*.c))))
 GUEST_GCC_PROGS := $(addprefix $(BUILD)/tests/guest/gcc/,$(GUEST_PROG_NAMES))

@@ -79,6 +79,11 @@ void cpu_init(void)
          cpu_features.rdrand, cpu_features.rdseed, cpu_features.avx);
 }
 
+uint64_t cpu_xcr0(void)
+{
+    return (read_cr4() & CR4_OSXSAVE) ? xcr0_written : 0;
+}
+
 void cpu_state_save(struct cpu_state *s)
 {
     s->cr0 = read_cr0();

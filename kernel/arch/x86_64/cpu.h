@@ -94,6 +94,9 @@ struct cpu_state {
     uint64_t cr0, cr4, efer, xcr0, pat;
 };
 void cpu_state_save(struct cpu_state *s);
+/* What cpu_init wrote to XCR0 (0 without XSAVE): read back with XGETBV,
+ * KVM's instruction emulator under PVM never completes. */
+uint64_t cpu_xcr0(void);
 void cpu_state_load(const struct cpu_state *s);
 /* Writes back and evicts the cache lines of [va, va+len). */
 void cpu_flush_cache_range(uint64_t va, uint64_t len);

@@ -16,13 +16,6 @@ static struct {
 static uint8_t init_image[FPU_STATE_MAX] __attribute__((aligned(64)));
 static uint8_t probe[512] __attribute__((aligned(64)));
 
-static uint64_t xgetbv0(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-    return ((uint64_t)hi << 32) | lo;
-}
-
 /* Read once, on first use: cpu_init has set CR4 and XCR0 by then. */
 static void fpu_probe(void)
 {
@@ -32,7 +25,7 @@ static void fpu_probe(void)
     fpu.size = 512;
     fpu.xfeatures = XFEATURE_FP_SSE;
     if (fpu.xsave) {
-        fpu.xfeatures = xgetbv0();
+        fpu.xfeatures = cpu_xcr0();   /* not XGETBV: see cpu.h */
         size_t size = cpuid(0xd, 0).ebx;
         fpu.size = size >= 576 && size <= FPU_STATE_MAX ? size : 576;
     }

@@ -1,4 +1,5 @@
-/* The program's x87/SSE/AVX register state.  The kernel is built without
+/* The program's x87/SSE/AVX register state: in signal frames (the XSAVE
+ * image Linux uses, fpu.c) and across thread switches (fpu_switch.c).  The kernel is built without
  * SSE and never touches these registers, so while it runs on the program's
  * behalf the program's state is still live in the CPU: saving it is one
  * XSAVE (or FXSAVE where XSAVE is off), restoring it one XRSTOR.  The image
@@ -10,6 +11,20 @@
 #include <stdbool.h>
 
 #define FPU_STATE_MAX 4096              /* enough for x87+SSE+AVX (832 bytes) */
+
+/* A thread's registers while another thread has the CPU (fpu_switch.c):
+ * two FXSAVE images, the registers as they are (x87, XMM0-15, MXCSR) and
+ * with YMM0-15's halves swapped, which holds their upper halves: together
+ * everything cpu_init enables in XCR0 (x87, SSE, AVX).  Not XSAVE: under
+ * PVM, KVM's emulator runs these instructions and knows no XSAVE. */
+struct fpu_state {
+    uint8_t fxsave[512];
+    uint8_t ymm_high[512];
+} __attribute__((aligned(64)));
+
+void fpu_init(void);
+void fpu_switch_save(struct fpu_state *s);
+void fpu_switch_restore(const struct fpu_state *s);
 
 /* True when XSAVE is enabled (cpu.c sets CR4.OSXSAVE and XCR0). */
 bool fpu_uses_xsave(void);

@@ -21,6 +21,7 @@ static page_fault_handler_fn page_fault_handler;
 static user_fault_handler_fn user_fault_handler;
 static irq_handler_fn irq_handlers[256];
 static user_exit_hook_fn user_exit_hook;
+static void (*user_return_hook)(void);
 
 static const char *const exception_names[32] = {
     "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
@@ -105,6 +106,7 @@ void trap_exit_to_user(struct trap_frame *f)
     if (user_exit_hook)
         user_exit_hook(f);
 }
+void trap_set_user_return_hook(void (*fn)(void)) { user_return_hook = fn; }
 
 static void print_symbol(const char *prefix, uint64_t addr)
 {
@@ -163,6 +165,13 @@ void trap_dump(const struct trap_frame *f, uint64_t cr2)
 /* entry.asm calls it for SYSCALL; so does syscall_left_in_ring3. */
 int syscall_dispatch(struct trap_frame *f);
 
+static bool deprivileged;
+
+bool trap_kernel_deprivileged(void)
+{
+    return deprivileged;
+}
+
 /* The flags a program may set (as sigreturn allows): never IOPL or VM. */
 #define USER_RFLAGS 0x240dd5ull
 
@@ -177,9 +186,8 @@ static bool syscall_left_in_ring3(struct trap_frame *f, uint64_t cr2)
     if (f->vector != VECTOR_PAGE_FAULT || !trap_from_user(f) || !(f->error & PF_FETCH) ||
         cr2 != (uint64_t)syscall_entry || f->rip != cr2 || f->rcx >= 0x00007ffffffff000ull)
         return false;
-    static bool said;
-    if (!said) {
-        said = true;
+    if (!deprivileged) {
+        deprivileged = true;
         klog("trap: SYSCALL left in ring 3 by the host (PVM?): system calls go through the fault path");
     }
     f->rip = f->rcx;
@@ -194,6 +202,8 @@ void trap_dispatch(struct trap_frame *f)
     if (v >= 32) {
         if (irq_handlers[v])
             irq_handlers[v](f);
+        if (user_return_hook && trap_from_user(f))
+            user_return_hook();
         return;
     }
     if (v == VECTOR_NMI) {

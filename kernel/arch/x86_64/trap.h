@@ -44,11 +44,19 @@ void trap_set_page_fault_handler(page_fault_handler_fn fn);
 void trap_set_user_fault_handler(user_fault_handler_fn fn);
 void trap_set_irq_handler(unsigned vector, irq_handler_fn fn);
 void trap_set_user_exit_hook(user_exit_hook_fn fn);
-/* entry.asm calls it after trap_dispatch when returning to ring 3. */
+/* entry.asm calls it after trap_dispatch when returning to ring 3 (signal
+ * delivery). */
 void trap_exit_to_user(struct trap_frame *f);
+/* Called after an interrupt that came from user mode, before returning
+ * there and before the exit hook (the scheduler: the end of a time slice
+ * switches threads). */
+void trap_set_user_return_hook(void (*fn)(void));
 
 void trap_init(void);
 void trap_load_idt(void);
+/* True once a system call arrived the way PVM (KVM without VMX) delivers
+ * them: the kernel runs in hardware ring 3 and KVM emulates part of it. */
+bool trap_kernel_deprivileged(void);
 const char *trap_vector_name(uint64_t vector);
 void trap_dump(const struct trap_frame *f, uint64_t cr2);
 void backtrace_from(uint64_t rbp, uint64_t rip);

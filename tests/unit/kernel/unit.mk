@@ -57,3 +57,10 @@ $(eval $(call KUNIT_TEST,signal_frame,kernel/unix/signal_frame.c kernel/unix/sig
 $(eval $(call KUNIT_TEST,epoll_set,kernel/unix/epoll_set.c kernel/unix/readiness.c,-ffunction-sections -fdata-sections -Wl$(KUNIT_COMMA)--gc-sections))
 $(eval $(call KUNIT_TEST,interval_timer,kernel/unix/interval_timer.c))
 $(eval $(call KUNIT_TEST,fd_bits,kernel/unix/fd_bits.c))
+# Wait queues and the futex table with the scheduler replaced by
+# shim_sched.c and spinlocks by a host header that fails on a lock taken
+# twice (-iquote puts it before the kernel's arch/x86_64/spinlock.h).
+KUNIT_DEPS += tests/unit/kernel/shim_sched.h tests/unit/kernel/shim_sched/arch/x86_64/spinlock.h
+KUNIT_SCHED_FLAGS := -iquote tests/unit/kernel/shim_sched
+$(eval $(call KUNIT_TEST,waitq,kernel/sched/waitq.c tests/unit/kernel/shim_sched.c,$(KUNIT_SCHED_FLAGS)))
+$(eval $(call KUNIT_TEST,futex,kernel/sched/waitq.c kernel/unix/futex_table.c kernel/unix/futex_op.c tests/unit/kernel/shim_sched.c,$(KUNIT_SCHED_FLAGS)))
