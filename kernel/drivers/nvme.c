@@ -11,6 +11,7 @@
  * may unmap the data; block.c then asks for nvme_restart.  A controller
  * that does not even disable loses bus mastering and is dead. */
 #include "drivers/nvme.h"
+#include "drivers/device_wait.h"
 #include "drivers/clock.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/irq.h"
@@ -25,8 +26,6 @@
 #define ADMIN_TIMEOUT_NS 10000000000ull
 /* An answer later than this is logged. */
 #define SLOW_NS 5000000000ull
-/* Wakes a halted CPU whose interrupt never comes (as virtio_pci.c). */
-#define WAKE_TICKS (1u << 22)
 
 static unsigned ncontrollers;
 
@@ -120,7 +119,8 @@ int nvme_wait(struct nvme_ctrl *c, struct nvme_queue *q, uint64_t timeout_ns, st
     if (c->stalled)
         return -EAGAIN;
     uint64_t start = clock_monotonic_ns(), deadline = start + timeout_ns;
-    bool halt = q == &c->io && c->msix && lapic_present(), timer = false;
+    bool interrupts = q == &c->io && c->msix;
+    struct device_wait w = { 0 };
     int err;
     for (;;) {
         int r = nvme_queue_poll(q, cqe);
@@ -141,20 +141,9 @@ int nvme_wait(struct nvme_ctrl *c, struct nvme_queue *q, uint64_t timeout_ns, st
             err = stall(c, q, clock_monotonic_ns() - start);
             break;
         }
-        if (halt) {
-            if (!timer) {
-                lapic_timer_oneshot(WAKE_TICKS);
-                timer = true;
-            }
-            cpu_wait_for_interrupt();
-            if (lapic_timer_current() == 0)
-                timer = false;
-        } else {
-            cpu_relax();
-        }
+        device_wait_step(&w, interrupts);
     }
-    if (timer)
-        lapic_timer_oneshot(0);
+    device_wait_end(&w);            /* the scheduler's timer, as it had it */
     return err;
 }
 

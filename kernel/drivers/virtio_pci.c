@@ -1,4 +1,5 @@
 #include "drivers/virtio_pci.h"
+#include "drivers/device_wait.h"
 #include "drivers/clock.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/irq.h"
@@ -342,11 +343,6 @@ void virtio_cfg_write32(struct virtio_dev *v, unsigned off, uint32_t val)
 
 /* ---- requests ---- */
 
-/* Something to wake a halted CPU if the device never interrupts: the LAPIC
- * one-shot timer, long enough not to matter (1 << 22 divide-by-16 ticks:
- * about 67 ms at QEMU's 1 GHz APIC clock, longer on real buses). */
-#define WAKE_TICKS (1u << 22)
-
 /* Stops the device touching memory: a completed reset (after which it
  * uses none of the rings or buffers it was given), else bus mastering off
  * (it can then reach no memory at all).  True if the reset completed. */
@@ -435,7 +431,7 @@ int virtio_wait_used(struct virtio_dev *v, struct virtq *q, struct virtq_done *d
     uint64_t start = clock_monotonic_ns();
     uint64_t timeout = v->timeout_ns ? v->timeout_ns : VIRTIO_TIMEOUT_NS;
     uint64_t deadline = start + timeout;
-    bool timer = false;
+    struct device_wait w = { 0 };
     int err;
     for (;;) {
         int r = virtq_get_used(q, done);
@@ -456,20 +452,9 @@ int virtio_wait_used(struct virtio_dev *v, struct virtq *q, struct virtq_done *d
             err = stall_device(v, q, clock_monotonic_ns() - start);
             break;
         }
-        if (q->msix_vector && lapic_present()) {
-            if (!timer) {
-                lapic_timer_oneshot(WAKE_TICKS);
-                timer = true;
-            }
-            cpu_wait_for_interrupt();
-            if (lapic_timer_current() == 0)
-                timer = false;
-        } else {
-            cpu_relax();
-        }
+        device_wait_step(&w, q->msix_vector != 0);
     }
-    if (timer)
-        sched_timer_reset();             /* the scheduler's timer, as it was before the wait */
+    device_wait_end(&w);
     return err;
 }
 

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "drivers/nvme.h"
+#include "drivers/device_wait.h"
 #include "drivers/block_stage.h"
 #include "drivers/clock.h"
 #include "drivers/pci.h"
@@ -226,9 +227,9 @@ void irq_free_vector(unsigned vector) { (void)vector; }
 int irq_alloc_vector(irq_fn fn, void *arg) { (void)fn; (void)arg; return -ENOSPC; }
 uint64_t irq_msi_address(void) { return 0; }
 uint32_t irq_msi_data(unsigned v) { return v; }
-bool lapic_present(void) { return false; }
-void lapic_timer_oneshot(uint32_t count) { (void)count; }
-uint32_t lapic_timer_current(void) { return 0; }
+/* No interrupts in the model: a wait step only lets the model's clock run. */
+void device_wait_step(struct device_wait *w, bool interrupts) { (void)w; (void)interrupts; }
+void device_wait_end(struct device_wait *w) { (void)w; }
 void dma_range(uint64_t *phys, uint64_t *size) { *phys = 0; *size = 2u << 20; }
 bool dma_bounce_enabled(void) { return false; }
 
