@@ -132,7 +132,7 @@ void api_error_operation(const struct api_error_ctx *c, json_t *error, char *out
 {
     size_t i, n = 0;
     json_t *x;
-    const char *todo = NULL;
+    const char *advice = NULL;
 
     n += (size_t)snprintf(out, outlen, "%s failed:", c->what);
     json_array_foreach(json_object_get(error, "errors"), i, x) {
@@ -141,9 +141,9 @@ void api_error_operation(const struct api_error_ctx *c, json_t *error, char *out
         if (n < outlen)
             n += (size_t)snprintf(out + n, outlen - n, " %s%s%s", code ? code : "ERROR",
                                   msg ? ": " : "", msg ? msg : "");
-        if (!todo)
-            todo = operation_advice(code);
+        if (!advice)
+            advice = operation_advice(code);
     }
-    if (todo && n < outlen)
-        snprintf(out + n, outlen - n, "\ncloak: what to do: %s", todo);
+    if (advice && n < outlen)
+        snprintf(out + n, outlen - n, "\ncloak: what to do: %s", advice);
 }
