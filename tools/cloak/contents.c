@@ -124,6 +124,23 @@ static void add_runtime(struct job *j, const struct build *b)
 }
 
 /* /etc/resolv.conf and /etc/passwd, unless the user's files have them. */
+
+/* A volume left not clean (its VM killed) or with errors still mounts;
+ * the user hears it before the run, with the command that checks it. */
+static void warn_if_not_clean(const char *name, const char *path)
+{
+    struct volume_info v;
+    if (volume_read_super(path, &v) < 0 || v.state == VOLUME_CLEAN || v.state == VOLUME_NOT_EXT2)
+        return;
+    if (v.state == VOLUME_ERRORS)
+        fprintf(stderr, "cloak: warning: volume %s (%s) has errors recorded by the kernel that "
+                "last mounted it; to repair it: e2fsck -f %s\n", name, path, path);
+    else
+        fprintf(stderr, "cloak: warning: volume %s (%s) was not cleanly unmounted (its VM was "
+                "stopped or killed with the volume mounted); it is mounted as it is. To check "
+                "it: e2fsck -f %s\n", name, path, path);
+}
+
 static void add_etc(struct job *j, const struct cloak_config *cfg)
 {
     char *resolv = NULL;
@@ -201,6 +218,7 @@ void resolve_mounts(const struct cloak_config *cfg, struct build *b, bool need_i
         if (need_images) {
             if (volume_find(dir, name, path, sizeof path, err, sizeof err) < 0)
                 die("%s", err);
+            warn_if_not_clean(name, path);
             char *p = strdup(path);
             if (!p)
                 die("out of memory");

@@ -81,10 +81,12 @@ static void volume_list_cmd(const char *dir, const struct volume_args *a)
     for (size_t i = 0; i < n; i++) {
         char p[PATH_MAX + 300];
         snprintf(p, sizeof p, "%s/%s" VOLUME_SUFFIX, dir, v[i].name);
-        printf("%-16s %8lluM  %s%s\n", v[i].name,
+        printf("%-16s %8lluM  %s%s%s\n", v[i].name,
                (unsigned long long)((v[i].size + (1 << 20) - 1) >> 20), p,
                !v[i].ext2 ? "  (not ext2)" :
-               strcmp(v[i].label, v[i].name) ? "  (label differs)" : "");
+               strcmp(v[i].label, v[i].name) ? "  (label differs)" : "",
+               v[i].state == VOLUME_NOT_CLEAN ? "  (not clean: e2fsck -f checks it)" :
+               v[i].state == VOLUME_ERRORS ? "  (has errors: e2fsck -f repairs it)" : "");
     }
     free(v);
 }

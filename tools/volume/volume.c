@@ -392,6 +392,44 @@ static int by_name(const void *a, const void *b)
     return strcmp(((const struct volume_info *)a)->name, ((const struct volume_info *)b)->name);
 }
 
+int volume_read_super(const char *path, struct volume_info *info)
+{
+    /* The superblock at 1024: s_magic at 56, s_state at 58, s_volume_name
+     * at 120 (little-endian). */
+    unsigned char sb[136];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t got = pread(fd, sb, sizeof sb, 1024);
+    int saved = errno;
+    close(fd);
+    info->ext2 = false;
+    info->state = VOLUME_NOT_EXT2;
+    info->label[0] = '\0';
+    if (got < 0) {
+        errno = saved;
+        return -1;
+    }
+    if (got != (ssize_t)sizeof sb || sb[56] != 0x53 || sb[57] != 0xef)
+        return 0;
+    unsigned state = sb[58] | (unsigned)sb[59] << 8;
+    info->ext2 = true;
+    info->state = (state & 2) ? VOLUME_ERRORS : (state & 1) ? VOLUME_CLEAN : VOLUME_NOT_CLEAN;
+    memcpy(info->label, sb + 120, 16);
+    info->label[16] = '\0';
+    return 0;
+}
+
+const char *volume_state_name(enum volume_state s)
+{
+    switch (s) {
+    case VOLUME_CLEAN: return "clean";
+    case VOLUME_NOT_CLEAN: return "not clean";
+    case VOLUME_ERRORS: return "has errors";
+    default: return "not ext2";
+    }
+}
+
 int volume_list(const char *dir, struct volume_info **out, size_t *n, char *err, size_t errlen)
 {
     DIR *d = opendir(dir);
@@ -410,9 +448,7 @@ int volume_list(const char *dir, struct volume_info **out, size_t *n, char *err,
     while ((e = readdir(d)) != NULL) {
         size_t len = strlen(e->d_name), sl = sizeof VOLUME_SUFFIX - 1;
         char p[PATH_MAX];
-        unsigned char sb[136];
         struct stat st;
-        int fd;
 
         if (e->d_name[0] == '.' || len <= sl || strcmp(e->d_name + len - sl, VOLUME_SUFFIX) ||
             len - sl >= sizeof v->name)
@@ -431,17 +467,7 @@ int volume_list(const char *dir, struct volume_info **out, size_t *n, char *err,
         memset(&v[count], 0, sizeof v[count]);
         memcpy(v[count].name, e->d_name, len - sl);
         v[count].size = (uint64_t)st.st_size;
-        fd = open(p, O_RDONLY | O_CLOEXEC);
-        if (fd >= 0) {
-            /* the superblock at 1024: s_magic at 56, s_volume_name at 120 */
-            if (pread(fd, sb, sizeof sb, 1024) == (ssize_t)sizeof sb && sb[56] == 0x53 &&
-                sb[57] == 0xef) {
-                v[count].ext2 = true;
-                memcpy(v[count].label, sb + 120, 16);
-                v[count].label[16] = '\0';
-            }
-            close(fd);
-        }
+        volume_read_super(p, &v[count]);
         count++;
     }
     closedir(d);

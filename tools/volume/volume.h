@@ -47,12 +47,31 @@ int volume_find(const char *dir, const char *name, char *path, size_t pathlen, c
 int volume_delete(const char *dir, const char *name, char *path, size_t pathlen, char *err,
                   size_t errlen);
 
+/* What the superblock says of the last unmount (s_state): a volume whose
+ * VM was killed, or whose kernel stopped before unmounting, is not clean;
+ * one where the kernel found damage has errors.  The kernel mounts both
+ * and says so in its log; the host tool says so before the run, with the
+ * e2fsck command that checks the volume. */
+enum volume_state {
+    VOLUME_NOT_EXT2,
+    VOLUME_CLEAN,
+    VOLUME_NOT_CLEAN,
+    VOLUME_ERRORS,
+};
+
 struct volume_info {
     char name[256];
     char label[17];       /* from the superblock; "" if it is not ext2 */
     bool ext2;
+    enum volume_state state;
     uint64_t size;        /* bytes */
 };
+
+/* The label and state of the image at path (info->name and size are not
+ * touched).  -1 if it cannot be read (errno set). */
+int volume_read_super(const char *path, struct volume_info *info);
+/* "clean", "not clean", "has errors" or "not ext2". */
+const char *volume_state_name(enum volume_state s);
 
 /* The volumes in dir, sorted by name (a missing dir has none).  *out is
  * malloc'd. */

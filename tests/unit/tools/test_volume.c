@@ -136,6 +136,41 @@ static void test_errors(void **state)
     assert_int_equal(n, 0);
 }
 
+/* s_state of a hand-made superblock decides the state; a file too short
+ * for a superblock, or without ext2's magic, is not ext2. */
+static void test_state(void **st)
+{
+    (void)st;
+    char path[] = "/tmp/cloak-volstate-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    unsigned char sb[1024] = {0};
+    struct volume_info v;
+    assert_int_equal(volume_read_super(path, &v), 0);
+    assert_int_equal(v.state, VOLUME_NOT_EXT2);
+    sb[56] = 0x53, sb[57] = 0xef;
+    memcpy(sb + 120, "vol1", 4);
+    const struct { unsigned s_state; enum volume_state want; } cases[] = {
+        {1, VOLUME_CLEAN}, {0, VOLUME_NOT_CLEAN}, {2, VOLUME_ERRORS}, {3, VOLUME_ERRORS},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sb[58] = (unsigned char)cases[i].s_state;
+        assert_int_equal(pwrite(fd, sb, sizeof sb, 1024), (ssize_t)sizeof sb);
+        assert_int_equal(volume_read_super(path, &v), 0);
+        assert_true(v.ext2);
+        assert_string_equal(v.label, "vol1");
+        assert_int_equal(v.state, cases[i].want);
+    }
+    assert_string_equal(volume_state_name(VOLUME_NOT_CLEAN), "not clean");
+    sb[57] = 0;
+    assert_int_equal(pwrite(fd, sb, sizeof sb, 1024), (ssize_t)sizeof sb);
+    assert_int_equal(volume_read_super(path, &v), 0);
+    assert_false(v.ext2);
+    close(fd);
+    unlink(path);
+    assert_int_equal(volume_read_super(path, &v), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -143,6 +178,7 @@ int main(void)
         cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_dir),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
