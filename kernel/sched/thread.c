@@ -88,9 +88,11 @@ static void enter_user(void *frame)
 
 struct thread *sched_thread_new_user(const struct trap_frame *frame, uint64_t fs_base)
 {
+    sched_reap_dead();
     struct thread *t = thread_new(0, true);
     if (!t)
         return 0;
+    t->affinity = sched_current()->affinity;   /* Linux: inherited */
     /* The registers it starts with sit at the top of its kernel stack,
      * where user_enter's IRET consumes them. */
     uint64_t top = thread_stack_top(t) - sizeof(*frame);

@@ -14,6 +14,8 @@ uint64_t thread_stack_top(const struct thread *t);
 /* Lays out t's stack below top so that the first switch to it runs
  * fn(arg) (through switch.asm's thread_trampoline). */
 void thread_prepare(struct thread *t, void (*fn)(void *), void *arg, uint64_t top);
+/* Frees the threads that exited (kernel lock held: the heap is its). */
+void sched_reap_dead(void);
 /* Takes t off the list of live threads. */
 void thread_unlist(struct thread *t);
 

@@ -22,17 +22,6 @@ int64_t sys_getsid(SYSCALL_ARGS) { UNUSED_ARGS; return (a0 == 0 || a0 == PROCESS
 int64_t sys_setpgid(SYSCALL_ARGS) { UNUSED_ARGS; return (a0 == 0 || a0 == PROCESS_PID) ? 0 : -ESRCH; }
 int64_t sys_getgroups(SYSCALL_ARGS) { UNUSED_ARGS; return (int)a0 < 0 ? -EINVAL : 0; }
 
-int64_t sys_getcpu(SYSCALL_ARGS)
-{
-    UNUSED_ARGS;
-    uint32_t zero = 0;
-    if (a0 && copy_to_user(a0, &zero, 4))
-        return -EFAULT;
-    if (a1 && copy_to_user(a1, &zero, 4))
-        return -EFAULT;
-    return 0;
-}
-
 struct utsname_k { char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65]; };
 
 int64_t sys_uname(SYSCALL_ARGS)
@@ -183,17 +172,6 @@ int64_t sys_prlimit64(SYSCALL_ARGS)
 
 int64_t sys_getrlimit(SYSCALL_ARGS) { UNUSED_ARGS; return sys_prlimit64(0, a0, 0, a1, 0, 0); }
 int64_t sys_setrlimit(SYSCALL_ARGS) { UNUSED_ARGS; return sys_prlimit64(0, a0, a1, 0, 0, 0); }
-
-int64_t sys_sched_getaffinity(SYSCALL_ARGS)
-{
-    UNUSED_ARGS;
-    if (a1 < 8 || (a1 & 7))
-        return -EINVAL;
-    uint64_t mask = 1;            /* one CPU */
-    if (copy_to_user(a2, &mask, sizeof(mask)))
-        return -EFAULT;
-    return 8;
-}
 
 int64_t sys_getrusage(SYSCALL_ARGS)
 {

@@ -61,7 +61,9 @@ DECLARE(getuid) DECLARE(geteuid) DECLARE(getgid) DECLARE(getegid) DECLARE(getpgr
 DECLARE(getpgid) DECLARE(getsid) DECLARE(setpgid) DECLARE(getgroups) DECLARE(uname) DECLARE(arch_prctl)
 DECLARE(rseq)
 DECLARE(prlimit64) DECLARE(getrlimit) DECLARE(setrlimit)
-DECLARE(sched_getaffinity) DECLARE(getrusage) DECLARE(sysinfo) DECLARE(getcpu)
+DECLARE(getrusage) DECLARE(sysinfo)
+/* affinity_calls.c */
+DECLARE(sched_getaffinity) DECLARE(sched_setaffinity) DECLARE(getcpu)
 /* clone.c */
 DECLARE(clone) DECLARE(clone3) DECLARE(exit) DECLARE(exit_group) DECLARE(gettid)
 DECLARE(set_tid_address) DECLARE(set_robust_list) DECLARE(get_robust_list) DECLARE(sched_yield)
