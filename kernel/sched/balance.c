@@ -175,7 +175,7 @@ void sched_start_aps(void)
     for (unsigned i = 1; i < n; i++) {
         struct cpu_sched *c = &sched_cpus[i];
         struct percpu *pc = smp_percpu(i);
-        struct thread *idle = thread_new(0, false);
+        struct thread *idle = thread_new_stackless();
         if (!pc || !idle) {
             klog("sched: out of memory for CPU %u's idle thread: it runs no threads", i);
             break;

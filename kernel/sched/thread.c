@@ -41,6 +41,17 @@ struct thread *thread_new(int tid, bool user)
     return t;
 }
 
+struct thread *thread_new_stackless(void)
+{
+    struct thread *t = heap_alloc_pages(THREAD_PAGES, 0);
+    if (!t)
+        return 0;
+    list_init(&t->run_node);
+    list_init(&t->timer_node);
+    list_init(&t->all_node);
+    return t;
+}
+
 void thread_free(struct thread *t)
 {
     heap_free_pages(t->stack, THREAD_STACK_PAGES, 1);
