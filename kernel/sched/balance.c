@@ -57,6 +57,17 @@ static bool idle_now(const struct cpu_sched *c)
 
 unsigned sched_wake_target(const struct cpu_sched *c, const struct thread *t)
 {
+    /* A thread woken by the only thread of this CPU runs here, after it:
+     * the usual hand-off (a futex or a pipe between two threads) then
+     * costs a switch, not an IPI to a halted CPU, which under emulation on
+     * a busy host waits for the host to run that vCPU (about a
+     * millisecond).  If the waker runs on, the woken thread waits at most
+     * a slice, and an idle CPU is nudged to take it (sched_timer_interrupt). */
+    unsigned self = sched_cpu_index();
+    const struct cpu_sched *me = &sched_cpus[self];
+    if (sched_allowed(t, self) && me->current != me->idle &&
+        __atomic_load_n(&me->nrunnable, __ATOMIC_RELAXED) == 0 && __atomic_load_n(&me->ninbox, __ATOMIC_RELAXED) == 0)
+        return self;
     if (sched_allowed(t, c->index) && (idle_now(c) || ncpus() == 1))
         return c->index;
     unsigned n = ncpus();
