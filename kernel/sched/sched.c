@@ -23,6 +23,7 @@ struct cpu_sched sched_cpus[SCHED_MAX_CPUS];
 unsigned sched_ncpus = 1;
 struct thread *sched_frozen;
 static bool started;
+static void (*user_resume_hook)(struct thread *t);
 static uint64_t (*clock_now)(void);
 static void (*clock_arm)(uint64_t deadline_ns);
 
@@ -444,6 +445,13 @@ void sched_return_to_user(void)
             sched_block(0, SCHED_FOREVER);  /* the program is ending */
     if (c->need_resched || !sched_allowed(t, c->index))
         sched_yield();
+    if (user_resume_hook && t->rseq)
+        user_resume_hook(t);
+}
+
+void sched_set_user_resume_hook(void (*fn)(struct thread *t))
+{
+    user_resume_hook = fn;
 }
 
 /* An armed deadline no real one equals: sched_arm() then always programs. */

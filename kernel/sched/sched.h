@@ -60,6 +60,7 @@ struct thread {
     unsigned cpu;
     unsigned klock_depth;              /* the kernel lock it held when it switched away */
     uint64_t affinity;                 /* CPUs it may run on: bit i = CPU index i */
+    unsigned rseq_cpu;                 /* the CPU last published in its rseq area, + 1 (0: none) */
     struct list_node run_node;         /* run queue */
     struct list_node timer_node;       /* the CPU's sleeping threads */
     uint64_t deadline;
@@ -146,5 +147,8 @@ int sched_set_affinity(struct thread *t, uint64_t mask);
 /* If t runs on another CPU, interrupts that CPU so that t passes through
  * the kernel soon (sched_return_to_user, signal delivery) (sched/kick.c). */
 void sched_kick(struct thread *t);
+/* Called on the way back to user mode (kernel lock held) with the thread
+ * about to return: unix/rseq_cpu.c publishes its CPU for sched_getcpu. */
+void sched_set_user_resume_hook(void (*fn)(struct thread *t));
 
 #endif

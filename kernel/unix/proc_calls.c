@@ -85,8 +85,8 @@ int64_t sys_arch_prctl(SYSCALL_ARGS)
 #define RSEQ_FLAG_UNREGISTER 1
 #define RSEQ_MIN_LEN 32
 
-/* Restartable sequences, per thread: with one CPU, registration only has
- * to publish cpu_id = 0.  (A preempted thread inside a critical section
+/* Restartable sequences, per thread: registration publishes the CPU, and
+ * unix/rseq_cpu.c keeps it current.  (A preempted thread inside a critical section
  * is not sent to its abort handler yet: glibc only reads cpu_id.) */
 int64_t sys_rseq(SYSCALL_ARGS)
 {
@@ -110,9 +110,11 @@ int64_t sys_rseq(SYSCALL_ARGS)
         return (addr == t->rseq && len == t->rseq_len) ? (sig == t->rseq_sig ? -EBUSY : -EPERM) : -EINVAL;
     if (len < RSEQ_MIN_LEN || (addr & 31))
         return -EINVAL;
-    uint32_t ids[2] = { 0, 0 };      /* cpu_id_start, cpu_id */
+    uint32_t cpu = sched_cpu_index();
+    uint32_t ids[2] = { cpu, cpu };  /* cpu_id_start, cpu_id; kept current by unix/rseq_cpu.c */
     if (copy_to_user(addr, ids, sizeof(ids)))
         return -EFAULT;
+    t->rseq_cpu = cpu + 1;
     t->rseq = addr;
     t->rseq_len = len;
     t->rseq_sig = sig;

@@ -124,4 +124,5 @@ int syscall_dispatch(struct trap_frame *f)
 void syscall_init(void)
 {
     futex_table_init();
+    rseq_cpu_init();
 }

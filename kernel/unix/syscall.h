@@ -12,6 +12,8 @@ extern const char *const syscall_names[];
 extern const unsigned syscall_names_count;
 
 void syscall_init(void);
+/* unix/rseq_cpu.c: keeps the rseq areas' cpu_id current (from syscall_init). */
+void rseq_cpu_init(void);
 /* System calls run with interrupts on (the profiler sees inside them);
  * interrupt handlers touch nothing a system call uses. */
 void syscall_allow_interrupts(bool on);

@@ -158,6 +158,7 @@ static int cpus(void)
     CPU_SET(n - 1, &one);
     r = sched_setaffinity(0, sizeof(one), &one);
     printf("pin to CPU %d: %ld, now on CPU %d\n", n - 1, r, getcpu_now());
+    printf("sched_getcpu %d\n", sched_getcpu());
     CPU_ZERO(&one);
     CPU_SET(1000 % (8 * sizeof(one)), &one);
     r = sched_setaffinity(0, sizeof(one), &one);
