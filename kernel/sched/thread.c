@@ -43,7 +43,10 @@ struct thread *thread_new(int tid, bool user)
 
 struct thread *thread_new_stackless(void)
 {
-    struct thread *t = heap_alloc_pages(THREAD_PAGES, 0);
+    /* From kmalloc, not whole pages: a kernel thread never saves FPU
+     * state, so the 64-byte alignment does not matter, and small guests
+     * (-m 4M with many CPUs) need every page. */
+    struct thread *t = kzalloc(sizeof(*t));
     if (!t)
         return 0;
     list_init(&t->run_node);
