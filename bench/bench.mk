@@ -22,3 +22,7 @@ $(BUILD)/bench/rngread: bench/progs/rngread.c
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O2 -static -o $@ $<
 bench-programs: $(BUILD)/bench/rngread
+$(BUILD)/bench/smp_bench: bench/progs/smp_bench.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O2 -static -pthread -o $@ $<
+bench-programs: $(BUILD)/bench/smp_bench

@@ -25,6 +25,7 @@ MKDISK = os.path.join(BUILD, "tests", "mkdisk")
 GETPPID = os.path.join(BUILD, "bench", "getppid_loop")
 SEQIO = os.path.join(BUILD, "bench", "seqio")
 RNGREAD = os.path.join(BUILD, "bench", "rngread")
+SMPBENCH = os.path.join(BUILD, "bench", "smp_bench")
 PYTHON = "/usr/bin/python3.11"
 SQLITE = "/usr/bin/sqlite3"
 LUGGAGE = os.path.join(ROOT, "examples", "luggage", "luggage")
@@ -169,7 +170,11 @@ def main():
         say("cloak console benchmark: medians of %d runs" % RUNS)
         console()
         return
-    for f in (CLOAK, KERNEL, LOADER, FLOOR, MKDISK, GETPPID, LUGGAGE, SEQIO, RNGREAD, PYTHON, SQLITE):
+    if sys.argv[1:] == ["smp"]:         # needs only cloak and bench/progs/smp_bench
+        say("cloak SMP benchmark: medians of %d runs, QEMU under TCG (shared machine: figures are noisy)" % RUNS)
+        smp()
+        return
+    for f in (CLOAK, KERNEL, LOADER, FLOOR, MKDISK, GETPPID, LUGGAGE, SEQIO, RNGREAD, PYTHON, SQLITE, SMPBENCH):
         if not os.path.exists(f):
             sys.exit("bench: %s is missing; run `make bench`" % f)
     say("cloak benchmarks: medians of %d runs, QEMU under TCG (shared machine: figures are noisy)" % RUNS)
@@ -182,7 +187,7 @@ def main():
         disk_buses()
         return
     if sections:
-        sys.exit("bench: usage: bench/run.sh [write|disks|console]  (write: volume write+fsync only, "
+        sys.exit("bench: usage: bench/run.sh [write|disks|console|smp]  (smp: threads on several vCPUs; write: volume write+fsync only, "
                  "normal and sev-sim; disks: NVMe against virtio-blk, normal and sev-sim; "
                  "console: stdin and stdout MB/s, virtio console and UART)")
 
@@ -243,6 +248,32 @@ def main():
     disk_buses()
     say("")
     console()
+    say("")
+    smp()
+
+
+def smp():
+    """Threads on several vCPUs: the scaling of a CPU-bound job (2 threads)
+    from 1 to 2 vCPUs (ideal 2x), and thread create+join and a futex
+    ping-pong between two threads on 2 vCPUs against the same program
+    natively on this host.  The guest's figures are its own clock's."""
+    units = 2000
+    one = guest_figure(["-m", "64M", "--smp", "1", SMPBENCH, "work", "2", str(units)], r"work ms ([0-9.]+)")
+    two = guest_figure(["-m", "64M", "--smp", "2", SMPBENCH, "work", "2", str(units)], r"work ms ([0-9.]+)")
+    # What this host gives two threads at the moment (other load included):
+    # the ceiling of the guest's figure.
+    nat1 = native_figure([SMPBENCH, "work", "1", str(units)], r"work ms ([0-9.]+)")
+    nat2 = native_figure([SMPBENCH, "work", "2", str(units)], r"work ms ([0-9.]+)")
+    say("CPU-bound job, 2 threads: 1 vCPU %.0f ms, 2 vCPUs %.0f ms: %.2fx faster on 2  (target >= 1.7x; "
+        "native on this host now: 1 thread %.0f ms, 2 threads %.0f ms: %.2fx, %d host CPUs)"
+        % (one, two, one / two, nat1, nat2, nat1 / nat2, os.cpu_count()))
+    for what, n, pattern, unit in (("create", 300, r"create_join us ([0-9.]+)", "thread create+join"),
+                                   ("pingpong", 2000, r"pingpong us ([0-9.]+)", "futex ping-pong round trip")):
+        g = guest_figure(["-m", "64M", "--smp", "2", SMPBENCH, what, str(n)], pattern)
+        g1 = guest_figure(["-m", "64M", "--smp", "1", SMPBENCH, what, str(n)], pattern)
+        nat = native_figure([SMPBENCH, what, str(n * 5)], pattern)
+        say("%s: 2 vCPUs %.1f us (%.1fx native), 1 vCPU %.1f us  (native %.1f us; target within 5x)"
+            % (unit, g, g / nat, g1, nat))
 
 
 def volume_run(env, bus, args, extra=()):

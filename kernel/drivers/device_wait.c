@@ -11,7 +11,9 @@
 
 void device_wait_step(struct device_wait *w, bool interrupts)
 {
-    if (!interrupts || !lapic_present()) {
+    /* Devices interrupt the boot CPU (arch/x86_64/irq.c): elsewhere the
+     * interrupt would never come, so a thread on another CPU polls. */
+    if (!interrupts || !lapic_present() || sched_cpu_index() != 0) {
         cpu_relax();
         return;
     }

@@ -12,6 +12,7 @@
 #include "mm/heap.h"
 #include "mm/phys.h"
 #include "mm/layout.h"
+#include "sched/sched.h"
 #include "lib/format.h"
 #include "lib/log.h"
 
@@ -223,4 +224,5 @@ void smp_init(const char *cmdline)
     report_online(bsp, aps, naps, ns);
     if (cmdline_has(cmdline, "smp-selftest") && smp_online_count() > 1)
         selftest();
+    sched_start_aps();                  /* every AP runs threads from now on */
 }

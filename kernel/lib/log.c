@@ -3,6 +3,7 @@
 #include "lib/string.h"
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 static log_sink_fn sink;
 static char early[2048];
@@ -17,10 +18,37 @@ void log_set_sink(log_sink_fn s)
     }
 }
 
+/* One writer at a time, so lines of two CPUs never interleave; taken
+ * with interrupts off (a handler on this CPU may log).  The wait is
+ * bounded: a CPU that died holding it (a panic) must not silence the
+ * others. */
+static volatile uint32_t write_lock;
+
+static uint64_t log_lock(void)
+{
+    uint64_t flags;
+    __asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
+    for (unsigned long spins = 0; __atomic_exchange_n(&write_lock, 1, __ATOMIC_ACQUIRE); spins++) {
+        if (spins > 100000000ul)
+            break;
+        __asm__ volatile("pause");
+    }
+    return flags;
+}
+
+static void log_unlock(uint64_t flags)
+{
+    __atomic_store_n(&write_lock, 0, __ATOMIC_RELEASE);
+    if (flags & 0x200)
+        __asm__ volatile("sti" ::: "memory");
+}
+
 void log_write(const char *s, size_t n)
 {
+    uint64_t flags = log_lock();
     if (sink) {
         sink(s, n);
+        log_unlock(flags);
         return;
     }
     size_t room = sizeof(early) - early_len;
@@ -28,6 +56,7 @@ void log_write(const char *s, size_t n)
         n = room;
     memcpy(early + early_len, s, n);
     early_len += n;
+    log_unlock(flags);
 }
 
 static void vlog(const char *fmt, va_list ap)

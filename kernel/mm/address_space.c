@@ -1,4 +1,5 @@
 #include "mm/address_space.h"
+#include "mm/tlb.h"
 #include "mm/layout.h"
 #include "mm/page_table.h"
 #include "mm/phys.h"
@@ -29,9 +30,11 @@ static unsigned attrs_for(unsigned prot)
     return a;
 }
 
+/* Another CPU may still translate to the frame until the shootdown
+ * (mm/tlb.h) that follows each change. */
 static void release_frame(uint64_t pa)
 {
-    phys_free_page(pa);
+    tlb_free_frame_later(pa);
 }
 
 static struct region *new_region(uint64_t start, uint64_t end, unsigned prot, const char *name, uint64_t off)
@@ -82,6 +85,7 @@ static void remove_range(struct address_space *as, uint64_t start, uint64_t end)
             pp = &r->next;
         }
     }
+    tlb_sync_user();
 }
 
 /* A device may be writing into a pinned page right now: freeing it would
@@ -180,6 +184,7 @@ int as_protect(struct address_space *as, uint64_t start, uint64_t len, unsigned 
             pt_protect(as->root, r->start, r->end - r->start, prot == PROT_NONE ? 0 : attrs_for(prot));
         }
     }
+    tlb_sync_user_protect();
     coalesce(as);
     return 0;
 }
@@ -195,6 +200,7 @@ void as_discard(struct address_space *as, uint64_t start, uint64_t len)
 {
     refuse_if_pinned(PAGE_ROUND_DOWN(start), PAGE_ROUND_UP(len));
     pt_unmap(as->root, PAGE_ROUND_DOWN(start), PAGE_ROUND_UP(len), release_frame);
+    tlb_sync_user();
 }
 
 struct region *as_find(struct address_space *as, uint64_t addr)

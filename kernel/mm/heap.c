@@ -2,6 +2,7 @@
 #include "mm/layout.h"
 #include "mm/page_table.h"
 #include "mm/phys.h"
+#include "mm/tlb.h"
 #include "lib/string.h"
 #include "lib/log.h"
 
@@ -42,6 +43,37 @@ static uint64_t va_next = HEAP_BASE;
 void heap_init(uint64_t root)
 {
     kernel_root = root;
+}
+
+/* With several CPUs, freed virtual ranges wait here until the other
+ * CPUs have flushed their TLBs (one shootdown for many frees): reused
+ * before that, a stale translation on another CPU would reach the frame
+ * the range used to have. */
+#define MAX_STALE_RANGES 64
+static struct va_range stale_ranges[MAX_STALE_RANGES];
+static unsigned nstale_ranges;
+static void va_free(uint64_t va, uint64_t pages);
+
+static void flush_stale(void)
+{
+    if (!nstale_ranges)
+        return;
+    tlb_sync_kernel();
+    unsigned n = nstale_ranges;
+    nstale_ranges = 0;
+    for (unsigned i = 0; i < n; i++)
+        va_free(stale_ranges[i].start, stale_ranges[i].pages);
+}
+
+static void va_free_later(uint64_t va, uint64_t pages)
+{
+    if (!tlb_other_cpus()) {
+        va_free(va, pages);
+        return;
+    }
+    if (nstale_ranges == MAX_STALE_RANGES)
+        flush_stale();
+    stale_ranges[nstale_ranges++] = (struct va_range){ va, pages };
 }
 
 static uint64_t va_alloc(uint64_t pages)
@@ -122,7 +154,7 @@ void heap_free_pages(void *p, size_t npages, int guard)
     uint64_t start = (uint64_t)p;
     pt_unmap(kernel_root, start, npages * PAGE_SIZE, release_frame);
     bytes_in_use -= npages * PAGE_SIZE;
-    va_free(start - (guard ? PAGE_SIZE : 0), npages + (guard ? 1 : 0));
+    va_free_later(start - (guard ? PAGE_SIZE : 0), npages + (guard ? 1 : 0));
 }
 
 static uint64_t lslot(uint64_t va, uint64_t cap)

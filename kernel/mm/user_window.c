@@ -8,15 +8,27 @@
 /* Per thread, the windows are a stack, and the pins live only while a
  * window is open.  Before the first thread exists, the boot state. */
 static struct user_window_state boot_state;
-static struct user_window_state *ws = &boot_state;
-#define windows (ws->windows)
-#define depth (ws->depth)
-#define pins (ws->pins)
-#define npins (ws->npins)
+static struct user_window_state *switched = &boot_state;
+/* With several CPUs, "the running thread" depends on the CPU asking: the
+ * scheduler says which (user_window_set_current). */
+static struct user_window_state *(*current_state)(void);
+static inline struct user_window_state *cur_ws(void)
+{
+    return current_state ? current_state() : switched;
+}
+#define windows (cur_ws()->windows)
+#define depth (cur_ws()->depth)
+#define pins (cur_ws()->pins)
+#define npins (cur_ws()->npins)
 
 void user_window_switch(struct user_window_state *s)
 {
-    ws = s;
+    switched = s;
+}
+
+void user_window_set_current(struct user_window_state *(*fn)(void))
+{
+    current_state = fn;
 }
 
 bool user_window_open(struct address_space *as, uint64_t addr, size_t len, bool write)

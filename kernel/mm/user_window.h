@@ -44,6 +44,9 @@ struct user_window_state {
 
 /* Makes s the running thread's windows (s must outlive its use). */
 void user_window_switch(struct user_window_state *s);
+/* From then on fn() names the running thread's windows on the calling CPU
+ * (the scheduler, once several CPUs run threads). */
+void user_window_set_current(struct user_window_state *(*fn)(void));
 
 /* Checks [addr, addr+len) for read (or write) access; if it is fine, opens
  * a window over it and supervisor access to user pages (SMAP).  False when

@@ -11,10 +11,17 @@
  * is checked on the way back to user mode (sched_return_to_user).
  *
  * Each CPU has a run queue (round robin), a list of threads sleeping until
- * a deadline (driven by the LAPIC one-shot timer, armed for the nearest
+ * a deadline (driven by its own LAPIC one-shot timer, armed for the nearest
  * deadline or the end of the slice, and not at all when nothing waits) and
- * an idle thread that halts.  Only CPU 0 runs threads today; the per-CPU
- * structure and the locks are there so that SMP needs no new design. */
+ * an idle thread that halts.  Every CPU runs threads: a new thread goes to
+ * the least loaded CPU, a woken one to an idle CPU if its own is busy, and
+ * an idle CPU takes work from a busy one (sched/balance.c).  Changing
+ * another CPU's queue sends it an IPI (VECTOR_IPI_WAKE).
+ *
+ * The rest of the kernel runs under the big kernel lock
+ * (arch/x86_64/kernel_lock.h): a thread gives it back when it switches
+ * away and takes it again when it runs on, after letting go of the run
+ * queue's lock. */
 #ifndef SCHED_SCHED_H
 #define SCHED_SCHED_H
 #include <stdint.h>
@@ -51,6 +58,9 @@ struct thread {
     enum wake_reason wake_reason;
     bool user;                         /* runs a program (not idle) */
     unsigned cpu;
+    unsigned klock_depth;              /* the kernel lock it held when it switched away */
+    uint64_t affinity;                 /* CPUs it may run on: bit i = CPU index i */
+    unsigned rseq_cpu;                 /* the CPU last published in its rseq area, + 1 (0: none) */
     struct list_node run_node;         /* run queue */
     struct list_node timer_node;       /* the CPU's sleeping threads */
     uint64_t deadline;
@@ -121,5 +131,24 @@ void sched_return_to_user(void);
 void sched_timer_reset(void);
 /* The timer interrupt (clock driver): deadlines and time slices. */
 void sched_timer_interrupt(void);
+
+/* CPUs: the calling one's index (0 = the boot CPU), and how many run
+ * threads.  sched_start_aps (init/smp.c, after the APs came up) makes
+ * every online AP run its own queue. */
+unsigned sched_cpu_index(void);
+unsigned sched_cpu_count(void);
+void sched_start_aps(void);
+/* The mask of CPUs running threads (bit i = CPU index i). */
+uint64_t sched_online_mask(void);
+/* Restricts t to the CPUs of mask (it must contain an online one:
+ * otherwise -EINVAL); the calling thread moves at once if its CPU is no
+ * longer allowed. */
+int sched_set_affinity(struct thread *t, uint64_t mask);
+/* If t runs on another CPU, interrupts that CPU so that t passes through
+ * the kernel soon (sched_return_to_user, signal delivery) (sched/kick.c). */
+void sched_kick(struct thread *t);
+/* Called on the way back to user mode (kernel lock held) with the thread
+ * about to return: unix/rseq_cpu.c publishes its CPU for sched_getcpu. */
+void sched_set_user_resume_hook(void (*fn)(struct thread *t));
 
 #endif

@@ -41,6 +41,20 @@ struct thread *thread_new(int tid, bool user)
     return t;
 }
 
+struct thread *thread_new_stackless(void)
+{
+    /* From kmalloc, not whole pages: a kernel thread never saves FPU
+     * state, so the 64-byte alignment does not matter, and small guests
+     * (-m 4M with many CPUs) need every page. */
+    struct thread *t = kzalloc(sizeof(*t));
+    if (!t)
+        return 0;
+    list_init(&t->run_node);
+    list_init(&t->timer_node);
+    list_init(&t->all_node);
+    return t;
+}
+
 void thread_free(struct thread *t)
 {
     heap_free_pages(t->stack, THREAD_STACK_PAGES, 1);
@@ -88,9 +102,11 @@ static void enter_user(void *frame)
 
 struct thread *sched_thread_new_user(const struct trap_frame *frame, uint64_t fs_base)
 {
+    sched_reap_dead();
     struct thread *t = thread_new(0, true);
     if (!t)
         return 0;
+    t->affinity = sched_current()->affinity;   /* Linux: inherited */
     /* The registers it starts with sit at the top of its kernel stack,
      * where user_enter's IRET consumes them. */
     uint64_t top = thread_stack_top(t) - sizeof(*frame);

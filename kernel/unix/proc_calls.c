@@ -22,17 +22,6 @@ int64_t sys_getsid(SYSCALL_ARGS) { UNUSED_ARGS; return (a0 == 0 || a0 == PROCESS
 int64_t sys_setpgid(SYSCALL_ARGS) { UNUSED_ARGS; return (a0 == 0 || a0 == PROCESS_PID) ? 0 : -ESRCH; }
 int64_t sys_getgroups(SYSCALL_ARGS) { UNUSED_ARGS; return (int)a0 < 0 ? -EINVAL : 0; }
 
-int64_t sys_getcpu(SYSCALL_ARGS)
-{
-    UNUSED_ARGS;
-    uint32_t zero = 0;
-    if (a0 && copy_to_user(a0, &zero, 4))
-        return -EFAULT;
-    if (a1 && copy_to_user(a1, &zero, 4))
-        return -EFAULT;
-    return 0;
-}
-
 struct utsname_k { char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65]; };
 
 int64_t sys_uname(SYSCALL_ARGS)
@@ -96,8 +85,8 @@ int64_t sys_arch_prctl(SYSCALL_ARGS)
 #define RSEQ_FLAG_UNREGISTER 1
 #define RSEQ_MIN_LEN 32
 
-/* Restartable sequences, per thread: with one CPU, registration only has
- * to publish cpu_id = 0.  (A preempted thread inside a critical section
+/* Restartable sequences, per thread: registration publishes the CPU, and
+ * unix/rseq_cpu.c keeps it current.  (A preempted thread inside a critical section
  * is not sent to its abort handler yet: glibc only reads cpu_id.) */
 int64_t sys_rseq(SYSCALL_ARGS)
 {
@@ -121,9 +110,11 @@ int64_t sys_rseq(SYSCALL_ARGS)
         return (addr == t->rseq && len == t->rseq_len) ? (sig == t->rseq_sig ? -EBUSY : -EPERM) : -EINVAL;
     if (len < RSEQ_MIN_LEN || (addr & 31))
         return -EINVAL;
-    uint32_t ids[2] = { 0, 0 };      /* cpu_id_start, cpu_id */
+    uint32_t cpu = sched_cpu_index();
+    uint32_t ids[2] = { cpu, cpu };  /* cpu_id_start, cpu_id; kept current by unix/rseq_cpu.c */
     if (copy_to_user(addr, ids, sizeof(ids)))
         return -EFAULT;
+    t->rseq_cpu = cpu + 1;
     t->rseq = addr;
     t->rseq_len = len;
     t->rseq_sig = sig;
@@ -183,17 +174,6 @@ int64_t sys_prlimit64(SYSCALL_ARGS)
 
 int64_t sys_getrlimit(SYSCALL_ARGS) { UNUSED_ARGS; return sys_prlimit64(0, a0, 0, a1, 0, 0); }
 int64_t sys_setrlimit(SYSCALL_ARGS) { UNUSED_ARGS; return sys_prlimit64(0, a0, a1, 0, 0, 0); }
-
-int64_t sys_sched_getaffinity(SYSCALL_ARGS)
-{
-    UNUSED_ARGS;
-    if (a1 < 8 || (a1 & 7))
-        return -EINVAL;
-    uint64_t mask = 1;            /* one CPU */
-    if (copy_to_user(a2, &mask, sizeof(mask)))
-        return -EFAULT;
-    return 8;
-}
 
 int64_t sys_getrusage(SYSCALL_ARGS)
 {

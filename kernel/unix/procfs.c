@@ -4,6 +4,7 @@
 #include "fs/ramfs.h"
 #include "fs/path.h"
 #include "mm/heap.h"
+#include "sched/sched.h"
 #include "mm/memory.h"
 #include "mm/phys.h"
 #include "lib/string.h"
@@ -145,7 +146,14 @@ void procfs_create(const char *program)
     add_node(self, "exe", symlink_to(program));
     add_node(self, "maps", generated(&maps_ops));
     add_node(dir("/proc"), "meminfo", generated(&meminfo_ops));
+    /* glibc's get_nprocs reads "online" (musl asks sched_getaffinity). */
+    static char cpus[16];
+    unsigned n = sched_cpu_count();
+    if (n > 1)
+        snprintf(cpus, sizeof(cpus), "0-%u\n", n - 1);
+    else
+        snprintf(cpus, sizeof(cpus), "0\n");
     struct vnode *cpu = dir("/sys/devices/system/cpu");
-    add_node(cpu, "online", text_file("0\n"));
-    add_node(cpu, "possible", text_file("0\n"));
+    add_node(cpu, "online", text_file(cpus));
+    add_node(cpu, "possible", text_file(cpus));
 }

@@ -5,6 +5,7 @@
 #include "unix/futex_table.h"
 #include "sched/sched.h"
 #include "arch/x86_64/trap.h"
+#include "arch/x86_64/kernel_lock.h"
 #include "lib/log.h"
 #include "lib/errno.h"
 
@@ -27,7 +28,7 @@ static const syscall_fn table[] = {
     ENTRY(111, getpgrp), ENTRY(115, getgroups), ENTRY(121, getpgid), ENTRY(124, getsid),
     ENTRY(131, sigaltstack), ENTRY(137, statfs), ENTRY(138, fstatfs), ENTRY(157, prctl),
     ENTRY(158, arch_prctl), ENTRY(160, setrlimit), ENTRY(162, sync), ENTRY(186, gettid),
-    ENTRY(200, tkill), ENTRY(201, time), ENTRY(202, futex), ENTRY(204, sched_getaffinity), ENTRY(213, epoll_create),
+    ENTRY(200, tkill), ENTRY(201, time), ENTRY(202, futex), ENTRY(203, sched_setaffinity), ENTRY(204, sched_getaffinity), ENTRY(213, epoll_create),
     ENTRY(217, getdents64), ENTRY(218, set_tid_address), ENTRY(228, clock_gettime),
     ENTRY(229, clock_getres), ENTRY(230, clock_nanosleep), ENTRY(231, exit_group), ENTRY(232, epoll_wait), ENTRY(233, epoll_ctl),
     ENTRY(234, tgkill), ENTRY(257, openat), ENTRY(258, mkdirat), ENTRY(260, fchownat),
@@ -91,6 +92,7 @@ static void log_unimplemented(uint64_t nr)
  * RAX.  Returns non-zero when every register must be restored (IRET). */
 int syscall_dispatch(struct trap_frame *f)
 {
+    kernel_lock_acquire();             /* the rest of the kernel is one CPU's at a time */
     uint64_t nr = f->rax;
     current_frame = f;
     syscall_fn fn = nr < TABLE_SIZE ? table[nr] : 0;
@@ -115,10 +117,12 @@ int syscall_dispatch(struct trap_frame *f)
     int full = full_restore;
     full_restore = 0;
     sched_return_to_user();            /* the time slice may be over */
+    kernel_lock_release();
     return full;
 }
 
 void syscall_init(void)
 {
     futex_table_init();
+    rseq_cpu_init();
 }

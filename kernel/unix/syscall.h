@@ -12,6 +12,8 @@ extern const char *const syscall_names[];
 extern const unsigned syscall_names_count;
 
 void syscall_init(void);
+/* unix/rseq_cpu.c: keeps the rseq areas' cpu_id current (from syscall_init). */
+void rseq_cpu_init(void);
 /* System calls run with interrupts on (the profiler sees inside them);
  * interrupt handlers touch nothing a system call uses. */
 void syscall_allow_interrupts(bool on);
@@ -61,7 +63,9 @@ DECLARE(getuid) DECLARE(geteuid) DECLARE(getgid) DECLARE(getegid) DECLARE(getpgr
 DECLARE(getpgid) DECLARE(getsid) DECLARE(setpgid) DECLARE(getgroups) DECLARE(uname) DECLARE(arch_prctl)
 DECLARE(rseq)
 DECLARE(prlimit64) DECLARE(getrlimit) DECLARE(setrlimit)
-DECLARE(sched_getaffinity) DECLARE(getrusage) DECLARE(sysinfo) DECLARE(getcpu)
+DECLARE(getrusage) DECLARE(sysinfo)
+/* affinity_calls.c */
+DECLARE(sched_getaffinity) DECLARE(sched_setaffinity) DECLARE(getcpu)
 /* clone.c */
 DECLARE(clone) DECLARE(clone3) DECLARE(exit) DECLARE(exit_group) DECLARE(gettid)
 DECLARE(set_tid_address) DECLARE(set_robust_list) DECLARE(get_robust_list) DECLARE(sched_yield)

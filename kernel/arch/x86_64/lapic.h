@@ -9,6 +9,9 @@
 
 /* Wakes a halted CPU (smp.c); its handler only acknowledges it. */
 #define VECTOR_IPI_WAKE 0x21
+/* TLB shootdowns (mm/tlb.c): above every device vector, so that it is
+ * taken even while a CPU is inside another interrupt's handler. */
+#define VECTOR_IPI_TLB 0xf1
 
 /* regs: the APIC's register page, already mapped uncached.  Masks the
  * legacy PICs and enables this (the boot) CPU's APIC. */

@@ -1,6 +1,7 @@
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/kernel_lock.h"
 #include "lib/log.h"
 #include "lib/ksyms.h"
 
@@ -105,6 +106,7 @@ void trap_exit_to_user(struct trap_frame *f)
 {
     if (user_exit_hook)
         user_exit_hook(f);
+    kernel_lock_release();             /* taken in trap_dispatch */
 }
 void trap_set_user_return_hook(void (*fn)(void)) { user_return_hook = fn; }
 
@@ -202,18 +204,27 @@ void trap_dispatch(struct trap_frame *f)
     if (v >= 32) {
         if (irq_handlers[v])
             irq_handlers[v](f);
-        if (user_return_hook && trap_from_user(f))
-            user_return_hook();
+        /* The kernel lock only after the handler (and its EOI): the CPU
+         * holding it may wait for an IPI this one must take. */
+        if (trap_from_user(f)) {
+            kernel_lock_acquire();
+            if (user_return_hook)
+                user_return_hook();
+        }
         return;
     }
     if (v == VECTOR_NMI) {
         /* The host's "inject NMI" (a diagnostic request) or a hardware
          * event: reported, never fatal, as Linux does for unknown NMIs. */
+        if (trap_from_user(f))
+            kernel_lock_acquire();
         klog("NMI received (%s stack), ignored", on_ist(f, IST_NMI) ? "on its own" : "NOT on its own");
         return;
     }
     uint64_t cr2 = v == VECTOR_PAGE_FAULT ? read_cr2() : 0;
     bool user = trap_from_user(f);
+    if (user)
+        kernel_lock_acquire();         /* given back in trap_exit_to_user */
     extern char rdmsr_safe_insn[];
     extern volatile int rdmsr_safe_ok;
     if (v == 13 && !user && f->rip == (uint64_t)rdmsr_safe_insn) {
