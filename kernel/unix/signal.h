@@ -90,6 +90,10 @@ bool signal_pending_interrupts(void);
  * timer's signal is still pending, its si_overrun grows by expirations
  * instead.  Returns the overrun count the program will see. */
 int32_t signal_send_timer(struct thread *t, const struct signal_info *info, uint32_t expirations);
+/* The calling thread blocked sigs or is leaving: the program-wide
+ * pending ones among them go to another thread that takes them (Linux's
+ * retarget_shared_pending). */
+void signal_retarget(uint64_t sigs);
 /* Takes the next pending signal of set for the calling thread (its own
  * first, then the program's) and its siginfo; 0 if none. */
 int signal_take(uint64_t set, struct signal_info *info);

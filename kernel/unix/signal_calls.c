@@ -84,7 +84,10 @@ int64_t sys_rt_sigprocmask(SYSCALL_ARGS)
         default: s->mask = set; break;
         }
         s->mask &= ~SIGSET_UNBLOCKABLE;
+        uint64_t newly_blocked = s->mask & ~old;
         spin_unlock_irqrestore(&signal_lock, flags);
+        if (newly_blocked)
+            signal_retarget(newly_blocked);
     }
     if (a2 && copy_to_user(a2, &old, sizeof(old)))
         return -EFAULT;

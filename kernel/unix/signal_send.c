@@ -36,9 +36,6 @@ static bool acts_on(int sig)
     return h != SIG_IGN && (h != SIG_DFL || sigset_default_action(sig) == SIG_DEFAULT_TERMINATE);
 }
 
-/* The thread to wake for a process-directed signal: the current one if it
- * does not block it, else the first that does not (Linux's
- * complete_signal); NULL when every thread blocks it (lock held). */
 /* Whether sig ends a wait of thread s: it acts on it, or s waits for it
  * in rt_sigtimedwait. */
 static bool interrupts(const struct thread_signals *s, int sig)
@@ -46,17 +43,36 @@ static bool interrupts(const struct thread_signals *s, int sig)
     return acts_on(sig) || (s->wait_set & sigset_bit(sig));
 }
 
+/* The thread to wake for a process-directed signal: the current one if it
+ * does not block it, else the first that does not (Linux's
+ * complete_signal; a thread in rt_sigtimedwait for it counts as not
+ * blocking it); NULL when every thread blocks it (lock held). */
 static struct thread_signals *pick_target(int sig)
 {
     struct thread *cur = sched_current();
-    if (cur && cur->signals && !(blocked_by(cur->signals) & sigset_bit(sig)))
+    if (cur && cur->signals && !(cur->signals->mask & sigset_bit(sig)))
         return cur->signals;
     for (struct list_node *n = signal_threads.next; n != &signal_threads; n = n->next) {
         struct thread_signals *s = LIST_ENTRY(n, struct thread_signals, node);
-        if (!(blocked_by(s) & sigset_bit(sig)))
+        if (!(s->mask & sigset_bit(sig)))
             return s;
     }
     return 0;
+}
+
+void signal_retarget(uint64_t sigs)
+{
+    uint64_t flags = spin_lock_irqsave(&signal_lock);
+    uint64_t pending = proc.sigpending & sigs;
+    for (int sig = 1; pending && sig <= NSIG; sig++) {
+        if (!(pending & sigset_bit(sig)))
+            continue;
+        pending &= ~sigset_bit(sig);
+        struct thread_signals *s = pick_target(sig);
+        if (s && s->thread != sched_current() && interrupts(s, sig))
+            sched_wake_signal(s->thread);
+    }
+    spin_unlock_irqrestore(&signal_lock, flags);
 }
 
 static bool blocked_by_any(int sig)

@@ -90,6 +90,7 @@ void signal_thread_release(void)
     }
     spin_unlock_irqrestore(&signal_lock, flags);
     signal_thread_free(s);
+    signal_retarget(~0ull);
 }
 
 bool signal_wait_begin(void)

@@ -451,6 +451,14 @@ static void *wake_main_later(void *arg)
     return 0;
 }
 
+static void *kill_process_later(void *arg)
+{
+    (void)arg;
+    msleep(50);
+    kill(getpid(), SIGUSR1);
+    return 0;
+}
+
 static void test_waiting(void)
 {
     catch(SIGUSR1, 0);
@@ -482,6 +490,13 @@ static void test_waiting(void)
     sig = sigtimedwait(&set, &si, &(struct timespec){ 5, 0 });
     pthread_join(t, 0);
     printf("sigtimedwait: woken by tgkill from another thread: %d, si_code %d\n", sig, si.si_code);
+    /* kill() to the process while every thread blocks it: the thread in
+     * sigtimedwait takes it. */
+    pthread_create(&t, 0, kill_process_later, 0);
+    sig = sigtimedwait(&set, &si, &(struct timespec){ 5, 0 });
+    pthread_join(t, 0);
+    printf("sigtimedwait: woken by kill() from a thread that blocks it too: %d, SI_USER %d\n", sig,
+           si.si_code == SI_USER);
     /* sigsuspend: the mask lets it in, the old mask comes back. */
     hits = 0;
     pthread_create(&t, 0, wake_main_later, 0);
