@@ -243,6 +243,21 @@ static void test_itimer(void)
     arm_real(0, 0);
     block(SIGALRM, SIG_UNBLOCK);
     printf("setitimer: periodic, 3 signals in at least 55 ms %d\n", now() - t0 >= 0.055);
+    /* ITIMER_VIRTUAL and ITIMER_PROF while the program computes. */
+    static const int which[2] = { ITIMER_VIRTUAL, ITIMER_PROF };
+    static const int sigs[2] = { SIGVTALRM, SIGPROF };
+    for (int i = 0; i < 2; i++) {
+        catch(sigs[i], 0);
+        hits = 0;
+        struct itimerval it = { { 0, 0 }, { 0, 30000 } };
+        setitimer(which[i], &it, 0);
+        volatile unsigned long spin = 0;
+        while (!hits)
+            spin++;
+        getitimer(which[i], &cur);
+        printf("setitimer %s: signal while computing %d, then disarmed %d\n", i ? "ITIMER_PROF" : "ITIMER_VIRTUAL",
+               hits == 1, cur.it_value.tv_sec == 0 && cur.it_value.tv_usec == 0);
+    }
     /* alarm */
     printf("alarm: first call returns %u\n", alarm(5));
     printf("alarm: second call returns the seconds left, %u\n", alarm(1));
