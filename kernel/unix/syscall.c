@@ -122,6 +122,10 @@ int syscall_dispatch(struct trap_frame *f)
     if (irqs_in_syscalls)
         __asm__ volatile("cli" ::: "memory");
     f->rax = (uint64_t)ret;
+    /* The time slice may be over; signals come after the switch, so one
+     * sent while this thread waited for the CPU is not left pending for
+     * its next entry into the kernel. */
+    sched_return_to_user();
     if (signal_exit_to_user(f, true, nr))
         full_restore = 1;
     int full = full_restore;
@@ -131,7 +135,6 @@ int syscall_dispatch(struct trap_frame *f)
         s->full_restore = false;
         full = 1;
     }
-    sched_return_to_user();            /* the time slice may be over */
     return full;
 }
 
