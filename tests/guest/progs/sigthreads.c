@@ -399,6 +399,14 @@ static void *thread_for_timer(void *arg)
     return 0;
 }
 
+static volatile int timer_callbacks, timer_value;
+
+static void on_timer_thread(union sigval v)
+{
+    timer_value = v.sival_int;
+    timer_callbacks++;
+}
+
 static void test_posix_timers(void)
 {
     /* SIGEV_SIGNAL, periodic, its signal blocked: expirations while it is
@@ -455,6 +463,23 @@ static void test_posix_timers(void)
     printf("timer_create SIGEV_NONE: time left goes down %d\n", left > 0.5 && left < 1.96);
     syscall(SYS_timer_delete, id);
     printf("timer_create: bad clock %d\n", ktimer_create(12345, &evn) < 0 && errno == EINVAL);
+
+    /* SIGEV_THREAD through the C library (a helper thread waiting in
+     * sigwaitinfo for a SIGEV_THREAD_ID signal, in glibc and musl). */
+    struct sigevent sev;
+    memset(&sev, 0, sizeof(sev));
+    sev.sigev_notify = SIGEV_THREAD;
+    sev.sigev_notify_function = on_timer_thread;
+    sev.sigev_value.sival_int = 42;
+    timer_t lt;
+    int made = timer_create(CLOCK_MONOTONIC, &sev, &lt) == 0;
+    struct itimerspec once = { { 0, 0 }, { 0, 20000000 } };
+    timer_settime(lt, 0, &once, 0);
+    for (int i = 0; i < 200 && !timer_callbacks; i++)
+        msleep(10);
+    printf("timer_create SIGEV_THREAD (libc): created %d, callback ran once with its value %d\n", made,
+           timer_callbacks == 1 && timer_value == 42);
+    timer_delete(lt);
 }
 
 /* --- blocked signals, sigtimedwait, sigsuspend --- */
