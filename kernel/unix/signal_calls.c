@@ -23,8 +23,6 @@
 #define SIGSET_SIZE 8
 #define SIGSTOP 19
 
-extern struct list_node signal_threads;
-
 /* Setting SIG_IGN, or SIG_DFL where the default ignores, discards the
  * signal if pending, blocked or not, in the program and in every thread
  * (POSIX; Linux does it too).  Lock held. */

@@ -9,8 +9,6 @@
 #include "lib/errno.h"
 #include <stdint.h>
 
-extern struct list_node signal_threads;
-
 static bool valid(int sig) { return sig >= 1 && sig <= NSIG; }
 
 /* For senders: the mask a thread blocks with, counting what an
@@ -82,8 +80,6 @@ static bool blocked_by_any(int sig)
             return true;
     return false;
 }
-
-extern void signal_attach_main(void);
 
 void signal_send(const struct signal_info *info)
 {

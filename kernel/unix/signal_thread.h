@@ -49,6 +49,8 @@ struct thread_signals {
 };
 
 extern struct spinlock signal_lock;
+/* Every live thread's state (node), guarded by signal_lock. */
+extern struct list_node signal_threads;
 
 /* The calling thread's state (the main thread's is attached on first use). */
 struct thread_signals *signal_self(void);
