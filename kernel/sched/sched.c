@@ -370,6 +370,12 @@ enum wake_reason sched_block(struct spinlock *held, uint64_t deadline)
             irq_restore(flags);
         return WAKE_TIMEOUT;
     }
+    if (t->sig_interruptible && t->sig_wake) {
+        spin_unlock(&c->lock);          /* a signal came before the wait began */
+        if (!held)
+            irq_restore(flags);
+        return WAKE_SIGNAL;
+    }
     t->state = THREAD_BLOCKED;
     t->wake_reason = WAKE_WOKEN;
     if (deadline != SCHED_FOREVER)
@@ -414,11 +420,30 @@ bool sched_wake(struct thread *t)
     return woke;
 }
 
+bool sched_wake_signal(struct thread *t)
+{
+    struct cpu_sched *c = &cpus[t->cpu];
+    uint64_t flags = spin_lock_irqsave(&c->lock);
+    t->sig_wake = true;
+    bool woke = t->state == THREAD_BLOCKED && t->sig_interruptible;
+    if (woke) {
+        make_runnable(c, t, WAKE_SIGNAL);
+        arm(c);
+    }
+    bool elsewhere = t->state == THREAD_RUNNING && c != sched_cpu();
+    spin_unlock_irqrestore(&c->lock, flags);
+    if (elsewhere)
+        sched_kick(t);
+    return woke;
+}
+
 enum wake_reason sched_sleep_until(uint64_t deadline_ns)
 {
-    while (sched_now_ns() < deadline_ns)
-        if (sched_block(0, deadline_ns) == WAKE_WOKEN)
-            return WAKE_WOKEN;
+    while (sched_now_ns() < deadline_ns) {
+        enum wake_reason why = sched_block(0, deadline_ns);
+        if (why != WAKE_TIMEOUT)
+            return why;
+    }
     return WAKE_TIMEOUT;
 }
 

@@ -47,7 +47,10 @@ enum thread_state {
 enum wake_reason {
     WAKE_WOKEN = 0,     /* sched_wake */
     WAKE_TIMEOUT,       /* its deadline passed */
+    WAKE_SIGNAL,        /* sched_wake_signal ended an interruptible wait */
 };
+
+struct thread_signals;
 
 struct thread {
     struct fpu_state fpu;              /* first: 64-byte aligned */
@@ -75,6 +78,14 @@ struct thread {
      * block (pipes ask). */
     bool nonblock;
     struct user_window_state windows;
+    /* Signals: the thread's state, owned by unix/ (unix/signal_thread.h),
+     * and the two flags the scheduler reads.  sig_interruptible: the
+     * thread's current wait may be ended by a signal (set by the waiter
+     * around it); sig_wake: a signal came for it (sched_wake_signal), so
+     * such a wait ends at once, or does not start (sched_block). */
+    struct thread_signals *signals;
+    bool sig_interruptible;
+    bool sig_wake;
 };
 
 struct trap_frame;
@@ -97,7 +108,10 @@ struct thread *sched_thread_new_user(const struct trap_frame *frame, uint64_t fs
 /* The user registers of t, saved at the top of its kernel stack when it
  * entered the kernel (system call or interrupt from user mode). */
 struct trap_frame *sched_user_frame(struct thread *t);
-/* Makes t runnable (it must come from sched_thread_new_user). */
+/* A kernel thread that runs fn(arg) (never returning), not yet runnable:
+ * sched_start it.  NULL without memory. */
+struct thread *sched_thread_new_kernel(void (*fn)(void *), void *arg);
+/* Makes t runnable (it must come from sched_thread_new_user or _kernel). */
 void sched_start(struct thread *t);
 /* Live program threads. */
 unsigned sched_thread_count(void);
@@ -118,9 +132,17 @@ void sched_freeze_others(void);
 enum wake_reason sched_block(struct spinlock *held, uint64_t deadline);
 /* Wakes t if it is blocked; true if it was. */
 bool sched_wake(struct thread *t);
+/* A signal came for t: sets t->sig_wake and, if t is blocked in an
+ * interruptible wait, wakes it (WAKE_SIGNAL); if it runs on another CPU,
+ * kicks it there so it sees the signal on its way back to user mode.
+ * True if it was woken. */
+bool sched_wake_signal(struct thread *t);
+/* Makes the CPU running t enter the kernel soon (an IPI with SMP), so that
+ * it passes through the way back to user mode (sched/kick.c). */
+void sched_kick(struct thread *t);
 /* Sleeps the calling thread until the monotonic clock reaches deadline:
- * WAKE_TIMEOUT then, or WAKE_WOKEN if sched_wake ended the sleep early
- * (nobody does yet: the hook for a signal to interrupt nanosleep). */
+ * WAKE_TIMEOUT then, or WAKE_WOKEN / WAKE_SIGNAL if sched_wake or
+ * sched_wake_signal ended the sleep early. */
 enum wake_reason sched_sleep_until(uint64_t deadline_ns);
 void sched_yield(void);
 /* On the way back to user mode: switches if the time slice is over and

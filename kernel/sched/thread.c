@@ -146,3 +146,13 @@ struct thread *sched_thread_by_tid(int tid)
     spin_unlock_irqrestore(&threads_lock, flags);
     return found;
 }
+
+struct thread *sched_thread_new_kernel(void (*fn)(void *), void *arg)
+{
+    struct thread *t = thread_new(0, false);
+    if (!t)
+        return 0;
+    thread_prepare(t, fn, arg, thread_stack_top(t));
+    t->state = THREAD_BLOCKED;
+    return t;
+}

@@ -6,6 +6,7 @@
 #include "unix/process.h"
 #include "unix/usercopy.h"
 #include "unix/futex.h"
+#include "unix/signal_thread.h"
 #include "sched/sched.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/cpu.h"
@@ -77,9 +78,16 @@ static int64_t do_clone(const struct clone_request *r)
     if (r->stack)
         frame.rsp = r->stack;
     uint64_t fs = (r->flags & CLONE_SETTLS) ? r->tls : rdmsr(MSR_FS_BASE);
+    /* The mask is inherited; the alternate stack is not (CLONE_VM). */
+    struct thread_signals *sigs = signal_thread_alloc(signal_self(), true);
+    if (!sigs)
+        return -EAGAIN;
     struct thread *t = sched_thread_new_user(&frame, fs);
-    if (!t)
+    if (!t) {
+        signal_thread_free(sigs);
         return -EAGAIN;                         /* Linux's answer when it cannot make a thread */
+    }
+    signal_thread_attach(sigs, t);
     int tid = t->tid;
     if (r->flags & CLONE_CHILD_CLEARTID)
         t->clear_child_tid = r->child_tid;
@@ -189,6 +197,7 @@ int64_t sys_exit(SYSCALL_ARGS)
     }
     if (sched_thread_leave() == 0)
         process_exit((int)a0, "program");
+    signal_thread_release();
     sched_exit();
 }
 

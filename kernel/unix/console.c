@@ -9,6 +9,8 @@
  * Output is the program's bytes, unframed. */
 #include "unix/console.h"
 #include "unix/readiness.h"
+#include "unix/signal_thread.h"
+#include "unix/sigset.h"
 #include "fs/ramfs.h"
 #include "drivers/serial.h"
 #include "drivers/clock.h"
@@ -89,7 +91,9 @@ static int64_t vcon_console_read(void *buf, uint64_t len)
                 return n;
             }
         }
-        clock_sleep_until(clock_monotonic_ns() + POLL_NS);
+        /* A signal ends the wait as it ends a pipe's (EINTR or SA_RESTART). */
+        if (signal_sleep_until(clock_monotonic_ns() + POLL_NS))
+            return -ERESTARTSYS;
     }
 }
 
@@ -106,7 +110,8 @@ static int64_t console_read(struct vnode *vn, void *buf, uint64_t len, uint64_t 
         size_t n = serial_read(port, buf, len);
         if (n)
             return (int64_t)n;
-        clock_sleep_until(clock_monotonic_ns() + 10000000);
+        if (signal_sleep_until(clock_monotonic_ns() + 10000000))
+            return -ERESTARTSYS;
     }
 }
 

@@ -5,6 +5,7 @@
  * watched (pipes, the console, eventfd, timerfd, another epoll, sockets);
  * what notifies its readiness is told edge by edge, the rest is polled. */
 #include "unix/syscall.h"
+#include "unix/signal_thread.h"
 #include "unix/epoll.h"
 #include "unix/epoll_set.h"
 #include "unix/anon_fd.h"
@@ -259,14 +260,16 @@ static int64_t do_epoll_wait(uint64_t epfd, uint64_t uevents, uint64_t maxevents
     if ((unsigned)h.max > ep->set.nitems)
         h.max = ep->set.nitems ? (int)ep->set.nitems : 1;
     uint64_t deadline = timeout_deadline_after(clock_monotonic_ns(), timeout_ns);
-    if (!user_begin(uevents, sizeof(*h.buf) * (size_t)h.max, true))
-        return readiness_wait(has_events, &h, deadline) ? 0 : -EFAULT;
+    if (!user_begin(uevents, sizeof(*h.buf) * (size_t)h.max, true)) {
+        int waited = readiness_wait(has_events, &h, deadline);
+        return waited == -EINTR ? -EINTR : waited ? 0 : -EFAULT;
+    }
     user_end();
     h.buf = kmalloc(sizeof(*h.buf) * (size_t)h.max);
     if (!h.buf)
         return -ENOMEM;
-    readiness_wait(harvested, &h, deadline);
-    int64_t ret = h.n;
+    /* Interrupted: EINTR, never restarted (signal(7)). */
+    int64_t ret = readiness_wait(harvested, &h, deadline) == -EINTR ? -EINTR : h.n;
     if (h.n && copy_to_user(uevents, h.buf, sizeof(*h.buf) * (size_t)h.n))
         ret = -EFAULT;
     kfree(h.buf);
@@ -278,15 +281,25 @@ static uint64_t ms_timeout(uint64_t ms)
     return (int32_t)ms < 0 ? TIMEOUT_FOREVER : (uint64_t)(int32_t)ms * 1000000;
 }
 
-/* The signal mask only: with no delivery yet, nothing to apply. */
-static int check_sigmask(uint64_t umask, uint64_t size)
+/* The thread's mask while it waits (read and checked first). */
+static int check_sigmask(uint64_t umask, uint64_t size, uint64_t *mask)
 {
-    uint64_t mask;
     if (!umask)
         return 0;
     if (size != SIGSET_SIZE)
         return -EINVAL;
-    return copy_from_user(&mask, umask, sizeof(mask));
+    return copy_from_user(mask, umask, sizeof(*mask)) ? -EFAULT : 0;
+}
+
+static int64_t wait_with_mask(uint64_t umask, uint64_t mask, uint64_t epfd, uint64_t uevents,
+                              uint64_t maxevents, uint64_t timeout_ns)
+{
+    if (umask)
+        signal_mask_push(mask);
+    int64_t ret = do_epoll_wait(epfd, uevents, maxevents, timeout_ns);
+    if (umask)
+        signal_mask_pop(ret == -EINTR);
+    return ret;
 }
 
 int64_t sys_epoll_wait(SYSCALL_ARGS)
@@ -298,10 +311,11 @@ int64_t sys_epoll_wait(SYSCALL_ARGS)
 int64_t sys_epoll_pwait(SYSCALL_ARGS)
 {
     UNUSED_ARGS;
-    int err = check_sigmask(a4, a5);
+    uint64_t mask;
+    int err = check_sigmask(a4, a5, &mask);
     if (err)
         return err;
-    return do_epoll_wait(a0, a1, a2, ms_timeout(a3));
+    return wait_with_mask(a4, mask, a0, a1, a2, ms_timeout(a3));
 }
 
 int64_t sys_epoll_pwait2(SYSCALL_ARGS)
@@ -313,8 +327,9 @@ int64_t sys_epoll_pwait2(SYSCALL_ARGS)
         if (err)
             return err;
     }
-    int err = check_sigmask(a4, a5);
+    uint64_t mask;
+    int err = check_sigmask(a4, a5, &mask);
     if (err)
         return err;
-    return do_epoll_wait(a0, a1, a2, timeout);
+    return wait_with_mask(a4, mask, a0, a1, a2, timeout);
 }

@@ -6,6 +6,7 @@
 #include "unix/syscall.h"
 #include "unix/anon_fd.h"
 #include "unix/readiness.h"
+#include "unix/sigset.h"
 #include "unix/timeout.h"
 #include "mm/heap.h"
 #include "lib/string.h"
@@ -44,7 +45,8 @@ static int64_t eventfd_read(struct vnode *vn, void *buf, uint64_t len, uint64_t 
     if (e->count == 0) {
         if (e->file->flags & O_NONBLOCK)
             return -EAGAIN;
-        readiness_wait(readable, e, TIMEOUT_FOREVER);
+        if (readiness_wait(readable, e, TIMEOUT_FOREVER) == -EINTR)
+            return -ERESTARTSYS;
     }
     uint64_t v = e->semaphore ? 1 : e->count;
     e->count -= v;
@@ -67,7 +69,8 @@ static int64_t eventfd_write(struct vnode *vn, const void *buf, uint64_t len, ui
         if (e->file->flags & O_NONBLOCK)
             return -EAGAIN;
         e->adding = v;
-        readiness_wait(writable, e, TIMEOUT_FOREVER);
+        if (readiness_wait(writable, e, TIMEOUT_FOREVER) == -EINTR)
+            return -ERESTARTSYS;
     }
     e->count += v;
     readiness_notify(&e->ready, POLLIN | POLLRDNORM);

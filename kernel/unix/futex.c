@@ -1,6 +1,7 @@
 /* futex(2): waits block the calling thread on the futex table's wait
- * queues (unix/futex_table.h) until a wake, their timeout, or (once
- * signals are delivered) a signal: -EINTR comes from waitq_wait_locked.
+ * queues (unix/futex_table.h) until a wake, their timeout, or a signal:
+ * then -ERESTARTSYS without a timeout (SA_RESTART restarts the wait) and
+ * -ERESTART_RESTARTBLOCK with one (EINTR for a handler), as Linux.
  * Results and error codes follow Linux's kernel/futex/. */
 #include "unix/syscall.h"
 #include "unix/futex.h"
@@ -8,6 +9,9 @@
 #include "unix/process.h"
 #include "unix/usercopy.h"
 #include "unix/timeout.h"
+#include "unix/signal.h"
+#include "unix/signal_thread.h"
+#include "unix/sigset.h"
 #include "drivers/clock.h"
 #include "sched/sched.h"
 #include "lib/errno.h"
@@ -69,6 +73,53 @@ static int wait_deadline(uint64_t utimeout, bool absolute, bool realtime, uint64
     return 0;
 }
 
+static int64_t wait_until(uint64_t uaddr, bool private, uint32_t val, uint64_t deadline, uint32_t bitset);
+
+/* restart_syscall after a signal without a handler: the same wait, to the
+ * same deadline. */
+static int64_t wait_restart(struct signal_restart *r)
+{
+    return wait_until(r->arg[0], r->arg[1] & 1, (uint32_t)r->arg[2], r->deadline, (uint32_t)r->arg[3]);
+}
+
+/* A wait a signal interrupted. */
+static int64_t interrupted(uint64_t uaddr, bool private, uint32_t val, uint64_t deadline, uint32_t bitset)
+{
+    if (deadline == SCHED_FOREVER)
+        return -ERESTARTSYS;
+    struct signal_restart *r = &signal_self()->restart;
+    *r = (struct signal_restart){ wait_restart, deadline, { uaddr, private, val, bitset } };
+    return -ERESTART_RESTARTBLOCK;
+}
+
+static int64_t wait_until(uint64_t uaddr, bool private, uint32_t val, uint64_t deadline, uint32_t bitset)
+{
+    if (uaddr & 3)
+        return -EINVAL;
+    struct waitq *q = futex_bucket(uaddr);
+    for (;;) {
+        if (signal_wait_begin())
+            return interrupted(uaddr, private, val, deadline, bitset);
+        uint64_t flags = waitq_lock(q);
+        uint32_t cur;
+        int err = read_word(uaddr, &cur);
+        if (err || cur != val) {
+            waitq_unlock(q, flags);
+            signal_wait_end();
+            return err ? err : -EAGAIN;
+        }
+        struct waiter w;
+        err = waitq_wait_locked(q, &w, key_of(uaddr, private), bitset, deadline, flags);
+        signal_wait_end();
+        if (err != -EINTR)
+            return err;
+        /* Woken for a signal: stop if it acts here, else wait again (the
+         * word is read again, as Linux's retry does). */
+        if (signal_pending_interrupts())
+            return interrupted(uaddr, private, val, deadline, bitset);
+    }
+}
+
 /* The timeout is read and checked before the futex word, as Linux does. */
 static int64_t wait(uint64_t uaddr, bool private, uint32_t val, uint64_t utimeout, bool absolute,
                     bool realtime, uint32_t bitset)
@@ -77,18 +128,7 @@ static int64_t wait(uint64_t uaddr, bool private, uint32_t val, uint64_t utimeou
     int err = wait_deadline(utimeout, absolute, realtime, &deadline);
     if (err)
         return err;
-    if (uaddr & 3)
-        return -EINVAL;
-    struct waitq *q = futex_bucket(uaddr);
-    uint64_t flags = waitq_lock(q);
-    uint32_t cur;
-    err = read_word(uaddr, &cur);
-    if (err || cur != val) {
-        waitq_unlock(q, flags);
-        return err ? err : -EAGAIN;
-    }
-    struct waiter w;
-    return waitq_wait_locked(q, &w, key_of(uaddr, private), bitset, deadline, flags);
+    return wait_until(uaddr, private, val, deadline, bitset);
 }
 
 unsigned futex_wake_addr(uint64_t uaddr, unsigned n)

@@ -8,6 +8,9 @@
 #include "unix/usercopy.h"
 #include "unix/fd.h"
 #include "unix/readiness.h"
+#include "unix/signal_thread.h"
+#include "unix/signal_timer.h"
+#include "unix/sigset.h"
 #include "fs/ramfs.h"
 #include "sched/sched.h"
 #include "sched/waitq.h"
@@ -37,7 +40,7 @@ static int64_t may_wait(const void *key, const char *what)
 {
     if (sched_current()->nonblock)
         return -EAGAIN;
-    if (sched_thread_count() <= 1) {
+    if (sched_thread_count() <= 1 && !signal_timer_armed()) {
         klog_once(key, "pipe: %s, and no other thread exists to answer: it would wait forever; "
                        "returning EAGAIN", what);
         return -EAGAIN;
@@ -46,11 +49,21 @@ static int64_t may_wait(const void *key, const char *what)
 }
 
 /* Waits on the pipe's queue (lock held, released on return, retaken by
- * the caller): 0 or an error to return. */
+ * the caller): 0 or an error to return; -ERESTARTSYS when a signal
+ * interrupts (EINTR, or a restart with SA_RESTART, as Linux's pipes). */
 static int64_t pipe_wait(struct pipe *p, uint64_t key, uint64_t flags)
 {
     struct waiter w;
-    return waitq_wait_locked(&p->wq, &w, key, WAITQ_ALL_BITS, SCHED_FOREVER, flags);
+    if (signal_wait_begin()) {
+        waitq_unlock(&p->wq, flags);
+        return -ERESTARTSYS;
+    }
+    int64_t err = waitq_wait_locked(&p->wq, &w, key, WAITQ_ALL_BITS, SCHED_FOREVER, flags);
+    signal_wait_end();
+    /* A wake-up for a signal that does not act here: look again. */
+    if (err == -EINTR)
+        return signal_pending_interrupts() ? -ERESTARTSYS : 0;
+    return err;
 }
 
 static void copy_out(struct pipe *p, uint8_t *out, uint64_t n)
@@ -132,10 +145,12 @@ static int64_t pipe_write(struct vnode *vn, const void *in, uint64_t len, uint64
             waitq_unlock(&p->wq, flags);
             if (done)
                 return (int64_t)done;
-            /* Delivered on the way out; EPIPE if it is ignored or handled. */
-            signal_send(&(struct signal_info){ .signo = SIGPIPE, .code = SI_USER,
-                                               .pid = PROCESS_PID,
-                                               .why = "wrote to a pipe with no reader" });
+            /* To the writing thread, delivered on the way out; EPIPE if
+             * it is ignored or handled. */
+            signal_send_thread(sched_current(),
+                               &(struct signal_info){ .signo = SIGPIPE, .code = SI_USER,
+                                                      .pid = PROCESS_PID,
+                                                      .why = "wrote to a pipe with no reader" });
             return -EPIPE;
         }
         uint64_t n = room_for(p, len - done, len);

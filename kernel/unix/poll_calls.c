@@ -1,6 +1,8 @@
 /* poll and ppoll: regular files are always ready; devices and pipes say.
  * The wait is readiness_wait's (unix/readiness.h). */
 #include "unix/syscall.h"
+#include "unix/signal_thread.h"
+#include "unix/sigset.h"
 #include "unix/usercopy.h"
 #include "unix/timeout.h"
 #include "unix/poll_timeout.h"
@@ -60,8 +62,10 @@ static int64_t do_poll(uint64_t ufds, uint64_t nfds, uint64_t deadline)
         goto out;
     }
     struct poll_look look = { fds, nfds, 0 };
-    readiness_wait(any_ready, &look, deadline);
-    ret = copy_to_user(ufds, fds, sizeof(*fds) * nfds) ? -EFAULT : look.n;
+    if (readiness_wait(any_ready, &look, deadline) == -EINTR)
+        ret = -ERESTARTNOHAND;          /* EINTR for a handler, never SA_RESTART (signal(7)) */
+    else
+        ret = copy_to_user(ufds, fds, sizeof(*fds) * nfds) ? -EFAULT : look.n;
 out:
     kfree(fds);
     return ret;
@@ -85,13 +89,17 @@ int64_t sys_ppoll(SYSCALL_ARGS)
             return err;
     }
     uint64_t deadline = timeout_deadline_after(clock_monotonic_ns(), timeout);
-    /* The signal mask is checked; with no delivery yet it has nothing to do. */
+    /* The thread's mask while it waits. */
     uint64_t mask;
     if (a3 && a4 != SIGSET_SIZE)
         return -EINVAL;
     if (a3 && copy_from_user(&mask, a3, sizeof(mask)))
         return -EFAULT;
+    if (a3)
+        signal_mask_push(mask);
     int64_t ret = do_poll(a0, a1, deadline);
+    if (a3)
+        signal_mask_pop(ret == -ERESTARTNOHAND);
     poll_timeout_write_back(a2, false, timeout, deadline);
     return ret;
 }

@@ -35,16 +35,10 @@ struct process {
     struct vnode *cwd;
     uint64_t brk_start, brk;
     struct k_sigaction actions[NSIG];
-    /* Signals (unix/signal.h).  Per thread once threads land: sigmask,
-     * altstack_*, saved_sigmask/restore_sigmask, and the pending set of
-     * signals sent to one thread (faults, tgkill). */
-    uint64_t sigmask;
-    uint64_t altstack_sp, altstack_size;
-    int altstack_flags;                 /* SS_AUTODISARM */
+    /* Signals sent to the whole program (unix/signal.h; guarded by
+     * signal_lock); each thread's own state: unix/signal_thread.h. */
     uint64_t sigpending;                /* bit sig-1 */
     struct signal_info siginfo[NSIG];   /* of each pending signal (one per signal, rt ones too) */
-    uint64_t saved_sigmask;             /* rt_sigsuspend's: restored on the way out */
-    bool restore_sigmask;
     uint32_t umask;
     char exe_path[256];
     uint64_t exe_bias;          /* where the program's ELF was loaded (0 unless PIE) */

@@ -14,6 +14,7 @@
 #include "unix/readiness.h"
 #include "unix/timeout.h"
 #include "unix/fd.h"
+#include "unix/signal_thread.h"
 #include "drivers/clock.h"
 #include "lib/errno.h"
 
@@ -76,8 +77,9 @@ int readiness_wait(bool (*done)(void *arg), void *arg, uint64_t deadline_ns)
         uint64_t until = recheck_at < deadline_ns ? recheck_at : deadline_ns;
         if (until - now > MAX_SLEEP_NS && now < until)
             until = now + MAX_SLEEP_NS;
-        if (until > now)
-            clock_sleep_until(until);
+        /* A signal ends the wait (after a last look found nothing). */
+        if (until > now && signal_sleep_until(until))
+            return -EINTR;
     }
 }
 

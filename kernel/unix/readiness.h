@@ -57,8 +57,9 @@ void readiness_notify(struct readiness *r, uint32_t events);
 void readiness_watch(struct readiness *r, struct readiness_watch *w);
 void readiness_unwatch(struct readiness *r, struct readiness_watch *w);
 
-/* Waits until done(arg) is true (0) or the monotonic clock reaches
- * deadline_ns (-ETIMEDOUT; TIMEOUT_FOREVER: never).  done is called first,
+/* Waits until done(arg) is true (0), the monotonic clock reaches
+ * deadline_ns (-ETIMEDOUT; TIMEOUT_FOREVER: never) or a signal interrupts
+ * (-EINTR: the caller returns its ERESTART* code).  done is called first,
  * so a deadline already passed still gets one look. */
 int readiness_wait(bool (*done)(void *arg), void *arg, uint64_t deadline_ns);
 /* From a poll method during a wait: look again no later than mono_ns (the

@@ -4,6 +4,8 @@
  * the timeout with the time left, as Linux does.  The wait is
  * readiness_wait's (unix/readiness.h). */
 #include "unix/syscall.h"
+#include "unix/signal_thread.h"
+#include "unix/sigset.h"
 #include "unix/usercopy.h"
 #include "unix/timeout.h"
 #include "unix/poll_timeout.h"
@@ -53,7 +55,10 @@ static int64_t do_select(uint64_t nfds, uint64_t uin, uint64_t uout, uint64_t ue
     ret = fd_bits_check_open(&l->in, l->nfds, file_poll_fd);
     if (ret < 0)
         goto out;
-    readiness_wait(any_selected, l, deadline);
+    if (readiness_wait(any_selected, l, deadline) == -EINTR) {
+        ret = -ERESTARTNOHAND;          /* EINTR for a handler, never SA_RESTART (signal(7)) */
+        goto out;
+    }
     ret = l->n;
     for (int s = 0; s < 3; s++) {
         if (l->user[s] && copy_to_user(l->user[s], l->out.set[s], bytes)) {
@@ -88,7 +93,7 @@ int64_t sys_select(SYSCALL_ARGS)
 
 /* The sixth argument points to { const sigset_t *mask; size_t size }:
  * read first; the mask is checked after the timeout, as Linux does, and
- * with no delivery yet has nothing to do. */
+ * is the thread's mask while it waits. */
 int64_t sys_pselect6(SYSCALL_ARGS)
 {
     UNUSED_ARGS;
@@ -106,7 +111,11 @@ int64_t sys_pselect6(SYSCALL_ARGS)
         return -EINVAL;
     if (pack[0] && copy_from_user(&mask, pack[0], sizeof(mask)))
         return -EFAULT;
+    if (pack[0])
+        signal_mask_push(mask);
     int64_t ret = do_select(a0, a1, a2, a3, deadline);
+    if (pack[0])
+        signal_mask_pop(ret == -ERESTARTNOHAND);
     poll_timeout_write_back(a4, false, timeout, deadline);
     return ret;
 }

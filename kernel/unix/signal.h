@@ -6,17 +6,22 @@
  * frame (unix/signal_frame.h) and returns through rt_sigreturn; the
  * default action ends the program with 128+N or ignores the signal.
  *
- * The state lives in struct process (unix/process.h) and is process-wide
- * while cloak runs one thread.  When threads land, the mask, the alternate
- * stack, the pending set for signals sent to one thread (tgkill, faults)
- * and saved_sigmask become per thread; actions and the process-wide
- * pending set stay in the process. */
+ * Actions and the signals sent to the whole program (kill, timers with
+ * SIGEV_SIGNAL, the host's Ctrl-C) live in struct process; each thread has
+ * its own mask, alternate stack, signals sent to it alone (tgkill, faults,
+ * SIGPIPE, SIGEV_THREAD_ID timers) and saved mask (unix/signal_thread.h).
+ * A signal for the program goes to a thread that does not block it, the
+ * sender itself if it can, as Linux chooses; the chosen thread, if it is
+ * blocked in an interruptible wait (pipes, futexes, sleeps, poll, epoll,
+ * sigsuspend...), is woken: the wait returns -ERESTARTSYS or a cousin, and
+ * the way back to user mode turns that into EINTR or a restart. */
 #ifndef UNIX_SIGNAL_H
 #define UNIX_SIGNAL_H
 #include <stdint.h>
 #include <stdbool.h>
 
 struct trap_frame;
+struct thread;
 
 #define SIG_DFL 0
 #define SIG_IGN 1
@@ -32,6 +37,7 @@ struct trap_frame;
 #define SI_USER 0
 #define SI_KERNEL 0x80
 #define SI_QUEUE (-1)
+#define SI_TIMER (-2)
 #define SI_TKILL (-6)
 #define ILL_ILLOPN 2
 #define FPE_INTDIV 1
@@ -59,7 +65,9 @@ struct signal_info {
 };
 
 /* Makes info->signo pending for the program, unless it is ignored (then
- * it is dropped, as Linux does for an unblocked ignored signal). */
+ * it is dropped, as Linux does for an unblocked ignored signal), and wakes
+ * the thread that is to take it.  Safe in interrupt context: it only
+ * marks and wakes. */
 void signal_send(const struct signal_info *info);
 /* A fault's signal: pending if a handler will take it (true); false when
  * it is blocked, ignored or SIG_DFL, and the caller ends the program. */
@@ -74,10 +82,23 @@ void signal_force(int sig, const char *why);
  * restart (unix/sigset.h).  Returns true when the frame changed in a way
  * SYSRET cannot restore (every register must come back: IRET). */
 bool signal_exit_to_user(struct trap_frame *f, bool from_syscall, uint64_t syscall_nr);
-/* For blocking code (once the scheduler lands): true when a signal is
- * pending that would run a handler or end the program, so the wait should
+/* For blocking code: true when a signal is pending for the calling
+ * thread that would run a handler or end the program, so the wait should
  * stop and return -ERESTARTSYS (or -EINTR). */
 bool signal_pending_interrupts(void);
+/* A timer's signal, to thread t or (t NULL) the program: if the same
+ * timer's signal is still pending, its si_overrun grows by expirations
+ * instead.  Returns the overrun count the program will see. */
+int32_t signal_send_timer(struct thread *t, const struct signal_info *info, uint32_t expirations);
+/* The calling thread blocked sigs or is leaving: the program-wide
+ * pending ones among them go to another thread that takes them (Linux's
+ * retarget_shared_pending). */
+void signal_retarget(uint64_t sigs);
+/* Takes the next pending signal of set for the calling thread (its own
+ * first, then the program's) and its siginfo; 0 if none. */
+int signal_take(uint64_t set, struct signal_info *info);
+/* The main thread's signal state exists (it is made on first use). */
+void signal_attach_main(void);
 /* rt_sigreturn's work on the frame of the system call: the registers, mask,
  * alternate stack and FPU state the frame holds; RAX to return. */
 int64_t signal_return(struct trap_frame *f);

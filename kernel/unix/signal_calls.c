@@ -1,13 +1,15 @@
 /* The signal system calls: actions, masks, the alternate stack, sending to
- * the program itself, waiting for signals, rt_sigreturn.  Delivery is in
- * signal_deliver.c (unix/signal.h). */
+ * the program or one of its threads, waiting for signals, rt_sigreturn and
+ * restart_syscall.  Delivery is in signal_deliver.c (unix/signal.h). */
 #include "unix/syscall.h"
 #include "unix/process.h"
 #include "unix/signal.h"
+#include "unix/signal_thread.h"
 #include "unix/sigset.h"
 #include "unix/signal_frame.h"
 #include "unix/timeout.h"
 #include "unix/usercopy.h"
+#include "sched/sched.h"
 #include "arch/x86_64/trap.h"
 #include "drivers/clock.h"
 #include "lib/string.h"
@@ -22,12 +24,16 @@
 #define SIGSTOP 19
 
 /* Setting SIG_IGN, or SIG_DFL where the default ignores, discards the
- * signal if pending, blocked or not (POSIX; Linux does it too). */
+ * signal if pending, blocked or not, in the program and in every thread
+ * (POSIX; Linux does it too).  Lock held. */
 static void discard_if_ignored(int sig)
 {
     uint64_t h = proc.actions[sig - 1].handler;
-    if (h == SIG_IGN || (h == SIG_DFL && sigset_default_action(sig) == SIG_DEFAULT_IGNORE))
-        proc.sigpending &= ~sigset_bit(sig);
+    if (!(h == SIG_IGN || (h == SIG_DFL && sigset_default_action(sig) == SIG_DEFAULT_IGNORE)))
+        return;
+    proc.sigpending &= ~sigset_bit(sig);
+    for (struct list_node *n = signal_threads.next; n != &signal_threads; n = n->next)
+        LIST_ENTRY(n, struct thread_signals, node)->pending &= ~sigset_bit(sig);
 }
 
 int64_t sys_rt_sigaction(SYSCALL_ARGS)
@@ -38,51 +44,65 @@ int64_t sys_rt_sigaction(SYSCALL_ARGS)
         return -EINVAL;
     if (a1 && (sig == SIGKILL || sig == SIGSTOP))
         return -EINVAL;
-    struct k_sigaction old = proc.actions[sig - 1];
+    struct k_sigaction old = proc.actions[sig - 1], act;
     if (a1) {
-        struct k_sigaction act;
         if (copy_from_user(&act, a1, sizeof(act)))
             return -EFAULT;
         act.mask &= ~SIGSET_UNBLOCKABLE;
+        signal_attach_main();
+        uint64_t flags = spin_lock_irqsave(&signal_lock);
         proc.actions[sig - 1] = act;
         discard_if_ignored(sig);
+        spin_unlock_irqrestore(&signal_lock, flags);
     }
     if (a2 && copy_to_user(a2, &old, sizeof(old)))
         return -EFAULT;
     return 0;
 }
 
-/* A signal unblocked here is delivered on this call's way out. */
+/* The calling thread's mask.  A signal unblocked here is delivered on
+ * this call's way out. */
 int64_t sys_rt_sigprocmask(SYSCALL_ARGS)
 {
     UNUSED_ARGS;
     if (a3 != SIGSET_SIZE)
         return -EINVAL;
-    uint64_t old = proc.sigmask;
+    struct thread_signals *s = signal_self();
+    uint64_t set = 0, old = s->mask;
     if (a1) {
-        uint64_t set;
         if (copy_from_user(&set, a1, sizeof(set)))
             return -EFAULT;
+        if (a0 > SIG_SETMASK)
+            return -EINVAL;
+        uint64_t flags = spin_lock_irqsave(&signal_lock);
+        old = s->mask;
         switch (a0) {
-        case SIG_BLOCK: proc.sigmask |= set; break;
-        case SIG_UNBLOCK: proc.sigmask &= ~set; break;
-        case SIG_SETMASK: proc.sigmask = set; break;
-        default: return -EINVAL;
+        case SIG_BLOCK: s->mask |= set; break;
+        case SIG_UNBLOCK: s->mask &= ~set; break;
+        default: s->mask = set; break;
         }
-        proc.sigmask &= ~SIGSET_UNBLOCKABLE;
+        s->mask &= ~SIGSET_UNBLOCKABLE;
+        uint64_t newly_blocked = s->mask & ~old;
+        spin_unlock_irqrestore(&signal_lock, flags);
+        if (newly_blocked)
+            signal_retarget(newly_blocked);
     }
     if (a2 && copy_to_user(a2, &old, sizeof(old)))
         return -EFAULT;
     return 0;
 }
 
-/* Pending and blocked (Linux: a size up to 8 bytes is fine). */
+/* Pending (for this thread or the program) and blocked (Linux: a size up
+ * to 8 bytes is fine). */
 int64_t sys_rt_sigpending(SYSCALL_ARGS)
 {
     UNUSED_ARGS;
     if (a1 > SIGSET_SIZE)
         return -EINVAL;
-    uint64_t set = proc.sigpending & proc.sigmask;
+    struct thread_signals *s = signal_self();
+    uint64_t flags = spin_lock_irqsave(&signal_lock);
+    uint64_t set = (s->pending | proc.sigpending) & s->mask;
+    spin_unlock_irqrestore(&signal_lock, flags);
     if (copy_to_user(a0, &set, a1))
         return -EFAULT;
     return 0;
@@ -91,10 +111,11 @@ int64_t sys_rt_sigpending(SYSCALL_ARGS)
 int64_t sys_sigaltstack(SYSCALL_ARGS)
 {
     UNUSED_ARGS;
+    struct thread_signals *s = signal_self();
     uint64_t rsp = syscall_frame()->rsp;
-    struct signal_altstack cur = { proc.altstack_sp, proc.altstack_size, (uint32_t)proc.altstack_flags };
+    struct signal_altstack cur = { s->altstack_sp, s->altstack_size, (uint32_t)s->altstack_flags };
     int state = signal_altstack_flags(&cur, rsp);
-    struct linux_stack old = { proc.altstack_sp, state | (int32_t)cur.flags, 0, proc.altstack_size };
+    struct linux_stack old = { s->altstack_sp, state | (int32_t)cur.flags, 0, s->altstack_size };
     if (a0) {
         struct linux_stack ss;
         if (copy_from_user(&ss, a0, sizeof(ss)))
@@ -105,14 +126,14 @@ int64_t sys_sigaltstack(SYSCALL_ARGS)
         if (mode != 0 && mode != SS_DISABLE && mode != SS_ONSTACK)
             return -EINVAL;
         if (mode == SS_DISABLE) {
-            proc.altstack_sp = proc.altstack_size = 0;
-            proc.altstack_flags = 0;
+            s->altstack_sp = s->altstack_size = 0;
+            s->altstack_flags = 0;
         } else {
             if (ss.ss_size < MINSIGSTKSZ)
                 return -ENOMEM;
-            proc.altstack_sp = ss.ss_sp;
-            proc.altstack_size = ss.ss_size;
-            proc.altstack_flags = (int)((uint32_t)ss.ss_flags & SS_AUTODISARM);
+            s->altstack_sp = ss.ss_sp;
+            s->altstack_size = ss.ss_size;
+            s->altstack_flags = (int)((uint32_t)ss.ss_flags & SS_AUTODISARM);
         }
     }
     if (a1 && copy_to_user(a1, &old, sizeof(old)))
@@ -120,15 +141,36 @@ int64_t sys_sigaltstack(SYSCALL_ARGS)
     return 0;
 }
 
-static int64_t send_self(int sig, int code)
+/* To the program (kill, sigqueue); sig 0 checks that it exists. */
+static int64_t send_process(int sig, const struct signal_info *info)
 {
     if (sig == 0)
-        return 0;                       /* the existence check */
+        return 0;
     if (sig < 1 || sig > NSIG)
         return -EINVAL;
-    signal_send(&(struct signal_info){ .signo = sig, .code = code, .pid = PROCESS_PID, .uid = 0,
-                                       .why = "sent by the program to itself" });
+    signal_send(info);
     return 0;
+}
+
+/* To one thread of the program (tkill, tgkill, rt_tgsigqueueinfo). */
+static int64_t send_thread(int64_t tgid, int64_t tid, int sig, const struct signal_info *info)
+{
+    if (tid <= 0 || tgid == 0 || tgid < -1)
+        return -EINVAL;
+    if (sig < 0 || sig > NSIG)
+        return -EINVAL;
+    struct thread *t = tgid == -1 || tgid == PROCESS_PID ? sched_thread_by_tid((int)tid) : 0;
+    if (!t || !signal_of(t))
+        return -ESRCH;
+    if (sig == 0)
+        return 0;
+    return signal_send_thread(t, info);
+}
+
+static struct signal_info from_program(int sig, int code)
+{
+    return (struct signal_info){ .signo = sig, .code = code, .pid = PROCESS_PID, .uid = 0,
+                                 .why = "sent by the program to itself" };
 }
 
 int64_t sys_kill(SYSCALL_ARGS)
@@ -137,86 +179,83 @@ int64_t sys_kill(SYSCALL_ARGS)
     int64_t pid = (int32_t)a0;
     if (pid != PROCESS_PID && pid != 0 && pid != -1)
         return -ESRCH;
-    return send_self((int)a1, SI_USER);
+    struct signal_info info = from_program((int)a1, SI_USER);
+    return send_process((int)a1, &info);
 }
 
 int64_t sys_tkill(SYSCALL_ARGS)
+{
+    UNUSED_ARGS;
+    struct signal_info info = from_program((int)a1, SI_TKILL);
+    return send_thread(-1, (int32_t)a0, (int)a1, &info);
+}
+
+int64_t sys_tgkill(SYSCALL_ARGS)
 {
     UNUSED_ARGS;
     if ((int32_t)a0 <= 0)
         return -EINVAL;
     if ((int32_t)a0 != PROCESS_PID)
         return -ESRCH;
-    return send_self((int)a1, SI_TKILL);
-}
-
-int64_t sys_tgkill(SYSCALL_ARGS)
-{
-    UNUSED_ARGS;
-    if ((int32_t)a0 <= 0 || (int32_t)a1 <= 0)
-        return -EINVAL;
-    if ((int32_t)a0 != PROCESS_PID || (int32_t)a1 != PROCESS_PID)
-        return -ESRCH;
-    return send_self((int)a2, SI_TKILL);
+    struct signal_info info = from_program((int)a2, SI_TKILL);
+    return send_thread((int32_t)a0, (int32_t)a1, (int)a2, &info);
 }
 
 /* sigqueue: a signal with the sender's siginfo (si_code, si_pid, si_uid,
- * si_value).  To itself a process may claim any si_code but SI_TKILL's
- * meaning stays the kernel's (Linux refuses si_code >= 0 and SI_TKILL only
- * towards other processes). */
-static int64_t queue_self(int sig, uint64_t uinfo)
+ * si_value).  Within one process any si_code goes (Linux refuses
+ * si_code >= 0 and SI_TKILL only towards other processes). */
+static int queued_info(uint64_t uinfo, int sig, struct signal_info *info)
 {
     struct linux_siginfo si;
     if (copy_from_user(&si, uinfo, sizeof(si)))
         return -EFAULT;
-    if (sig == 0)
-        return 0;
-    if (sig < 1 || sig > NSIG)
-        return -EINVAL;
-    signal_send(&(struct signal_info){ .signo = sig, .code = si.si_code, .pid = si.f.kill.pid,
-                                       .uid = si.f.kill.uid, .value = si.f.kill.value,
-                                       .why = "sent by the program to itself" });
+    *info = (struct signal_info){ .signo = sig, .code = si.si_code, .pid = si.f.kill.pid,
+                                  .uid = si.f.kill.uid, .value = si.f.kill.value,
+                                  .why = "sent by the program to itself" };
     return 0;
 }
 
 int64_t sys_rt_sigqueueinfo(SYSCALL_ARGS)
 {
     UNUSED_ARGS;
+    struct signal_info info;
+    int err = queued_info(a2, (int)a1, &info);
+    if (err)
+        return err;
     if ((int32_t)a0 != PROCESS_PID)
         return -ESRCH;
-    return queue_self((int)a1, a2);
+    return send_process((int)a1, &info);
 }
 
 int64_t sys_rt_tgsigqueueinfo(SYSCALL_ARGS)
 {
     UNUSED_ARGS;
+    struct signal_info info;
     if ((int32_t)a0 <= 0 || (int32_t)a1 <= 0)
         return -EINVAL;
-    if ((int32_t)a0 != PROCESS_PID || (int32_t)a1 != PROCESS_PID)
+    int err = queued_info(a3, (int)a2, &info);
+    if (err)
+        return err;
+    if ((int32_t)a0 != PROCESS_PID)
         return -ESRCH;
-    return queue_self((int)a2, a3);
+    return send_thread((int32_t)a0, (int32_t)a1, (int)a2, &info);
 }
 
-/* Waiting for a signal when none can come: one thread, and nothing yet
- * (no timers, no host Ctrl-C) sends one from outside.  Linux would wait
- * until someone kills the process, and so does cloak: the program waits
- * until the VM is stopped (Ctrl-C: 130, SIGTERM: 143, as a shell's child
- * killed by that signal).  Returning EINTR without a signal would turn
- * `while (!done) pause();` into a busy loop, and ending the program would
- * take a decision that belongs to whoever stops it. */
-static void wait_forever(const char *call)
+/* Waits until a signal runs a handler or ends the program.  With one
+ * thread and no timer armed nothing inside can send one: the program then
+ * waits until the VM is stopped (Ctrl-C: 130, SIGTERM: 143), as it would
+ * wait on Linux until someone kills it. */
+static void wait_for_signal(void)
 {
-    klog_once(wait_forever, "signal: %s waits for a signal, but nothing can send one yet (one thread, no "
-                            "timers): waiting until the VM is stopped", call);
-    clock_sleep_until(TIMEOUT_FOREVER);
+    while (signal_sleep_until(SCHED_FOREVER) == 0)
+        ;
 }
 
 int64_t sys_pause(SYSCALL_ARGS)
 {
     UNUSED_ARGS;
-    if (!signal_pending_interrupts())
-        wait_forever("pause");
-    return -EINTR;
+    wait_for_signal();
+    return -ERESTARTNOHAND;
 }
 
 /* The mask in force until a signal comes; the old one is restored on the
@@ -229,12 +268,29 @@ int64_t sys_rt_sigsuspend(SYSCALL_ARGS)
         return -EINVAL;
     if (copy_from_user(&set, a0, sizeof(set)))
         return -EFAULT;
-    proc.saved_sigmask = proc.sigmask;
-    proc.restore_sigmask = true;
-    proc.sigmask = set & ~SIGSET_UNBLOCKABLE;
-    if (!signal_pending_interrupts())
-        wait_forever("rt_sigsuspend");
-    return -EINTR;
+    signal_mask_push(set);
+    wait_for_signal();
+    return -ERESTARTNOHAND;
+}
+
+/* Waits (until deadline) for a signal of set: its number, or 0 at the
+ * deadline, -EINTR when another signal interrupts.  The set is unblocked
+ * meanwhile so that one of its signals wakes the thread, as Linux does. */
+static int wait_in_set(uint64_t set, uint64_t deadline, struct signal_info *info)
+{
+    struct thread_signals *s = signal_self();
+    uint64_t flags = spin_lock_irqsave(&signal_lock);
+    s->real_mask = s->mask;
+    s->wait_set = set;
+    s->mask &= ~set;
+    spin_unlock_irqrestore(&signal_lock, flags);
+    int slept = signal_sleep_until(deadline);
+    flags = spin_lock_irqsave(&signal_lock);
+    s->mask = s->real_mask;
+    s->wait_set = 0;
+    spin_unlock_irqrestore(&signal_lock, flags);
+    int sig = signal_take(set, info);
+    return sig ? sig : slept;
 }
 
 /* Takes a pending signal of the set (blocked ones included: that is how
@@ -253,21 +309,18 @@ int64_t sys_rt_sigtimedwait(SYSCALL_ARGS)
         if (err)
             return err;
     }
-    int sig = sigset_next(proc.sigpending & set, 0);
-    if (!sig) {
-        if (!a2)
-            wait_forever("rt_sigtimedwait");
-        else if (ns)
-            clock_sleep_until(timeout_deadline_after(clock_monotonic_ns(), ns));
-        /* Nothing could have arrived meanwhile (see wait_forever). */
-        sig = sigset_next(proc.sigpending & set, 0);
-        if (!sig)
-            return -EAGAIN;
+    struct signal_info info;
+    int sig = signal_take(set, &info);
+    if (!sig && ns) {
+        sig = wait_in_set(set, timeout_deadline_after(clock_monotonic_ns(), ns), &info);
+        if (sig < 0)
+            return sig;                 /* -EINTR: a handler runs (never restarted) */
     }
-    proc.sigpending &= ~sigset_bit(sig);
+    if (!sig)
+        return -EAGAIN;
     if (a1) {
         struct linux_siginfo si;
-        signal_siginfo_fill(&si, &proc.siginfo[sig - 1]);
+        signal_siginfo_fill(&si, &info);
         if (copy_to_user(a1, &si, sizeof(si)))
             return -EFAULT;
     }
@@ -278,4 +331,15 @@ int64_t sys_rt_sigreturn(SYSCALL_ARGS)
 {
     UNUSED_ARGS;
     return signal_return(syscall_frame());
+}
+
+/* Continues a sleep a signal interrupted without running a handler (the
+ * program never calls it itself; Linux answers EINTR then). */
+int64_t sys_restart_syscall(SYSCALL_ARGS)
+{
+    UNUSED_ARGS;
+    struct signal_restart *r = &signal_self()->restart;
+    int64_t (*fn)(struct signal_restart *) = r->fn;
+    r->fn = 0;
+    return fn ? fn(r) : -EINTR;
 }

@@ -4,6 +4,7 @@
 #include "unix/sigset.h"
 #include "unix/signal_frame.h"
 #include "unix/process.h"
+#include "unix/signal_thread.h"
 #include "unix/usercopy.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/fpu.h"
@@ -13,69 +14,10 @@
 #include "lib/log.h"
 
 #define SYSCALL_RT_SIGRETURN 15
+#define SYSCALL_RESTART_SYSCALL 219
 #define RFLAGS_TF (1ull << 8)
 #define RFLAGS_DF (1ull << 10)
 #define RFLAGS_RF (1ull << 16)
-
-static bool valid(int sig) { return sig >= 1 && sig <= NSIG; }
-
-/* Ignored where it is sent: SIG_IGN, or SIG_DFL whose default is to
- * ignore.  A blocked signal is kept (the action may change before it is
- * unblocked), as Linux does. */
-static bool dropped_at_send(int sig)
-{
-    if (sig == SIGKILL || (proc.sigmask & sigset_bit(sig)))
-        return false;
-    uint64_t h = proc.actions[sig - 1].handler;
-    return h == SIG_IGN || (h == SIG_DFL && sigset_default_action(sig) == SIG_DEFAULT_IGNORE);
-}
-
-void signal_send(const struct signal_info *info)
-{
-    int sig = info->signo;
-    if (!valid(sig) || dropped_at_send(sig))
-        return;
-    /* One instance per signal: a second of the same kind merges into the
-     * first (real-time signals queue on Linux; not yet here). */
-    if (proc.sigpending & sigset_bit(sig))
-        return;
-    proc.sigpending |= sigset_bit(sig);
-    proc.siginfo[sig - 1] = *info;
-}
-
-bool signal_send_fault(const struct signal_info *info)
-{
-    int sig = info->signo;
-    uint64_t h = proc.actions[sig - 1].handler;
-    if ((proc.sigmask & sigset_bit(sig)) || h == SIG_IGN || h == SIG_DFL)
-        return false;
-    proc.sigpending |= sigset_bit(sig);
-    proc.siginfo[sig - 1] = *info;      /* the fault's details win */
-    return true;
-}
-
-void signal_force(int sig, const char *why)
-{
-    struct k_sigaction *ka = &proc.actions[sig - 1];
-    if (ka->handler == SIG_IGN || (proc.sigmask & sigset_bit(sig)))
-        ka->handler = SIG_DFL;
-    proc.sigmask &= ~sigset_bit(sig);
-    proc.sigpending |= sigset_bit(sig);
-    proc.siginfo[sig - 1] = (struct signal_info){ .signo = sig, .code = SI_KERNEL, .why = why };
-}
-
-bool signal_pending_interrupts(void)
-{
-    uint64_t ready = proc.sigpending & ~(proc.sigmask & ~SIGSET_UNBLOCKABLE);
-    for (int sig = 1; sig <= NSIG; sig++) {
-        if (!(ready & sigset_bit(sig)))
-            continue;
-        uint64_t h = proc.actions[sig - 1].handler;
-        if (sig == SIGKILL || (h != SIG_IGN && (h != SIG_DFL || sigset_default_action(sig) == SIG_DEFAULT_TERMINATE)))
-            return true;
-    }
-    return false;
-}
 
 static void fill_sigcontext(struct linux_sigcontext *sc, const struct trap_frame *f,
                             const struct signal_info *info, uint64_t oldmask, uint64_t fpstate)
@@ -90,19 +32,22 @@ static void fill_sigcontext(struct linux_sigcontext *sc, const struct trap_frame
     };
 }
 
+/* Why the last frame could not be written; only read before the program
+ * ends by SIGSEGV, by the thread that failed. */
 static char frame_why[160];
 
 /* Writes the frame and points the registers at the handler; false (and
- * frame_why says why) when the frame cannot be written. */
-static bool setup_frame(struct trap_frame *f, int sig, const struct signal_info *info,
-                        struct k_sigaction *ka, uint64_t oldmask)
+ * frame_why says why) when the frame cannot be written.  The FPU image is
+ * built in the thread's own buffer: another thread may be delivering too. */
+static bool setup_frame(struct thread_signals *s, struct trap_frame *f, int sig,
+                        const struct signal_info *info, struct k_sigaction *ka, uint64_t oldmask)
 {
-    static uint8_t img[FPU_STATE_MAX + 64] __attribute__((aligned(64)));
+    uint8_t *img = s->fpu_img;
     if (!(ka->flags & SA_RESTORER)) {   /* x86-64 Linux requires it too */
         snprintf(frame_why, sizeof(frame_why), "its %s handler has no sa_restorer", signal_name(sig));
         return false;
     }
-    struct signal_altstack alt = { proc.altstack_sp, proc.altstack_size, (uint32_t)proc.altstack_flags };
+    struct signal_altstack alt = { s->altstack_sp, s->altstack_size, (uint32_t)s->altstack_flags };
     bool xsave = fpu_uses_xsave();
     uint32_t state_size = (uint32_t)fpu_state_size();
     uint64_t fp_bytes = fpstate_frame_size(xsave, state_size);
@@ -134,8 +79,8 @@ static bool setup_frame(struct trap_frame *f, int sig, const struct signal_info 
     f->ss = USER_DS;
     f->rflags &= ~(RFLAGS_TF | RFLAGS_DF | RFLAGS_RF);
     if (at.entered_altstack && (alt.flags & SS_AUTODISARM)) {
-        proc.altstack_sp = proc.altstack_size = 0;
-        proc.altstack_flags = 0;
+        s->altstack_sp = s->altstack_size = 0;
+        s->altstack_flags = 0;
     }
     fpu_reset();                        /* the handler starts with a clean FPU, as on Linux */
     return true;
@@ -151,6 +96,10 @@ static void settle_syscall(struct trap_frame *f, uint64_t nr, bool handler_runs,
     case SIG_RESTART_AGAIN:
         f->rax = nr;
         f->rip -= 2;                    /* back over SYSCALL */
+        break;
+    case SIG_RESTART_BLOCK:
+        f->rax = SYSCALL_RESTART_SYSCALL;
+        f->rip -= 2;
         break;
     case SIG_RESTART_NONE:
         break;
@@ -171,19 +120,44 @@ static void default_action(int sig, const struct signal_info *info)
     process_kill(sig, info->why ? info->why : "sent to the program");
 }
 
+/* Restores the mask saved by rt_sigsuspend or pselect & co. when no
+ * handler's frame took it. */
+static void restore_saved_mask(struct thread_signals *s)
+{
+    if (!s->restore_mask)
+        return;
+    uint64_t flags = spin_lock_irqsave(&signal_lock);
+    s->mask = s->saved_mask;
+    s->restore_mask = false;
+    spin_unlock_irqrestore(&signal_lock, flags);
+}
+
+/* The handler's mask takes over once its frame is written. */
+static void enter_handler(struct thread_signals *s, struct k_sigaction *ka, int sig, uint64_t oldmask)
+{
+    uint64_t flags = spin_lock_irqsave(&signal_lock);
+    s->restore_mask = false;
+    s->mask = sigset_handler_mask(oldmask, ka->mask, sig, ka->flags & SA_NODEFER);
+    if (ka->flags & SA_RESETHAND)
+        ka->handler = SIG_DFL;
+    spin_unlock_irqrestore(&signal_lock, flags);
+}
+
 bool signal_exit_to_user(struct trap_frame *f, bool from_syscall, uint64_t syscall_nr)
 {
+    struct thread_signals *s = signal_self();
+    if (!s)
+        return false;
     bool handled = false;
     int sig;
+    struct signal_info info;
     /* RAX after rt_sigreturn is the interrupted context's, not a result
      * (Linux sets orig_ax to -1 there for the same reason). */
     if (syscall_nr == SYSCALL_RT_SIGRETURN)
         from_syscall = false;
     /* Each handler gets a frame; several pending signals nest, the last
-     * one set up running first, as on Linux.  Ends: each pass clears a bit. */
-    while ((sig = sigset_next(proc.sigpending, proc.sigmask)) != 0) {
-        struct signal_info info = proc.siginfo[sig - 1];
-        proc.sigpending &= ~sigset_bit(sig);
+     * one set up running first, as on Linux.  Ends: each pass takes one. */
+    while ((sig = signal_take(~s->mask | SIGSET_UNBLOCKABLE, &info)) != 0) {
         struct k_sigaction *ka = &proc.actions[sig - 1];
         if (sig != SIGKILL && ka->handler == SIG_IGN)
             continue;
@@ -193,8 +167,8 @@ bool signal_exit_to_user(struct trap_frame *f, bool from_syscall, uint64_t sysca
         }
         if (from_syscall && !handled)
             settle_syscall(f, syscall_nr, true, ka->flags & SA_RESTART);
-        uint64_t oldmask = proc.restore_sigmask ? proc.saved_sigmask : proc.sigmask;
-        if (!setup_frame(f, sig, &info, ka, oldmask)) {
+        uint64_t oldmask = s->restore_mask ? s->saved_mask : s->mask;
+        if (!setup_frame(s, f, sig, &info, ka, oldmask)) {
             /* Linux's force_sigsegv: by its default action if SIGSEGV
              * itself could not be delivered. */
             klog("signal: %s", frame_why);
@@ -203,17 +177,11 @@ bool signal_exit_to_user(struct trap_frame *f, bool from_syscall, uint64_t sysca
             signal_force(SIGSEGV, frame_why);
             continue;
         }
-        proc.restore_sigmask = false;
-        proc.sigmask = sigset_handler_mask(oldmask, ka->mask, sig, ka->flags & SA_NODEFER);
-        if (ka->flags & SA_RESETHAND)
-            ka->handler = SIG_DFL;
+        enter_handler(s, ka, sig, oldmask);
         handled = true;
     }
     if (from_syscall && !handled)
         settle_syscall(f, syscall_nr, false, false);
-    if (proc.restore_sigmask) {
-        proc.sigmask = proc.saved_sigmask;
-        proc.restore_sigmask = false;
-    }
+    restore_saved_mask(s);
     return handled;
 }

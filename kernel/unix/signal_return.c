@@ -8,6 +8,7 @@
 #include "unix/sigset.h"
 #include "unix/signal_frame.h"
 #include "unix/process.h"
+#include "unix/signal_thread.h"
 #include "unix/usercopy.h"
 #include "unix/syscall.h"
 #include "arch/x86_64/trap.h"
@@ -46,24 +47,24 @@ static bool read_fpstate(uint64_t fpstate, uint8_t *img)
 
 /* sigaltstack as the frame says (a handler may change it), unless the
  * restored stack pointer is on the current alternate stack. */
-static void restore_altstack(const struct linux_stack *ss, uint64_t rsp)
+static void restore_altstack(struct thread_signals *s, const struct linux_stack *ss, uint64_t rsp)
 {
-    struct signal_altstack cur = { proc.altstack_sp, proc.altstack_size, (uint32_t)proc.altstack_flags };
+    struct signal_altstack cur = { s->altstack_sp, s->altstack_size, (uint32_t)s->altstack_flags };
     if (signal_altstack_flags(&cur, rsp) == SS_ONSTACK)
         return;
     if (ss->ss_flags & SS_DISABLE) {
-        proc.altstack_sp = proc.altstack_size = 0;
-        proc.altstack_flags = 0;
+        s->altstack_sp = s->altstack_size = 0;
+        s->altstack_flags = 0;
     } else if (ss->ss_size >= 2048 /* MINSIGSTKSZ */) {
-        proc.altstack_sp = ss->ss_sp;
-        proc.altstack_size = ss->ss_size;
-        proc.altstack_flags = (int)((uint32_t)ss->ss_flags & SS_AUTODISARM);
+        s->altstack_sp = ss->ss_sp;
+        s->altstack_size = ss->ss_size;
+        s->altstack_flags = (int)((uint32_t)ss->ss_flags & SS_AUTODISARM);
     }
 }
 
 static int64_t bad_frame(struct trap_frame *f, uint64_t frame, const char *what)
 {
-    static char why[120];
+    static char why[120];               /* read only as the program ends */
     snprintf(why, sizeof(why), "bad signal frame at 0x%lx in rt_sigreturn (%s)", frame, what);
     klog("signal: %s", why);
     signal_force(SIGSEGV, why);
@@ -72,7 +73,8 @@ static int64_t bad_frame(struct trap_frame *f, uint64_t frame, const char *what)
 
 int64_t signal_return(struct trap_frame *f)
 {
-    static uint8_t img[FPU_STATE_MAX + 64] __attribute__((aligned(64)));
+    struct thread_signals *s = signal_self();
+    uint8_t *img = s->fpu_img;          /* per thread: others may return from handlers too */
     uint64_t frame = f->rsp - 8;        /* the handler's RET popped pretcode */
     struct linux_ucontext uc;
     if (copy_from_user(&uc, frame + offsetof(struct linux_rt_sigframe, uc), sizeof(uc)))
@@ -94,8 +96,10 @@ int64_t signal_return(struct trap_frame *f)
     f->rflags = (f->rflags & ~SIGRETURN_RFLAGS) | (sc->eflags & SIGRETURN_RFLAGS);
     f->cs = USER_CS;
     f->ss = USER_DS;
-    proc.sigmask = uc.uc_sigmask & ~SIGSET_UNBLOCKABLE;
-    restore_altstack(&uc.uc_stack, sc->rsp);
+    uint64_t flags = spin_lock_irqsave(&signal_lock);
+    s->mask = uc.uc_sigmask & ~SIGSET_UNBLOCKABLE;
+    spin_unlock_irqrestore(&signal_lock, flags);
+    restore_altstack(s, &uc.uc_stack, sc->rsp);
     if (sc->fpstate)
         fpu_restore(img);
     else

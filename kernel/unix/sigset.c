@@ -39,6 +39,8 @@ enum sig_restart sigset_restart(int64_t ret, bool handler_runs, bool sa_restart)
         return !handler_runs || sa_restart ? SIG_RESTART_AGAIN : SIG_RESTART_EINTR;
     case -ERESTARTNOHAND:
         return handler_runs ? SIG_RESTART_EINTR : SIG_RESTART_AGAIN;
+    case -ERESTART_RESTARTBLOCK:
+        return handler_runs ? SIG_RESTART_EINTR : SIG_RESTART_BLOCK;
     default:
         return SIG_RESTART_NONE;
     }

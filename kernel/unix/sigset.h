@@ -37,10 +37,13 @@ uint64_t sigset_handler_mask(uint64_t blocked, uint64_t sa_mask, int sig, bool n
 #define ERESTARTSYS 512                 /* restart if the handler has SA_RESTART */
 #define ERESTARTNOINTR 513              /* always restart */
 #define ERESTARTNOHAND 514              /* restart only if no handler ran */
+#define ERESTART_RESTARTBLOCK 516       /* EINTR if a handler ran, else restart_syscall */
 
-enum sig_restart { SIG_RESTART_NONE, SIG_RESTART_EINTR, SIG_RESTART_AGAIN };
+enum sig_restart { SIG_RESTART_NONE, SIG_RESTART_EINTR, SIG_RESTART_AGAIN, SIG_RESTART_BLOCK };
 /* What becomes of a system call that returned ret: left alone, turned
- * into -EINTR, or restarted (RIP back over SYSCALL, RAX = its number). */
+ * into -EINTR, restarted (RIP back over SYSCALL, RAX = its number), or
+ * continued by restart_syscall (RAX = 219: the sleep goes on to its
+ * deadline). */
 enum sig_restart sigset_restart(int64_t ret, bool handler_runs, bool sa_restart);
 
 #endif

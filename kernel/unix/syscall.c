@@ -2,6 +2,7 @@
 #include "unix/syscall.h"
 #include "unix/process.h"
 #include "unix/signal.h"
+#include "unix/signal_thread.h"
 #include "unix/futex_table.h"
 #include "sched/sched.h"
 #include "arch/x86_64/trap.h"
@@ -43,15 +44,22 @@ static const syscall_fn table[] = {
     /* signal_calls.c */
     ENTRY(15, rt_sigreturn), ENTRY(34, pause), ENTRY(127, rt_sigpending), ENTRY(128, rt_sigtimedwait),
     ENTRY(129, rt_sigqueueinfo), ENTRY(130, rt_sigsuspend), ENTRY(297, rt_tgsigqueueinfo),
+    ENTRY(219, restart_syscall),
+    /* signal_timer_calls.c */
+    ENTRY(36, getitimer), ENTRY(37, alarm), ENTRY(38, setitimer), ENTRY(222, timer_create),
+    ENTRY(223, timer_settime), ENTRY(224, timer_gettime), ENTRY(225, timer_getoverrun),
+    ENTRY(226, timer_delete),
 };
 #define TABLE_SIZE (sizeof(table) / sizeof(table[0]))
 
 static int full_restore;
 static struct trap_frame *current_frame;
 
+/* Per thread: the frame sits at the top of the calling thread's kernel
+ * stack (several threads may be inside system calls at once). */
 struct trap_frame *syscall_frame(void)
 {
-    return current_frame;
+    return sched_running() ? sched_user_frame(sched_current()) : current_frame;
 }
 static bool irqs_in_syscalls;
 
@@ -62,7 +70,11 @@ void syscall_allow_interrupts(bool on)
 
 void syscall_request_full_restore(void)
 {
-    full_restore = 1;
+    struct thread_signals *s = signal_self();
+    if (s)
+        s->full_restore = true;         /* per thread: it may block before its way out */
+    else
+        full_restore = 1;
 }
 
 /* Logs each unimplemented system call once: numbers below 512 in a bitmap,
@@ -112,11 +124,19 @@ int syscall_dispatch(struct trap_frame *f)
     if (irqs_in_syscalls)
         __asm__ volatile("cli" ::: "memory");
     f->rax = (uint64_t)ret;
+    /* The time slice may be over; signals come after the switch, so one
+     * sent while this thread waited for the CPU is not left pending for
+     * its next entry into the kernel. */
+    sched_return_to_user();
     if (signal_exit_to_user(f, true, nr))
         full_restore = 1;
     int full = full_restore;
     full_restore = 0;
-    sched_return_to_user();            /* the time slice may be over */
+    struct thread_signals *s = signal_self();
+    if (s && s->full_restore) {
+        s->full_restore = false;
+        full = 1;
+    }
     kernel_lock_release();
     return full;
 }

@@ -19,8 +19,8 @@ void rseq_cpu_init(void);
 void syscall_allow_interrupts(bool on);
 /* Marks the frame to be restored in full (every register) on return. */
 void syscall_request_full_restore(void);
-/* The saved user registers of the system call being run (rt_sigreturn,
- * sigaltstack); per thread once threads land. */
+/* The saved user registers of the calling thread's system call
+ * (rt_sigreturn, sigaltstack). */
 struct trap_frame;
 struct trap_frame *syscall_frame(void);
 
@@ -73,7 +73,10 @@ DECLARE(set_tid_address) DECLARE(set_robust_list) DECLARE(get_robust_list) DECLA
 DECLARE(rt_sigaction) DECLARE(rt_sigprocmask) DECLARE(sigaltstack) DECLARE(kill) DECLARE(tkill)
 DECLARE(tgkill)
 DECLARE(rt_sigpending) DECLARE(pause) DECLARE(rt_sigsuspend) DECLARE(rt_sigtimedwait) DECLARE(rt_sigreturn)
-DECLARE(rt_sigqueueinfo) DECLARE(rt_tgsigqueueinfo)
+DECLARE(rt_sigqueueinfo) DECLARE(rt_tgsigqueueinfo) DECLARE(restart_syscall)
+/* signal_timer_calls.c */
+DECLARE(getitimer) DECLARE(alarm) DECLARE(setitimer) DECLARE(timer_create) DECLARE(timer_settime)
+DECLARE(timer_gettime) DECLARE(timer_getoverrun) DECLARE(timer_delete)
 /* random_calls.c */
 DECLARE(getrandom)
 #undef DECLARE

@@ -2,6 +2,8 @@
 #include "unix/syscall.h"
 #include "unix/usercopy.h"
 #include "unix/timeout.h"
+#include "unix/signal_thread.h"
+#include "unix/sigset.h"
 #include "drivers/clock.h"
 #include "lib/errno.h"
 
@@ -89,6 +91,32 @@ int64_t sys_time(SYSCALL_ARGS)
     return t;
 }
 
+static int64_t sleep_relative(uint64_t deadline, uint64_t urem);
+
+/* restart_syscall after a signal that ran no handler: on to the deadline. */
+static int64_t sleep_restart(struct signal_restart *r)
+{
+    return sleep_relative(r->deadline, r->arg[0]);
+}
+
+/* nanosleep and relative clock_nanosleep: interrupted by a signal, the
+ * time left goes to urem and the call ends with EINTR if a handler runs
+ * (never restarted by SA_RESTART, signal(7)); otherwise it sleeps on. */
+static int64_t sleep_relative(uint64_t deadline, uint64_t urem)
+{
+    if (signal_sleep_until(deadline) == 0)
+        return 0;
+    if (urem) {
+        uint64_t now = clock_monotonic_ns();
+        uint64_t left = deadline > now ? deadline - now : 0;
+        struct timespec_k ts = { (int64_t)(left / 1000000000), (int64_t)(left % 1000000000) };
+        if (copy_to_user(urem, &ts, sizeof(ts)))
+            return -EFAULT;
+    }
+    signal_self()->restart = (struct signal_restart){ sleep_restart, deadline, { urem } };
+    return -ERESTART_RESTARTBLOCK;
+}
+
 int64_t sys_nanosleep(SYSCALL_ARGS)
 {
     UNUSED_ARGS;
@@ -96,8 +124,7 @@ int64_t sys_nanosleep(SYSCALL_ARGS)
     int err = timeout_from_user(a0, &ns);
     if (err)
         return err;
-    clock_sleep_until(timeout_deadline_after(clock_monotonic_ns(), ns));
-    return 0;
+    return sleep_relative(timeout_deadline_after(clock_monotonic_ns(), ns), a1);
 }
 
 int64_t sys_clock_nanosleep(SYSCALL_ARGS)
@@ -112,9 +139,10 @@ int64_t sys_clock_nanosleep(SYSCALL_ARGS)
     if ((err = timeout_from_user(a2, &ns)))
         return err;
     uint64_t mono = clock_monotonic_ns();
-    if (a1 & TIMER_ABSTIME)
-        clock_sleep_until(timeout_deadline_at(mono, now, ns));
-    else
-        clock_sleep_until(timeout_deadline_after(mono, ns));
+    if (!(a1 & TIMER_ABSTIME))
+        return sleep_relative(timeout_deadline_after(mono, ns), a3);
+    /* Absolute: nothing to write back; a restart sleeps to the same time. */
+    if (signal_sleep_until(timeout_deadline_at(mono, now, ns)))
+        return -ERESTARTNOHAND;
     return 0;
 }

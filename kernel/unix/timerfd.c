@@ -7,6 +7,7 @@
 #include "unix/syscall.h"
 #include "unix/anon_fd.h"
 #include "unix/readiness.h"
+#include "unix/sigset.h"
 #include "unix/interval_timer.h"
 #include "unix/timeout.h"
 #include "unix/usercopy.h"
@@ -74,7 +75,8 @@ static int64_t timerfd_read(struct vnode *vn, void *buf, uint64_t len, uint64_t 
     if (!t->timer.ticks) {
         if (t->file->flags & O_NONBLOCK)
             return -EAGAIN;
-        readiness_wait(expired, t, TIMEOUT_FOREVER);
+        if (readiness_wait(expired, t, TIMEOUT_FOREVER) == -EINTR)
+            return -ERESTARTSYS;
     }
     uint64_t n = interval_timer_take(&t->timer);
     memcpy(buf, &n, sizeof(n));

@@ -88,6 +88,10 @@ static void test_restart(void **state)
     assert_int_equal(sigset_restart(-ERESTARTNOHAND, false, false), SIG_RESTART_AGAIN);
     /* ERESTARTNOINTR: always again. */
     assert_int_equal(sigset_restart(-ERESTARTNOINTR, true, false), SIG_RESTART_AGAIN);
+    /* ERESTART_RESTARTBLOCK: EINTR for a handler, SA_RESTART or not;
+     * continued through restart_syscall otherwise. */
+    assert_int_equal(sigset_restart(-ERESTART_RESTARTBLOCK, true, true), SIG_RESTART_EINTR);
+    assert_int_equal(sigset_restart(-ERESTART_RESTARTBLOCK, false, false), SIG_RESTART_BLOCK);
 }
 
 int main(void)
