@@ -388,16 +388,23 @@ enum wake_reason sched_block(struct spinlock *held, uint64_t deadline)
     return t->wake_reason;
 }
 
-bool sched_wake(struct thread *t)
+/* Wakes t if it is blocked (and, for a signal, blocked interruptibly):
+ * on its own CPU, or handed to the CPU sched_wake_target picks. */
+static bool wake(struct thread *t, enum wake_reason why)
 {
     uint64_t flags;
     struct cpu_sched *c = lock_cpu_of(t, &flags);
     bool woke = t->state == THREAD_BLOCKED, moved = false, remote = false;
+    if (why == WAKE_SIGNAL) {
+        t->sig_wake = true;             /* read by sched_block under this lock */
+        woke = woke && t->sig_interruptible;
+    }
+    bool elsewhere = t->state == THREAD_RUNNING && c != sched_this_cpu();
     unsigned target = c->index;
     if (woke) {
         target = sched_wake_target(c, t);
         if (target == c->index) {
-            make_runnable(c, t, WAKE_WOKEN);
+            make_runnable(c, t, why);
             if (c == sched_this_cpu())
                 sched_arm(c);
             else
@@ -406,7 +413,7 @@ bool sched_wake(struct thread *t)
             /* Off c's lists now; runnable, so nobody else wakes it. */
             if (!list_empty(&t->timer_node))
                 list_del(&t->timer_node);
-            t->wake_reason = WAKE_WOKEN;
+            t->wake_reason = why;
             t->state = THREAD_RUNNABLE;
             __atomic_store_n(&t->cpu, target, __ATOMIC_RELEASE);
             moved = true;
@@ -417,24 +424,19 @@ bool sched_wake(struct thread *t)
         sched_hand_over(t, target);
     else if (remote)
         sched_ipi(target);
+    else if (why == WAKE_SIGNAL && elsewhere)
+        sched_kick(t);                  /* running on another CPU: deliver soon */
     return woke;
+}
+
+bool sched_wake(struct thread *t)
+{
+    return wake(t, WAKE_WOKEN);
 }
 
 bool sched_wake_signal(struct thread *t)
 {
-    struct cpu_sched *c = &cpus[t->cpu];
-    uint64_t flags = spin_lock_irqsave(&c->lock);
-    t->sig_wake = true;
-    bool woke = t->state == THREAD_BLOCKED && t->sig_interruptible;
-    if (woke) {
-        make_runnable(c, t, WAKE_SIGNAL);
-        arm(c);
-    }
-    bool elsewhere = t->state == THREAD_RUNNING && c != sched_cpu();
-    spin_unlock_irqrestore(&c->lock, flags);
-    if (elsewhere)
-        sched_kick(t);
-    return woke;
+    return wake(t, WAKE_SIGNAL);
 }
 
 enum wake_reason sched_sleep_until(uint64_t deadline_ns)
