@@ -62,6 +62,8 @@ struct thread {
     bool user;                         /* runs a program (not idle) */
     unsigned cpu;
     unsigned klock_depth;              /* the kernel lock it held when it switched away */
+    void (*kernel_fn)(void *);         /* a kernel thread's work (sched_thread_new_kernel) */
+    void *kernel_arg;
     uint64_t affinity;                 /* CPUs it may run on: bit i = CPU index i */
     unsigned rseq_cpu;                 /* the CPU last published in its rseq area, + 1 (0: none) */
     struct list_node run_node;         /* run queue */

@@ -2,6 +2,7 @@
 #include "sched/thread.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/kernel_lock.h"
 #include "mm/heap.h"
 #include "lib/string.h"
 #include "lib/log.h"
@@ -147,12 +148,25 @@ struct thread *sched_thread_by_tid(int tid)
     return found;
 }
 
+/* A kernel thread runs the kernel above the scheduler (signals, lwIP), so
+ * it holds the kernel lock as a thread in a system call does; it gives it
+ * back whenever it blocks (sched_block), like any thread. */
+static void kernel_thread_entry(void *arg)
+{
+    struct thread *t = arg;
+    kernel_lock_acquire();
+    t->kernel_fn(t->kernel_arg);
+}
+
 struct thread *sched_thread_new_kernel(void (*fn)(void *), void *arg)
 {
     struct thread *t = thread_new(0, false);
     if (!t)
         return 0;
-    thread_prepare(t, fn, arg, thread_stack_top(t));
+    t->kernel_fn = fn;
+    t->kernel_arg = arg;
+    t->affinity = ~0ull;                /* any CPU (0 would be none: it never ran) */
+    thread_prepare(t, kernel_thread_entry, t, thread_stack_top(t));
     t->state = THREAD_BLOCKED;
     return t;
 }
