@@ -382,7 +382,8 @@ enum wake_reason sched_block(struct spinlock *held, uint64_t deadline)
     return t->wake_reason;
 }
 
-bool sched_wake(struct thread *t)
+/* Wakes t if it is blocked, with reason why; true if it was. */
+static bool wake_with(struct thread *t, enum wake_reason why)
 {
     uint64_t flags;
     struct cpu_sched *c = lock_cpu_of(t, &flags);
@@ -391,7 +392,7 @@ bool sched_wake(struct thread *t)
     if (woke) {
         target = sched_wake_target(c, t);
         if (target == c->index) {
-            make_runnable(c, t, WAKE_WOKEN);
+            make_runnable(c, t, why);
             if (c == sched_this_cpu())
                 sched_arm(c);
             else
@@ -400,7 +401,7 @@ bool sched_wake(struct thread *t)
             /* Off c's lists now; runnable, so nobody else wakes it. */
             if (!list_empty(&t->timer_node))
                 list_del(&t->timer_node);
-            t->wake_reason = WAKE_WOKEN;
+            t->wake_reason = why;
             t->state = THREAD_RUNNABLE;
             __atomic_store_n(&t->cpu, target, __ATOMIC_RELEASE);
             moved = true;
@@ -412,6 +413,11 @@ bool sched_wake(struct thread *t)
     else if (remote)
         sched_ipi(target);
     return woke;
+}
+
+bool sched_wake(struct thread *t)
+{
+    return wake_with(t, WAKE_WOKEN);
 }
 
 enum wake_reason sched_sleep_until(uint64_t deadline_ns)
