@@ -7,8 +7,8 @@
  * control state (cpu_state), its own GDT/TSS with IST stacks, the shared
  * IDT and the kernel's page tables, enables its local APIC, marks itself
  * online and parks in smp_idle: it halts with interrupts on, or calls the
- * idle hook the scheduler sets (smp_set_idle_hook).  No thread runs on an
- * AP until the scheduler does that. */
+ * idle hook the scheduler sets (smp_set_idle_hook): sched_start_aps makes
+ * that hook the AP's idle thread, and the AP runs threads from then on. */
 #ifndef ARCH_SMP_H
 #define ARCH_SMP_H
 #include <stdint.h>

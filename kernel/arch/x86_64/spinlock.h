@@ -1,7 +1,7 @@
 /* Spinlocks, taken with interrupts off on this CPU so that an interrupt
  * handler that needs the same lock cannot deadlock against the code it
- * interrupted.  One CPU runs threads today; the locks are what makes the
- * scheduler's data safe once several do. */
+ * interrupted.  They guard what every CPU touches outside the kernel lock
+ * (arch/x86_64/kernel_lock.h): run queues, wait queues, the log. */
 #ifndef ARCH_SPINLOCK_H
 #define ARCH_SPINLOCK_H
 #include <stdint.h>
