@@ -13,6 +13,8 @@ STATE/scenario (re-read at each request) picks the errors to play:
   op-error (images.insert's operation ends DONE with QUOTA_EXCEEDED) |
   attest-debug (the report's policy allows debugging) | group-quota (an
   instanceGroupManagers.insert operation ends DONE with QUOTA_EXCEEDED) |
+  instance-quota (a group is made, but Google fails to make its instances
+  but the first: lastAttempt.errors with QUOTA_EXCEEDED, as it reports them) |
   partial (a resumable
   chunk is only half stored: 308 with a shorter Range) | expire (the tokens
   issued so far stop working, once: 401)
@@ -475,9 +477,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             have.pop()
         while len(have) < n:
             first = not have and g["_first"]
-            have.append({"name": "%s-%04x" % (g["baseInstanceName"], 0xa000 + len(have)),
-                         "instanceStatus": "RUNNING" if first else "PROVISIONING",
-                         "currentAction": "NONE" if first else "CREATING"})
+            mi = {"name": "%s-%04x" % (g["baseInstanceName"], 0xa000 + len(have)),
+                  "instanceStatus": "RUNNING" if first else "PROVISIONING",
+                  "currentAction": "NONE" if first else "CREATING"}
+            if not first and scenario() == "instance-quota":
+                del mi["instanceStatus"]
+                mi["lastAttempt"] = {"errors": {"errors": [{
+                    "code": "QUOTA_EXCEEDED", "message": "Quota 'N2D_CPUS' exceeded.  Limit: 8.0 "
+                    "in region us-central1."}]}}
+            have.append(mi)
         g["_first"] = False
 
     def m_compute_instanceGroupManagers_insert(self, q, b, path):

@@ -50,8 +50,26 @@ int compute_group_delete(struct gcp *g, const char *name)
                                  "instanceGroupManagers.delete", true);
 }
 
-/* "RUNNING:2 PROVISIONING:1" from every page of listManagedInstances */
-static int instance_statuses(struct gcp *g, const char *name, char *out, size_t len)
+/* An instance's last failed attempt to be made ("NAME: CODE: MESSAGE"):
+ * how Google reports a group's instances it could not create (a quota). */
+static void note_failure(json_t *mi, char *failure, size_t len)
+{
+    json_t *e = json_array_get(json_object_get(json_object_get(json_object_get(mi, "lastAttempt"),
+                                                               "errors"), "errors"), 0);
+    const char *code = json_string_value(json_object_get(e, "code"));
+    const char *msg = json_string_value(json_object_get(e, "message"));
+    const char *who = json_string_value(json_object_get(mi, "name"));
+
+    if (failure[0] || (!code && !msg))
+        return;
+    snprintf(failure, len, "%s: %s: %s", who ? who : json_string_value(json_object_get(mi, "instance"))
+             ?: "?", code ? code : "ERROR", msg ? msg : "(no message)");
+}
+
+/* "RUNNING:2 PROVISIONING:1" from every page of listManagedInstances, and
+ * the first failed attempt to make one in failure ("" if none). */
+static int instance_statuses(struct gcp *g, const char *name, char *out, size_t len, char *failure,
+                             size_t flen)
 {
     const char *names[16];
     int counts[16], kinds = 0;
@@ -85,6 +103,7 @@ static int instance_statuses(struct gcp *g, const char *name, char *out, size_t 
             }
             if (k < kinds)
                 counts[k]++;
+            note_failure(mi, failure, flen);
         }
         const char *next = json_string_value(json_object_get(r, "nextPageToken"));
         token = next ? strdup(next) : NULL;
@@ -107,13 +126,15 @@ static int print_group(struct gcp *g, FILE *out, json_t *m)
     const char *name = json_string_value(json_object_get(m, "name"));
     const char *tpl = json_string_value(json_object_get(m, "instanceTemplate"));
     const char *slash = tpl ? strrchr(tpl, '/') : NULL;
-    char statuses[512];
+    char statuses[512], failure[1024] = "";
 
-    if (!name || instance_statuses(g, name, statuses, sizeof statuses) < 0)
+    if (!name || instance_statuses(g, name, statuses, sizeof statuses, failure, sizeof failure) < 0)
         return name ? -1 : 0;
     fprintf(out, "%-40s %5lld  %-40s %s\n", name,
             (long long)json_integer_value(json_object_get(m, "targetSize")),
             slash ? slash + 1 : tpl ? tpl : "-", statuses);
+    if (failure[0])
+        fprintf(out, "  last failed attempt: %s\n", failure);
     return 0;
 }
 

@@ -34,7 +34,9 @@ int compute_group_resize(struct gcp *g, const char *name, long size);
  * are gone.  g->last_status 404: there was no such group. */
 int compute_group_delete(struct gcp *g, const char *name);
 /* cloak's groups in the zone, one a line: NAME TARGET-SIZE TEMPLATE and
- * the count of its instances in each status (listManagedInstances). */
+ * the count of its instances in each status (listManagedInstances); under
+ * it, if Google failed to make one of them, "  last failed attempt:
+ * INSTANCE: CODE: MESSAGE" (a quota, say: the group itself was made). */
 int compute_group_list(struct gcp *g, FILE *out);
 
 #endif
