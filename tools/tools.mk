@@ -16,7 +16,7 @@ TOOLS_LIBS += -lcurl -lcrypto
 # The front end, one file per command family (tools/cloak/cli.h lists them).
 CLOAK_FRONT := $(addprefix tools/cloak/,main.c help.c util.c options.c build.c contents.c \
 	run.c dump_check.c volume.c sev.c accel.c network.c cloud.c image.c instance.c \
-	instance_logs.c)
+	instance_logs.c group.c)
 # The modules, one list per folder where a module is split by concern
 # (tests/unit/tools/unit.mk links the same files into each module's test).
 CONFIG_SRCS := $(addprefix tools/config/,config.c config_settings.c config_lists.c ports.c)
@@ -26,7 +26,7 @@ ARCHIVE_SRCS := $(addprefix tools/image/,archive.c archive_tree.c archive_entry.
 # The Google Cloud client (tools/gcp/gcp.h lists its files).
 GCP_SRCS := $(addprefix tools/gcp/,endpoint.c retry.c http.c jwt.c credentials.c \
 	api_error.c call.c storage.c compute_body.c compute.c operation.c logging.c package.c \
-	gcp_config.c)
+	gcp_config.c template.c group.c)
 QEMU_SRCS := $(addprefix tools/qemu/,qemu.c qemu_outcome.c qemu_stdio.c accel.c)
 CLOAK_SRCS := $(CLOAK_FRONT) $(CONFIG_SRCS) tools/elf/elf_check.c tools/elf/elf_sym.c \
 	tools/elf/elf_dyn.c tools/elf/ldcache.c $(DEPS_ELF_SRCS) tools/volume/volume.c \

@@ -2,10 +2,11 @@
  * one I/O queue pair, and what happens when the controller stops answering
  * (nvme.h).  The disk itself is nvme_blk.c.
  *
- * Waiting: the I/O completion queue interrupts through MSI-X when the
- * controller has it (the CPU halts until then, with the LAPIC timer as a
- * backstop); the admin queue, used at start-up and after a reset, is
- * polled.  A command not answered in time disables the controller
+ * Waiting: each completion queue interrupts through MSI-X when the
+ * controller has it, the admin queue on table entry 0 (its fixed one) and
+ * the I/O queue on entry 1, each with its own CPU vector; the waiting
+ * thread blocks until then (drivers/device_wait.h).  Without MSI-X, or
+ * with the kernel word dev-poll, both are polled.  A command not answered in time disables the controller
  * (CC.EN = 0, then CSTS.RDY = 0 within CAP.TO): a disabled controller
  * has deleted its queues and touches none of their memory, so the caller
  * may unmap the data; block.c then asks for nvme_restart.  A controller
@@ -24,6 +25,8 @@
 
 /* Admin commands at start-up and after a reset. */
 #define ADMIN_TIMEOUT_NS 10000000000ull
+/* How long start-up waits for the admin queue's first interrupt. */
+#define MSIX_CHECK_NS 100000000ull
 /* An answer later than this is logged. */
 #define SLOW_NS 5000000000ull
 
@@ -119,7 +122,8 @@ int nvme_wait(struct nvme_ctrl *c, struct nvme_queue *q, uint64_t timeout_ns, st
     if (c->stalled)
         return -EAGAIN;
     uint64_t start = clock_monotonic_ns(), deadline = start + timeout_ns;
-    bool interrupts = q == &c->io && c->msix;
+    struct device_irq *irq = q == &c->io ? (c->msix ? &c->io_irq : 0)
+                                         : (c->admin_vector ? &c->admin_irq : 0);
     struct device_wait w = { 0 };
     int err;
     for (;;) {
@@ -141,7 +145,7 @@ int nvme_wait(struct nvme_ctrl *c, struct nvme_queue *q, uint64_t timeout_ns, st
             err = stall(c, q, clock_monotonic_ns() - start);
             break;
         }
-        device_wait_step(&w, interrupts);
+        device_wait_step(&w, irq);
     }
     device_wait_end(&w);            /* the scheduler's timer, as it had it */
     return err;
@@ -225,28 +229,61 @@ static volatile uint32_t *doorbell(struct nvme_ctrl *c, unsigned qid, bool cq)
     return (volatile uint32_t *)(c->regs + NVME_REG_DOORBELLS + (2 * qid + (cq ? 1 : 0)) * c->doorbell_stride);
 }
 
-static void queue_interrupt(void *arg)
+/* One MSI-X entry aimed at this CPU through a vector of its own, waking
+ * the waiters of irq: the vector, or 0 when none is left. */
+static unsigned route(struct nvme_ctrl *c, unsigned entry, struct device_irq *irq, const char *name)
 {
-    (void)arg;      /* waking the halted CPU is all it takes */
+    device_irq_init(irq, name);
+    int vector = irq_alloc_vector(device_irq_handler, irq);
+    if (vector <= 0)
+        return 0;
+    pci_msix_set(&c->msix_table, entry, irq_msi_address(), irq_msi_data((unsigned)vector));
+    return (unsigned)vector;
 }
 
-/* MSI-X entry 1 for the I/O completion queue (entry 0 would be the admin
- * queue's, left masked: it is polled). */
+/* MSI-X entry 1 for the I/O completion queue, entry 0 for the admin
+ * queue's (the controller always signals the admin CQ on entry 0). */
 static void setup_msix(struct nvme_ctrl *c)
 {
+    if (device_wait_polled()) {
+        klog("nvme: %s: queues polled (kernel word dev-poll)", c->name);
+        return;
+    }
     if (pci_msix_parse(c->pci->cfg, PCI_CFG_SIZE, c->pci->bar_size, &c->msix_table) < 0 ||
         c->msix_table.entries < 2 || pci_msix_enable(c->pci, &c->msix_table) < 0) {
-        klog("nvme: %s: no usable MSI-X: the I/O queue is polled", c->name);
+        klog("nvme: %s: no usable MSI-X: the queues are polled", c->name);
         return;
     }
-    int vector = irq_alloc_vector(queue_interrupt, c);
-    if (vector <= 0) {
-        klog("nvme: %s: no interrupt vector left: the I/O queue is polled", c->name);
+    c->vector = route(c, 1, &c->io_irq, c->io.name);
+    if (!c->vector) {
+        klog("nvme: %s: no interrupt vector left: the queues are polled", c->name);
         return;
     }
-    pci_msix_set(&c->msix_table, 1, irq_msi_address(), irq_msi_data((unsigned)vector));
-    c->vector = (unsigned)vector;
     c->msix = true;
+    c->admin_vector = route(c, 0, &c->admin_irq, c->admin.name);
+}
+
+/* The admin commands of start-up have answered on MSI-X entry 0 by now
+ * (the kernel runs with interrupts off: one still pending comes in at the
+ * first halt).  If none ever comes, the messages go nowhere: poll. */
+static void check_msix(struct nvme_ctrl *c)
+{
+    if (!c->msix || !c->admin_vector)
+        return;
+    struct device_wait w = { 0 };
+    uint64_t deadline = clock_monotonic_ns() + MSIX_CHECK_NS;
+    while (!__atomic_load_n(&c->admin_irq.interrupts, __ATOMIC_ACQUIRE) && clock_monotonic_ns() < deadline)
+        device_wait_step(&w, &c->admin_irq);
+    device_wait_end(&w);
+    if (!c->admin_irq.interrupts) {
+        klog("nvme: %s: MSI-X: no interrupt from the admin queue in %lu ms: the queues are polled", c->name,
+             (unsigned long)(MSIX_CHECK_NS / 1000000));
+        c->msix = false;
+        c->admin_vector = 0;
+        return;
+    }
+    klog("nvme: %s: MSI-X: admin queue on vector %#x (interrupts at start-up: %lu), I/O queue on vector %#x",
+         c->name, c->admin_vector, (unsigned long)c->admin_irq.interrupts, c->vector);
 }
 
 /* CAP, checked: a controller we could not drive safely is refused. */
@@ -342,6 +379,8 @@ static void release(struct nvme_ctrl *c)
     if (c->msix) {
         pci_msix_disable(c->pci, &c->msix_table);
         irq_free_vector(c->vector);
+        if (c->admin_vector)
+            irq_free_vector(c->admin_vector);
     }
     nvme_queue_free(&c->admin);
     nvme_queue_free(&c->io);
@@ -366,7 +405,10 @@ static int bring_up(struct nvme_ctrl *c, struct nvme_controller_info *ci)
         return err;
     if ((err = identify_controller(c, ci)) != 0)
         return err;
-    return create_io_queues(c);
+    if ((err = create_io_queues(c)) != 0)
+        return err;
+    check_msix(c);
+    return 0;
 }
 
 int nvme_probe(struct pci_device *pci)

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include "drivers/block.h"
 #include "drivers/pci.h"
+#include "drivers/device_wait.h"
 #include "mm/dma.h"
 
 #define NVME_PAGE 4096u              /* CC.MPS = 0: the controller's memory page */
@@ -190,7 +191,9 @@ struct nvme_ctrl {
     bool volatile_cache;             /* Identify VWC: flush does something */
     struct pci_msix msix_table;
     bool msix;                       /* the I/O CQ interrupts (else polled) */
-    unsigned vector;
+    unsigned vector;                 /* the I/O CQ's: MSI-X entry 1 */
+    unsigned admin_vector;           /* the admin CQ's (entry 0), 0: polled */
+    struct device_irq io_irq, admin_irq;
     /* The transfer in flight (nvme_blk.c): the pieces the device sees, their
      * mappings, or one bounce buffer of the driver's own. */
     struct nvme_seg segs[NVME_MAX_PAGES + 1];

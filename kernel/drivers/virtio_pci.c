@@ -8,6 +8,7 @@
 #include "lib/errno.h"
 #include "lib/log.h"
 #include "lib/string.h"
+#include "lib/format.h"
 
 /* Common configuration structure (virtio 1.x, 4.1.4.3). */
 #define COMMON_DEVICE_FEATURE_SELECT 0x00
@@ -205,7 +206,9 @@ int virtio_start(struct virtio_dev *v, struct pci_device *pci, const char *name,
     }
 
     /* MSI-X when the device has it; else the queues are polled. */
-    if (pci_msix_parse(pci->cfg, PCI_CFG_SIZE, pci->bar_size, &v->msix) == 0 &&
+    if (device_wait_polled()) {
+        klog("virtio: %s: queues polled (kernel word dev-poll)", v->name);
+    } else if (pci_msix_parse(pci->cfg, PCI_CFG_SIZE, pci->bar_size, &v->msix) == 0 &&
         pci_msix_enable(pci, &v->msix) == 0) {
         v->msix_on = true;
         wr16(v->common, COMMON_CONFIG_MSIX_VECTOR, VIRTIO_MSI_NO_VECTOR);
@@ -222,11 +225,6 @@ static void notify_queue(struct virtq *q)
 {
     volatile uint8_t *addr = q->transport;
     *(volatile uint16_t *)addr = q->index;
-}
-
-static void queue_interrupt(void *arg)
-{
-    (void)arg;      /* waking the halted CPU is all it takes */
 }
 
 int virtio_setup_queue(struct virtio_dev *v, unsigned index, uint16_t max_size, struct virtq **out)
@@ -265,7 +263,10 @@ int virtio_setup_queue(struct virtio_dev *v, unsigned index, uint16_t max_size, 
 
     bool msix = false;
     if (v->msix_on && v->msix_next < v->msix.entries) {
-        int vector = irq_alloc_vector(queue_interrupt, q);
+        char irq_name[sizeof(v->irqs[0].name)];
+        snprintf(irq_name, sizeof(irq_name), "%.26s q%u", v->name, index);
+        device_irq_init(&v->irqs[index], irq_name);
+        int vector = irq_alloc_vector(device_irq_handler, &v->irqs[index]);
         if (vector > 0) {
             unsigned entry = v->msix_next;
             pci_msix_set(&v->msix, entry, irq_msi_address(), irq_msi_data((unsigned)vector));
@@ -452,7 +453,7 @@ int virtio_wait_used(struct virtio_dev *v, struct virtq *q, struct virtq_done *d
             err = stall_device(v, q, clock_monotonic_ns() - start);
             break;
         }
-        device_wait_step(&w, q->msix_vector != 0);
+        device_wait_step(&w, q->msix_vector ? &v->irqs[q->index] : 0);
     }
     device_wait_end(&w);
     return err;

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include "drivers/pci.h"
 #include "drivers/virtqueue.h"
+#include "drivers/device_wait.h"
 
 #define VIRTIO_VENDOR 0x1af4
 #define VIRTIO_MODERN_BASE 0x1040
@@ -85,6 +86,7 @@ struct virtio_dev {
     unsigned msix_next;           /* next free table entry */
     struct virtq queues[VIRTIO_MAX_QUEUES];
     uint16_t queue_entry[VIRTIO_MAX_QUEUES]; /* MSI-X entry per queue, or 0xffff */
+    struct device_irq irqs[VIRTIO_MAX_QUEUES]; /* per queue with MSI-X: its waiters */
     bool dead;                    /* reset after a failure: every request fails */
     bool stalled;                 /* reset after a timeout: virtio_restart next */
     unsigned restarts;

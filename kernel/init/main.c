@@ -4,6 +4,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/trap.h"
+#include "drivers/device_wait.h"
 #include "drivers/serial.h"
 #include "drivers/acpi.h"
 #include "drivers/clock.h"
@@ -162,6 +163,7 @@ void kmain(uint64_t info_phys, int kind)
     clock_init();
     smp_init(boot.cmdline);
     devices_set_selftest(cmdline_has(boot.cmdline, "blk-selftest"));
+    device_wait_set_polled(cmdline_has(boot.cmdline, "dev-poll"));
     uint64_t disk_ms;
     if (cmdline_get_u64(boot.cmdline, "disk-timeout", 3600000, &disk_ms) && disk_ms)
         block_set_timeout_ms(disk_ms);

@@ -27,6 +27,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/fpu.h"
 #include "drivers/entropy.h"
+#include "drivers/device_wait.h"
 #include "lib/string.h"
 #include "lib/errno.h"
 #include "lib/log.h"
@@ -222,5 +223,6 @@ void program_start(const struct boot_info *boot)
         profile_start();
     }
     klog("starting %s, %lu KiB of heap in use", m.program, heap_bytes_in_use() >> 10);
+    device_wait_set_blocking(true);     /* device waits may switch threads from now on */
     user_enter(&initial_frame);
 }

@@ -11,9 +11,17 @@ STATE/scenario (re-read at each request) picks the errors to play:
   ok | forbidden (403 on images.insert) | disabled (403 SERVICE_DISABLED) |
   ratelimit (429 once per call, then success) | unavailable (503 always) |
   op-error (images.insert's operation ends DONE with QUOTA_EXCEEDED) |
-  attest-debug (the report's policy allows debugging) | partial (a resumable
+  attest-debug (the report's policy allows debugging) | group-quota (an
+  instanceGroupManagers.insert operation ends DONE with QUOTA_EXCEEDED) |
+  instance-quota (a group is made, but Google fails to make its instances
+  but the first: lastAttempt.errors with QUOTA_EXCEEDED, as it reports them) |
+  partial (a resumable
   chunk is only half stored: 308 with a shorter Range) | expire (the tokens
   issued so far stop working, once: 401)
+Instance templates and managed instance groups behave as Google's do where
+it matters to the order of calls: a group needs its template to exist, a
+template still used by a group cannot be deleted (resourceInUseByAnotherResource),
+and a deleted group is gone only once its delete operation is DONE.
 Usage: server.py STATE_DIR PUBLIC_KEY.pem  (prints the port on stdout)"""
 import base64
 import http.server
@@ -34,7 +42,8 @@ ORACLE = oracle.Oracle()
 LOCK = threading.Lock()
 TOKENS = set()
 DB = {"buckets": {"existing-bucket"}, "objects": {}, "images": {}, "instances": {},
-      "firewalls": {}, "ops": {}, "sessions": {}, "seen429": set(), "opseq": 0}
+      "firewalls": {}, "ops": {}, "sessions": {}, "seen429": set(), "opseq": 0,
+      "templates": {}, "groups": {}, "on_done": {}}
 SERIAL = {3: ["My luggage password is 12345\n", "cloak: program exited with status 0\n"],
           1: ["cloak: boot: kernel log line 1\n", "cloak: boot: SEV active\n"]}
 
@@ -249,6 +258,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.reply(404, google_error(404, "NOT_FOUND", "operation %s not found" % name,
                                                 "notFound"))
         op["status"] = {"PENDING": "RUNNING", "RUNNING": "DONE"}.get(op["status"], "DONE")
+        if op["status"] == "DONE" and name in DB["on_done"]:
+            DB["on_done"].pop(name)()   # what takes effect only when the operation ends
         op["progress"] = {"RUNNING": 50, "DONE": 100}[op["status"]]
         record("opstates.txt", "%s %s" % (name, op["status"]))
         self.reply(200, self.op_view(name))
@@ -434,6 +445,106 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if DB["firewalls"].pop(name, None) is None:
             return self.not_found("firewall " + name)
         self.reply(200, self.new_op("delete", "firewalls/" + name))
+
+    # ---- instance templates and managed instance groups ----
+    def m_compute_instanceTemplates_insert(self, q, b, path):
+        if b["name"] in DB["templates"]:
+            return self.reply(409, google_error(409, "ALREADY_EXISTS", "The resource "
+                              "'projects/test-project/global/instanceTemplates/%s' already exists"
+                              % b["name"], "alreadyExists"))
+        DB["templates"][b["name"]] = dict(b, id="5150", creationTimestamp="2026-12-06T12:00:00Z")
+        self.reply(200, self.new_op("insert", "instanceTemplates/" + b["name"]))
+
+    def m_compute_instanceTemplates_delete(self, q, b, path):
+        name = path.split("/")[-1]
+        if name not in DB["templates"]:
+            return self.not_found("instanceTemplate " + name)
+        users = [g for g in DB["groups"].values()
+                 if g["instanceTemplate"].split("/")[-1] == name]
+        if users:
+            return self.reply(400, google_error(
+                400, "INVALID_ARGUMENT", "The instance_template resource "
+                "'projects/test-project/global/instanceTemplates/%s' is already being used by "
+                "'projects/test-project/zones/us-central1-a/instanceGroupManagers/%s'"
+                % (name, users[0]["name"]), "resourceInUseByAnotherResource"))
+        del DB["templates"][name]
+        self.reply(200, self.new_op("delete", "instanceTemplates/" + name))
+
+    def group_instances(self, g, n):
+        """Grows or shrinks the group's instances to n; new ones are still being made."""
+        have = g["_instances"]
+        while len(have) > n:
+            have.pop()
+        while len(have) < n:
+            first = not have and g["_first"]
+            mi = {"name": "%s-%04x" % (g["baseInstanceName"], 0xa000 + len(have)),
+                  "instanceStatus": "RUNNING" if first else "PROVISIONING",
+                  "currentAction": "NONE" if first else "CREATING"}
+            if not first and scenario() == "instance-quota":
+                del mi["instanceStatus"]
+                mi["lastAttempt"] = {"errors": {"errors": [{
+                    "code": "QUOTA_EXCEEDED", "message": "Quota 'N2D_CPUS' exceeded.  Limit: 8.0 "
+                    "in region us-central1."}]}}
+            have.append(mi)
+        g["_first"] = False
+
+    def m_compute_instanceGroupManagers_insert(self, q, b, path):
+        zone = path.split("/")[-2]
+        tpl = b.get("instanceTemplate", "").split("/")[-1]
+        if tpl not in DB["templates"]:
+            return self.not_found("instanceTemplate " + tpl)
+        if b["name"] in DB["groups"]:
+            return self.reply(409, google_error(409, "ALREADY_EXISTS", "The resource "
+                              "'projects/test-project/zones/%s/instanceGroupManagers/%s' "
+                              "already exists" % (zone, b["name"]), "alreadyExists"))
+        if scenario() == "group-quota":
+            err = {"code": "QUOTA_EXCEEDED", "message": "Quota 'N2D_CPUS' exceeded.  Limit: "
+                   "8.0 in region us-central1."}
+            return self.reply(200, self.new_op("insert", "instanceGroupManagers/" + b["name"],
+                                               zone=zone, error=err))
+        g = dict(b, id="6160", zone=zone, _instances=[], _first=True)
+        self.group_instances(g, int(b["targetSize"]))
+        DB["groups"][b["name"]] = g
+        self.reply(200, self.new_op("insert", "instanceGroupManagers/" + b["name"], zone=zone))
+
+    def group_or_404(self, path):
+        name = path.split("/")[7]
+        g = DB["groups"].get(name)
+        if not g or g.get("_deleting"):
+            self.not_found("instanceGroupManager " + name)
+            return None
+        return g
+
+    def m_compute_instanceGroupManagers_resize(self, q, b, path):
+        g = self.group_or_404(path)
+        if g:
+            g["targetSize"] = int(q["size"][0])
+            self.group_instances(g, g["targetSize"])
+            self.reply(200, self.new_op("resize", "instanceGroupManagers/" + g["name"],
+                                        zone=g["zone"]))
+
+    def m_compute_instanceGroupManagers_delete(self, q, b, path):
+        g = self.group_or_404(path)
+        if g:
+            g["_deleting"] = True
+            op = self.new_op("delete", "instanceGroupManagers/" + g["name"], zone=g["zone"])
+            DB["on_done"][op["name"]] = lambda: DB["groups"].pop(g["name"])
+            self.reply(200, op)
+
+    def public_group(self, g):
+        return {k: v for k, v in g.items() if not k.startswith("_")}
+
+    def m_compute_instanceGroupManagers_list(self, q, b, path):
+        items = [self.public_group(g) for g in DB["groups"].values()]
+        # one group made by someone else: cloak must leave it out of its list
+        items.append({"name": "not-ours", "baseInstanceName": "not-ours", "targetSize": 5,
+                      "instanceTemplate": "global/instanceTemplates/other"})
+        self.reply(200, {"kind": "compute#instanceGroupManagerList", "items": items})
+
+    def m_compute_instanceGroupManagers_listManagedInstances(self, q, b, path):
+        g = self.group_or_404(path)
+        if g:
+            self.reply(200, {"managedInstances": g["_instances"]})
 
     # ---- logging ----
     def m_logging_entries_list(self, q, b, path):

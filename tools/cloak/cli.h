@@ -10,6 +10,7 @@
  *   image.c       cloak image create/list/delete (Google Cloud, tools/gcp)
  *   instance.c    cloak instance create/list/delete/start/stop; instance_logs.c
  *                 its logs and attestation; cloud.c their shared options
+ *   group.c       cloak group create/resize/list/delete (managed instance groups)
  * Later families (image, instance) get a file each and a line in main.c.
  * options.c parses the options run, build and dump-check share, session.h
  * holds what one of them builds up (contents.c writes the boot archive);
@@ -37,6 +38,7 @@ int cmd_volume(int argc, char **argv);
 int cmd_sev(int argc, char **argv);
 int cmd_image(int argc, char **argv);       /* image.c (Google Cloud) */
 int cmd_instance(int argc, char **argv);    /* instance.c */
+int cmd_group(int argc, char **argv);       /* group.c: managed instance groups */
 /* instance_logs.c: cloak instance logs / attestation */
 int instance_logs(int argc, char **argv);
 int instance_attestation(int argc, char **argv);

@@ -1,5 +1,5 @@
 /* What the Google Cloud command families (image.c, instance.c,
- * instance_logs.c) share: the options every one of them takes (-c, -t,
+ * instance_logs.c, group.c) share: the options every one of them takes (-c, -t,
  * -g, -z, --dry-run), the settings they make, and the connection. */
 #ifndef CLOAK_CLOUD_H
 #define CLOAK_CLOUD_H
@@ -41,5 +41,13 @@ void cloud_connect(struct cloud *cl);
 /* Dies with g->err. */
 __attribute__((noreturn)) void cloud_die(struct cloud *cl);
 void cloud_end(struct cloud *cl);
+
+/* instance.c, for group.c too: the machine type (flag, else
+ * CloudConfig.Flavor, else n2d-standard-2 for a Confidential VM, g1-small),
+ * with a warning when a Confidential VM is not on an AMD type; and the
+ * image checked (it exists; SEV_CAPABLE when confidential): its
+ * diskSizeGb (malloc'd), or NULL under --dry-run.  Dies on errors. */
+const char *instance_flavor(struct cloud *cl, const char *flag);
+char *instance_check_image(struct cloud *cl, const char *image);
 
 #endif

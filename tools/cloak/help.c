@@ -26,6 +26,10 @@ static const char usage_text[] =
 "       cloak instance delete|start|stop NAME [-g PROJECT] [-z ZONE]\n"
 "       cloak instance logs NAME [-f] [--kernel-log | --port N]\n"
 "       cloak instance attestation NAME\n"
+"       cloak group create NAME --size N [-c FILE] [-g PROJECT] [-z ZONE] [-f FLAVOR] IMAGE\n"
+"       cloak group resize NAME --size N [-g PROJECT] [-z ZONE]\n"
+"       cloak group list [-g PROJECT] [-z ZONE]\n"
+"       cloak group delete NAME [-g PROJECT] [-z ZONE]\n"
 "       cloak dump-check [OPTIONS] SECRET -- PROGRAM [ARGS...]\n"
 "       cloak help [COMMAND]\n"
 "       cloak version\n"
@@ -67,6 +71,14 @@ static const char usage_text[] =
 "          program's output (--kernel-log: the kernel's); `attestation NAME`\n"
 "          the SEV launch report from Cloud Logging: exit 0 only if integrity\n"
 "          passed and the SEV policy forbids debugging, else 1.\n"
+"  group   fleets on Google's own engine (a zonal managed instance group):\n"
+"          `create NAME --size N IMAGE` makes the instance template NAME-template\n"
+"          (the properties `instance create` gives one instance: machine type,\n"
+"          NVMe boot disk, gVNIC, SEV and onHostMaintenance TERMINATE when\n"
+"          CloudConfig.ConfidentialVM) and the group NAME of N instances\n"
+"          (NAME-xxxx), which Google keeps running; `resize NAME --size N` (0\n"
+"          keeps the group, empty), `list` (target size, template, instances\n"
+"          per status), `delete NAME` (the group, then its template).\n"
 "  help    this text; `cloak help COMMAND` or `cloak COMMAND --help`: what\n"
 "          is about COMMAND only.\n"
 "  version  the version and the git commit cloak was built from (also\n"
@@ -143,7 +155,7 @@ static const char usage_text[] =
 "/usr/lib), each at its host path.  Libraries a program opens with dlopen()\n"
 "cannot be seen in its ELF file: add them with Files or MapDirs.\n"
 "\n"
-"Google Cloud options (image, instance; --dry-run prints each request, sends\n"
+"Google Cloud options (image, instance, group; --dry-run prints each request, sends\n"
 "nothing, needs no credentials):\n"
 "  -c FILE  the ops config: CloudConfig.ProjectID, Zone, BucketName, ImageName,\n"
 "           Flavor, ConfidentialVM; RunConfig.Ports, UDPPorts, InstanceName\n"
@@ -251,7 +263,7 @@ int command_help(FILE *f, const char *cmd)
         print_section(f, "Options (", "\n\n");
         fputc('\n', f);
     }
-    if (!strcmp(cmd, "image") || !strcmp(cmd, "instance")) {
+    if (!strcmp(cmd, "image") || !strcmp(cmd, "instance") || !strcmp(cmd, "group")) {
         fputc('\n', f);
         print_section(f, "Google Cloud options", "\n\n");
         fputc('\n', f);

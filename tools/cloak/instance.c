@@ -55,7 +55,7 @@ static const char *parse_create(struct cloud *cl, struct create_opts *co, int ar
 }
 
 /* SEV only: SEV-SNP and TDX need what the kernel does not do yet. */
-static void check_confidential(struct cloud *cl, const struct create_opts *co, const char *flavor)
+static void check_confidential(struct cloud *cl, const struct create_opts *co)
 {
     const char *t = co->confidential_type;
 
@@ -69,15 +69,23 @@ static void check_confidential(struct cloud *cl, const struct create_opts *co, c
             "TDX; use SEV on an AMD machine type (n2d-*)");
     if (t && strcmp(t, "SEV") != 0)
         die("instance create: --confidential-type \"%s\": only SEV is supported", t);
+}
+
+const char *instance_flavor(struct cloud *cl, const char *flag)
+{
+    const char *flavor = flag ? flag : cl->set.flavor ? cl->set.flavor
+                         : cl->set.confidential ? "n2d-standard-2" : "g1-small";
+
     if (cl->set.confidential && strncmp(flavor, "n2d-", 4) && strncmp(flavor, "c2d-", 4) &&
         strncmp(flavor, "c3d-", 4))
         fprintf(stderr, "cloak: warning: Flavor %s: Confidential VMs with AMD SEV run on AMD "
                 "machine types (n2d-*, c2d-*, c3d-*); Google may refuse it\n", flavor);
+    return flavor;
 }
 
 /* The image must exist; a confidential instance needs SEV_CAPABLE.
  * Returns its diskSizeGb (malloc'd) or NULL under --dry-run. */
-static char *check_image(struct cloud *cl, const char *image)
+char *instance_check_image(struct cloud *cl, const char *image)
 {
     json_t *im = compute_image_get(&cl->g, image), *f;
     bool sev = false;
@@ -92,8 +100,8 @@ static char *check_image(struct cloud *cl, const char *image)
     json_array_foreach(json_object_get(im, "guestOsFeatures"), i, f)
         sev |= !strcmp(json_string_value(json_object_get(f, "type")) ?: "", "SEV_CAPABLE");
     if (cl->set.confidential && !sev)
-        die("instance create: image %s lacks the guest OS feature SEV_CAPABLE, which a "
-            "Confidential VM needs; make it with `cloak image create`", image);
+        die("%s: image %s lacks the guest OS feature SEV_CAPABLE, which a "
+            "Confidential VM needs; make it with `cloak image create`", cl->cmd, image);
     const char *gb = json_string_value(json_object_get(im, "diskSizeGb"));
     char *out = gb ? strdup(gb) : NULL;
     json_decref(im);
@@ -148,9 +156,8 @@ static int instance_create(int argc, char **argv)
     cloud_start(&cl, true);
     if (!image && !(image = cl.set.image_name))
         die("instance create: which image? usage: cloak instance create [-c CONFIG] IMAGE");
-    const char *flavor = co.flavor ? co.flavor : cl.set.flavor ? cl.set.flavor
-                         : cl.set.confidential ? "n2d-standard-2" : "g1-small";
-    check_confidential(&cl, &co, flavor);
+    check_confidential(&cl, &co);
+    const char *flavor = instance_flavor(&cl, co.flavor);
     if (co.name || cl.set.instance_name)
         snprintf(name, sizeof name, "%s", co.name ? co.name : cl.set.instance_name);
     else
@@ -162,7 +169,7 @@ static int instance_create(int argc, char **argv)
         die("instance create: \"%s\" is too long for its firewall rule names "
             "(cloak-tcp-rule-NAME, at most 63 characters); give -i NAME of 48 or fewer", name);
     cloud_connect(&cl);
-    char *size = check_image(&cl, image);
+    char *size = instance_check_image(&cl, image);
     struct instance_spec spec = {.name = name, .zone = cl.set.zone, .project = cl.set.project,
                                  .flavor = flavor, .image = image, .disk_size_gb = size,
                                  .confidential = cl.set.confidential};

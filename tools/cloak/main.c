@@ -20,6 +20,7 @@ static const struct command {
     {"sev", cmd_sev},
     {"image", cmd_image},
     {"instance", cmd_instance},
+    {"group", cmd_group},
     {"help", cmd_help},
     {"--help", cmd_help},
     {"-h", cmd_help},

@@ -38,6 +38,22 @@ static int call_and_wait(struct gcp *g, const char *method, char *url, json_t *b
     return rc;
 }
 
+char *compute_global_url(struct gcp *g, const char *what)
+{
+    return global_url(g, what);
+}
+
+char *compute_zone_url(struct gcp *g, const char *what)
+{
+    return zone_url(g, what);
+}
+
+int compute_call_and_wait(struct gcp *g, const char *method, char *url, json_t *body,
+                          const char *what, bool zonal)
+{
+    return call_and_wait(g, method, url, body, what, zonal);
+}
+
 int compute_image_insert(struct gcp *g, const struct image_spec *s)
 {
     return call_and_wait(g, "POST", global_url(g, "images"), compute_image_body(s),

@@ -9,6 +9,15 @@
 #include "compute_body.h"
 #include "gcp.h"
 
+/* For the other Compute Engine files (template.c, group.c): the URL of
+ * .../projects/P/global/WHAT and .../projects/P/zones/Z/WHAT (malloc'd;
+ * WHAT already escaped), and a call answering an operation followed by the
+ * wait for it (takes url and body; zonal: a zone operation). */
+char *compute_global_url(struct gcp *g, const char *what);
+char *compute_zone_url(struct gcp *g, const char *what);
+int compute_call_and_wait(struct gcp *g, const char *method, char *url, json_t *body,
+                          const char *what, bool zonal);
+
 int compute_image_insert(struct gcp *g, const struct image_spec *s);
 /* GET: the image resource, or NULL (g->last_status 404: there is none). */
 json_t *compute_image_get(struct gcp *g, const char *name);

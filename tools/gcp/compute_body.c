@@ -34,24 +34,20 @@ static json_t *boot_disk(const struct instance_spec *s)
                      "initializeParams", init);
 }
 
-json_t *compute_instance_body(const struct instance_spec *s)
+json_t *compute_instance_properties(const struct instance_spec *s, const char *machine_type,
+                                   const char *tag)
 {
-    char *mt = NULL;
-
-    if (asprintf(&mt, "zones/%s/machineTypes/%s", s->zone, s->flavor) < 0)
-        return NULL;
     json_t *b = json_pack(
-        "{s:s, s:s, s:o,"
+        "{s:s, s:o,"
         " s:[{s:s, s:s, s:[{s:s, s:s, s:s}]}],"
         " s:{s:s, s:s}, s:{s:[s]}}",
-        "name", s->name, "machineType", mt, "disks", boot_disk(s),
+        "machineType", machine_type, "disks", boot_disk(s),
         /* gVNIC, with an external address */
         "networkInterfaces", "network", "global/networks/default", "nicType", "GVNIC",
         "accessConfigs", "name", "External NAT", "type", "ONE_TO_ONE_NAT",
         "networkTier", "PREMIUM",
         "labels", "createdby", GCP_LABEL_CREATEDBY, "image", s->image,
-        /* the instance's own name as its tag: its firewall rules apply to it alone */
-        "tags", "items", s->name);
+        "tags", "items", tag);
     if (s->confidential) {
         json_object_set_new(b, "confidentialInstanceConfig",
                             json_pack("{s:s}", "confidentialInstanceType", "SEV"));
@@ -65,6 +61,20 @@ json_t *compute_instance_body(const struct instance_spec *s)
                             json_pack("{s:b, s:b, s:b}", "enableSecureBoot", 0, "enableVtpm", 1,
                                       "enableIntegrityMonitoring", 1));
     }
+    return b;
+}
+
+json_t *compute_instance_body(const struct instance_spec *s)
+{
+    char *mt = NULL;
+
+    if (asprintf(&mt, "zones/%s/machineTypes/%s", s->zone, s->flavor) < 0)
+        return NULL;
+    /* the instance's own name as its tag: its firewall rules apply to it alone */
+    json_t *props = compute_instance_properties(s, mt, s->name);
+    json_t *b = json_pack("{s:s}", "name", s->name);
+    json_object_update(b, props);
+    json_decref(props);
     free(mt);
     return b;
 }

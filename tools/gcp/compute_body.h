@@ -31,6 +31,12 @@ struct instance_spec {
 json_t *compute_image_body(const struct image_spec *s);
 /* instances.insert: see compute_body.c for every field and why. */
 json_t *compute_instance_body(const struct instance_spec *s);
+/* What an instance and an instance template share (InstanceProperties):
+ * machine_type ("zones/Z/machineTypes/F" for an instance, the bare "F" in a
+ * template), the NVMe boot disk from s->image, gVNIC, labels, the network
+ * tag, and when s->confidential the SEV settings (s->name is not used). */
+json_t *compute_instance_properties(const struct instance_spec *s, const char *machine_type,
+                                   const char *tag);
 /* firewalls.insert: INGRESS from anywhere to the instances tagged tag,
  * proto "tcp" or "udp", ports as in RunConfig.Ports ("80", "70-80"). */
 json_t *compute_firewall_body(const char *name, const char *proto, char *const *ports,

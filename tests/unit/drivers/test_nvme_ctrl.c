@@ -228,7 +228,10 @@ int irq_alloc_vector(irq_fn fn, void *arg) { (void)fn; (void)arg; return -ENOSPC
 uint64_t irq_msi_address(void) { return 0; }
 uint32_t irq_msi_data(unsigned v) { return v; }
 /* No interrupts in the model: a wait step only lets the model's clock run. */
-void device_wait_step(struct device_wait *w, bool interrupts) { (void)w; (void)interrupts; }
+void device_wait_step(struct device_wait *w, struct device_irq *irq) { (void)w; (void)irq; }
+void device_irq_init(struct device_irq *d, const char *name) { (void)d; (void)name; }
+void device_irq_handler(void *arg) { (void)arg; }
+bool device_wait_polled(void) { return false; }
 void device_wait_end(struct device_wait *w) { (void)w; }
 void dma_range(uint64_t *phys, uint64_t *size) { *phys = 0; *size = 2u << 20; }
 bool dma_bounce_enabled(void) { return false; }
