@@ -57,10 +57,11 @@ static bool alloc_ap(struct smp_ap *ap, uint32_t apic_id)
 static unsigned list_aps(const struct madt_info *m, uint32_t bsp, struct smp_ap *aps)
 {
     unsigned n = 0, short_of_memory = 0;
-    /* The APs' stacks may take an eighth of the free memory at most: many
+    /* The APs' stacks may take a sixteenth of the free memory at most (each
+     * AP also costs an idle thread and its scheduler state): many
      * CPUs in a small guest (-m 4M --smp 16) must leave room for the
      * devices and the program. */
-    uint64_t free_kib = phys_mem.free_pages * 4, budget = phys_mem.free_pages / 8;
+    uint64_t free_kib = phys_mem.free_pages * 4, budget = phys_mem.free_pages / 16;
     for (unsigned i = 0; i < m->ncpus; i++) {
         uint32_t id = m->cpus[i].apic_id;
         if (id == bsp)
@@ -82,7 +83,7 @@ static unsigned list_aps(const struct madt_info *m, uint32_t bsp, struct smp_ap 
         n++;
     }
     if (short_of_memory)
-        klog("smp: %u CPU%s left out: their stacks would take more than an eighth of the free "
+        klog("smp: %u CPU%s left out: their stacks would take more than a sixteenth of the free "
              "memory (%lu KiB); give the guest more memory (-m)", short_of_memory,
              short_of_memory == 1 ? "" : "s", free_kib);
     return n;
