@@ -24,6 +24,12 @@ bool net_connect_test(const char *where);
  * forwarded port: cloak run -p). */
 bool net_listen_test(const char *port);
 
+/* At boot, with a network card: the cards up, the network thread
+ * started, and up to NET_BOOT_DHCP_MS for a DHCP address (so that a
+ * program that connects out at once finds a route); nothing without. */
+void net_boot(void);
+#define NET_BOOT_DHCP_MS 5000
+
 /* Kernel word net-selftest: TCP through lwIP's loopback interface inside
  * the kernel; logs the outcome ("net: selftest ok: ..."), true if it held. */
 bool net_selftest(void);

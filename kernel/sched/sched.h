@@ -87,7 +87,12 @@ struct thread *sched_thread_new_user(const struct trap_frame *frame, uint64_t fs
 /* The user registers of t, saved at the top of its kernel stack when it
  * entered the kernel (system call or interrupt from user mode). */
 struct trap_frame *sched_user_frame(struct thread *t);
-/* Makes t runnable (it must come from sched_thread_new_user). */
+/* A kernel thread (no program registers, tid 0) that runs fn(arg) and
+ * never returns, in the blocked state until sched_start.  NULL without
+ * memory.  (The network thread, net/thread.c.) */
+struct thread *sched_thread_new_kernel(void (*fn)(void *), void *arg);
+/* Makes t runnable (it must come from sched_thread_new_user or
+ * sched_thread_new_kernel). */
 void sched_start(struct thread *t);
 /* Live program threads. */
 unsigned sched_thread_count(void);

@@ -103,6 +103,16 @@ struct thread *sched_thread_new_user(const struct trap_frame *frame, uint64_t fs
     return t;
 }
 
+struct thread *sched_thread_new_kernel(void (*fn)(void *), void *arg)
+{
+    struct thread *t = thread_new(0, false);
+    if (!t)
+        return 0;
+    thread_prepare(t, fn, arg, thread_stack_top(t));
+    t->state = THREAD_BLOCKED;
+    return t;
+}
+
 unsigned sched_thread_count(void)
 {
     return __atomic_load_n(&live, __ATOMIC_RELAXED);

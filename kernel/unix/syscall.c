@@ -42,6 +42,11 @@ static const syscall_fn table[] = {
     /* signal_calls.c */
     ENTRY(15, rt_sigreturn), ENTRY(34, pause), ENTRY(127, rt_sigpending), ENTRY(128, rt_sigtimedwait),
     ENTRY(129, rt_sigqueueinfo), ENTRY(130, rt_sigsuspend), ENTRY(297, rt_tgsigqueueinfo),
+    /* socket_calls.c, socket_io.c, socket_opt.c */
+    ENTRY(41, socket), ENTRY(42, connect), ENTRY(43, accept), ENTRY(44, sendto), ENTRY(45, recvfrom),
+    ENTRY(46, sendmsg), ENTRY(47, recvmsg), ENTRY(48, shutdown), ENTRY(49, bind), ENTRY(50, listen),
+    ENTRY(51, getsockname), ENTRY(52, getpeername), ENTRY(53, socketpair), ENTRY(54, setsockopt),
+    ENTRY(55, getsockopt), ENTRY(288, accept4),
 };
 #define TABLE_SIZE (sizeof(table) / sizeof(table[0]))
 

@@ -47,6 +47,7 @@ void *net_port_calloc(size_t n, size_t size);
 #define TCP_SND_QUEUELEN (4 * TCP_SND_BUF / TCP_MSS)
 #define TCP_LISTEN_BACKLOG 1
 #define LWIP_TCP_KEEPALIVE 1
+#define SO_REUSE 1              /* SO_REUSEADDR: rebind a port in TIME_WAIT */
 #define MEMP_NUM_TCP_PCB 64
 #define MEMP_NUM_TCP_PCB_LISTEN 16
 #define MEMP_NUM_UDP_PCB 16

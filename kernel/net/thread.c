@@ -1,0 +1,88 @@
+/* The network thread: the one place lwIP's clock runs and frames are taken
+ * from the cards.  It polls the cards, delivers loopback packets
+ * (netif_poll_all), runs lwIP's timers (sys_check_timeouts), then sleeps on
+ * the scheduler's timer:
+ *   - NET_POLL_NS while any socket exists (a frame may arrive for it at
+ *     any time: the cards are polled, there are no receive interrupts yet),
+ *   - NET_IDLE_NS at most while there are cards but no socket (ARP, DHCP
+ *     renewals, the host's pings),
+ *   - until lwIP's next timer otherwise (loopback only).
+ * A system call that queued a loopback packet or a segment wakes it at once
+ * (net_kick).  lwIP's callbacks, run from here, tell the sockets' owners
+ * (net_sock_changed), which wake their waiters.
+ *
+ * Where lwIP is entered: this thread, and system calls (unix/socket*.c)
+ * through net/socket.h, both in thread context with the kernel not
+ * preemptible (and, with several CPUs, holding the kernel's big lock): so
+ * at most one thread is inside lwIP at a time, which is all the locking a
+ * NO_SYS lwIP needs.  Interrupt handlers never call lwIP. */
+#include "net/net.h"
+#include "net/socket_int.h"
+#include "lwip/timeouts.h"
+#include "drivers/nic.h"
+#include "drivers/clock.h"
+#include "sched/sched.h"
+#include "lib/log.h"
+
+#define NET_POLL_NS 1000000ull           /* 1 ms */
+#define NET_IDLE_NS 20000000ull          /* 20 ms */
+
+static struct thread *net_thread;
+static int sockets;
+static unsigned cards;
+
+void net_sock_count(int delta)
+{
+    sockets += delta;
+}
+
+static uint64_t next_wake(void)
+{
+    uint64_t now = clock_monotonic_ns();
+    if (sockets > 0)
+        return now + NET_POLL_NS;
+    uint32_t ms = sys_timeouts_sleeptime();
+    uint64_t timer = ms == SYS_TIMEOUTS_SLEEPTIME_INFINITE ? SCHED_FOREVER
+                                                            : now + (uint64_t)ms * 1000000;
+    if (cards && timer > now + NET_IDLE_NS)
+        timer = now + NET_IDLE_NS;
+    return timer;
+}
+
+static void net_thread_main(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        net_poll();
+        sched_sleep_until(next_wake());
+    }
+}
+
+void net_start(void)
+{
+    if (net_thread)
+        return;
+    cards = net_up_cards();
+    net_thread = sched_thread_new_kernel(net_thread_main, 0);
+    if (!net_thread) {
+        klog("net: out of memory for the network thread: sockets will not work");
+        return;
+    }
+    sched_start(net_thread);
+    klog("net: network thread started (%u card%s)", cards, cards == 1 ? "" : "s");
+}
+
+void net_kick(void)
+{
+    if (net_thread && net_thread != sched_current())
+        sched_wake(net_thread);
+}
+
+void net_boot(void)
+{
+    if (nic_count() == 0)
+        return;
+    net_start();
+    if (cards)
+        net_wait_address((uint64_t)NET_BOOT_DHCP_MS * 1000000);
+}
