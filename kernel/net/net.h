@@ -29,6 +29,12 @@ bool net_listen_test(const char *port);
  * program that connects out at once finds a route); nothing without. */
 void net_boot(void);
 #define NET_BOOT_DHCP_MS 5000
+/* At the program's exit, before the VM stops: lwIP keeps sending what
+ * closed (and open) connections still owe their peers, their data and
+ * FINs, until the peers acknowledged it or limit_ns passed (as Linux's
+ * sockets outlive the process that wrote to them). */
+void net_flush(uint64_t limit_ns);
+#define NET_FLUSH_NS 3000000000ull
 
 /* Kernel word net-selftest: TCP through lwIP's loopback interface inside
  * the kernel; logs the outcome ("net: selftest ok: ..."), true if it held. */

@@ -19,6 +19,7 @@
 #include "net/net.h"
 #include "net/socket_int.h"
 #include "lwip/timeouts.h"
+#include "lwip/priv/tcp_priv.h"
 #include "drivers/nic.h"
 #include "drivers/clock.h"
 #include "sched/sched.h"
@@ -85,4 +86,32 @@ void net_boot(void)
     net_start();
     if (cards)
         net_wait_address((uint64_t)NET_BOOT_DHCP_MS * 1000000);
+}
+
+/* A connection still owes the peer data or a FIN (closed sockets too:
+ * lwIP keeps their pcbs until the FIN is acknowledged). */
+static bool tcp_owes(void)
+{
+    for (struct tcp_pcb *pcb = tcp_active_pcbs; pcb; pcb = pcb->next)
+        if (pcb->unsent || pcb->unacked || pcb->state == FIN_WAIT_1 || pcb->state == CLOSING ||
+            pcb->state == LAST_ACK)
+            return true;
+    return false;
+}
+
+void net_flush(uint64_t limit_ns)
+{
+    if (!net_thread)
+        return;
+    uint64_t t0 = clock_monotonic_ns();
+    while (tcp_owes()) {
+        uint64_t now = clock_monotonic_ns();
+        if (now - t0 > limit_ns) {
+            klog("net: at exit, connections still had data or a FIN unacknowledged after %lu ms; "
+                 "the rest is lost", limit_ns / 1000000);
+            return;
+        }
+        net_poll();
+        clock_sleep_until(now + NET_POLL_NS);
+    }
 }
