@@ -22,3 +22,7 @@ $(BUILD)/bench/rngread: bench/progs/rngread.c
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O2 -static -o $@ $<
 bench-programs: $(BUILD)/bench/rngread
+$(BUILD)/bench/netserve: bench/progs/netserve.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O2 -static -o $@ $<
+bench-programs: $(BUILD)/bench/netserve

@@ -243,6 +243,8 @@ def main():
     disk_buses()
     say("")
     console()
+    say("")
+    subprocess.run([sys.executable, os.path.join(ROOT, "bench", "net.py")])
 
 
 def volume_run(env, bus, args, extra=()):
