@@ -226,7 +226,9 @@ static void notify_queue(struct virtq *q)
 
 static void queue_interrupt(void *arg)
 {
-    (void)arg;      /* waking the halted CPU is all it takes */
+    struct virtq *q = arg;      /* waking the halted CPU is most of it */
+    if (q->on_interrupt)
+        q->on_interrupt(q->interrupt_arg);
 }
 
 int virtio_setup_queue(struct virtio_dev *v, unsigned index, uint16_t max_size, struct virtq **out)

@@ -10,8 +10,12 @@ void net_init(void);
 /* Makes an lwIP interface of every network card not yet seen, starts
  * DHCP on it; the number of interfaces. */
 unsigned net_up_cards(void);
-/* Polls the cards and lwIP's timers once (there are no interrupts yet). */
+/* Polls the cards, the loopback interface and lwIP's timers once. */
 void net_poll(void);
+/* Every card interrupts when frames arrive (no clock polling needed). */
+bool net_cards_interrupt(void);
+/* From a card's interrupt handler: the network thread looks at once. */
+void net_wakeup(void);
 /* Polls until the first card has a DHCP address (logged), or timeout_ns. */
 bool net_wait_address(uint64_t timeout_ns);
 /* Kernel word net-connect-test=A.B.C.D:PORT: brings the cards up, then

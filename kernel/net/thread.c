@@ -1,12 +1,13 @@
 /* The network thread: the one place lwIP's clock runs and frames are taken
  * from the cards.  It polls the cards, delivers loopback packets
- * (netif_poll_all), runs lwIP's timers (sys_check_timeouts), then sleeps on
- * the scheduler's timer:
- *   - NET_POLL_NS while any socket exists (a frame may arrive for it at
- *     any time: the cards are polled, there are no receive interrupts yet),
- *   - NET_IDLE_NS at most while there are cards but no socket (ARP, DHCP
- *     renewals, the host's pings),
- *   - until lwIP's next timer otherwise (loopback only).
+ * (netif_poll_all), runs lwIP's timers (sys_check_timeouts), then sleeps
+ * until lwIP's next timer, and also:
+ *   - when a card cannot interrupt (no MSI-X): no longer than NET_POLL_NS
+ *     while any socket exists (a frame may arrive for it at any time), or
+ *     NET_IDLE_NS without sockets (ARP, DHCP renewals, the host's pings);
+ *   - when every card interrupts: until a card's receive interrupt wakes it
+ *     (net_wakeup, from the handler: it only wakes the thread), or at most
+ *     NET_IDLE_NS (a safety net, never the pace).
  * A system call that queued a loopback packet or a segment wakes it at once
  * (net_kick).  lwIP's callbacks, run from here, tell the sockets' owners
  * (net_sock_changed), which wake their waiters.
@@ -23,6 +24,7 @@
 #include "drivers/nic.h"
 #include "drivers/clock.h"
 #include "sched/sched.h"
+#include "sched/waitq.h"
 #include "lib/log.h"
 
 #define NET_POLL_NS 1000000ull           /* 1 ms */
@@ -31,6 +33,11 @@
 static struct thread *net_thread;
 static int sockets;
 static unsigned cards;
+/* The thread sleeps here; a wake-up sets `woken` under the queue's lock
+ * (interrupts off), so one that comes between a look and the sleep is not
+ * lost. */
+static struct waitq wake_queue = { SPINLOCK_INIT, { &wake_queue.waiters, &wake_queue.waiters } };
+static bool woken;
 
 void net_sock_count(int delta)
 {
@@ -40,7 +47,7 @@ void net_sock_count(int delta)
 static uint64_t next_wake(void)
 {
     uint64_t now = clock_monotonic_ns();
-    if (sockets > 0)
+    if (sockets > 0 && !net_cards_interrupt())
         return now + NET_POLL_NS;
     uint32_t ms = sys_timeouts_sleeptime();
     uint64_t timer = ms == SYS_TIMEOUTS_SLEEPTIME_INFINITE ? SCHED_FOREVER
@@ -50,13 +57,33 @@ static uint64_t next_wake(void)
     return timer;
 }
 
+static void sleep_until_woken(uint64_t deadline)
+{
+    uint64_t flags = waitq_lock(&wake_queue);
+    if (!woken) {
+        struct waiter w;
+        waitq_wait_locked(&wake_queue, &w, 0, WAITQ_ALL_BITS, deadline, flags);
+        flags = waitq_lock(&wake_queue);
+    }
+    woken = false;
+    waitq_unlock(&wake_queue, flags);
+}
+
 static void net_thread_main(void *arg)
 {
     (void)arg;
     for (;;) {
         net_poll();
-        sched_sleep_until(next_wake());
+        sleep_until_woken(next_wake());
     }
+}
+
+void net_wakeup(void)
+{
+    uint64_t flags = waitq_lock(&wake_queue);
+    woken = true;
+    waitq_wake_locked(&wake_queue, 0, WAITQ_ALL_BITS, WAITQ_ALL);
+    waitq_unlock(&wake_queue, flags);
 }
 
 void net_start(void)
@@ -70,13 +97,15 @@ void net_start(void)
         return;
     }
     sched_start(net_thread);
-    klog("net: network thread started (%u card%s)", cards, cards == 1 ? "" : "s");
+    klog("net: network thread started (%u card%s, %s)", cards, cards == 1 ? "" : "s",
+         cards && !net_cards_interrupt() ? "polled every 1 ms while sockets exist"
+                                         : "woken by receive interrupts");
 }
 
 void net_kick(void)
 {
     if (net_thread && net_thread != sched_current())
-        sched_wake(net_thread);
+        net_wakeup();
 }
 
 void net_boot(void)
