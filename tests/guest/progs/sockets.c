@@ -29,6 +29,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 static int failures;
@@ -165,6 +166,17 @@ static void check_basics(void)
     p = (struct pollfd){ c, POLLIN, 0 };
     poll(&p, 1, 5000);
     check(read(c, buf, sizeof(buf)) == 4, "the half-closed client reads it", NULL);
+    struct iovec wv[2] = { { "ab", 2 }, { "cd", 2 } };
+    char r1[1], r3[3];
+    struct iovec rv[2] = { { r1, 1 }, { r3, 3 } };
+    check(writev(s, wv, 2) == 4, "writev on a socket", NULL);
+    poll(&p, 1, 5000);
+    check(readv(c, rv, 2) == 4 && r1[0] == 'a' && memcmp(r3, "bcd", 3) == 0, "readv on a socket", NULL);
+    struct msghdr mh = { .msg_iov = wv, .msg_iovlen = 2 };
+    check(sendmsg(s, &mh, 0) == 4, "sendmsg with two pieces on a stream", NULL);
+    poll(&p, 1, 5000);
+    check(recv(c, buf, sizeof(buf), MSG_WAITALL) == 4 && memcmp(buf, "abcd", 4) == 0,
+          "recv MSG_WAITALL takes them", NULL);
     close(ep);
 
     /* A peer that closed: EPIPE (or ECONNRESET first), no signal with
