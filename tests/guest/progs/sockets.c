@@ -319,6 +319,9 @@ static void check_udp(void)
     check(send(b, "reply", 5, 0) == 5, "udp: send on a connected socket", NULL);
     check(recv(a, buf, sizeof(buf), 0) == 5 && memcmp(buf, "reply", 5) == 0, "udp: the reply arrives", NULL);
     check(send(a, "x", 1, 0) == -1 && errno == EDESTADDRREQ, "udp: send unconnected: EDESTADDRREQ", NULL);
+    int on = 1;
+    check(ioctl(a, FIONBIO, &on) == 0 && (fcntl(a, F_GETFL) & O_NONBLOCK) &&
+          recv(a, buf, sizeof(buf), 0) == -1 && errno == EAGAIN, "FIONBIO makes recv non-blocking", NULL);
     close(a);
     close(b);
 }
