@@ -26,3 +26,7 @@ $(BUILD)/bench/smp_bench: bench/progs/smp_bench.c
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O2 -static -pthread -o $@ $<
 bench-programs: $(BUILD)/bench/smp_bench
+$(BUILD)/bench/netserve: bench/progs/netserve.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O2 -static -o $@ $<
+bench-programs: $(BUILD)/bench/netserve

@@ -250,6 +250,8 @@ def main():
     console()
     say("")
     smp()
+    say("")
+    subprocess.run([sys.executable, os.path.join(ROOT, "bench", "net.py")])
 
 
 def smp():

@@ -50,6 +50,8 @@ void device_irq_handler(void *arg)
     __atomic_add_fetch(&d->interrupts, 1, __ATOMIC_RELEASE);
     waitq_wake_locked(&d->waiters, 0, WAITQ_ALL_BITS, WAITQ_ALL);
     waitq_unlock(&d->waiters, flags);
+    if (d->notify)
+        d->notify(d->notify_arg);
 }
 
 static uint64_t interrupts(struct device_irq *d)

@@ -30,6 +30,8 @@ struct device_irq {
     uint64_t backstops;            /* wait steps the backstop ended */
     char name[32];                 /* "nvme0 io1", "virtio-blk 00:01.0 q0" */
     bool announced;                /* the first interrupt-ended wait was logged */
+    void (*notify)(void *arg);     /* also called by the handler, if set */
+    void *notify_arg;
 };
 
 void device_irq_init(struct device_irq *d, const char *name);

@@ -30,6 +30,11 @@ void nic_set_receive(struct nic *nic, nic_receive_fn fn)
     nic->receive = fn;
 }
 
+void nic_set_wakeup(struct nic *nic, void (*fn)(void))
+{
+    nic->wakeup = fn;
+}
+
 void nic_random_mac(uint8_t mac[6])
 {
     random_fill(mac, 6);

@@ -26,6 +26,11 @@ struct nic {
      * takes back the transmit buffers the device is done with. */
     void (*poll)(struct nic *nic);
     nic_receive_fn receive;       /* set by net/ (nic_set_receive) */
+    /* The card interrupts when frames arrive (MSI-X): it calls wakeup
+     * (set by net/, nic_set_wakeup) from its interrupt handler, and need
+     * not be polled on a clock. */
+    bool interrupts;
+    void (*wakeup)(void);
     void *driver;
 };
 
@@ -33,6 +38,7 @@ void nic_register(struct nic *nic);
 unsigned nic_count(void);
 struct nic *nic_get(unsigned i);
 void nic_set_receive(struct nic *nic, nic_receive_fn fn);
+void nic_set_wakeup(struct nic *nic, void (*fn)(void));
 /* A random, locally administered, unicast MAC (a card without one). */
 void nic_random_mac(uint8_t mac[6]);
 

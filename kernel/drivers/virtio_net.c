@@ -1,5 +1,7 @@
 /* virtio-net (virtio 1.x, 5.1): one receive and one transmit queue, no
- * offloads, polled (net/ calls nic->poll).
+ * offloads.  net/ takes frames with nic->poll; with MSI-X the receive
+ * queue interrupts and the handler only wakes net/'s thread (nic->wakeup);
+ * without it net/ polls on a clock.
  *
  * Trust: the device is untrusted.  Receive buffers live in the DMA heap
  * (shared with the host under SEV); the virtqueue code checks every used
@@ -151,6 +153,14 @@ static void read_identity(void)
                      (virtio_cfg16(&vn.v, CFG_STATUS) & S_LINK_UP);
 }
 
+/* Interrupt context: frames arrived; the network thread takes them. */
+static void rx_interrupt(void *arg)
+{
+    struct nic *nic = arg;
+    if (nic->wakeup)
+        nic->wakeup();
+}
+
 static int setup_buffers(void)
 {
     int err = virtio_setup_queue(&vn.v, QUEUE_RX, RX_BUFS, &vn.rx);
@@ -164,8 +174,12 @@ static int setup_buffers(void)
         virtio_fail(&vn.v, "out of memory for its queues or buffers");
         return err;
     }
-    virtq_set_no_interrupt(vn.rx, true);
+    /* Transmit buffers are taken back on the next send: no interrupt. */
+    virtq_set_no_interrupt(vn.rx, vn.rx->msix_vector == 0);
     virtq_set_no_interrupt(vn.tx, true);
+    vn.nic.interrupts = vn.rx->msix_vector != 0;
+    vn.rx->on_interrupt = rx_interrupt;
+    vn.rx->interrupt_arg = &vn.nic;
     for (unsigned i = 0; i < sizeof(vn.tx_slot_of) / sizeof(vn.tx_slot_of[0]); i++)
         vn.tx_slot_of[i] = -1;
     for (unsigned i = 0; i < RX_BUFS && post_rx(i) == 0; i++)
@@ -195,7 +209,8 @@ int virtio_net_probe(struct pci_device *pci)
     nic_register(&vn.nic);
     const uint8_t *m = vn.nic.mac;
     klog("virtio-net: %s: MAC %02x:%02x:%02x:%02x:%02x:%02x, MTU %u, link %s, %u receive "
-         "buffers (polled)", name, m[0], m[1], m[2], m[3], m[4], m[5], vn.nic.mtu,
-         vn.nic.link_up ? "up" : "down", vn.rx_posted);
+         "buffers (%s)", name, m[0], m[1], m[2], m[3], m[4], m[5], vn.nic.mtu,
+         vn.nic.link_up ? "up" : "down", vn.rx_posted,
+         vn.nic.interrupts ? "MSI-X on receive" : "polled");
     return 0;
 }

@@ -227,6 +227,13 @@ static void notify_queue(struct virtq *q)
     *(volatile uint16_t *)addr = q->index;
 }
 
+static void queue_interrupt(void *arg)
+{
+    struct virtq *q = arg;
+    if (q->on_interrupt)
+        q->on_interrupt(q->interrupt_arg);
+}
+
 int virtio_setup_queue(struct virtio_dev *v, unsigned index, uint16_t max_size, struct virtq **out)
 {
     if (index >= VIRTIO_MAX_QUEUES || index >= rd16(v->common, COMMON_NUM_QUEUES)) {
@@ -266,6 +273,8 @@ int virtio_setup_queue(struct virtio_dev *v, unsigned index, uint16_t max_size, 
         char irq_name[sizeof(v->irqs[0].name)];
         snprintf(irq_name, sizeof(irq_name), "%.26s q%u", v->name, index);
         device_irq_init(&v->irqs[index], irq_name);
+        v->irqs[index].notify = queue_interrupt;    /* a driver's own callback (virtio-net) */
+        v->irqs[index].notify_arg = q;
         int vector = irq_alloc_vector(device_irq_handler, &v->irqs[index]);
         if (vector > 0) {
             unsigned entry = v->msix_next;

@@ -86,6 +86,10 @@ struct virtq {
     void (*notify)(struct virtq *q);
     void *transport;
     unsigned msix_vector;         /* CPU vector, 0 when the queue is polled */
+    /* Called from the queue's interrupt handler, if set (virtio-net wakes
+     * the network thread): it must only wake, never touch the queue. */
+    void (*on_interrupt)(void *arg);
+    void *interrupt_arg;
 };
 
 /* The result of one answered request. */

@@ -175,5 +175,6 @@ void kmain(uint64_t info_phys, int kind)
         net_connect_test(where);
     if (cmdline_get(boot.cmdline, "net-listen-test", where, sizeof(where)))
         net_listen_test(where);
+    net_boot();
     program_start(&boot);
 }

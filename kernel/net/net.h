@@ -10,8 +10,12 @@ void net_init(void);
 /* Makes an lwIP interface of every network card not yet seen, starts
  * DHCP on it; the number of interfaces. */
 unsigned net_up_cards(void);
-/* Polls the cards and lwIP's timers once (there are no interrupts yet). */
+/* Polls the cards, the loopback interface and lwIP's timers once. */
 void net_poll(void);
+/* Every card interrupts when frames arrive (no clock polling needed). */
+bool net_cards_interrupt(void);
+/* From a card's interrupt handler: the network thread looks at once. */
+void net_wakeup(void);
 /* Polls until the first card has a DHCP address (logged), or timeout_ns. */
 bool net_wait_address(uint64_t timeout_ns);
 /* Kernel word net-connect-test=A.B.C.D:PORT: brings the cards up, then
@@ -23,6 +27,18 @@ bool net_connect_test(const char *where);
  * answers "got 1048576"; logs the outcome (the host reaches it through a
  * forwarded port: cloak run -p). */
 bool net_listen_test(const char *port);
+
+/* At boot, with a network card: the cards up, the network thread
+ * started, and up to NET_BOOT_DHCP_MS for a DHCP address (so that a
+ * program that connects out at once finds a route); nothing without. */
+void net_boot(void);
+#define NET_BOOT_DHCP_MS 5000
+/* At the program's exit, before the VM stops: lwIP keeps sending what
+ * closed (and open) connections still owe their peers, their data and
+ * FINs, until the peers acknowledged it or limit_ns passed (as Linux's
+ * sockets outlive the process that wrote to them). */
+void net_flush(uint64_t limit_ns);
+#define NET_FLUSH_NS 3000000000ull
 
 /* Kernel word net-selftest: TCP through lwIP's loopback interface inside
  * the kernel; logs the outcome ("net: selftest ok: ..."), true if it held. */

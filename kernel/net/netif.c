@@ -76,6 +76,7 @@ unsigned net_up_cards(void)
         }
         ncards++;
         nic_set_receive(c->nic, receive);
+        nic_set_wakeup(c->nic, net_wakeup);
         if (ncards == 1)
             netif_set_default(&c->netif);
         netif_set_up(&c->netif);
@@ -85,6 +86,14 @@ unsigned net_up_cards(void)
         dhcp_start(&c->netif);
     }
     return ncards;
+}
+
+bool net_cards_interrupt(void)
+{
+    for (unsigned i = 0; i < ncards; i++)
+        if (!cards[i].nic->interrupts)
+            return false;
+    return true;
 }
 
 void net_poll(void)

@@ -4,6 +4,7 @@
 #include "unix/process.h"
 #include "unix/usercopy.h"
 #include "unix/fd.h"
+#include "unix/socket.h"
 #include "lib/errno.h"
 
 #define TCGETS 0x5401
@@ -64,8 +65,17 @@ int64_t sys_ioctl(SYSCALL_ARGS)
     switch (a1) {
     case FIOCLEX: fd_set_cloexec(fd, true); return 0;
     case FIONCLEX: fd_set_cloexec(fd, false); return 0;
-    case FIONBIO: return 0;
+    case FIONBIO: {
+        int32_t on;
+        if (copy_from_user(&on, a2, sizeof(on)))
+            return -EFAULT;
+        f->flags = on ? f->flags | O_NONBLOCK : f->flags & ~(uint32_t)O_NONBLOCK;
+        return 0;
     }
+    }
+    struct sock_file *sf = sock_of_file(f);
+    if (sf)
+        return sock_ioctl(sf, a1, a2);
     bool tty = f->vn->ops && f->vn->ops->is_tty;
     return tty ? tty_ioctl(a1, a2) : -ENOTTY;
 }

@@ -1,4 +1,5 @@
 #include "unix/process.h"
+#include "net/net.h"
 #include "sched/sched.h"
 #include "drivers/power.h"
 #include "lib/log.h"
@@ -35,6 +36,7 @@ void process_exit(int status, const char *reason)
     sched_freeze_others();             /* no other thread runs while the volumes are written back */
     if (exit_hook)
         exit_hook();
+    net_flush(NET_FLUSH_NS);           /* what the program wrote reaches its peers */
     /* Volumes are written back and marked clean before the VM stops. */
     mounts_unmount_all();
     klog("@@cloak-exit %d %s", status & 0xff, reason);

@@ -16,6 +16,8 @@
 #include "unix/fd.h"
 #include "unix/signal_thread.h"
 #include "drivers/clock.h"
+#include "sched/sched.h"
+#include "sched/waitq.h"
 #include "lib/errno.h"
 
 /* A sleep never lasts longer than this, so that a source that forgot to
@@ -26,10 +28,32 @@ static uint64_t changes;          /* readiness_notify calls, all objects */
 /* The current wait's earliest recheck (one waiter today; with threads, a
  * field of the waiting thread, or gone once timers notify by themselves). */
 static uint64_t recheck_at;
+/* Every readiness_wait sleeps here; every notify wakes them all (a change
+ * made by another thread, or by the network thread, ends a poll at once). */
+static struct waitq waiters = { SPINLOCK_INIT, { &waiters.waiters, &waiters.waiters } };
+
+/* Sleeps until `until` or the next notify, unless one came after `seen`. */
+static void sleep_for_change(uint64_t seen, uint64_t until)
+{
+    if (!sched_running()) {
+        clock_sleep_until(until);
+        return;
+    }
+    uint64_t flags = waitq_lock(&waiters);
+    if (__atomic_load_n(&changes, __ATOMIC_RELAXED) != seen) {
+        waitq_unlock(&waiters, flags);
+        return;
+    }
+    struct waiter w;
+    waitq_wait_locked(&waiters, &w, 0, WAITQ_ALL_BITS, until, flags);
+}
 
 void readiness_notify(struct readiness *r, uint32_t events)
 {
+    uint64_t flags = waitq_lock(&waiters);
     changes++;
+    waitq_wake_locked(&waiters, 0, WAITQ_ALL_BITS, WAITQ_ALL);
+    waitq_unlock(&waiters, flags);
     if (!r)
         return;
     r->notifies++;
@@ -78,8 +102,12 @@ int readiness_wait(bool (*done)(void *arg), void *arg, uint64_t deadline_ns)
         if (until - now > MAX_SLEEP_NS && now < until)
             until = now + MAX_SLEEP_NS;
         /* A signal ends the wait (after a last look found nothing). */
-        if (until > now && signal_sleep_until(until))
-            return -EINTR;
+        if (until > now) {
+            if (signal_wait_begin())
+                return -EINTR;
+            sleep_for_change(seen, until);
+            signal_wait_end();
+        }
     }
 }
 

@@ -49,6 +49,11 @@ static const syscall_fn table[] = {
     ENTRY(36, getitimer), ENTRY(37, alarm), ENTRY(38, setitimer), ENTRY(222, timer_create),
     ENTRY(223, timer_settime), ENTRY(224, timer_gettime), ENTRY(225, timer_getoverrun),
     ENTRY(226, timer_delete),
+    /* socket_calls.c, socket_io.c, socket_opt.c */
+    ENTRY(41, socket), ENTRY(42, connect), ENTRY(43, accept), ENTRY(44, sendto), ENTRY(45, recvfrom),
+    ENTRY(46, sendmsg), ENTRY(47, recvmsg), ENTRY(48, shutdown), ENTRY(49, bind), ENTRY(50, listen),
+    ENTRY(51, getsockname), ENTRY(52, getpeername), ENTRY(53, socketpair), ENTRY(54, setsockopt),
+    ENTRY(55, getsockopt), ENTRY(288, accept4),
 };
 #define TABLE_SIZE (sizeof(table) / sizeof(table[0]))
 

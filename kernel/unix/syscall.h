@@ -50,6 +50,10 @@ DECLARE(pipe) DECLARE(pipe2) DECLARE(poll) DECLARE(ppoll) DECLARE(futex)
 DECLARE(select) DECLARE(pselect6) DECLARE(epoll_create) DECLARE(epoll_create1) DECLARE(epoll_ctl)
 DECLARE(epoll_wait) DECLARE(epoll_pwait) DECLARE(epoll_pwait2) DECLARE(eventfd) DECLARE(eventfd2)
 DECLARE(timerfd_create) DECLARE(timerfd_settime) DECLARE(timerfd_gettime)
+/* socket_calls.c, socket_io.c, socket_opt.c */
+DECLARE(socket) DECLARE(socketpair) DECLARE(bind) DECLARE(listen) DECLARE(accept) DECLARE(accept4)
+DECLARE(connect) DECLARE(shutdown) DECLARE(getsockname) DECLARE(getpeername) DECLARE(sendto)
+DECLARE(recvfrom) DECLARE(sendmsg) DECLARE(recvmsg) DECLARE(setsockopt) DECLARE(getsockopt)
 /* prctl_calls.c */
 DECLARE(prctl)
 /* mm_calls.c */

@@ -46,7 +46,11 @@ void *net_port_calloc(size_t n, size_t size);
 #define TCP_SND_BUF (44 * TCP_MSS)
 #define TCP_SND_QUEUELEN (4 * TCP_SND_BUF / TCP_MSS)
 #define TCP_LISTEN_BACKLOG 1
+/* Initial sequence numbers from the CSPRNG (lwIP's own are a counter an
+ * observer can predict); the first ephemeral port too (LWIP_RAND). */
+#define LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port) net_port_rand()
 #define LWIP_TCP_KEEPALIVE 1
+#define SO_REUSE 1              /* SO_REUSEADDR: rebind a port in TIME_WAIT */
 #define MEMP_NUM_TCP_PCB 64
 #define MEMP_NUM_TCP_PCB_LISTEN 16
 #define MEMP_NUM_UDP_PCB 16

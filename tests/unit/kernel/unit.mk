@@ -54,7 +54,9 @@ $(eval $(call KUNIT_TEST,sigset,kernel/unix/sigset.c))
 $(eval $(call KUNIT_TEST,signal_frame,kernel/unix/signal_frame.c kernel/unix/signal_trap.c))
 # unix/epoll_set.c with unix/readiness.c (its notify and watches; the wait
 # and the file helpers are dropped by section garbage collection).
-$(eval $(call KUNIT_TEST,epoll_set,kernel/unix/epoll_set.c kernel/unix/readiness.c,-ffunction-sections -fdata-sections -Wl$(KUNIT_COMMA)--gc-sections))
+# readiness_notify wakes its waiters through a wait queue: waitq.c with the
+# scheduler's stand-in (shim_sched.c).
+$(eval $(call KUNIT_TEST,epoll_set,kernel/unix/epoll_set.c kernel/unix/readiness.c kernel/sched/waitq.c tests/unit/kernel/shim_sched.c,-iquote tests/unit/kernel/shim_sched -ffunction-sections -fdata-sections -Wl$(KUNIT_COMMA)--gc-sections))
 $(eval $(call KUNIT_TEST,interval_timer,kernel/unix/interval_timer.c))
 $(eval $(call KUNIT_TEST,fd_bits,kernel/unix/fd_bits.c))
 # Wait queues and the futex table with the scheduler replaced by

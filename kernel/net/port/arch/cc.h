@@ -1,6 +1,6 @@
 /* lwIP's compiler and platform definitions for the cloak kernel (lwIP's
  * "arch/cc.h"): freestanding, little-endian x86-64, diagnostics into the
- * kernel log, a failed assertion is a kernel panic. */
+ * kernel log, a failed assertion logged (not a halt: see net/port.c). */
 #ifndef NET_PORT_ARCH_CC_H
 #define NET_PORT_ARCH_CC_H
 #include <stdint.h>
@@ -28,7 +28,7 @@ typedef long ssize_t;
 #define LWIP_ERRNO_INCLUDE "lib/errno.h"
 
 void net_port_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void net_port_assert(const char *msg, const char *file, int line) __attribute__((noreturn));
+void net_port_assert(const char *msg, const char *file, int line);
 uint32_t net_port_rand(void);
 
 #define LWIP_PLATFORM_DIAG(x) do { net_port_diag x; } while (0)

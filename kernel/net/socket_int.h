@@ -1,0 +1,87 @@
+/* Inside net/: the socket object shared by socket.c (common parts),
+ * socket_tcp.c, socket_udp.c and sockaddr.c. */
+#ifndef NET_SOCKET_INT_H
+#define NET_SOCKET_INT_H
+#include "net/socket.h"
+#include "lwip/ip_addr.h"
+#include "lwip/pbuf.h"
+
+#define NET_BACKLOG_MAX 128
+#define NET_UDP_RCVBUF 212992           /* Linux's default rmem */
+#define NET_TCP_BUF 131072
+
+enum sock_state { TS_NEW, TS_LISTEN, TS_CONNECTING, TS_CONNECTED, TS_CLOSED };
+
+/* A datagram waiting to be read. */
+struct dgram {
+    struct dgram *next;
+    struct pbuf *p;
+    ip_addr_t from;
+    uint16_t port;
+};
+
+struct net_sock {
+    int family, type;
+    net_notify_fn notify;
+    void *owner;
+    int err;                            /* pending error (negative errno), SO_ERROR */
+    bool shut_rd, shut_wr;
+    bool v6only, reuseport, nodelay;
+    int rcvbuf, sndbuf, linger;
+    union {
+        struct tcp_pcb *tcp;
+        struct udp_pcb *udp;
+    } pcb;
+    /* TCP */
+    enum sock_state state;
+    bool connect_seen;                  /* the outcome of a connect was reported */
+    bool rx_eof;                        /* the peer's FIN */
+    struct pbuf *rx;                    /* received, unread (no more than the window) */
+    size_t rx_bytes;
+    struct net_sock *acceptq[NET_BACKLOG_MAX];
+    unsigned accept_head, accept_count, backlog;
+    /* UDP */
+    struct dgram *dq_head, *dq_tail;
+    size_t dq_bytes;
+    bool udp_connected;
+};
+
+void net_sock_changed(struct net_sock *s, uint32_t events);
+/* lwIP's err_t as a negative errno. */
+int net_errno(int err);
+
+/* sockaddr.c: between struct net_addr and lwIP's ip_addr_t. */
+int net_addr_to_ip(const struct net_sock *s, const struct net_addr *a, ip_addr_t *ip);
+void net_addr_from_ip(const struct net_sock *s, const ip_addr_t *ip, uint16_t port,
+                      struct net_addr *out);
+/* The address to bind for a wildcard or a given address, honouring
+ * IPV6_V6ONLY (a dual-stack wildcard is lwIP's IP_ANY_TYPE). */
+int net_bind_ip(const struct net_sock *s, const struct net_addr *a, ip_addr_t *ip);
+
+/* socket_tcp.c and socket_udp.c: the same operations per protocol. */
+int tcp_sock_init(struct net_sock *s);
+void tcp_sock_close(struct net_sock *s);
+int tcp_sock_bind(struct net_sock *s, const ip_addr_t *ip, uint16_t port);
+int tcp_sock_listen(struct net_sock *s, int backlog);
+int tcp_sock_accept(struct net_sock *s, struct net_sock **out);
+int tcp_sock_connect(struct net_sock *s, const ip_addr_t *ip, uint16_t port);
+int64_t tcp_sock_send(struct net_sock *s, const void *buf, size_t len);
+int64_t tcp_sock_recv(struct net_sock *s, void *buf, size_t len, bool peek);
+int tcp_sock_shutdown(struct net_sock *s, int how);
+uint32_t tcp_sock_poll(struct net_sock *s);
+
+int udp_sock_init(struct net_sock *s);
+void udp_sock_close(struct net_sock *s);
+int udp_sock_bind(struct net_sock *s, const ip_addr_t *ip, uint16_t port);
+int udp_sock_connect(struct net_sock *s, const ip_addr_t *ip, uint16_t port);
+void udp_sock_disconnect(struct net_sock *s);
+int64_t udp_sock_send(struct net_sock *s, const void *buf, size_t len, const ip_addr_t *ip,
+                      uint16_t port);
+int64_t udp_sock_recv(struct net_sock *s, void *buf, size_t len, bool peek, ip_addr_t *from,
+                      uint16_t *port, size_t *full_len);
+uint32_t udp_sock_poll(struct net_sock *s);
+
+/* net/thread.c: sockets alive (the thread polls faster while any is). */
+void net_sock_count(int delta);
+
+#endif
