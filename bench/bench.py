@@ -15,6 +15,8 @@ import sys
 import tempfile
 import time
 
+import thread_bench
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, os.environ.get("BUILD", "build"))
 CLOAK = os.path.join(BUILD, "bin", "cloak")
@@ -169,6 +171,9 @@ def main():
         say("cloak console benchmark: medians of %d runs" % RUNS)
         console()
         return
+    if sys.argv[1:] == ["threads"]:     # needs only cloak and bench/progs
+        thread_bench.main()
+        return
     for f in (CLOAK, KERNEL, LOADER, FLOOR, MKDISK, GETPPID, LUGGAGE, SEQIO, RNGREAD, PYTHON, SQLITE):
         if not os.path.exists(f):
             sys.exit("bench: %s is missing; run `make bench`" % f)
@@ -182,9 +187,9 @@ def main():
         disk_buses()
         return
     if sections:
-        sys.exit("bench: usage: bench/run.sh [write|disks|console]  (write: volume write+fsync only, "
+        sys.exit("bench: usage: bench/run.sh [write|disks|console|threads]  (write: volume write+fsync only, "
                  "normal and sev-sim; disks: NVMe against virtio-blk, normal and sev-sim; "
-                 "console: stdin and stdout MB/s, virtio console and UART)")
+                 "console: stdin and stdout MB/s, virtio console and UART; threads: thread and goroutine figures)")
 
     pvh = dry_run(["-m", "64M", LUGGAGE, "12345"])
     uefi = dry_run(["--uefi", "-m", "128M", LUGGAGE, "12345"])
@@ -243,6 +248,8 @@ def main():
     disk_buses()
     say("")
     console()
+    say("")
+    thread_bench.main()
 
 
 def volume_run(env, bus, args, extra=()):

@@ -3,5 +3,6 @@
 # bench/run.sh write: only the volume write+fsync figures (normal, sev-sim).
 # bench/run.sh disks: only NVMe against virtio-blk (write+fsync, cold read; normal, sev-sim).
 # bench/run.sh console: only stdin/stdout MB/s, virtio console against the UART.
+# bench/run.sh threads: only the thread figures (bench/thread_bench.py).
 cd "$(dirname "$0")/.." || exit 1
 exec python3 bench/bench.py "$@"

@@ -8,8 +8,11 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"os"
+	"os/signal"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -155,6 +158,66 @@ func timers() {
 	fmt.Println("sleepers woke:", woke)
 }
 
+// pipeAndSignals: a pipe between goroutines (os.Pipe is non-blocking: a
+// reader waits in the runtime's poller, epoll), signal.Notify with a
+// signal the program sends itself, context deadlines and time.AfterFunc.
+func pipeAndSignals() {
+	r, w, err := os.Pipe()
+	if err != nil {
+		fmt.Println("os.Pipe:", err)
+		return
+	}
+	got := make(chan string)
+	go func() {
+		b, err := io.ReadAll(r)
+		got <- fmt.Sprintf("%d bytes, %v", len(b), err)
+	}()
+	time.Sleep(5 * time.Millisecond)
+	for i := 0; i < 100; i++ {
+		fmt.Fprintf(w, "line %03d of the pipe\n", i)
+	}
+	w.Close()
+	fmt.Println("pipe read by a goroutine:", <-got)
+
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGUSR1)
+	syscall.Kill(syscall.Getpid(), syscall.SIGUSR1)
+	select {
+	case s := <-sigs:
+		fmt.Println("signal.Notify got:", s)
+	case <-time.After(5 * time.Second):
+		fmt.Println("signal.Notify got nothing")
+	}
+	signal.Stop(sigs)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Millisecond)
+	defer cancel()
+	<-ctx.Done()
+	fmt.Println("context:", ctx.Err())
+
+	fired := make(chan int, 1)
+	time.AfterFunc(5*time.Millisecond, func() { fired <- 7 })
+	fmt.Println("time.AfterFunc ran:", <-fired)
+
+	var mu sync.Mutex
+	cond := sync.NewCond(&mu)
+	ready := 0
+	for i := 0; i < 4; i++ {
+		go func() {
+			mu.Lock()
+			ready++
+			cond.Broadcast()
+			mu.Unlock()
+		}()
+	}
+	mu.Lock()
+	for ready < 4 {
+		cond.Wait()
+	}
+	mu.Unlock()
+	fmt.Println("sync.Cond: ready", ready)
+}
+
 // otherThreadSignal: tgkill(pid, tid, 0) to two other threads (goroutines
 // locked to their own threads), what the runtime's preemption does with
 // SIGURG; two, because one of them may be the main thread.  nil if the
@@ -270,6 +333,7 @@ func main() {
 	fmt.Println("deep recursion in a goroutine:", <-depth)
 
 	timers()
+	pipeAndSignals()
 	preemption()
 
 	var p *point
