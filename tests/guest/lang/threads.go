@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 // sumSquares fans work out to workers over a channel and gathers it back.
@@ -218,6 +219,64 @@ func pipeAndSignals() {
 	fmt.Println("sync.Cond: ready", ready)
 }
 
+// sigmaskPerThread: one thread blocks SIGUSR2 (rt_sigprocmask), another
+// looks at its own mask: on Linux each thread has its own.  Where the
+// kernel keeps one mask for all, another thread saving and restoring its
+// mask while a SIGSEGV handler runs can leave SIGSEGV blocked, and the next
+// nil dereference then kills the program; go.test names that cause.
+func sigmaskPerThread() bool {
+	const sigBlock, sigUnblock = 0, 1
+	usr2 := uint64(1) << (syscall.SIGUSR2 - 1)
+	mask := func(how int, set uint64) uint64 {
+		var old uint64
+		syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, uintptr(how), uintptr(unsafe.Pointer(&set)),
+			uintptr(unsafe.Pointer(&old)), 8, 0, 0)
+		return old
+	}
+	// Both threads exist before the test: a thread starting meanwhile
+	// sets its own mask, which a shared mask would take.
+	blocker, reader := make(chan bool), make(chan uint64)
+	ready := make(chan bool)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		ready <- true
+		<-blocker
+		mask(sigBlock, usr2)
+		blocker <- true
+		<-blocker
+		mask(sigUnblock, usr2)
+		blocker <- true
+	}()
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		ready <- true
+		<-reader
+		reader <- mask(sigBlock, 0)
+	}()
+	<-ready
+	<-ready
+	blocker <- true
+	<-blocker
+	reader <- 0
+	other := <-reader
+	blocker <- true
+	<-blocker
+	return other&usr2 == 0
+}
+
+// sigmaskPerThreadSure: sigmaskPerThread 5 times; false if one says so
+// (a thread starting between the two calls can hide a shared mask).
+func sigmaskPerThreadSure() bool {
+	for i := 0; i < 5; i++ {
+		if !sigmaskPerThread() {
+			return false
+		}
+	}
+	return true
+}
+
 // otherThreadSignal: tgkill(pid, tid, 0) to two other threads (goroutines
 // locked to their own threads), what the runtime's preemption does with
 // SIGURG; two, because one of them may be the main thread.  nil if the
@@ -310,6 +369,7 @@ func deep(n int) int {
 func main() {
 	fmt.Println("numcpu", runtime.NumCPU())
 	fmt.Println("gomaxprocs", runtime.GOMAXPROCS(0))
+	fmt.Println("signal masks per thread:", sigmaskPerThreadSure())
 
 	fmt.Println("sum of squares over 8 workers:", sumSquares(8, 300))
 	fmt.Println("mutex counter:", mutexCounter(16, 2000))
