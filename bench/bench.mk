@@ -30,3 +30,18 @@ $(BUILD)/bench/netserve: bench/progs/netserve.c
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O2 -static -o $@ $<
 bench-programs: $(BUILD)/bench/netserve
+
+# Thread benchmarks (bench/thread_bench.py): a C program (glibc pthreads,
+# raw futexes) and a Go one, built with Debian's go where it is installed.
+BENCH_GO ?= /usr/bin/go
+$(BUILD)/bench/threads_bench: bench/progs/threads_bench.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -static -pthread -o $@ $<
+bench-programs: $(BUILD)/bench/threads_bench
+$(BUILD)/bench/chan_pingpong: bench/progs/chan_pingpong.go
+	@mkdir -p $(@D)
+	cd $(<D) && CGO_ENABLED=0 GOPROXY=off GOFLAGS=-mod=mod GOCACHE=$(abspath $(BUILD))/bench/go-cache \
+	    $(BENCH_GO) build -trimpath -o $(abspath $@) $(<F)
+ifneq ($(wildcard $(BENCH_GO)),)
+bench-programs: $(BUILD)/bench/chan_pingpong
+endif

@@ -15,6 +15,8 @@ import sys
 import tempfile
 import time
 
+import thread_bench
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, os.environ.get("BUILD", "build"))
 CLOAK = os.path.join(BUILD, "bin", "cloak")
@@ -174,6 +176,9 @@ def main():
         say("cloak SMP benchmark: medians of %d runs, QEMU under TCG (shared machine: figures are noisy)" % RUNS)
         smp()
         return
+    if sys.argv[1:] == ["threads"]:     # needs only cloak and bench/progs
+        thread_bench.main()
+        return
     for f in (CLOAK, KERNEL, LOADER, FLOOR, MKDISK, GETPPID, LUGGAGE, SEQIO, RNGREAD, PYTHON, SQLITE, SMPBENCH):
         if not os.path.exists(f):
             sys.exit("bench: %s is missing; run `make bench`" % f)
@@ -187,9 +192,10 @@ def main():
         disk_buses()
         return
     if sections:
-        sys.exit("bench: usage: bench/run.sh [write|disks|console|smp]  (smp: threads on several vCPUs; write: volume write+fsync only, "
+        sys.exit("bench: usage: bench/run.sh [write|disks|console|smp|threads|net]  (smp: a CPU-bound job on 1 and 2 vCPUs; write: volume write+fsync only, "
                  "normal and sev-sim; disks: NVMe against virtio-blk, normal and sev-sim; "
-                 "console: stdin and stdout MB/s, virtio console and UART)")
+                 "console: stdin and stdout MB/s, virtio console and UART; threads: thread and goroutine figures; "
+                 "net: TCP through -p)")
 
     pvh = dry_run(["-m", "64M", LUGGAGE, "12345"])
     uefi = dry_run(["--uefi", "-m", "128M", LUGGAGE, "12345"])
@@ -251,14 +257,15 @@ def main():
     say("")
     smp()
     say("")
+    thread_bench.main()
+    say("")
     subprocess.run([sys.executable, os.path.join(ROOT, "bench", "net.py")])
 
 
 def smp():
-    """Threads on several vCPUs: the scaling of a CPU-bound job (2 threads)
-    from 1 to 2 vCPUs (ideal 2x), and thread create+join and a futex
-    ping-pong between two threads on 2 vCPUs against the same program
-    natively on this host.  The guest's figures are its own clock's."""
+    """The scaling of a CPU-bound job (2 threads) from 1 to 2 vCPUs (ideal
+    2x), beside what this host gives two native threads at the same moment.
+    (Thread create+join and futex figures: thread_bench.)"""
     units = 2000
     one = guest_figure(["-m", "64M", "--smp", "1", SMPBENCH, "work", "2", str(units)], r"work ms ([0-9.]+)")
     two = guest_figure(["-m", "64M", "--smp", "2", SMPBENCH, "work", "2", str(units)], r"work ms ([0-9.]+)")
@@ -269,13 +276,6 @@ def smp():
     say("CPU-bound job, 2 threads: 1 vCPU %.0f ms, 2 vCPUs %.0f ms: %.2fx faster on 2  (target >= 1.7x; "
         "native on this host now: 1 thread %.0f ms, 2 threads %.0f ms: %.2fx, %d host CPUs)"
         % (one, two, one / two, nat1, nat2, nat1 / nat2, os.cpu_count()))
-    for what, n, pattern, unit in (("create", 300, r"create_join us ([0-9.]+)", "thread create+join"),
-                                   ("pingpong", 2000, r"pingpong us ([0-9.]+)", "futex ping-pong round trip")):
-        g = guest_figure(["-m", "64M", "--smp", "2", SMPBENCH, what, str(n)], pattern)
-        g1 = guest_figure(["-m", "64M", "--smp", "1", SMPBENCH, what, str(n)], pattern)
-        nat = native_figure([SMPBENCH, what, str(n * 5)], pattern)
-        say("%s: 2 vCPUs %.1f us (%.1fx native), 1 vCPU %.1f us  (native %.1f us; target within 5x)"
-            % (unit, g, g / nat, g1, nat))
 
 
 def volume_run(env, bus, args, extra=()):

@@ -148,14 +148,17 @@ int pt_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t size, unsigned attr
     return 0;
 }
 
-/* Finds the leaf mapping va, whatever its size, without changing anything. */
+/* Finds the leaf mapping va, whatever its size, without changing anything.
+ * NULL if none; *level_out is then the level of the absent entry. */
 static pte_t *find_leaf(uint64_t root, uint64_t va, int *level_out)
 {
     pte_t *tbl = table_at(root);
     for (int l = 4; l >= 1; l--) {
         pte_t *slot = &tbl[index_of(va, l)];
-        if (!(*slot & PTE_P))
+        if (!(*slot & PTE_P)) {
+            *level_out = l;
             return 0;
+        }
         if (l == 1 || (*slot & PTE_PS)) {
             *level_out = l;
             return slot;
@@ -165,24 +168,51 @@ static pte_t *find_leaf(uint64_t root, uint64_t va, int *level_out)
     return 0;
 }
 
+/* Bytes from va to the end of the range an absent entry at level covers:
+ * nothing is mapped there, so a walk over a range may skip them. */
+static uint64_t absent_span(uint64_t va, int level)
+{
+    uint64_t span = 1ull << (12 + 9 * (level - 1));
+    return span - (va & (span - 1));
+}
+
+/* Unmaps the 4 KiB entries from slot (va's) to the end of its table or of
+ * left bytes, whichever comes first; returns the bytes covered. */
+static uint64_t unmap_in_table(pte_t *slot, uint64_t va, uint64_t left, void (*release)(uint64_t pa))
+{
+    uint64_t done = 0;
+    do {
+        if (*slot & PTE_P) {
+            uint64_t pa = pt_entry_phys(*slot, 1);
+            *slot = 0;
+            flush(va + done);
+            if (release)
+                release(pa);
+        }
+        slot++;
+        done += 4096;
+    } while (left - done >= 4096 && index_of(va + done, 1) != 0);
+    return done;
+}
+
+/* Walks each page table once, not once per page, and skips what has no
+ * table at all: glibc's thread exit discards the unused part of an 8 MiB
+ * stack on every exit. */
 void pt_unmap(uint64_t root, uint64_t va, uint64_t size, void (*release)(uint64_t pa))
 {
-    for (uint64_t left = size; left >= 4096; left -= 4096, va += 4096) {
+    for (uint64_t left = size, step; left >= 4096; left -= step, va += step) {
         int level;
         pte_t *slot = find_leaf(root, va, &level);
-        if (!slot) {
-            continue;
+        if (!slot && level > 1) {
+            step = absent_span(va, level);
+        } else {
+            /* A large page is split down to 4 KiB; an absent 4 KiB entry
+             * has its table. */
+            slot = level > 1 || !slot ? walk(root, va, 1, level > 1) : slot;
+            step = slot ? unmap_in_table(slot, va, left, release) : 4096;
         }
-        if (level > 1) {
-            slot = walk(root, va, 1, true);   /* split down to 4 KiB */
-            if (!slot)
-                continue;
-        }
-        uint64_t pa = pt_entry_phys(*slot, 1);
-        *slot = 0;
-        flush(va);
-        if (release)
-            release(pa);
+        if (step >= left)
+            break;
     }
 }
 

@@ -39,8 +39,11 @@ static unsigned frame_index(uint64_t phys)
     return i;
 }
 
+static unsigned long p2v_calls;
+
 static void *fake_p2v(uint64_t phys)
 {
+    p2v_calls++;
     return frames[frame_index(phys)];
 }
 
@@ -418,6 +421,47 @@ static void unmap_from_large(uint64_t va, uint64_t pa, unsigned attrs)
         assert_false(pt_lookup(root, va + i * 4096ull, NULL, NULL));
 }
 
+/* A large range with a few pages mapped here and there (as an 8 MiB thread
+ * stack of which the top was used): exactly those pages are released, the
+ * neighbours outside the range stay, and the walk costs about one visit
+ * per table, not one per page. */
+static void test_unmap_sparse_range(void **state)
+{
+    (void)state;
+    const uint64_t base = 0x00007f0000000000ull + 3 * 4096;   /* not table-aligned */
+    const uint64_t len = (1ull << 30) + (5ull << 20);       /* crosses a 1 GiB boundary */
+    const uint64_t inside[] = { base, base + 508 * 4096ull, base + 509 * 4096ull,
+                                base + (6ull << 20), base + (1ull << 30) + 4096, base + len - 4096 };
+    const uint64_t outside[] = { base - 4096, base + len };
+    uint64_t root = pt_new_root();
+    for (unsigned i = 0; i < 6; i++)
+        assert_int_equal(pt_map(root, inside[i], PA_SMALL + i * 4096ull, 4096, PT_WRITE | PT_USER, true), 0);
+    for (unsigned i = 0; i < 2; i++)
+        assert_int_equal(pt_map(root, outside[i], PA_SMALL + (8 + i) * 4096ull, 4096, PT_WRITE | PT_USER, true), 0);
+    /* and a 2 MiB page in the middle */
+    const uint64_t large = (base + (64ull << 20)) & ~((2ull << 20) - 1);
+    assert_int_equal(pt_map(root, large, PA_LARGE, 2ull << 20, PT_WRITE | PT_USER, true), 0);
+
+    nreleased = 0;
+    p2v_calls = 0;
+    pt_unmap(root, base, len, release);
+    assert_int_equal(nreleased, 6 + 512);
+    assert_true(p2v_calls < 2000);                         /* 262,400 pages */
+    for (unsigned i = 0; i < 6; i++) {
+        assert_false(pt_lookup(root, inside[i], NULL, NULL));
+        bool found = false;
+        for (unsigned k = 0; k < nreleased; k++)
+            found |= released[k] == PA_SMALL + i * 4096ull;
+        assert_true(found);
+    }
+    assert_false(pt_lookup(root, large + (1ull << 20), NULL, NULL));
+    for (unsigned i = 0; i < 2; i++) {
+        uint64_t pa;
+        assert_true(pt_lookup(root, outside[i], &pa, NULL));
+        assert_int_equal(pa, PA_SMALL + (8 + i) * 4096ull);
+    }
+}
+
 static void test_unmap_splits_private_2m(void **state)
 {
     (void)state;
@@ -737,6 +781,7 @@ static const struct CMUnitTest tests[] = {
     T(test_map_and_walk_by_hand),
     T(test_lookup),
     T(test_unmap_small),
+    T(test_unmap_sparse_range),
     T(test_unmap_splits_private_2m),
     T(test_unmap_splits_shared_2m),
     T(test_unmap_splits_mmio_2m),
