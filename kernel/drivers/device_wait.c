@@ -47,9 +47,12 @@ void device_irq_handler(void *arg)
 {
     struct device_irq *d = arg;
     uint64_t flags = waitq_lock(&d->waiters);
-    __atomic_add_fetch(&d->interrupts, 1, __ATOMIC_RELEASE);
+    __atomic_add_fetch(&d->interrupts, 1, __ATOMIC_SEQ_CST);
     waitq_wake_locked(&d->waiters, 0, WAITQ_ALL_BITS, WAITQ_ALL);
     waitq_unlock(&d->waiters, flags);
+    struct thread *halted = __atomic_load_n(&d->halted, __ATOMIC_SEQ_CST);
+    if (halted)
+        sched_kick(halted);             /* its CPU halts; the message came here */
     if (d->notify)
         d->notify(d->notify_arg);
 }
@@ -103,7 +106,24 @@ static void halt(struct device_wait *w, struct device_irq *d)
         lapic_timer_oneshot(WAKE_TICKS);
         w->timer = true;
     }
-    cpu_wait_for_interrupt();
+    /* Off CPU 0 the interrupt is not ours: the handler kicks the thread it
+     * finds here.  Published before the last look at the count, which the
+     * handler bumps before it looks here: one of the two sees the other. */
+    bool elsewhere = sched_cpu_index() != 0;
+    uint64_t flags = irq_save();
+    if (elsewhere) {
+        __atomic_store_n(&d->halted, sched_current(), __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&d->interrupts, __ATOMIC_SEQ_CST) != w->seen) {
+            __atomic_store_n(&d->halted, 0, __ATOMIC_SEQ_CST);
+            irq_restore(flags);
+            note_woken(d);
+            return;
+        }
+    }
+    cpu_wait_for_interrupt();           /* sti; hlt: a kick already pending ends it at once */
+    if (elsewhere)
+        __atomic_store_n(&d->halted, 0, __ATOMIC_SEQ_CST);
+    irq_restore(flags);
     if (lapic_timer_current() == 0)
         w->timer = false;
     if (interrupts(d) != w->seen)
@@ -127,11 +147,8 @@ void device_wait_step(struct device_wait *w, struct device_irq *d)
     }
     if (may_block())
         block(w, d);                    /* the handler wakes it from any CPU */
-    else if (sched_cpu_index() == 0)
-        halt(w, d);
     else
-        cpu_relax();                    /* MSI-X goes to CPU 0 (irq.c): halting here would
-                                         * wait for the backstop tick */
+        halt(w, d);
     w->seen = interrupts(d);
 }
 

@@ -9,8 +9,9 @@
  * file system or the device in the middle of this call, which neither
  * locks against yet; with more threads the CPU halts in place instead (the
  * LAPIC one-shot as the backstop, handed back to the scheduler at the end),
- * and nothing else runs until the answer (on CPU 0; on another CPU it
- * polls, since every MSI-X message goes to CPU 0).  Before the program starts
+ * and nothing else runs until the answer (every MSI-X message goes to
+ * CPU 0: a thread halting on another CPU is woken by an IPI the handler
+ * sends).  Before the program starts
  * (probe, mounting volumes), waits halt in place too: no thread switch may
  * come before the program's first system call, where trap.c learns whether
  * the kernel runs deprivileged (PVM), which fpu_switch.c must know before
@@ -30,6 +31,7 @@ struct device_irq {
     uint64_t backstops;            /* wait steps the backstop ended */
     char name[32];                 /* "nvme0 io1", "virtio-blk 00:01.0 q0" */
     bool announced;                /* the first interrupt-ended wait was logged */
+    struct thread *halted;         /* halting in place for it on another CPU: kicked */
     void (*notify)(void *arg);     /* also called by the handler, if set */
     void *notify_arg;
 };
