@@ -5,7 +5,8 @@ set -e
 PKGS=(gcc make nasm binutils qemu-system-x86 ovmf gnu-efi musl-tools
       libcmocka-dev libjansson-dev libarchive-dev zlib1g-dev libcurl4-openssl-dev libssl-dev openssl
       e2fsprogs libext2fs-dev mtools dosfstools busybox-static python3 sqlite3 g++
-      clang libclang-rt-14-dev procps golang-go rustc)
+      clang libclang-rt-14-dev procps golang-go rustc
+      redis-server redis-tools curl wrk iperf3)
 missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
