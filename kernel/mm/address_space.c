@@ -1,5 +1,6 @@
 #include "mm/address_space.h"
 #include "mm/tlb.h"
+#include "arch/x86_64/cpu.h"
 #include "mm/layout.h"
 #include "mm/page_table.h"
 #include "mm/phys.h"
@@ -288,8 +289,17 @@ int as_fault(struct address_space *as, uint64_t addr, bool write, bool fetch)
         return -EFAULT;
     uint64_t va = PAGE_ROUND_DOWN(addr);
     pte_t e;
-    if (pt_lookup(as->root, va, 0, &e))
-        return -EFAULT;           /* present: a real protection fault */
+    if (pt_lookup(as->root, va, 0, &e)) {
+        /* Present.  If the entry allows the access, the fault is spurious:
+         * another CPU mapped the page between this CPU's fault and its turn
+         * at the kernel lock, or this CPU's TLB held an older, narrower
+         * entry.  Drop that entry and let the access run again. */
+        bool allows = (e & PTE_U) && (!write || (e & PTE_W)) && (!fetch || !(e & PTE_NX));
+        if (!allows)
+            return -EFAULT;       /* a real protection fault */
+        invlpg(va);
+        return 0;
+    }
     return ensure_page(as, r, va) == PHYS_NONE ? -ENOMEM : 0;
 }
 
