@@ -32,7 +32,7 @@ $(eval $(call DUNIT_TEST,pci,kernel/drivers/pci.c kernel/drivers/virtio_pci.c,$(
 # The gVNIC driver against a model of the device (gve_model.c; not a real
 # gVNIC).  gve_mmio.c is left out: the model answers the register calls.
 GVE_UNIT_SRCS := kernel/drivers/gve.c kernel/drivers/gve_adminq.c kernel/drivers/gve_tx.c \
-	kernel/drivers/gve_rx.c tests/unit/drivers/gve_model.c
+	kernel/drivers/gve_rx.c kernel/drivers/gve_irq.c tests/unit/drivers/gve_model.c
 $(eval $(call DUNIT_TEST,gve,$(GVE_UNIT_SRCS),$(DUNIT_GC)))
 $(DUNIT_DIR)/drivers_gve: tests/unit/drivers/gve_model.h
 $(eval $(call DUNIT_TEST,nvme,kernel/drivers/nvme_queue.c kernel/drivers/nvme_identify.c))
