@@ -54,6 +54,8 @@ static int send(struct nic *nic, const void *frame, size_t len)
     struct gve *g = nic->driver;
     if (!nic->link_up)
         return -EIO;
+    if (len > (size_t)nic->mtu + 14)
+        return -EINVAL;                    /* past the device's MTU: it would drop it */
     return gve_tx_send(g, frame, len);
 }
 

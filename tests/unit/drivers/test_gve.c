@@ -72,6 +72,7 @@ static void detach_clean(void)
 }
 
 static void expect_refused(const char *why);
+static void send_and_check(size_t len, unsigned seed);
 
 static void frame_pattern(uint8_t *f, size_t len, unsigned seed)
 {
@@ -190,6 +191,7 @@ static void test_large_device_mtu_lowered(void **state)
     assert_int_equal(gm.log[1].opcode, 0x0b);           /* right after DESCRIBE */
     assert_int_equal(gm.mtu_set, 1500);
     assert_int_equal(g.nic.mtu, 1500);
+    send_and_check(1514, 1);                            /* a full 1500-byte payload */
     assert_int_equal(gm.violations, 0);
     detach_clean();
 }
@@ -233,10 +235,12 @@ static void test_frames_of_several_sizes(void **state)
 {
     (void)state;
     assert_int_equal(attach(), 0);
-    static const size_t sizes[] = { 14, 42, 60, 64, 65, 577, 1000, 1499, 1514 };
+    static const size_t sizes[] = { 14, 42, 60, 64, 65, 577, 1000, 1473, 1474 };
     for (unsigned i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
         send_and_check(sizes[i], i);
     uint8_t f[NIC_FRAME_MAX + 1] = { 0 };
+    assert_int_equal(g.nic.mtu, 1460);                  /* the device's (GCP's default) */
+    assert_int_equal(g.nic.send(&g.nic, f, 1460 + 14 + 1), -EINVAL);
     assert_int_equal(g.nic.send(&g.nic, f, 13), -EINVAL);
     assert_int_equal(g.nic.send(&g.nic, f, NIC_FRAME_MAX + 1), -EINVAL);
     assert_int_equal(gm.violations, 0);
@@ -250,7 +254,7 @@ static void test_many_frames_wrap(void **state)
     (void)state;
     assert_int_equal(attach(), 0);
     for (unsigned i = 0; i < 1000; i++)
-        send_and_check(60 + (i * 37) % (NIC_FRAME_MAX - 59), i);
+        send_and_check(60 + (i * 37) % (1474 - 59), i);     /* up to the MTU of 1460 */
     assert_int_equal(g.rx.cnt, 1000);
     assert_int_equal(g.tx.req, 1000);
     assert_int_equal(g.tx.done, 1000);

@@ -38,3 +38,6 @@ $(DUNIT_DIR)/drivers_gve: tests/unit/drivers/gve_model.h
 $(eval $(call DUNIT_TEST,nvme,kernel/drivers/nvme_queue.c kernel/drivers/nvme_identify.c))
 $(eval $(call DUNIT_TEST,nvme_prp,kernel/drivers/nvme_queue.c))
 $(eval $(call DUNIT_TEST,nvme_ctrl,kernel/drivers/nvme.c kernel/drivers/nvme_blk.c kernel/drivers/nvme_stage.c kernel/drivers/nvme_queue.c kernel/drivers/nvme_identify.c kernel/drivers/block.c tests/unit/kernel/shim_user_window.c))
+# gVNIC interrupts (notify blocks, MSI-X) against the same model.
+$(eval $(call DUNIT_TEST,gve_irq,$(GVE_UNIT_SRCS),$(DUNIT_GC)))
+$(DUNIT_DIR)/drivers_gve_irq: tests/unit/drivers/gve_model.h
