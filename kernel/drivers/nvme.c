@@ -286,7 +286,7 @@ static void setup_msix(struct nvme_ctrl *c)
  * table's entries, and what the controller grants (Set Features Number of
  * Queues; a controller that refuses it gets one pair, which every
  * controller has). */
-static unsigned negotiate_queues(struct nvme_ctrl *c)
+static unsigned negotiate_queues(struct nvme_ctrl *c, char *why, size_t why_size)
 {
     unsigned cpus = sched_cpu_count(), wanted = cpus ? cpus : 1;
     if (wanted > NVME_MAX_IO_QUEUES)
@@ -298,13 +298,12 @@ static unsigned negotiate_queues(struct nvme_ctrl *c)
     cmd.cdw11 = (wanted - 1u) << 16 | (wanted - 1u);
     struct nvme_cqe cqe;
     if (admin(c, "set features (number of queues)", &cmd, &cqe)) {
-        klog("nvme: %s: one I/O queue pair then", c->name);
+        snprintf(why, why_size, "CPUs %u, asked %u, refused: one pair", cpus, wanted);
         return 1;
     }
-    unsigned n = nvme_io_queues_granted(cqe.dw0, wanted);
-    klog("nvme: %s: %u I/O queue pair(s) created (CPUs %u, asked %u, the controller grants %u SQ/%u CQ)",
-         c->name, n, cpus, wanted, (cqe.dw0 & 0xffff) + 1u, (cqe.dw0 >> 16) + 1u);
-    return n;
+    snprintf(why, why_size, "CPUs %u, asked %u, the controller grants %u SQ/%u CQ", cpus, wanted,
+             (cqe.dw0 & 0xffff) + 1u, (cqe.dw0 >> 16) + 1u);
+    return nvme_io_queues_granted(cqe.dw0, wanted);
 }
 
 /* n I/O queue pairs in the DMA heap, each with its doorbells and, with
@@ -477,10 +476,12 @@ static int bring_up(struct nvme_ctrl *c, struct nvme_controller_info *ci)
         return err;
     if ((err = identify_controller(c, ci)) != 0)
         return err;
-    if ((err = setup_io_queues(c, negotiate_queues(c), max_entries)) != 0)
+    char why[96];
+    if ((err = setup_io_queues(c, negotiate_queues(c, why, sizeof(why)), max_entries)) != 0)
         return err;
     if ((err = create_io_queues(c)) != 0)
         return err;
+    klog("nvme: %s: %u I/O queue pair(s) created (%s)", c->name, c->nio, why);
     check_msix(c);
     return 0;
 }

@@ -455,7 +455,10 @@ static void test_one_queue_pair_per_cpu(void **state)
     model_reset();
     model_cpus = 4;
     M.num_queues_dw0 = 7u << 16 | 7u;                 /* 8 SQs, 8 CQs */
+    shim_klog_history[0] = 0;
     struct block_device *bd = probe_ok();
+    assert_non_null(strstr(shim_klog_history,
+                           ": 4 I/O queue pair(s) created (CPUs 4, asked 4, the controller grants 8 SQ/8 CQ)"));
     assert_int_equal(M.num_queues_asked, 3u << 16 | 3u);
     for (unsigned q = 1; q <= 4; q++)
         assert_true(M.io[q].live);
@@ -489,7 +492,9 @@ static void test_number_of_queues_refused(void **state)
     model_reset();
     model_cpus = 2;
     M.refuse_num_queues = true;
+    shim_klog_history[0] = 0;
     struct block_device *bd = probe_ok();
+    assert_non_null(strstr(shim_klog_history, ": 1 I/O queue pair(s) created (CPUs 2, asked 2, refused: one pair)"));
     assert_true(M.io[1].live);
     assert_false(M.io[2].live);
     write_from_each_cpu(bd, 2);
