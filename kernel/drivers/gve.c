@@ -1,6 +1,7 @@
 /* gVNIC (Google Virtual Ethernet, "gve"), GQI-QPL format, one TX and one RX
- * queue, polled (net/ calls nic->poll; MSI-X and the notify-block
- * interrupts are not used yet: the blocks are configured and kept masked).
+ * queue.  net/'s thread calls nic->poll; with MSI-X the RX notify block's
+ * interrupt wakes that thread (nic->wakeup, gve_irq.c), without it net/
+ * polls the card on a clock.
  *
  * Trust: the device is untrusted.  It only ever sees the DMA heap: the
  * admin queue, the descriptor rings, the counters and the queue page lists
@@ -40,10 +41,12 @@ void gve_check_status(struct gve *g)
 static void poll(struct nic *nic)
 {
     struct gve *g = nic->driver;
-    if (g->polls++ % STATUS_EVERY == 0)
+    bool status = __atomic_exchange_n(&g->status_pending, false, __ATOMIC_ACQ_REL);
+    if (status || g->polls++ % STATUS_EVERY == 0)
         gve_check_status(g);
-    gve_rx_poll(g);
+    unsigned took = gve_rx_poll(g);
     gve_tx_reclaim(g);
+    gve_irq_rearm(g, took != 0);
 }
 
 static int send(struct nic *nic, const void *frame, size_t len)
@@ -51,6 +54,8 @@ static int send(struct nic *nic, const void *frame, size_t len)
     struct gve *g = nic->driver;
     if (!nic->link_up)
         return -EIO;
+    if (len > (size_t)nic->mtu + 14)
+        return -EINVAL;                    /* past the device's MTU: it would drop it */
     return gve_tx_send(g, frame, len);
 }
 
@@ -167,12 +172,14 @@ int gve_probe(struct pci_device *pci)
     int err = gve_attach(&card, name, bar0, bar2, pci->bar_size[2], revision);
     if (err)
         return err;
+    pci_snapshot(pci);
+    gve_irq_attach(&card, pci);            /* else polled (logged) */
     nic_register(&card.nic);
     const uint8_t *m = card.nic.mac;
     klog("gve: %s: revision %u, MAC %02x:%02x:%02x:%02x:%02x:%02x, MTU %u (device %u), "
-         "link %s, TX %u entries/%u QPL pages, RX %u entries/%u QPL pages (polled)", name,
+         "link %s, TX %u entries/%u QPL pages, RX %u entries/%u QPL pages (%s)", name,
          revision, m[0], m[1], m[2], m[3], m[4], m[5], card.nic.mtu, card.d.mtu,
          card.nic.link_up ? "up" : "down", card.tx.entries, card.tx.qpl.pages, card.rx.entries,
-         card.rx.qpl.pages);
+         card.rx.qpl.pages, card.irqs ? "MSI-X on receive" : "polled");
     return 0;
 }

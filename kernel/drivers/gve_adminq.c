@@ -278,7 +278,7 @@ int gve_configure(struct gve *g)
         if (!doorbell_ok(g, g->irq_index[i], "notify block"))
             return -EIO;
     }
-    /* Polled for now: the notify blocks stay masked (no MSI-X yet). */
+    /* Masked until the queues are up; gve_irq.c arms the RX block. */
     for (unsigned i = 0; i < GVE_NOTIFY_BLOCKS; i++)
         gve_doorbell_write(g, g->irq_index[i], GVE_IRQ_DB_MASK);
     return 0;

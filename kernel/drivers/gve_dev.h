@@ -68,7 +68,18 @@ enum gve_opcode {
 #define GVE_RING_MIN 16           /* ring sizes we accept: powers of two */
 #define GVE_RING_MAX 4096
 #define GVE_QPL_PAGES_MAX 2048
+/* A notify block's IRQ doorbell (BAR2, at the index the device wrote in
+ * the IRQ doorbell array): MASK stops its interrupts; ACK | EVENT
+ * acknowledges the last one and arms the block again; 0 arms it. */
+#define GVE_IRQ_DB_ACK 0x80000000u
 #define GVE_IRQ_DB_MASK 0x40000000u
+#define GVE_IRQ_DB_EVENT 0x20000000u
+#define GVE_NOTIFY_TX 0
+#define GVE_NOTIFY_RX 1
+#define GVE_MSIX_ENTRIES (GVE_NOTIFY_BLOCKS + 1)   /* block i = entry i, management last */
+/* Polls that found frames with the RX block armed and no interrupt since:
+ * this many in a row and the card is polled instead. */
+#define GVE_IRQ_MISSED_MAX 16
 
 #define GVE_TXD_STD 0x00          /* packet descriptor type, high nibble */
 #define GVE_RXF_ERR (1u << 11)    /* flags_seq bits */
@@ -131,6 +142,15 @@ struct gve {
     bool dead;                    /* the device answered nonsense */
     bool leaked;                  /* reset failed: memory left to the device */
     unsigned polls;
+    /* Interrupts (gve_irq.c): only the RX notify block and the management
+     * vector interrupt; TX buffers are taken back on the next send. */
+    bool irqs;                    /* the RX block interrupts (else polled) */
+    unsigned rx_vector, mgmt_vector;
+    uint64_t rx_irqs, mgmt_irqs;  /* taken (the handlers' counts) */
+    uint64_t rx_irqs_seen;        /* rx_irqs when the block was last armed */
+    unsigned missed;              /* see GVE_IRQ_MISSED_MAX */
+    bool self_woken;              /* the last wake-up was the re-check's, not an interrupt */
+    bool status_pending;          /* the management vector fired: read the status */
 };
 
 /* Registers (gve_mmio.c on hardware; the device model in host tests).
@@ -208,7 +228,26 @@ void gve_tx_reclaim(struct gve *g);
 int gve_rx_alloc(struct gve *g);
 void gve_rx_free(struct gve *g);
 void gve_rx_post_all(struct gve *g);
-void gve_rx_poll(struct gve *g);
+/* Hands up every frame received; how many descriptors it took. */
+unsigned gve_rx_poll(struct gve *g);
+/* The next RX descriptor has been written (a frame waits). */
+bool gve_rx_pending(struct gve *g);
+
+/* gve_irq.c: MSI-X for the RX notify block and the management vector. */
+struct pci_device;
+/* Sets up MSI-X on the card's PCI function and starts interrupts; false
+ * (and the card stays polled) without MSI-X, vectors, or with dev-poll. */
+bool gve_irq_attach(struct gve *g, struct pci_device *pci);
+/* The vectors are wired: arm the RX block, tell net/ the card interrupts. */
+void gve_irq_start(struct gve *g);
+/* Interrupt handlers (arg: the struct gve): the RX block's masks it and
+ * wakes net/'s thread; the management vector's notes a status change. */
+void gve_irq_rx(void *arg);
+void gve_irq_mgmt(void *arg);
+/* After a poll: acknowledge and arm the RX block again, then look once
+ * more (a frame that came while it was masked raised nothing): if one
+ * waits, mask it again and wake net/'s thread to poll. */
+void gve_irq_rearm(struct gve *g, bool took);
 
 /* gve.c: bring-up on mapped BARs (the PCI probe calls it; so do the host
  * tests, with the device model behind the registers), and teardown. */

@@ -84,7 +84,17 @@ static void take(struct gve *g, unsigned i, uint16_t flags_seq, uint16_t len)
         g->nic.receive(&g->nic, r->frame, n);
 }
 
-void gve_rx_poll(struct gve *g)
+bool gve_rx_pending(struct gve *g)
+{
+    struct gve_rx *r = &g->rx;
+    if (g->dead || !r->created)
+        return false;
+    unsigned i = r->cnt & (r->entries - 1);
+    const uint8_t *d = (const uint8_t *)r->desc.va + (size_t)i * GVE_RX_DESC_BYTES;
+    return (gve_be16(d + 62) & GVE_RX_SEQ_MASK) != r->last_seq[i];
+}
+
+unsigned gve_rx_poll(struct gve *g)
 {
     struct gve_rx *r = &g->rx;
     unsigned reposted = 0;
@@ -118,4 +128,5 @@ void gve_rx_poll(struct gve *g)
     }
     if (reposted && !g->dead)
         gve_doorbell_write(g, r->db_index, r->fill_cnt);
+    return reposted;
 }

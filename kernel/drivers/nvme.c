@@ -1,12 +1,13 @@
 /* NVMe controller: registers, reset and enable, the admin queue, Identify,
- * one I/O queue pair, and what happens when the controller stops answering
- * (nvme.h).  The disk itself is nvme_blk.c.
+ * one I/O queue pair per CPU (as many as Set Features Number of Queues
+ * grants, at least one), and what happens when the controller stops
+ * answering (nvme.h).  The disk itself is nvme_blk.c.
  *
  * Waiting: each completion queue interrupts through MSI-X when the
  * controller has it, the admin queue on table entry 0 (its fixed one) and
- * the I/O queue on entry 1, each with its own CPU vector; the waiting
+ * I/O queue i on entry i, each with its own CPU vector; the waiting
  * thread blocks until then (drivers/device_wait.h).  Without MSI-X, or
- * with the kernel word dev-poll, both are polled.  A command not answered in time disables the controller
+ * with the kernel word dev-poll, all are polled.  A command not answered in time disables the controller
  * (CC.EN = 0, then CSTS.RDY = 0 within CAP.TO): a disabled controller
  * has deleted its queues and touches none of their memory, so the caller
  * may unmap the data; block.c then asks for nvme_restart.  A controller
@@ -18,6 +19,7 @@
 #include "arch/x86_64/irq.h"
 #include "arch/x86_64/lapic.h"
 #include "mm/heap.h"
+#include "sched/sched.h"
 #include "lib/errno.h"
 #include "lib/log.h"
 #include "lib/string.h"
@@ -89,7 +91,8 @@ static bool disable(struct nvme_ctrl *c)
 static int enable(struct nvme_ctrl *c)
 {
     nvme_queue_reset(&c->admin);
-    nvme_queue_reset(&c->io);
+    for (unsigned i = 0; i < c->nio; i++)
+        nvme_queue_reset(&c->io[i]);
     wr32(c, NVME_REG_AQA, (uint32_t)(c->admin.size - 1) << 16 | (uint32_t)(c->admin.size - 1));
     wr64(c, NVME_REG_ASQ, c->admin.sq.device);
     wr64(c, NVME_REG_ACQ, c->admin.cq.device);
@@ -108,7 +111,8 @@ static int stall(struct nvme_ctrl *c, struct nvme_queue *q, uint64_t waited_ns)
     klog("nvme: %s: %s: no answer after %lu ms (CSTS %x): disabling the controller", c->name, q->name,
          (unsigned long)(waited_ns / 1000000), rd32(c, NVME_REG_CSTS));
     nvme_queue_abandon(&c->admin);
-    nvme_queue_abandon(&c->io);
+    for (unsigned i = 0; i < c->nio; i++)
+        nvme_queue_abandon(&c->io[i]);
     if (!disable(c))
         return -EIO;
     c->stalled = true;
@@ -122,8 +126,11 @@ int nvme_wait(struct nvme_ctrl *c, struct nvme_queue *q, uint64_t timeout_ns, st
     if (c->stalled)
         return -EAGAIN;
     uint64_t start = clock_monotonic_ns(), deadline = start + timeout_ns;
-    struct device_irq *irq = q == &c->io ? (c->msix ? &c->io_irq : 0)
-                                         : (c->admin_vector ? &c->admin_irq : 0);
+    struct device_irq *irq = 0;
+    if (q == &c->admin)
+        irq = c->admin_vector ? &c->admin_irq : 0;
+    else if (c->msix && c->io_vector[q->id - 1])
+        irq = &c->io_irq[q->id - 1];
     struct device_wait w = { 0 };
     int err;
     for (;;) {
@@ -188,19 +195,35 @@ static int admin(struct nvme_ctrl *c, const char *what, struct nvme_sqe *cmd, st
     return nvme_status_error(c, what, cqe);
 }
 
-static int create_io_queues(struct nvme_ctrl *c)
+static int create_io_queue(struct nvme_ctrl *c, unsigned i)
 {
+    struct nvme_queue *q = &c->io[i];
     struct nvme_cqe cqe;
-    struct nvme_sqe cmd = { .opcode = NVME_ADMIN_CREATE_CQ, .prp1 = c->io.cq.device };
-    cmd.cdw10 = (uint32_t)(c->io.size - 1) << 16 | c->io.id;
-    cmd.cdw11 = 1u | (c->msix ? 2u | 1u << 16 : 0);    /* contiguous; interrupts on entry 1 */
+    struct nvme_sqe cmd = { .opcode = NVME_ADMIN_CREATE_CQ, .prp1 = q->cq.device };
+    cmd.cdw10 = (uint32_t)(q->size - 1) << 16 | q->id;
+    cmd.cdw11 = 1u;                                     /* physically contiguous */
+    if (c->msix && c->io_vector[i])
+        cmd.cdw11 |= 2u | (uint32_t)q->id << 16;        /* interrupts on entry id */
     int err = admin(c, "create I/O completion queue", &cmd, &cqe);
     if (err)
         return err;
-    cmd = (struct nvme_sqe){ .opcode = NVME_ADMIN_CREATE_SQ, .prp1 = c->io.sq.device };
-    cmd.cdw10 = (uint32_t)(c->io.size - 1) << 16 | c->io.id;
-    cmd.cdw11 = (uint32_t)c->io.id << 16 | 1u;          /* its CQ; contiguous */
+    cmd = (struct nvme_sqe){ .opcode = NVME_ADMIN_CREATE_SQ, .prp1 = q->sq.device };
+    cmd.cdw10 = (uint32_t)(q->size - 1) << 16 | q->id;
+    cmd.cdw11 = (uint32_t)q->id << 16 | 1u;             /* its CQ; contiguous */
     return admin(c, "create I/O submission queue", &cmd, &cqe);
+}
+
+static int create_io_queues(struct nvme_ctrl *c)
+{
+    int err = 0;
+    for (unsigned i = 0; i < c->nio && !err; i++)
+        err = create_io_queue(c, i);
+    return err;
+}
+
+struct nvme_queue *nvme_io_queue(struct nvme_ctrl *c)
+{
+    return &c->io[sched_cpu_index() % c->nio];
 }
 
 int nvme_restart(struct nvme_ctrl *c)
@@ -241,8 +264,9 @@ static unsigned route(struct nvme_ctrl *c, unsigned entry, struct device_irq *ir
     return (unsigned)vector;
 }
 
-/* MSI-X entry 1 for the I/O completion queue, entry 0 for the admin
- * queue's (the controller always signals the admin CQ on entry 0). */
+/* The MSI-X table, and entry 0 for the admin queue (the controller
+ * always signals the admin CQ on entry 0); the I/O queues' entries come
+ * with the queues (setup_io_queues). */
 static void setup_msix(struct nvme_ctrl *c)
 {
     if (device_wait_polled()) {
@@ -254,13 +278,62 @@ static void setup_msix(struct nvme_ctrl *c)
         klog("nvme: %s: no usable MSI-X: the queues are polled", c->name);
         return;
     }
-    c->vector = route(c, 1, &c->io_irq, c->io.name);
-    if (!c->vector) {
-        klog("nvme: %s: no interrupt vector left: the queues are polled", c->name);
-        return;
-    }
     c->msix = true;
     c->admin_vector = route(c, 0, &c->admin_irq, c->admin.name);
+}
+
+/* How many I/O queue pairs: one per CPU, within our limit and the MSI-X
+ * table's entries, and what the controller grants (Set Features Number of
+ * Queues; a controller that refuses it gets one pair, which every
+ * controller has). */
+static unsigned negotiate_queues(struct nvme_ctrl *c, char *why, size_t why_size)
+{
+    unsigned cpus = sched_cpu_count(), wanted = cpus ? cpus : 1;
+    if (wanted > NVME_MAX_IO_QUEUES)
+        wanted = NVME_MAX_IO_QUEUES;
+    if (c->msix && wanted > c->msix_table.entries - 1u)
+        wanted = c->msix_table.entries - 1u;
+    struct nvme_sqe cmd = { .opcode = NVME_ADMIN_SET_FEATURES };
+    cmd.cdw10 = NVME_FEAT_NUM_QUEUES;
+    cmd.cdw11 = (wanted - 1u) << 16 | (wanted - 1u);
+    struct nvme_cqe cqe;
+    if (admin(c, "set features (number of queues)", &cmd, &cqe)) {
+        snprintf(why, why_size, "CPUs %u, asked %u, refused: one pair", cpus, wanted);
+        return 1;
+    }
+    snprintf(why, why_size, "CPUs %u, asked %u, the controller grants %u SQ/%u CQ", cpus, wanted,
+             (cqe.dw0 & 0xffff) + 1u, (cqe.dw0 >> 16) + 1u);
+    return nvme_io_queues_granted(cqe.dw0, wanted);
+}
+
+/* n I/O queue pairs in the DMA heap, each with its doorbells and, with
+ * MSI-X, its own entry and vector (a queue without a vector is polled). */
+static int setup_io_queues(struct nvme_ctrl *c, unsigned n, uint16_t max_entries)
+{
+    uint16_t entries = max_entries < NVME_IO_ENTRIES ? max_entries : NVME_IO_ENTRIES;
+    /* Each pair's two doorbells must be inside the mapped registers. */
+    uint64_t pairs = (c->regs_size - NVME_REG_DOORBELLS) / (2ull * c->doorbell_stride) - 1;
+    if (n > pairs) {
+        klog("nvme: %s: room for the doorbells of %lu I/O queue pairs only", c->name, (unsigned long)pairs);
+        n = (unsigned)pairs;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        struct nvme_queue *q = &c->io[i];
+        char qname[sizeof(c->name) + 16];
+        snprintf(qname, sizeof(qname), "%s io%u", c->name, i + 1);
+        if (nvme_queue_init(q, (uint16_t)(i + 1), entries, qname)) {
+            if (i)
+                break;                 /* fewer queues, then */
+            klog("nvme: %s: out of DMA memory for its I/O queue", c->name);
+            return -ENOMEM;
+        }
+        q->sq_doorbell = doorbell(c, i + 1, false);
+        q->cq_doorbell = doorbell(c, i + 1, true);
+        c->nio = i + 1;
+        if (c->msix && !(c->io_vector[i] = route(c, i + 1, &c->io_irq[i], q->name)))
+            klog("nvme: %s: no interrupt vector left for %s: it is polled", c->name, q->name);
+    }
+    return 0;
 }
 
 /* The admin commands of start-up have answered on MSI-X entry 0 by now
@@ -282,8 +355,9 @@ static void check_msix(struct nvme_ctrl *c)
         c->admin_vector = 0;
         return;
     }
-    klog("nvme: %s: MSI-X: admin queue on vector %#x (interrupts at start-up: %lu), I/O queue on vector %#x",
-         c->name, c->admin_vector, (unsigned long)c->admin_irq.interrupts, c->vector);
+    klog("nvme: %s: MSI-X: admin queue on vector %#x (interrupts at start-up: %lu), %u I/O queue(s) on "
+         "vectors %#x to %#x", c->name, c->admin_vector, (unsigned long)c->admin_irq.interrupts, c->nio,
+         c->io_vector[0], c->io_vector[c->nio - 1]);
 }
 
 /* CAP, checked: a controller we could not drive safely is refused. */
@@ -301,6 +375,7 @@ static int read_cap(struct nvme_ctrl *c, uint16_t *max_entries)
         return -ENODEV;
     }
     c->doorbell_stride = 4u << dstrd;
+    /* Room for the admin queue's and at least one I/O pair's doorbells. */
     uint64_t need = NVME_REG_DOORBELLS + 4ull * c->doorbell_stride;
     if (c->regs_size < need) {
         klog("nvme: %s: BAR0 of %lu bytes has no room for its doorbells: refused", c->name,
@@ -321,12 +396,8 @@ static int setup_queues(struct nvme_ctrl *c, uint16_t max_entries)
 {
     char qname[24];
     snprintf(qname, sizeof(qname), "%s admin", c->name);
-    uint16_t io = max_entries < NVME_IO_ENTRIES ? max_entries : NVME_IO_ENTRIES;
     uint16_t adm = max_entries < NVME_ADMIN_ENTRIES ? max_entries : NVME_ADMIN_ENTRIES;
     int err = nvme_queue_init(&c->admin, 0, adm, qname);
-    snprintf(qname, sizeof(qname), "%s io1", c->name);
-    if (!err)
-        err = nvme_queue_init(&c->io, 1, io, qname);
     if (!err)
         err = dma_alloc(NVME_PAGE, NVME_PAGE, &c->identify);
     if (!err)
@@ -337,8 +408,6 @@ static int setup_queues(struct nvme_ctrl *c, uint16_t max_entries)
     }
     c->admin.sq_doorbell = doorbell(c, 0, false);
     c->admin.cq_doorbell = doorbell(c, 0, true);
-    c->io.sq_doorbell = doorbell(c, 1, false);
-    c->io.cq_doorbell = doorbell(c, 1, true);
     return 0;
 }
 
@@ -376,14 +445,16 @@ static void name_controller(struct nvme_ctrl *c)
  * mastering off), so nothing it was given is touched any more. */
 static void release(struct nvme_ctrl *c)
 {
-    if (c->msix) {
+    if (c->msix_table.table)
         pci_msix_disable(c->pci, &c->msix_table);
-        irq_free_vector(c->vector);
-        if (c->admin_vector)
-            irq_free_vector(c->admin_vector);
+    for (unsigned i = 0; i < c->nio; i++) {
+        if (c->io_vector[i])
+            irq_free_vector(c->io_vector[i]);
+        nvme_queue_free(&c->io[i]);
     }
+    if (c->admin_vector)
+        irq_free_vector(c->admin_vector);
     nvme_queue_free(&c->admin);
-    nvme_queue_free(&c->io);
     dma_free(&c->identify);
     dma_free(&c->prp_lists);
     kfree(c);
@@ -405,8 +476,12 @@ static int bring_up(struct nvme_ctrl *c, struct nvme_controller_info *ci)
         return err;
     if ((err = identify_controller(c, ci)) != 0)
         return err;
+    char why[96];
+    if ((err = setup_io_queues(c, negotiate_queues(c, why, sizeof(why)), max_entries)) != 0)
+        return err;
     if ((err = create_io_queues(c)) != 0)
         return err;
+    klog("nvme: %s: %u I/O queue pair(s) created (%s)", c->name, c->nio, why);
     check_msix(c);
     return 0;
 }

@@ -43,6 +43,8 @@
 #define NVME_ADMIN_CREATE_SQ 0x01
 #define NVME_ADMIN_CREATE_CQ 0x05
 #define NVME_ADMIN_IDENTIFY 0x06
+#define NVME_ADMIN_SET_FEATURES 0x09
+#define NVME_FEAT_NUM_QUEUES 0x07
 #define NVME_CMD_FLUSH 0x00
 #define NVME_CMD_WRITE 0x01
 #define NVME_CMD_READ 0x02
@@ -142,11 +144,17 @@ int nvme_parse_namespace(const uint8_t *id, const char *name, uint32_t nsid, str
  * non-zero as the specification orders them; parsing stops at the first
  * zero or at an ID out of order (logged). */
 unsigned nvme_parse_ns_list(const uint8_t *id, const char *name, uint32_t *out, unsigned max);
+/* I/O queue pairs to create after Set Features Number of Queues asked for
+ * `wanted` and the controller answered dw0 (bits 15:0 submission queues
+ * allocated - 1, 31:16 completion queues - 1): the smaller of the three,
+ * at least 1 (a pair needs one of each; more than asked for is not used). */
+unsigned nvme_io_queues_granted(uint32_t dw0, unsigned wanted);
 
 /* The controller (nvme.c) and its disk (nvme_blk.c). */
 #define NVME_ADMIN_ENTRIES 32
 #define NVME_IO_ENTRIES 64
 #define NVME_MAX_PAGES 128           /* per command: one PRP list page, 512 KiB */
+#define NVME_MAX_IO_QUEUES 16        /* one per CPU, up to this many */
 
 struct nvme_ctrl;
 
@@ -180,7 +188,12 @@ struct nvme_ctrl {
     uint64_t regs_size;
     uint32_t doorbell_stride;        /* bytes: 4 << CAP.DSTRD */
     uint64_t ready_timeout_ns;       /* CAP.TO */
-    struct nvme_queue admin, io;
+    struct nvme_queue admin;
+    /* I/O queue pairs: io[i] has queue id i + 1 and MSI-X entry i + 1; a
+     * thread uses its CPU's (nvme_io_queue).  Staged writes all go on
+     * io[0], so that settling them waits on one queue. */
+    struct nvme_queue io[NVME_MAX_IO_QUEUES];
+    unsigned nio;                    /* created (at least 1 once up) */
     struct dma_buffer identify;      /* 4 KiB for Identify answers */
     /* PRP list pages, held for the controller's lifetime: page 0 for the
      * command that goes alone, page 1 + i for staged write i. */
@@ -190,10 +203,10 @@ struct nvme_ctrl {
     unsigned nns;
     bool volatile_cache;             /* Identify VWC: flush does something */
     struct pci_msix msix_table;
-    bool msix;                       /* the I/O CQ interrupts (else polled) */
-    unsigned vector;                 /* the I/O CQ's: MSI-X entry 1 */
+    bool msix;                       /* the MSI-X table is on and interrupts work */
+    unsigned io_vector[NVME_MAX_IO_QUEUES]; /* io[i]'s CPU vector (entry i + 1), 0: polled */
     unsigned admin_vector;           /* the admin CQ's (entry 0), 0: polled */
-    struct device_irq io_irq, admin_irq;
+    struct device_irq io_irq[NVME_MAX_IO_QUEUES], admin_irq;
     /* The transfer in flight (nvme_blk.c): the pieces the device sees, their
      * mappings, or one bounce buffer of the driver's own. */
     struct nvme_seg segs[NVME_MAX_PAGES + 1];
@@ -218,6 +231,8 @@ int nvme_run(struct nvme_ctrl *c, struct nvme_queue *q, struct nvme_sqe *cmd, ui
 /* Waits for the next completion on q, whichever command it is: 0 and
  * *cqe, -ETIMEDOUT or -EIO as nvme_run. */
 int nvme_wait(struct nvme_ctrl *c, struct nvme_queue *q, uint64_t timeout_ns, struct nvme_cqe *cqe);
+/* The I/O queue of the calling thread's CPU. */
+struct nvme_queue *nvme_io_queue(struct nvme_ctrl *c);
 /* 0 for a successful status, else -EIO with a log line naming what. */
 int nvme_status_error(struct nvme_ctrl *c, const char *what, const struct nvme_cqe *cqe);
 /* After -ETIMEDOUT: enables the controller again and recreates its I/O

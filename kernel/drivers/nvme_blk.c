@@ -1,6 +1,7 @@
 /* NVMe namespaces as block devices: which namespaces are there, and Read,
- * Write and Flush on the controller's one I/O queue (shared by its
- * namespaces), one command at a time, under block.c's retry policy.
+ * Write and Flush on the I/O queue of the calling thread's CPU (queues are
+ * shared by the controller's namespaces), one command at a time (the big
+ * kernel lock lets one CPU in at a time), under block.c's retry policy.
  *
  * Data reaches the controller through the DMA interface only: without
  * bouncing each page of the buffer is dma_map()ed and becomes one PRP
@@ -96,7 +97,7 @@ static int rw_command(struct nvme_ns *ns, bool write, uint64_t lba, uint32_t cou
     cmd.cdw11 = (uint32_t)(lba >> 32);
     cmd.cdw12 = count - 1;
     struct nvme_cqe cqe;
-    err = nvme_run(c, &c->io, &cmd, ns->bd.timeout_ns, &cqe);
+    err = nvme_run(c, nvme_io_queue(c), &cmd, ns->bd.timeout_ns, &cqe);
     if (!err) {
         char what[64];
         snprintf(what, sizeof(what), "%s: %s of %u blocks at %lu", ns->bd.name, write ? "write" : "read", count,
@@ -163,7 +164,7 @@ static int blk_flush(struct block_device *dev)
         return 0;                    /* what was written is on stable storage */
     struct nvme_sqe cmd = { .opcode = NVME_CMD_FLUSH, .nsid = ns->nsid };
     struct nvme_cqe cqe;
-    int err = nvme_run(c, &c->io, &cmd, dev->timeout_ns, &cqe);
+    int err = nvme_run(c, nvme_io_queue(c), &cmd, dev->timeout_ns, &cqe);
     char what[48];
     snprintf(what, sizeof(what), "%s: flush", dev->name);
     return err ? err : nvme_status_error(c, what, &cqe);

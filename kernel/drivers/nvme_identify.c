@@ -77,3 +77,12 @@ unsigned nvme_parse_ns_list(const uint8_t *id, const char *name, uint32_t *out, 
     }
     return n;
 }
+
+unsigned nvme_io_queues_granted(uint32_t dw0, unsigned wanted)
+{
+    unsigned sqs = (dw0 & 0xffff) + 1u, cqs = (dw0 >> 16) + 1u;
+    unsigned n = sqs < cqs ? sqs : cqs;
+    if (n > wanted)
+        n = wanted;
+    return n ? n : 1;
+}

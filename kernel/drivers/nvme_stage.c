@@ -87,7 +87,7 @@ static int submit(struct nvme_ctrl *c, unsigned i)
     cmd.cdw10 = (uint32_t)s->lba;
     cmd.cdw11 = (uint32_t)(s->lba >> 32);
     cmd.cdw12 = s->count - 1;
-    err = nvme_queue_submit(&c->io, &cmd);
+    err = nvme_queue_submit(&c->io[0], &cmd);
     if (!err)
         s->cid = cmd.cid;
     return err;
@@ -125,7 +125,7 @@ static int wait_answer(struct nvme_ctrl *c, struct nvme_cqe *cqe)
 {
     uint64_t first = block_first_wait_ns(), wait = first, waited = 0;
     int err;
-    while ((err = nvme_wait(c, &c->io, wait, cqe)) == -ETIMEDOUT) {
+    while ((err = nvme_wait(c, &c->io[0], wait, cqe)) == -ETIMEDOUT) {
         waited += wait;
         if (waited >= first * BLOCK_GIVE_UP_FACTOR || restart(c) < 0) {
             klog("nvme: %s: staged writes: no answer for %lu s: the device stopped answering", c->name,

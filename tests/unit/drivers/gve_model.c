@@ -167,8 +167,11 @@ static uint32_t configure(const uint8_t *p)
         return ST_INVALID_ARGUMENT;
     if (gm.queue_format != 2)            /* this model only does GQI-QPL */
         return ST_UNIMPLEMENTED;
-    for (uint32_t i = 0; i < gm.num_irq_dbs; i++)
+    for (uint32_t i = 0; i < gm.num_irq_dbs; i++) {
         put32((uint8_t *)(uintptr_t)gm.irq_db + i * gm.irq_db_stride, gm.faults.irq_index_base + i);
+        if (i < GM_BLOCKS_MAX)
+            gm.block_masked[i] = true;      /* until the driver arms it */
+    }
     gm.configured = true;
     return ST_PASSED;
 }
@@ -224,10 +227,11 @@ static uint32_t create_rx(const uint8_t *p)
     gm.rx_data = be64(p + 32);
     gm.rx_qpl = qpl;
     gm.rx_size = be16(p + 44);
+    gm.rx_ntfy = be32(p + 12);
     gm.rx_buf_size = be16(p + 46);
     if (!gm.configured || gm.rx_live || qid != 0 || be32(p + 4) != 0 || !res ||
         qpl >= GM_QPL_MAX || !gm.qpl_live[qpl] || qpl == gm.tx_qpl ||
-        gm.rx_size != gm.cfg.rx_entries || gm.rx_buf_size != 2048 ||
+        gm.rx_size != gm.cfg.rx_entries || gm.rx_buf_size != 2048 || gm.rx_ntfy >= gm.num_irq_dbs ||
         !dma(gm.rx_desc, 64ull * gm.rx_size, "RX descriptor ring outside the DMA heap") ||
         !dma(gm.rx_data, 8ull * gm.rx_size, "RX data ring outside the DMA heap"))
         return ST_INVALID_ARGUMENT;
@@ -384,6 +388,43 @@ void gve_reg_write16(struct gve *g, unsigned off, uint16_t v)
         violation("16-bit write to an unknown register", off);
 }
 
+/* ---- interrupts ---- */
+
+void (*gm_msix_hook)(unsigned entry);
+
+static void raise_msix(unsigned entry)
+{
+    if (gm.faults.never_interrupt) {
+        gm.irq_lost++;
+        return;
+    }
+    gm.msix_raised[entry]++;
+    if (gm_msix_hook)
+        gm_msix_hook(entry);
+}
+
+void gm_set_link(bool up)
+{
+    gm.cfg.link_up = up;
+    if (gm.configured && gm.num_irq_dbs < GM_MSIX_MAX)
+        raise_msix(gm.num_irq_dbs);          /* management: after the blocks */
+}
+
+static void irq_doorbell(unsigned block, uint32_t v)
+{
+    gm.irq_db_writes++;
+    if (block >= GM_BLOCKS_MAX)
+        return;
+    if ((v & 0x80000000u) && gm.faults.frame_before_ack_len) {
+        size_t len = gm.faults.frame_before_ack_len;
+        gm.faults.frame_before_ack_len = 0;
+        gm_deliver(gm.faults.frame_before_ack, len);
+    }
+    gm.block_last[block] = v;
+    gm.block_acks[block] += (v & 0x80000000u) != 0;
+    gm.block_masked[block] = (v & 0x40000000u) != 0;
+}
+
 /* ---- transmit and receive ---- */
 
 bool gm_deliver(const void *frame, size_t len)
@@ -411,6 +452,10 @@ bool gm_deliver(const void *frame, size_t len)
     gm.faults.rx_flags_next = 0;
     gm.rx_seq = gm.rx_seq == 7 ? 1 : gm.rx_seq + 1;
     gm.rx_head++;
+    if (gm.rx_ntfy < GM_BLOCKS_MAX && gm.block_masked[gm.rx_ntfy])
+        gm.irq_held++;
+    else if (gm.rx_ntfy < GM_BLOCKS_MAX)
+        raise_msix(gm.rx_ntfy);
     if (gm.faults.scribble_data_ring)
         put64(slot, 0xdead0000ull);      /* a hostile device may write shared memory */
     return true;
@@ -474,7 +519,7 @@ void gve_doorbell_write(struct gve *g, uint32_t index, uint32_t v)
     }
     if (gm.configured && index >= gm.faults.irq_index_base &&
         index < gm.faults.irq_index_base + gm.num_irq_dbs) {
-        gm.irq_db_writes++;
+        irq_doorbell(index - gm.faults.irq_index_base, v);
         return;
     }
     if (gm.tx_live && index == gm.faults.tx_db_index) {

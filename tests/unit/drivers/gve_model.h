@@ -9,7 +9,14 @@
  * TX queue page list and (with loopback on) delivers them into the RX
  * queue.  It works on the driver's DMA memory, and records anything the
  * driver does that a device would reject (a "violation").  It can be told
- * to misbehave. */
+ * to misbehave.
+ *
+ * Interrupts: notify block i raises MSI-X entry i, the management
+ * interrupt the entry after the last block.  A block is masked when
+ * configured and by a doorbell write with MASK, armed by one without; a
+ * frame delivered to RX raises the RX queue's block's entry when it is
+ * armed, and raises nothing (counted as held) when it is masked.  A raised
+ * entry is recorded and handed to gm_msix_hook (the test plays the CPU). */
 #ifndef TESTS_UNIT_DRIVERS_GVE_MODEL_H
 #define TESTS_UNIT_DRIVERS_GVE_MODEL_H
 #include <stdbool.h>
@@ -20,6 +27,8 @@
 #define GM_FRAMES_MAX 64
 #define GM_QPL_MAX 4
 #define GM_QPL_PAGES 2048
+#define GM_BLOCKS_MAX 8
+#define GM_MSIX_MAX (GM_BLOCKS_MAX + 1)
 
 /* What the device says about itself (DESCRIBE_DEVICE and registers). */
 struct gm_config {
@@ -49,6 +58,11 @@ struct gm_faults {
     bool scribble_data_ring;             /* after delivering, overwrite the data slot */
     int tx_counter_skew;                 /* added to the TX event counter */
     bool ask_reset;                      /* device_status RESET bit */
+    bool never_interrupt;                /* MSI-X messages go nowhere */
+    /* delivered when the driver next writes ACK to a block, just before
+     * the write takes effect (a frame landing while the block is masked) */
+    uint8_t frame_before_ack[64];
+    size_t frame_before_ack_len;
 };
 
 struct gm_cmd {
@@ -89,6 +103,12 @@ struct gve_model {
     uint32_t rx_fill, rx_head;           /* buffers posted / entries written */
     uint8_t rx_seq;
     uint32_t irq_db_writes;
+    uint32_t rx_ntfy;                    /* the RX queue's notify block */
+    bool block_masked[GM_BLOCKS_MAX];
+    uint32_t block_last[GM_BLOCKS_MAX];  /* the last doorbell value written */
+    unsigned block_acks[GM_BLOCKS_MAX];
+    unsigned msix_raised[GM_MSIX_MAX];   /* messages sent, per entry */
+    unsigned irq_held, irq_lost;         /* frames while masked; messages lost (never_interrupt) */
     uint64_t mtu_set;                    /* SET_DRIVER_PARAMETER MTU, 0 if none */
     /* frames the driver sent (the wire) and the receive drops */
     struct gm_frame sent[GM_FRAMES_MAX];
@@ -107,6 +127,11 @@ void gm_reset_model(void);
 bool gm_deliver(const void *frame, size_t len);
 /* Sends what the driver posted up to its last TX doorbell (after tx_hold). */
 void gm_tx_flush(void);
+/* The link goes up or down: the status register says so and the
+ * management interrupt is raised. */
+void gm_set_link(bool up);
+/* Called with the entry of every MSI-X message the model sends. */
+extern void (*gm_msix_hook)(unsigned entry);
 /* Model time: every clock_monotonic_ns() call the driver makes is 1 ms. */
 uint64_t gm_clock_ns(void);
 /* The doorbell indices the model hands out. */

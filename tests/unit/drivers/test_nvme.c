@@ -413,6 +413,20 @@ static void test_active_namespace_list(void **state)
     assert_int_equal(nvme_parse_ns_list(id, "t", ids, 8), 8);
 }
 
+/* Set Features Number of Queues: dw0 holds SQs - 1 (15:0) and CQs - 1
+ * (31:16) allocated; pairs = the smaller, within what was asked, >= 1. */
+static void test_io_queues_granted(void **state)
+{
+    (void)state;
+    assert_int_equal(nvme_io_queues_granted(0, 4), 1);                  /* one pair only */
+    assert_int_equal(nvme_io_queues_granted(3u << 16 | 3u, 4), 4);
+    assert_int_equal(nvme_io_queues_granted(63u << 16 | 63u, 2), 2);    /* QEMU's 64, 2 CPUs */
+    assert_int_equal(nvme_io_queues_granted(1u << 16 | 5u, 8), 2);      /* CQs the limit */
+    assert_int_equal(nvme_io_queues_granted(7u << 16 | 2u, 8), 3);      /* SQs the limit */
+    assert_int_equal(nvme_io_queues_granted(0xffffffffu, 16), 16);      /* 65536 each: no overflow */
+    assert_int_equal(nvme_io_queues_granted(3u << 16 | 3u, 0), 1);      /* asked for none: still one */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -428,6 +442,7 @@ int main(void)
         cmocka_unit_test(test_identify_controller),
         cmocka_unit_test(test_identify_namespace),
         cmocka_unit_test(test_active_namespace_list),
+        cmocka_unit_test(test_io_queues_granted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

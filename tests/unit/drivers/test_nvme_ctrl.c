@@ -41,24 +41,40 @@ size_t strlcpy(char *dst, const char *src, size_t size)
 /* ---- the model ---- */
 
 #define DISK_BLOCKS 4096u
+#define MODEL_IO_QUEUES 8                             /* queue ids 1 to 8 */
+
+/* One I/O queue pair of the model, by queue id. */
+struct model_ioq {
+    uint64_t sq, cq;
+    uint16_t size, sq_head, cq_tail;
+    uint8_t phase;
+    bool live;
+    uint32_t cq_flags;                                /* Create I/O CQ's cdw11 */
+    unsigned answered;
+};
 
 static struct {
     /* behaviour */
     bool never_ready, never_disabled, bad_identify_cid, silent_io;
+    bool refuse_num_queues;                           /* Set Features Number of Queues fails */
+    uint32_t num_queues_dw0;                          /* its answer: SQs - 1, CQs - 1 << 16 */
     unsigned silent_until;                            /* I/O unanswered until this many enables */
     unsigned lbads;
     /* state */
     bool ready, master_off;
-    uint16_t asq_head, acq_tail, iosq_head, iocq_tail;
-    uint8_t aphase, iophase;
-    uint64_t io_sq, io_cq;
-    uint16_t io_size;
-    bool io_live;
+    uint16_t asq_head, acq_tail;
+    uint8_t aphase;
+    struct model_ioq io[MODEL_IO_QUEUES + 1];
+    uint32_t num_queues_asked;                        /* Set Features' cdw11, ~0: never asked */
     unsigned enables, io_answered;
     uint8_t disk[DISK_BLOCKS * 512];
 } M;
 static _Alignas(4096) uint8_t regs[0x2000];
 static uint64_t now_ns;
+static unsigned model_cpus = 1, model_cpu;            /* sched_cpu_count(), sched_cpu_index() */
+
+unsigned sched_cpu_count(void) { return model_cpus; }
+unsigned sched_cpu_index(void) { return model_cpu; }
 
 static uint32_t reg32(unsigned off) { uint32_t v; memcpy(&v, regs + off, 4); return v; }
 static uint64_t reg64(unsigned off) { uint64_t v; memcpy(&v, regs + off, 8); return v; }
@@ -73,9 +89,12 @@ static void model_reset(void)
     memcpy(regs, &cap, 8);
     set32(NVME_REG_VS, 0x10400);
     M.lbads = 9;
+    M.num_queues_asked = ~0u;
+    model_cpus = 1;
+    model_cpu = 0;
 }
 
-static void post(uint64_t cq, uint16_t *tail, uint8_t *phase, uint16_t size, uint16_t cid, uint16_t sqid,
+static struct nvme_cqe *post(uint64_t cq, uint16_t *tail, uint8_t *phase, uint16_t size, uint16_t cid, uint16_t sqid,
                  uint16_t head, uint16_t code)
 {
     struct nvme_cqe *e = (struct nvme_cqe *)(uintptr_t)cq + *tail;
@@ -84,6 +103,7 @@ static void post(uint64_t cq, uint16_t *tail, uint8_t *phase, uint16_t size, uin
         *tail = 0;
         *phase ^= 1;
     }
+    return e;
 }
 
 /* Copies len bytes between the disk and what PRP1/PRP2 describe. */
@@ -131,29 +151,39 @@ static void admin_step(void)
     while (M.asq_head != reg32(NVME_REG_DOORBELLS)) {
         struct nvme_sqe *c = (struct nvme_sqe *)(uintptr_t)reg64(NVME_REG_ASQ) + M.asq_head;
         M.asq_head = (uint16_t)((M.asq_head + 1) % sqsize);
-        uint16_t cid = c->cid;
+        uint16_t cid = c->cid, code = 0, qid = (uint16_t)c->cdw10;
+        uint32_t dw0 = 0;
         if (c->opcode == NVME_ADMIN_IDENTIFY) {
             identify(c);
             if (M.bad_identify_cid)
                 cid += 5;
+        } else if ((c->opcode == NVME_ADMIN_CREATE_CQ || c->opcode == NVME_ADMIN_CREATE_SQ) &&
+                   (qid == 0 || qid > MODEL_IO_QUEUES)) {
+            code = 0x01;                              /* invalid queue identifier */
         } else if (c->opcode == NVME_ADMIN_CREATE_CQ) {
-            M.io_cq = c->prp1;
-            M.io_size = (uint16_t)((c->cdw10 >> 16) + 1);
+            M.io[qid].cq = c->prp1;
+            M.io[qid].size = (uint16_t)((c->cdw10 >> 16) + 1);
+            M.io[qid].cq_flags = c->cdw11;
         } else if (c->opcode == NVME_ADMIN_CREATE_SQ) {
-            M.io_sq = c->prp1;
-            M.io_live = true;
+            M.io[qid].sq = c->prp1;
+            M.io[qid].live = true;
+        } else if (c->opcode == NVME_ADMIN_SET_FEATURES && (c->cdw10 & 0xff) == NVME_FEAT_NUM_QUEUES) {
+            M.num_queues_asked = c->cdw11;
+            code = M.refuse_num_queues ? 0x02 : 0;   /* invalid field */
+            dw0 = M.num_queues_dw0;
         }
-        post(reg64(NVME_REG_ACQ), &M.acq_tail, &M.aphase, cqsize, cid, 0, M.asq_head, 0);
+        post(reg64(NVME_REG_ACQ), &M.acq_tail, &M.aphase, cqsize, cid, 0, M.asq_head, code)->dw0 = dw0;
     }
 }
 
-static void io_step(void)
+static void io_step(unsigned qid)
 {
-    while (M.io_live && M.iosq_head != reg32(NVME_REG_DOORBELLS + 8)) {
+    struct model_ioq *q = &M.io[qid];
+    while (q->live && q->sq_head != reg32(NVME_REG_DOORBELLS + 8 * qid)) {
         if (M.silent_io || M.enables < M.silent_until)
             return;                                   /* taken, never answered */
-        struct nvme_sqe *c = (struct nvme_sqe *)(uintptr_t)M.io_sq + M.iosq_head;
-        M.iosq_head = (uint16_t)((M.iosq_head + 1) % M.io_size);
+        struct nvme_sqe *c = (struct nvme_sqe *)(uintptr_t)q->sq + q->sq_head;
+        q->sq_head = (uint16_t)((q->sq_head + 1) % q->size);
         uint16_t code = 0;
         if (c->opcode == NVME_CMD_READ || c->opcode == NVME_CMD_WRITE) {
             uint64_t lba = c->cdw10 | (uint64_t)c->cdw11 << 32, n = (c->cdw12 & 0xffff) + 1u;
@@ -163,7 +193,8 @@ static void io_step(void)
                 transfer(M.disk + (lba << M.lbads), c->prp1, c->prp2, n << M.lbads, c->opcode == NVME_CMD_READ);
         }
         M.io_answered++;
-        post(M.io_cq, &M.iocq_tail, &M.iophase, M.io_size, c->cid, 1, M.iosq_head, code);
+        q->answered++;
+        post(q->cq, &q->cq_tail, &q->phase, q->size, c->cid, (uint16_t)qid, q->sq_head, code);
     }
 }
 
@@ -173,19 +204,24 @@ static void model_step(void)
     if (en && !M.ready && !M.never_ready) {
         M.ready = true;
         M.enables++;
-        M.asq_head = M.acq_tail = M.iosq_head = M.iocq_tail = 0;
-        M.aphase = M.iophase = 1;
-        M.io_live = false;
+        M.asq_head = M.acq_tail = 0;
+        M.aphase = 1;
+        for (unsigned q = 1; q <= MODEL_IO_QUEUES; q++) {
+            unsigned answered = M.io[q].answered;
+            M.io[q] = (struct model_ioq){ .phase = 1, .answered = answered };
+        }
     } else if (!en && M.ready && !M.never_disabled) {
         M.ready = false;
-        M.io_live = false;                            /* a reset deletes the I/O queues */
-        set32(NVME_REG_DOORBELLS, 0);
-        set32(NVME_REG_DOORBELLS + 8, 0);
+        for (unsigned q = 0; q <= MODEL_IO_QUEUES; q++) {
+            M.io[q].live = false;                     /* a reset deletes the I/O queues */
+            set32(NVME_REG_DOORBELLS + 8 * q, 0);
+        }
     }
     set32(NVME_REG_CSTS, M.ready);
     if (M.ready && !M.master_off) {
         admin_step();
-        io_step();
+        for (unsigned q = 1; q <= MODEL_IO_QUEUES; q++)
+            io_step(q);
     }
 }
 
@@ -391,6 +427,94 @@ static void test_staged_writes(void **state)
     block_set_timeout_ms(0);
 }
 
+/* Writes a block from each CPU's thread, then reads all of them back
+ * from another CPU: the data crosses queues. */
+static void write_from_each_cpu(struct block_device *bd, unsigned cpus)
+{
+    uint8_t buf[512], back[512];
+    for (unsigned cpu = 0; cpu < cpus; cpu++) {
+        model_cpu = cpu;
+        memset(buf, 0x30 + (int)cpu, sizeof(buf));
+        assert_int_equal(block_write(bd, 100 + cpu, 1, buf), 0);
+        assert_int_equal(block_flush(bd), 0);
+    }
+    for (unsigned cpu = 0; cpu < cpus; cpu++) {
+        model_cpu = (cpu + 1) % cpus;
+        assert_int_equal(block_read(bd, 100 + cpu, 1, back), 0);
+        assert_int_equal(back[0], 0x30 + (int)cpu);
+        assert_int_equal(back[511], 0x30 + (int)cpu);
+    }
+    model_cpu = 0;
+}
+
+/* Four CPUs, a controller granting more than asked (QEMU grants
+ * max_ioqpairs whatever the request): four pairs, each CPU on its own. */
+static void test_one_queue_pair_per_cpu(void **state)
+{
+    (void)state;
+    model_reset();
+    model_cpus = 4;
+    M.num_queues_dw0 = 7u << 16 | 7u;                 /* 8 SQs, 8 CQs */
+    shim_klog_history[0] = 0;
+    struct block_device *bd = probe_ok();
+    assert_non_null(strstr(shim_klog_history,
+                           ": 4 I/O queue pair(s) created (CPUs 4, asked 4, the controller grants 8 SQ/8 CQ)"));
+    assert_int_equal(M.num_queues_asked, 3u << 16 | 3u);
+    for (unsigned q = 1; q <= 4; q++)
+        assert_true(M.io[q].live);
+    assert_false(M.io[5].live);
+    write_from_each_cpu(bd, 4);
+    for (unsigned q = 1; q <= 4; q++)
+        assert_int_equal(M.io[q].answered, 3);       /* its CPU's write, flush and read */
+}
+
+/* The controller grants fewer than the CPUs (2 SQs but 3 CQs: pairs take
+ * the smaller): CPUs share the two pairs, round the index. */
+static void test_fewer_queues_than_cpus(void **state)
+{
+    (void)state;
+    model_reset();
+    model_cpus = 4;
+    M.num_queues_dw0 = 2u << 16 | 1u;
+    struct block_device *bd = probe_ok();
+    assert_true(M.io[1].live && M.io[2].live);
+    assert_false(M.io[3].live);
+    write_from_each_cpu(bd, 4);
+    assert_int_equal(M.io[1].answered, 6);            /* CPUs 0 and 2 */
+    assert_int_equal(M.io[2].answered, 6);            /* CPUs 1 and 3 */
+}
+
+/* A controller refusing Set Features Number of Queues: one pair, used by
+ * every CPU. */
+static void test_number_of_queues_refused(void **state)
+{
+    (void)state;
+    model_reset();
+    model_cpus = 2;
+    M.refuse_num_queues = true;
+    shim_klog_history[0] = 0;
+    struct block_device *bd = probe_ok();
+    assert_non_null(strstr(shim_klog_history, ": 1 I/O queue pair(s) created (CPUs 2, asked 2, refused: one pair)"));
+    assert_true(M.io[1].live);
+    assert_false(M.io[2].live);
+    write_from_each_cpu(bd, 2);
+    assert_int_equal(M.io[1].answered, 6);
+}
+
+/* After a timeout the controller is reset: every pair comes back. */
+static void test_restart_recreates_every_queue(void **state)
+{
+    (void)state;
+    model_reset();
+    model_cpus = 2;
+    M.num_queues_dw0 = 1u << 16 | 1u;
+    struct block_device *bd = probe_ok();
+    M.silent_until = M.enables + 1;                   /* unanswered until the next enable */
+    write_from_each_cpu(bd, 2);
+    assert_true(M.io[1].live && M.io[2].live);
+    assert_false(bd->dead);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -402,6 +526,10 @@ int main(void)
         cmocka_unit_test(test_impossible_namespace),
         cmocka_unit_test(test_io_timeout_then_recovery),
         cmocka_unit_test(test_staged_writes),
+        cmocka_unit_test(test_one_queue_pair_per_cpu),
+        cmocka_unit_test(test_fewer_queues_than_cpus),
+        cmocka_unit_test(test_number_of_queues_refused),
+        cmocka_unit_test(test_restart_recreates_every_queue),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

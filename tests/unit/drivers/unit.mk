@@ -32,9 +32,14 @@ $(eval $(call DUNIT_TEST,pci,kernel/drivers/pci.c kernel/drivers/virtio_pci.c,$(
 # The gVNIC driver against a model of the device (gve_model.c; not a real
 # gVNIC).  gve_mmio.c is left out: the model answers the register calls.
 GVE_UNIT_SRCS := kernel/drivers/gve.c kernel/drivers/gve_adminq.c kernel/drivers/gve_tx.c \
-	kernel/drivers/gve_rx.c tests/unit/drivers/gve_model.c
-$(eval $(call DUNIT_TEST,gve,$(GVE_UNIT_SRCS),$(DUNIT_GC)))
-$(DUNIT_DIR)/drivers_gve: tests/unit/drivers/gve_model.h
+	kernel/drivers/gve_rx.c kernel/drivers/gve_irq.c tests/unit/drivers/gve_model.c
+$(eval $(call DUNIT_TEST,gve,$(GVE_UNIT_SRCS) tests/unit/drivers/gve_harness.c,$(DUNIT_GC)))
+$(DUNIT_DIR)/drivers_gve: tests/unit/drivers/gve_model.h tests/unit/drivers/gve_harness.h
+$(eval $(call DUNIT_TEST,gve_faults,$(GVE_UNIT_SRCS) tests/unit/drivers/gve_harness.c,$(DUNIT_GC)))
+$(DUNIT_DIR)/drivers_gve_faults: tests/unit/drivers/gve_model.h tests/unit/drivers/gve_harness.h
 $(eval $(call DUNIT_TEST,nvme,kernel/drivers/nvme_queue.c kernel/drivers/nvme_identify.c))
 $(eval $(call DUNIT_TEST,nvme_prp,kernel/drivers/nvme_queue.c))
 $(eval $(call DUNIT_TEST,nvme_ctrl,kernel/drivers/nvme.c kernel/drivers/nvme_blk.c kernel/drivers/nvme_stage.c kernel/drivers/nvme_queue.c kernel/drivers/nvme_identify.c kernel/drivers/block.c tests/unit/kernel/shim_user_window.c))
+# gVNIC interrupts (notify blocks, MSI-X) against the same model.
+$(eval $(call DUNIT_TEST,gve_irq,$(GVE_UNIT_SRCS),$(DUNIT_GC)))
+$(DUNIT_DIR)/drivers_gve_irq: tests/unit/drivers/gve_model.h
