@@ -196,20 +196,28 @@ int compute_firewall_insert(struct gcp *g, json_t *body)
     return call_and_wait(g, "POST", global_url(g, "firewalls"), body, "firewalls.insert", false);
 }
 
-int compute_firewall_delete(struct gcp *g, const char *name, bool missing_ok)
+int compute_global_delete(struct gcp *g, const char *collection, const char *name,
+                          bool missing_ok)
 {
-    char *n = gcp_escape(name), *w = gcp_strf("firewalls/%s", n);
+    char *n = gcp_escape(name), *w = gcp_strf("%s/%s", collection, n);
+    char *what = gcp_strf("%s.delete", collection);
     char *url = global_url(g, w);
-    json_t *op = gcp_call(g, "DELETE", url, NULL, "firewalls.delete");
+    json_t *op = gcp_call(g, "DELETE", url, NULL, what);
     int rc;
 
     if (!op)
         rc = missing_ok && g->last_status == 404 ? 0 : -1;
     else
-        rc = gcp_wait(g, op, NULL, "firewalls.delete");
+        rc = gcp_wait(g, op, NULL, what);
     json_decref(op);
     free(url);
+    free(what);
     free(n);
     free(w);
     return rc;
+}
+
+int compute_firewall_delete(struct gcp *g, const char *name, bool missing_ok)
+{
+    return compute_global_delete(g, "firewalls", name, missing_ok);
 }

@@ -37,6 +37,10 @@ json_t *compute_serial_output(struct gcp *g, const char *name, int port, const c
 
 int compute_firewall_insert(struct gcp *g, json_t *body);
 /* missing_ok: a 404 is no error (the rule was never made). */
+/* DELETE of global resource collection/name ("firewalls", "instanceTemplates"),
+ * waiting for its operation; a missing one is 0 when missing_ok. */
+int compute_global_delete(struct gcp *g, const char *collection, const char *name,
+                          bool missing_ok);
 int compute_firewall_delete(struct gcp *g, const char *name, bool missing_ok);
 
 #endif

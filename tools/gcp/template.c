@@ -35,20 +35,7 @@ int compute_template_insert(struct gcp *g, const char *name, const struct instan
 
 int compute_template_delete(struct gcp *g, const char *name, bool missing_ok)
 {
-    char *n = gcp_escape(name), *w = gcp_strf("instanceTemplates/%s", n);
-    char *url = compute_global_url(g, w);
-    json_t *op = gcp_call(g, "DELETE", url, NULL, "instanceTemplates.delete");
-    int rc;
-
-    if (!op)
-        rc = missing_ok && g->last_status == 404 ? 0 : -1;
-    else
-        rc = gcp_wait(g, op, NULL, "instanceTemplates.delete");
-    json_decref(op);
-    free(url);
-    free(n);
-    free(w);
-    return rc;
+    return compute_global_delete(g, "instanceTemplates", name, missing_ok);
 }
 
 char *compute_template_ref(const char *project, const char *name)
