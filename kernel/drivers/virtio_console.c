@@ -135,6 +135,26 @@ int64_t vcon_read(void *buf, size_t len)
     return (int64_t)got;
 }
 
+static unsigned rx_index(void)
+{
+    return con.multiport ? QUEUE_PORT_RX : 0;
+}
+
+struct device_irq *vcon_input_irq(void)
+{
+    if (!con.up || con.failed || !con.rxq || !con.rxq->msix_vector)
+        return 0;
+    return &con.v.irqs[rx_index()];
+}
+
+void vcon_set_input_hook(void (*fn)(void *arg), void *arg)
+{
+    if (!con.rxq)
+        return;
+    con.rxq->interrupt_arg = arg;
+    __atomic_store_n(&con.rxq->on_interrupt, fn, __ATOMIC_RELEASE);
+}
+
 bool vcon_input_ready(void)
 {
     if (!con.up || con.failed)

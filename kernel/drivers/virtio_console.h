@@ -23,6 +23,11 @@ bool vcon_present(void);
 int64_t vcon_read(void *buf, size_t len);
 /* True when vcon_read would return something now (or fail). */
 bool vcon_input_ready(void);
+/* The receive queue's interrupt (MSI-X), or NULL when the queue is polled:
+ * a reader with nothing to read sleeps on its wait queue. */
+struct device_irq *vcon_input_irq(void);
+/* fn(arg) runs in the receive interrupt's handler (it may only wake). */
+void vcon_set_input_hook(void (*fn)(void *arg), void *arg);
 /* Sends len bytes to the host, waiting until the device has taken them:
  * len, or -EIO (device failed). */
 int64_t vcon_write(const void *buf, size_t len);

@@ -15,12 +15,17 @@
 #include "drivers/serial.h"
 #include "drivers/clock.h"
 #include "drivers/virtio_console.h"
+#include "drivers/device_wait.h"
+#include "sched/waitq.h"
 #include "lib/log.h"
 
 /* cloak sends at most 64 KiB a frame; anything far larger is nonsense. */
 #define FRAME_MAX (1u << 20)
-/* How long a reader waiting for input sleeps between looks. */
+/* How long a reader waiting for input sleeps between looks, when the
+ * console's receive queue has no interrupt (and, with one, how long it
+ * sleeps at most in case an interrupt is lost). */
 #define POLL_NS 500000
+#define BACKSTOP_NS 100000000
 /* How soon poll, select and epoll look again at a console without input. */
 #define RECHECK_NS 10000000
 
@@ -73,9 +78,60 @@ static bool vcon_readable(void)
     return in.eof || vcon_input_ready();
 }
 
+/* The receive interrupt: poll, select and epoll sleepers look again (the
+ * handler may only wake; the look notifies the console's watchers). */
+static void input_arrived(void *arg)
+{
+    (void)arg;
+    readiness_notify(0, 0);
+}
+
+static void hook_input(void)
+{
+    static bool hooked;
+    if (!hooked) {
+        hooked = true;
+        vcon_set_input_hook(input_arrived, 0);
+    }
+}
+
+static uint64_t input_interrupts(void)
+{
+    struct device_irq *d = vcon_input_irq();
+    return d ? __atomic_load_n(&d->interrupts, __ATOMIC_ACQUIRE) : 0;
+}
+
+/* Sleeps until input may have come: the receive interrupt after `seen`
+ * (the count before the last look), or a short poll without one.  True
+ * when a signal ends the wait. */
+static bool wait_for_input(uint64_t seen)
+{
+    struct device_irq *d = vcon_input_irq();
+    if (!d)
+        return signal_sleep_until(clock_monotonic_ns() + POLL_NS) != 0;
+    if (signal_wait_begin())
+        return true;
+    uint64_t flags = waitq_lock(&d->waiters);
+    if (__atomic_load_n(&d->interrupts, __ATOMIC_ACQUIRE) == seen) {
+        struct waiter w;
+        static bool said;
+        if (waitq_wait_locked(&d->waiters, &w, 0, WAITQ_ALL_BITS,
+                              clock_monotonic_ns() + BACKSTOP_NS, flags) == 0 && !said) {
+            said = true;
+            klog("console: the receive interrupt (MSI-X) wakes the program's reads");
+        }
+    } else {
+        waitq_unlock(&d->waiters, flags);
+    }
+    signal_wait_end();
+    return signal_pending_interrupts();
+}
+
 static int64_t vcon_console_read(void *buf, uint64_t len)
 {
+    hook_input();
     for (;;) {
+        uint64_t seen = input_interrupts();
         parse_headers();
         if (in.eof)
             return 0;
@@ -92,7 +148,7 @@ static int64_t vcon_console_read(void *buf, uint64_t len)
             }
         }
         /* A signal ends the wait as it ends a pipe's (EINTR or SA_RESTART). */
-        if (signal_sleep_until(clock_monotonic_ns() + POLL_NS))
+        if (wait_for_input(seen))
             return -ERESTARTSYS;
     }
 }
@@ -136,12 +192,14 @@ static int console_poll(struct vnode *vn, uint32_t flags)
 {
     (void)flags;
     static bool was_readable;
+    if (vcon_present())
+        hook_input();
     bool readable = vcon_present() ? vcon_readable() : serial_input_ready(port);
     if (readable && !was_readable)
         readiness_notify(&console_ready, POLLIN | POLLRDNORM);
     was_readable = readable;
     if (!readable)
-        readiness_recheck_by(clock_monotonic_ns() + RECHECK_NS);
+        readiness_recheck_by(clock_monotonic_ns() + (vcon_input_irq() ? BACKSTOP_NS : RECHECK_NS));
     if (readable && vcon_present() && in.eof && !vn->ops->is_tty)
         return POLLOUT | POLLHUP;
     return POLLOUT | (readable ? POLLIN : 0);
