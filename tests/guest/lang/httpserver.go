@@ -2,8 +2,10 @@
 //   GET  /page    a fixed 200 000-byte page (bytes from a fixed seed)
 //   POST /sha256  answers "sha256 HEX bytes N" of the request body
 //   GET  /stop    answers "stopping", then the server shuts down cleanly
-// usage: go-httpserver PORT.  Prints "ready" once it listens and, after
-// /stop, "served N requests" (N counts /page and /sha256).
+// usage: go-httpserver PORT.  Prints "ready" once it listens, "first POST"
+// when the first POST has been answered (the SEV audit starts sampling
+// then, with traffic flowing) and, after /stop, "served N requests" (N
+// counts /page and /sha256).
 package main
 
 import (
@@ -15,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"sync/atomic"
 )
 
@@ -29,6 +32,7 @@ func main() {
 	rand.New(rand.NewSource(20261206)).Read(page)
 
 	var served atomic.Int64
+	var firstPost sync.Once
 	stop := make(chan struct{})
 	mux := http.NewServeMux()
 	mux.HandleFunc("/page", func(w http.ResponseWriter, r *http.Request) {
@@ -49,6 +53,7 @@ func main() {
 		}
 		served.Add(1)
 		fmt.Fprintf(w, "sha256 %x bytes %d\n", h.Sum(nil), n)
+		firstPost.Do(func() { fmt.Println("first POST") })
 	})
 	mux.HandleFunc("/stop", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "stopping")
