@@ -53,6 +53,9 @@ def asyncio_echo(port, want):
     asyncio.run(main())
 
 
+KEEP = (socket.TCP_KEEPIDLE, socket.TCP_KEEPINTVL, socket.TCP_KEEPCNT)
+
+
 def keepalive():
     lst = socket.socket()
     lst.bind(("127.0.0.1", 0))
@@ -75,6 +78,27 @@ def keepalive():
             print("TCP_KEEPIDLE %d accepted" % bad)
         except OSError as e:
             print("TCP_KEEPIDLE %d: %s" % (bad, errno.errorcode[e.errno]))
+    # A listener's options: read back, and taken by the connections it
+    # accepts (set before listen() and after it).
+    for when in ("before", "after"):
+        lst2 = socket.socket()
+        lst2.bind(("127.0.0.1", 0))
+        if when == "after":
+            lst2.listen(1)
+        lst2.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        lst2.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 33)
+        lst2.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 9)
+        lst2.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 5)
+        if when == "before":
+            lst2.listen(1)
+        c2 = socket.create_connection(lst2.getsockname())
+        a2, _ = lst2.accept()
+        print("set %s listen: listener idle %d intvl %d cnt %d; accepted keepalive %d idle %d intvl %d cnt %d" % (
+            (when,) + tuple(lst2.getsockopt(socket.IPPROTO_TCP, o) for o in KEEP) +
+            (a2.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE),) +
+            tuple(a2.getsockopt(socket.IPPROTO_TCP, o) for o in KEEP)))
+        for x in (c2, a2, lst2):
+            x.close()
     # The options hold on a connection still carrying data.
     c.sendall(b"still here")
     print("after the options: %r" % s.recv(100))
