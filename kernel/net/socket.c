@@ -287,8 +287,16 @@ static int tcp_option(struct net_sock *s, enum net_opt opt, int val)
     }
     if (val < 1 || val > 32767)
         return -EINVAL;
+    /* Kept in the socket too: a listening pcb has no timers, and Linux
+     * gives a listener's values to the connections it accepts. */
+    if (opt == NET_OPT_KEEPIDLE)
+        s->keep_idle = val;
+    else if (opt == NET_OPT_KEEPINTVL)
+        s->keep_intvl = val;
+    else
+        s->keep_cnt = val;
     if (pcb->state == LISTEN)
-        return 0;                        /* a listening pcb has no timers */
+        return 0;
     if (opt == NET_OPT_KEEPIDLE)
         pcb->keep_idle = (u32_t)val * 1000;
     else if (opt == NET_OPT_KEEPINTVL)
@@ -356,9 +364,15 @@ int net_sock_getopt(struct net_sock *s, enum net_opt opt, int *val)
         return -ENOPROTOOPT;
     switch (opt) {
     case NET_OPT_NODELAY: *val = s->nodelay; return 0;
-    case NET_OPT_KEEPIDLE: *val = pcb && !listening ? (int)(pcb->keep_idle / 1000) : 7200; return 0;
-    case NET_OPT_KEEPINTVL: *val = pcb && !listening ? (int)(pcb->keep_intvl / 1000) : 75; return 0;
-    case NET_OPT_KEEPCNT: *val = pcb && !listening ? (int)pcb->keep_cnt : 9; return 0;
+    case NET_OPT_KEEPIDLE:
+        *val = pcb && !listening ? (int)(pcb->keep_idle / 1000) : s->keep_idle ? s->keep_idle : 7200;
+        return 0;
+    case NET_OPT_KEEPINTVL:
+        *val = pcb && !listening ? (int)(pcb->keep_intvl / 1000) : s->keep_intvl ? s->keep_intvl : 75;
+        return 0;
+    case NET_OPT_KEEPCNT:
+        *val = pcb && !listening ? (int)pcb->keep_cnt : s->keep_cnt ? s->keep_cnt : 9;
+        return 0;
     default: return -ENOPROTOOPT;
     }
 }

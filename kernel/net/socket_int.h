@@ -28,6 +28,7 @@ struct net_sock {
     bool shut_rd, shut_wr;
     bool v6only, reuseport, nodelay;
     int rcvbuf, sndbuf, linger;
+    int keep_idle, keep_intvl, keep_cnt; /* TCP_KEEP* as set (0: not set), for accepted sockets */
     union {
         struct tcp_pcb *tcp;
         struct udp_pcb *udp;

@@ -130,6 +130,17 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
     c->nodelay = l->nodelay;
     if (c->nodelay)
         tcp_nagle_disable(pcb);
+    /* Linux's accepted sockets take the listener's keep-alive timing
+     * (SO_KEEPALIVE itself lwIP passes on in so_options). */
+    c->keep_idle = l->keep_idle;
+    c->keep_intvl = l->keep_intvl;
+    c->keep_cnt = l->keep_cnt;
+    if (l->keep_idle)
+        pcb->keep_idle = (u32_t)l->keep_idle * 1000;
+    if (l->keep_intvl)
+        pcb->keep_intvl = (u32_t)l->keep_intvl * 1000;
+    if (l->keep_cnt)
+        pcb->keep_cnt = (u32_t)l->keep_cnt;
     net_sock_count(1);
     l->acceptq[(l->accept_head + l->accept_count) % NET_BACKLOG_MAX] = c;
     l->accept_count++;

@@ -22,6 +22,13 @@ $(LANG_OUT)/go-threads: tests/guest/lang/threads.go tests/guest/lang.mk
 	    GOCACHE=$(abspath $(LANG_OUT))/go-cache GOPATH=$(abspath $(LANG_OUT))/gopath \
 	    $(GUEST_GO) build -trimpath -o $(abspath $@) $(<F)
 
+# net-servers.test's net/http server, built the same way.
+$(LANG_OUT)/go-httpserver: tests/guest/lang/httpserver.go tests/guest/lang.mk
+	@mkdir -p $(@D)
+	cd $(<D) && CGO_ENABLED=0 GOPROXY=off GOFLAGS=-mod=mod GOTOOLCHAIN=local \
+	    GOCACHE=$(abspath $(LANG_OUT))/go-cache GOPATH=$(abspath $(LANG_OUT))/gopath \
+	    $(GUEST_GO) build -trimpath -o $(abspath $@) $(<F)
+
 $(LANG_OUT)/rust-threads: tests/guest/lang/threads.rs tests/guest/lang.mk
 	@mkdir -p $(@D)
 	$(GUEST_RUSTC) --edition 2021 -O -C strip=debuginfo -C target-feature=+crt-static -o $@ $<
@@ -40,7 +47,7 @@ $(LANG_OUT)/cxx-threads-dyn: tests/guest/lang/threads.cpp tests/guest/lang.mk
 
 GUEST_PROGRAMS += $(LANG_OUT)/cxx-threads $(LANG_OUT)/cxx-threads-dyn
 ifneq ($(wildcard $(GUEST_GO)),)
-GUEST_PROGRAMS += $(LANG_OUT)/go-threads
+GUEST_PROGRAMS += $(LANG_OUT)/go-threads $(LANG_OUT)/go-httpserver
 endif
 ifneq ($(wildcard $(GUEST_RUSTC)),)
 GUEST_PROGRAMS += $(LANG_OUT)/rust-threads $(LANG_OUT)/rust-threads-dyn

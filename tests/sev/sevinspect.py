@@ -32,6 +32,11 @@ runs the checks asked for:
   --secret STRING   dump all guest RAM: STRING must be in private RAM and
                     never inside the DMA heap.
 
+  --dma-heap-second-half  check against only the second half of the DMA
+                    heap the kernel logged: rings and buffers in the first
+                    half become violations (a negative control: it proves a
+                    device's descriptors are really compared with the heap).
+
 The DMA heap comes from the kernel log (`dma-heap: phys=0x.. size=0x..`, or
 the older `DMA heap N KiB at HEX`); RAM from `info mtree -f`.
 
@@ -462,6 +467,8 @@ def main():
     ap.add_argument("--traffic", default="", metavar="DEVS",
                     help="devices (e.g. virtio-blk,virtio-rng) that must complete requests while sampled")
     ap.add_argument("--secret")
+    ap.add_argument("--dma-heap-second-half", action="store_true",
+                    help="negative control: check against the second half of the DMA heap only")
     ap.add_argument("--max-violations", type=int, default=8)
     args = ap.parse_args()
 
@@ -481,6 +488,10 @@ def main():
         guest.start()
         guest.wait_output(args.ready, args.timeout / 2)
         base, size, src = dma_heap_from_log(guest.log_path, 5)
+        logged = (base, size)
+        if args.dma_heap_second_half:
+            base, size = base + size // 2, size - size // 2
+            src += ", second half only (--dma-heap-second-half)"
         dma = (base, size)
         ranges = ram_ranges(guest.qmp)
         print("guest: dma_heap=0x%x-0x%x (%s) ram=%s sev_sim_logged=%s" % (
@@ -490,7 +501,8 @@ def main():
         if args.virtqueues:
             traffic = [d for d in args.traffic.split(",") if d]
             chk, summary, notes = check_virtqueues(guest, dma, args.virtqueues, args.interval,
-                                                   args.max_violations, [t for t in traffic if t != "nvme"])
+                                                   args.max_violations, [t for t in traffic if t != "nvme"],
+                                                   logged)
             results.append((chk, summary, notes))
             nvme = check_nvme(guest, dma, args.virtqueues, args.interval, args.max_violations,
                               "nvme" in traffic)
