@@ -245,8 +245,10 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
      * (Linux's quick ack) rather than on lwIP's 250 ms timer, which
      * otherwise stalls the first segment of every connection (the peer's
      * congestion window is one segment) and a lone last one.  Not on
-     * every segment: that collapsed slirp's sending (0.5 MB/s measured). */
-    if (!s->rx)
+     * every segment: that collapsed slirp's sending (0.5 MB/s measured).
+     * Only for a full segment (a bulk sender's): a short one is most often
+     * a request, whose answer will carry the ACK. */
+    if (!s->rx && p->tot_len >= tcp_mss(pcb))
         tcp_ack_now(pcb);
     s->rx_bytes += p->tot_len;
     if (s->rx)
