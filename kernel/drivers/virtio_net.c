@@ -8,8 +8,9 @@
  * entry (a known head, a length within the buffer), and a frame shorter
  * than an Ethernet header or longer than NIC_FRAME_MAX is dropped with a
  * log line.  A frame is copied out of the shared buffer into private
- * memory before anyone parses it, so the device cannot change it after it
- * was checked.  Transmit frames are copied into the DMA heap: what goes on
+ * memory (by net/, as it makes its packet buffer: one copy, not two)
+ * before anyone parses it, so the device cannot change it after it was
+ * checked.  Transmit frames are copied into the DMA heap: what goes on
  * the wire is the host's to read anyway. */
 #include "drivers/virtio_pci.h"
 #include "drivers/virtio_net.h"
@@ -43,7 +44,6 @@ static struct vnet {
     int16_t tx_slot_of[TX_BUFS * 2];   /* by chain head: which slot, -1 none */
     bool tx_busy[TX_BUFS];
     unsigned rx_posted;
-    uint8_t frame[NIC_FRAME_MAX];      /* the private copy of a received frame */
     struct nic nic;
     bool up;
 } vn;
@@ -106,10 +106,11 @@ static void poll(struct nic *nic)
     while ((r = virtq_get_used(vn.rx, &d)) == 1) {
         unsigned i = vn.rx_buf_of[d.head];
         if (d.err == 0 && d.len >= HDR_LEN + 14 && d.len <= HDR_LEN + NIC_FRAME_MAX) {
-            size_t len = d.len - HDR_LEN;
-            memcpy(vn.frame, (uint8_t *)vn.rxmem.va + (size_t)i * BUF_SIZE + HDR_LEN, len);
+            /* Straight from the shared buffer: the receiver's first act is
+             * its private copy (nic.h); the length is our own checked one. */
             if (nic->receive)
-                nic->receive(nic, vn.frame, len);
+                nic->receive(nic, (uint8_t *)vn.rxmem.va + (size_t)i * BUF_SIZE + HDR_LEN,
+                             d.len - HDR_LEN);
         } else {
             klog_once(&vn.rx, "virtio-net: %s: dropped a received frame of %u bytes "
                       "(with its %d-byte header)", nic->name, d.len, HDR_LEN);
