@@ -9,7 +9,9 @@ networking, TCG) and natively on this host; the same client measures both:
   - request/response latency: ROUNDTRIPS 64-byte messages echoed one at a
     time on one connection (TCP_NODELAY both ways), the median in us.
 The TCP figures again under --sev-sim (the SEV code paths, bounce
-buffers included; nothing encrypted) and the sev-sim/normal ratio.
+buffers included; nothing encrypted) and the sev-sim/normal ratio: both
+VMs run side by side and are measured in turn, so a change in the host's
+load (a shared machine) hits both alike.
 Then, where Debian's wrk and iperf3 are installed:
   - HTTP requests/s: wrk (WRK_SECONDS, 1 thread, WRK_CONNS connections)
     against bench/progs/httpserve (one thread, epoll, a small static page)
@@ -157,12 +159,24 @@ def stop(proc):
         proc.wait()
 
 
-def tcp_figures(sev_sim):
-    vm, hp = start_vm([SERVER, "5001"], 5001, sev_sim)
+def tcp_figures():
+    """Normal and sev-sim VMs side by side, measured in turn (one idles
+    while the other runs), so a change in the host's load hits both."""
+    (a, pa), (b, pb) = start_vm([SERVER, "5001"], 5001, False), start_vm([SERVER, "5001"], 5001, True)
     try:
-        return measure(hp)
+        wait_ready(pa)
+        wait_ready(pb)
+        runs = {"cloak": {}, "sev-sim": {}}
+        for name, fn in (("host -> guest", to_server), ("guest -> host", from_server), ("latency", latency)):
+            for which in runs:
+                runs[which][name] = []
+            for _ in range(RUNS):
+                runs["cloak"][name].append(fn(pa))
+                runs["sev-sim"][name].append(fn(pb))
+        return {w: {n: statistics.median(v) for n, v in f.items()} for w, f in runs.items()}
     finally:
-        stop(vm)
+        stop(a)
+        stop(b)
 
 
 def wait_http(port):
@@ -190,19 +204,23 @@ def wrk_rate(port):
     return float(m.group(1))
 
 
-def http_figures(sev_sim=None):
-    """Requests/s in cloak (sev_sim False/True) or natively (None)."""
-    if sev_sim is None:
-        port = free_port()
-        proc = subprocess.Popen([HTTP_SERVER, str(port)], stdout=subprocess.DEVNULL,
-                                stdin=subprocess.DEVNULL)
-    else:
-        proc, port = start_vm([HTTP_SERVER, "8080"], 8080, sev_sim)
+def http_figures():
+    """Requests/s in cloak, under sev-sim (side by side, in turn) and natively."""
+    port = free_port()
+    native = subprocess.Popen([HTTP_SERVER, str(port)], stdout=subprocess.DEVNULL,
+                              stdin=subprocess.DEVNULL)
+    (a, pa), (b, pb) = start_vm([HTTP_SERVER, "8080"], 8080, False), start_vm([HTTP_SERVER, "8080"], 8080, True)
     try:
-        wait_http(port)
-        return statistics.median(wrk_rate(port) for _ in range(SLOW_RUNS))
+        for p in (port, pa, pb):
+            wait_http(p)
+        rates = {pa: [], pb: [], port: []}
+        for _ in range(SLOW_RUNS):
+            for p in rates:
+                rates[p].append(wrk_rate(p))
+        return [statistics.median(rates[p]) for p in (pa, pb, port)]
     finally:
-        stop(proc)
+        for proc in (native, a, b):
+            stop(proc)
 
 
 def iperf_once(port, reverse):
@@ -241,7 +259,7 @@ def main():
             sys.exit("bench: %s is missing; run `make bench`" % f)
     print("network: TCP through QEMU's user networking (-p, hostfwd on 127.0.0.1), TCG; medians of %d" % RUNS,
           flush=True)
-    results = {"cloak": tcp_figures(False), "sev-sim": tcp_figures(True)}
+    results = tcp_figures()
     np = free_port()
     native = subprocess.Popen([SERVER, str(np)], stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
     try:
@@ -257,7 +275,7 @@ def main():
     print("  (%d MiB per transfer; latency: %d round trips of 64 bytes, the median)" % (SIZE >> 20, ROUNDTRIPS),
           flush=True)
     if os.path.exists(WRK) and os.path.exists(HTTP_SERVER):
-        c, s, n = http_figures(False), http_figures(True), http_figures(None)
+        c, s, n = http_figures()
         print("  %-28s cloak %9.0f req/s  sev-sim %9.0f (cost %.2fx)   native on this host %9.0f req/s" %
               ("HTTP (wrk, %d conns, %d s)" % (WRK_CONNS, WRK_SECONDS), c, s, c / s, n), flush=True)
     else:
