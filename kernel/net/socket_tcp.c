@@ -15,8 +15,9 @@
 #include "lib/string.h"
 
 #define ALL_EVENTS (NET_POLLIN | NET_POLLOUT | NET_POLLERR | NET_POLLHUP | NET_POLLRDHUP)
-/* Writable once this much send buffer is free (Linux: a third of it). */
-#define SEND_LOW_WATER 2048
+/* Writable once this much send buffer is free (Linux: a third of it): a
+ * writer woken for every ACK would make a system call per segment. */
+#define SEND_LOW_WATER (TCP_SND_BUF / 3)
 /* Unread data a socket may hold: twice the window, so the window stays
  * fully open while the program has up to a window's worth left to read
  * (as Linux's receive buffer is larger than the window it announces);
