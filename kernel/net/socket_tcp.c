@@ -77,7 +77,7 @@ static void give_back(struct net_sock *s)
 {
     if (!s->pcb.tcp || !s->rx_held)
         return;
-    size_t may_come = TCP_WND - s->rx_held;
+    size_t may_come = s->rx_held < TCP_WND ? TCP_WND - s->rx_held : 0;
     if (s->rx_bytes + may_come >= RX_LIMIT)
         return;
     size_t k = RX_LIMIT - s->rx_bytes - may_come;
