@@ -30,6 +30,10 @@ $(BUILD)/bench/netserve: bench/progs/netserve.c
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O2 -static -o $@ $<
 bench-programs: $(BUILD)/bench/netserve
+$(BUILD)/bench/httpserve: bench/progs/httpserve.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -static -o $@ $<
+bench-programs: $(BUILD)/bench/httpserve
 
 # Thread benchmarks (bench/thread_bench.py): a C program (glibc pthreads,
 # raw futexes) and a Go one, built with Debian's go where it is installed.

@@ -8,8 +8,21 @@ networking, TCG) and natively on this host; the same client measures both:
   - TCP throughput guest -> host: SIZE bytes read, to the server's close;
   - request/response latency: ROUNDTRIPS 64-byte messages echoed one at a
     time on one connection (TCP_NODELAY both ways), the median in us.
-Medians of RUNS."""
+The TCP figures again under --sev-sim (the SEV code paths, bounce
+buffers included; nothing encrypted) and the sev-sim/normal ratio: both
+VMs run side by side and are measured in turn, so a change in the host's
+load (a shared machine) hits both alike.
+Then, where Debian's wrk and iperf3 are installed:
+  - HTTP requests/s: wrk (WRK_SECONDS, 1 thread, WRK_CONNS connections)
+    against bench/progs/httpserve (one thread, epoll, a small static page)
+    in cloak and natively;
+  - iperf3 -s run inside cloak as a dynamic program (Debian's binary and
+    its libraries), TCP host -> guest and guest -> host (-R), against
+    iperf3 natively on this host.
+Medians of RUNS (3 for the slower wrk and iperf3 runs)."""
+import json
 import os
+import re
 import socket
 import statistics
 import struct
@@ -21,7 +34,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, os.environ.get("BUILD", "build"))
 CLOAK = os.path.join(BUILD, "bin", "cloak")
 SERVER = os.path.join(BUILD, "bench", "netserve")
+HTTP_SERVER = os.path.join(BUILD, "bench", "httpserve")
+WRK = "/usr/bin/wrk"
+IPERF3 = "/usr/bin/iperf3"
+WRK_SECONDS = 5
+WRK_CONNS = 8
+IPERF_SECONDS = 3
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+SLOW_RUNS = min(RUNS, 3)
 SIZE = 32 << 20
 ROUNDTRIPS = 500
 
@@ -118,33 +138,156 @@ def measure(port):
     return figures
 
 
+def start_vm(args, guest_port, sev_sim=False):
+    """A cloak VM running ARGS with a free host port forwarded to
+    GUEST_PORT: (process, host port)."""
+    hp = free_port()
+    cmd = [CLOAK, "run", "-m", "128M", "--accel", "tcg", "-p", "%d:%d" % (hp, guest_port)]
+    if sev_sim:
+        cmd.append("--sev-sim")
+    vm = subprocess.Popen(cmd + args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                          stdin=subprocess.DEVNULL)
+    return vm, hp
+
+
+def stop(proc):
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def tcp_figures():
+    """Normal and sev-sim VMs side by side, measured in turn (one idles
+    while the other runs), so a change in the host's load hits both."""
+    (a, pa), (b, pb) = start_vm([SERVER, "5001"], 5001, False), start_vm([SERVER, "5001"], 5001, True)
+    try:
+        wait_ready(pa)
+        wait_ready(pb)
+        runs = {"cloak": {}, "sev-sim": {}}
+        for name, fn in (("host -> guest", to_server), ("guest -> host", from_server), ("latency", latency)):
+            for which in runs:
+                runs[which][name] = []
+            for _ in range(RUNS):
+                runs["cloak"][name].append(fn(pa))
+                runs["sev-sim"][name].append(fn(pb))
+        return {w: {n: statistics.median(v) for n, v in f.items()} for w, f in runs.items()}
+    finally:
+        stop(a)
+        stop(b)
+
+
+def wait_http(port):
+    end = time.monotonic() + 180
+    while time.monotonic() < end:
+        try:
+            c = socket.create_connection(("127.0.0.1", port), timeout=5)
+            c.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            if c.recv(64).startswith(b"HTTP/1.1 200"):
+                c.close()
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError("the HTTP server never answered")
+
+
+def wrk_rate(port):
+    out = subprocess.run([WRK, "-t1", "-c%d" % WRK_CONNS, "-d%ds" % WRK_SECONDS,
+                          "http://127.0.0.1:%d/" % port], capture_output=True, text=True,
+                         timeout=WRK_SECONDS + 60).stdout
+    m = re.search(r"Requests/sec:\s*([0-9.]+)", out)
+    if not m or re.search(r"Non-2xx|Socket errors", out):
+        raise RuntimeError("wrk: %s" % out.strip())
+    return float(m.group(1))
+
+
+def http_figures():
+    """Requests/s in cloak, under sev-sim (side by side, in turn) and natively."""
+    port = free_port()
+    native = subprocess.Popen([HTTP_SERVER, str(port)], stdout=subprocess.DEVNULL,
+                              stdin=subprocess.DEVNULL)
+    (a, pa), (b, pb) = start_vm([HTTP_SERVER, "8080"], 8080, False), start_vm([HTTP_SERVER, "8080"], 8080, True)
+    try:
+        for p in (port, pa, pb):
+            wait_http(p)
+        rates = {pa: [], pb: [], port: []}
+        for _ in range(SLOW_RUNS):
+            for p in rates:
+                rates[p].append(wrk_rate(p))
+        return [statistics.median(rates[p]) for p in (pa, pb, port)]
+    finally:
+        for proc in (native, a, b):
+            stop(proc)
+
+
+def iperf_once(port, reverse):
+    """One iperf3 run against the server on PORT: Mbit/s received."""
+    for attempt in range(60):
+        r = subprocess.run([IPERF3, "-c", "127.0.0.1", "-p", str(port), "-t", str(IPERF_SECONDS), "-J"]
+                           + (["-R"] if reverse else []), capture_output=True, text=True,
+                           timeout=IPERF_SECONDS + 120)
+        try:
+            j = json.loads(r.stdout)
+        except ValueError:
+            j = {}
+        if "end" in j and "sum_received" in j["end"] and not j.get("error"):
+            return j["end"]["sum_received"]["bits_per_second"] / 1e6
+        time.sleep(2)                    # the guest's server not listening yet
+    raise RuntimeError("iperf3: %s" % (r.stdout.strip() or r.stderr.strip()))
+
+
+def iperf_figures(in_cloak):
+    if in_cloak:
+        proc, port = start_vm([IPERF3, "-s"], 5201)
+    else:
+        port = free_port()
+        proc = subprocess.Popen([IPERF3, "-s", "-p", str(port)], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    try:
+        return {"host -> guest": statistics.median(iperf_once(port, False) for _ in range(SLOW_RUNS)),
+                "guest -> host": statistics.median(iperf_once(port, True) for _ in range(SLOW_RUNS))}
+    finally:
+        stop(proc)
+
+
 def main():
     for f in (CLOAK, SERVER):
         if not os.path.exists(f):
             sys.exit("bench: %s is missing; run `make bench`" % f)
     print("network: TCP through QEMU's user networking (-p, hostfwd on 127.0.0.1), TCG; medians of %d" % RUNS,
           flush=True)
-    results = {}
-    hp = free_port()
-    vm = subprocess.Popen([CLOAK, "run", "-m", "128M", "--accel", "tcg", "-p", "%d:5001" % hp, SERVER, "5001"],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-    try:
-        results["cloak"] = measure(hp)
-    finally:
-        vm.terminate()
-        vm.wait()
+    results = tcp_figures()
     np = free_port()
     native = subprocess.Popen([SERVER, str(np)], stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
     try:
         results["native"] = measure(np)
     finally:
-        native.terminate()
-        native.wait()
+        stop(native)
     for name, unit in (("host -> guest", "MB/s"), ("guest -> host", "MB/s"), ("latency", "us")):
-        print("  %-28s cloak %9.1f %-4s   native on this host %9.1f %s" %
+        c, s = results["cloak"][name], results["sev-sim"][name]
+        ratio = c / s if unit == "MB/s" else s / c          # cost: >1 is slower
+        print("  %-28s cloak %9.1f %-4s   sev-sim %9.1f (cost %.2fx)   native on this host %9.1f %s" %
               ("request/response latency" if name == "latency" else "throughput " + name,
-               results["cloak"][name], unit, results["native"][name], unit), flush=True)
-    print("  (%d MiB per transfer; latency: %d round trips of 64 bytes, the median)" % (SIZE >> 20, ROUNDTRIPS))
+               c, unit, s, ratio, results["native"][name], unit), flush=True)
+    print("  (%d MiB per transfer; latency: %d round trips of 64 bytes, the median)" % (SIZE >> 20, ROUNDTRIPS),
+          flush=True)
+    if os.path.exists(WRK) and os.path.exists(HTTP_SERVER):
+        c, s, n = http_figures()
+        print("  %-28s cloak %9.0f req/s  sev-sim %9.0f (cost %.2fx)   native on this host %9.0f req/s" %
+              ("HTTP (wrk, %d conns, %d s)" % (WRK_CONNS, WRK_SECONDS), c, s, c / s, n), flush=True)
+    else:
+        print("  HTTP: %s or %s missing (scripts/install-deps.sh; make bench)" % (WRK, HTTP_SERVER))
+    if os.path.exists(IPERF3):
+        c, n = iperf_figures(True), iperf_figures(False)
+        for name in ("host -> guest", "guest -> host"):
+            print("  %-28s cloak %9.0f Mbit/s          native on this host %9.0f Mbit/s" %
+                  ("iperf3 " + name, c[name], n[name]), flush=True)
+        print("  (iperf3 -s is Debian's dynamic binary run in cloak; %d s per run)" % IPERF_SECONDS)
+    else:
+        print("  iperf3: %s missing (scripts/install-deps.sh)" % IPERF3)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
  * after another, forever; the first byte of each says what it wants:
  *   'S'  sink: reads to the end, then answers the byte count (8 bytes)
  *   'G'  source: reads an 8-byte count, writes that many bytes, closes
- *   'E'  echo: echoes every read back at once (TCP_NODELAY), to the end */
+ *   'E'  echo: echoes every read back at once (TCP_NODELAY), to the end
+ *   'Q'  quit: the program exits (a profiled run reports at exit) */
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdint.h>
@@ -32,6 +33,8 @@ static void serve(int c)
     setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     if (read(c, &what, 1) != 1)
         return;
+    if (what == 'Q')
+        exit(0);
     if (what == 'S') {
         uint64_t total = 0;
         for (ssize_t n; (n = read(c, buf, sizeof(buf))) > 0;)

@@ -12,6 +12,10 @@
 #define NIC_FRAME_MAX 1514        /* Ethernet header + 1500 bytes, no FCS */
 
 struct nic;
+/* `frame` may lie in memory the device shares (its receive buffer, which
+ * it could rewrite at any time): the function copies it to private memory
+ * before it looks at any byte, and keeps no pointer to it.  `len` is the
+ * driver's checked length (14..NIC_FRAME_MAX). */
 typedef void (*nic_receive_fn)(struct nic *nic, const void *frame, size_t len);
 
 struct nic {

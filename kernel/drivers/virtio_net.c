@@ -8,8 +8,9 @@
  * entry (a known head, a length within the buffer), and a frame shorter
  * than an Ethernet header or longer than NIC_FRAME_MAX is dropped with a
  * log line.  A frame is copied out of the shared buffer into private
- * memory before anyone parses it, so the device cannot change it after it
- * was checked.  Transmit frames are copied into the DMA heap: what goes on
+ * memory (by net/, as it makes its packet buffer: one copy, not two)
+ * before anyone parses it, so the device cannot change it after it was
+ * checked.  Transmit frames are copied into the DMA heap: what goes on
  * the wire is the host's to read anyway. */
 #include "drivers/virtio_pci.h"
 #include "drivers/virtio_net.h"
@@ -33,6 +34,7 @@
 #define TX_BUFS 32
 #define QUEUE_RX 0
 #define QUEUE_TX 1
+#define VIRTQ_USED_F_NO_NOTIFY 1
 
 static struct vnet {
     struct virtio_dev v;
@@ -42,10 +44,23 @@ static struct vnet {
     int16_t tx_slot_of[TX_BUFS * 2];   /* by chain head: which slot, -1 none */
     bool tx_busy[TX_BUFS];
     unsigned rx_posted;
-    uint8_t frame[NIC_FRAME_MAX];      /* the private copy of a received frame */
     struct nic nic;
     bool up;
 } vn;
+
+/* virtq_kick, less the notification when the device said it does not
+ * want one (virtio 1.x 2.7.10: used ring flag 1, no VIRTIO_F_EVENT_IDX):
+ * QEMU sets it while it is still working through the queue, so a burst of
+ * frames costs one exit to the device, not one each.  A device that never
+ * clears it only stalls its own traffic. */
+static void kick(struct virtq *q)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    q->avail->idx = q->avail_idx;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (!(q->used->flags & VIRTQ_USED_F_NO_NOTIFY) && q->notify)
+        q->notify(q);
+}
 
 static int post_rx(unsigned i)
 {
@@ -91,10 +106,11 @@ static void poll(struct nic *nic)
     while ((r = virtq_get_used(vn.rx, &d)) == 1) {
         unsigned i = vn.rx_buf_of[d.head];
         if (d.err == 0 && d.len >= HDR_LEN + 14 && d.len <= HDR_LEN + NIC_FRAME_MAX) {
-            size_t len = d.len - HDR_LEN;
-            memcpy(vn.frame, (uint8_t *)vn.rxmem.va + (size_t)i * BUF_SIZE + HDR_LEN, len);
+            /* Straight from the shared buffer: the receiver's first act is
+             * its private copy (nic.h); the length is our own checked one. */
             if (nic->receive)
-                nic->receive(nic, vn.frame, len);
+                nic->receive(nic, (uint8_t *)vn.rxmem.va + (size_t)i * BUF_SIZE + HDR_LEN,
+                             d.len - HDR_LEN);
         } else {
             klog_once(&vn.rx, "virtio-net: %s: dropped a received frame of %u bytes "
                       "(with its %d-byte header)", nic->name, d.len, HDR_LEN);
@@ -105,7 +121,7 @@ static void poll(struct nic *nic)
     if (r < 0)
         device_failed(vn.rx);
     if (reposted)
-        virtq_kick(vn.rx);
+        kick(vn.rx);
     take_back_tx();
 }
 
@@ -134,7 +150,7 @@ static int send(struct nic *nic, const void *frame, size_t len)
         return err == -ENOSPC ? -EAGAIN : -EIO;
     vn.tx_busy[slot] = true;
     vn.tx_slot_of[head] = (int16_t)slot;
-    virtq_kick(vn.tx);
+    kick(vn.tx);
     return 0;
 }
 

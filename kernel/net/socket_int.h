@@ -37,8 +37,11 @@ struct net_sock {
     enum sock_state state;
     bool connect_seen;                  /* the outcome of a connect was reported */
     bool rx_eof;                        /* the peer's FIN */
-    struct pbuf *rx;                    /* received, unread (no more than the window) */
+    struct pbuf *rx;                    /* received, unread: pbufs linked by next (the
+                                         * chain's tot_len is not kept: it may pass 64 KiB) */
+    struct pbuf *rx_tail;               /* the last pbuf of rx */
     size_t rx_bytes;
+    size_t rx_held;                     /* received and not yet given back to the window */
     struct net_sock *acceptq[NET_BACKLOG_MAX];
     unsigned accept_head, accept_count, backlog;
     /* UDP */

@@ -1,20 +1,28 @@
 /* TCP sockets on lwIP's raw API (net/socket.h).  lwIP calls back into
  * this file from whichever thread runs it (a system call or the network
- * thread): data in (queued as pbufs until the program reads it, so the
- * window is the program's pace), data acknowledged (room to send), a
+ * thread): data in (queued as pbufs until the program reads it; the window
+ * is given back at once while the socket holds less than RX_LIMIT, then
+ * at the program's pace), data acknowledged (room to send), a
  * connection made, accepted, refused or reset.  Every callback tells the
  * owner through net_sock_changed.  Before a pcb is closed or aborted its
  * callbacks are detached, so lwIP never calls into a freed socket. */
 #include "net/socket_int.h"
 #include "lwip/tcp.h"
+#include "lwip/priv/tcp_priv.h"     /* tcp_ack_now */
 #include "mm/heap.h"
 #include "lib/errno.h"
 #include "lib/log.h"
 #include "lib/string.h"
 
 #define ALL_EVENTS (NET_POLLIN | NET_POLLOUT | NET_POLLERR | NET_POLLHUP | NET_POLLRDHUP)
-/* Writable once this much send buffer is free (Linux: a third of it). */
-#define SEND_LOW_WATER 2048
+/* Writable once this much send buffer is free (Linux: a third of it): a
+ * writer woken for every ACK would make a system call per segment. */
+#define SEND_LOW_WATER (TCP_SND_BUF / 3)
+/* Unread data a socket may hold: twice the window, so the window stays
+ * fully open while the program has up to a window's worth left to read
+ * (as Linux's receive buffer is larger than the window it announces);
+ * without scaling (slirp has none) the window cannot pass 64 KiB. */
+#define RX_LIMIT (2 * TCP_WND)
 
 static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err);
 static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len);
@@ -58,7 +66,29 @@ static void free_rx(struct net_sock *s)
     if (s->rx)
         pbuf_free(s->rx);
     s->rx = NULL;
+    s->rx_tail = NULL;
     s->rx_bytes = 0;
+    s->rx_held = 0;
+}
+
+/* Gives window back to the peer as far as the socket's buffer allows: what
+ * is unread plus what the peer may still send stays within RX_LIMIT. */
+static void give_back(struct net_sock *s)
+{
+    if (!s->pcb.tcp || !s->rx_held)
+        return;
+    size_t may_come = s->rx_held < TCP_WND ? TCP_WND - s->rx_held : 0;
+    if (s->rx_bytes + may_come >= RX_LIMIT)
+        return;
+    size_t k = RX_LIMIT - s->rx_bytes - may_come;
+    if (k > s->rx_held)
+        k = s->rx_held;
+    s->rx_held -= k;
+    for (; k;) {
+        u16_t piece = k > 0xffff ? 0xffff : (u16_t)k;
+        tcp_recved(s->pcb.tcp, piece);
+        k -= piece;
+    }
 }
 
 /* A connection that was never accepted, or whose socket is closed. */
@@ -251,11 +281,25 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
         pbuf_free(p);
         return ERR_OK;
     }
+    /* Data for a reader that has taken everything: acknowledge at once
+     * (Linux's quick ack) rather than on lwIP's 250 ms timer, which
+     * otherwise stalls the first segment of every connection (the peer's
+     * congestion window is one segment) and a lone last one.  Not on
+     * every segment: that collapsed slirp's sending (0.5 MB/s measured).
+     * Only for a full segment (a bulk sender's): a short one is most often
+     * a request, whose answer will carry the ACK. */
+    if (!s->rx && p->tot_len >= tcp_mss(pcb))
+        tcp_ack_now(pcb);
     s->rx_bytes += p->tot_len;
+    s->rx_held += p->tot_len;
     if (s->rx)
-        pbuf_cat(s->rx, p);
+        s->rx_tail->next = p;            /* not pbuf_cat: no walk, no 16-bit tot_len */
     else
         s->rx = p;
+    while (p->next)
+        p = p->next;
+    s->rx_tail = p;
+    give_back(s);
     net_sock_changed(s, NET_POLLIN);
     return ERR_OK;
 }
@@ -333,14 +377,10 @@ static void consume(struct net_sock *s, size_t n)
         p->tot_len = p->len;
         pbuf_free(p);
     }
+    if (!s->rx)
+        s->rx_tail = NULL;
     s->rx_bytes -= done;
-    if (s->pcb.tcp) {
-        for (size_t left = done; left;) {
-            u16_t piece = left > 0xffff ? 0xffff : (u16_t)left;
-            tcp_recved(s->pcb.tcp, piece);
-            left -= piece;
-        }
-    }
+    give_back(s);
 }
 
 int64_t tcp_sock_recv(struct net_sock *s, void *buf, size_t len, bool peek)
