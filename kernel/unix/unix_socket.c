@@ -57,8 +57,9 @@ bool unix_sock_nonblock(const struct unix_sock *s, int flags)
 
 int unix_sock_wait(struct unix_sock *on, uint64_t seen, uint64_t deadline)
 {
-    /* As pipes: with no other thread nobody could ever answer. */
-    if (sched_thread_count() <= 1 && !signal_timer_armed()) {
+    /* As pipes: with no other thread nobody could ever answer (a wait
+     * with a timeout ends by itself). */
+    if (deadline == SCHED_FOREVER && sched_thread_count() <= 1 && !signal_timer_armed()) {
         klog_once(&unix_sock_wait, "unix socket: a call would wait and no other thread exists "
                                    "to answer: returning EAGAIN");
         return -EAGAIN;
