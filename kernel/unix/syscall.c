@@ -56,6 +56,8 @@ static const syscall_fn table[] = {
     ENTRY(48, sock_shutdown), ENTRY(49, sock_bind), ENTRY(50, sock_listen),
     ENTRY(51, sock_getsockname), ENTRY(52, sock_getpeername), ENTRY(53, socketpair),
     ENTRY(54, sock_setsockopt), ENTRY(55, sock_getsockopt), ENTRY(288, sock_accept4),
+    /* sendfile.c */
+    ENTRY(275, splice), ENTRY(326, copy_file_range),
 };
 #define TABLE_SIZE (sizeof(table) / sizeof(table[0]))
 

@@ -59,6 +59,8 @@ DECLARE(sock_bind) DECLARE(sock_listen) DECLARE(sock_accept) DECLARE(sock_accept
 DECLARE(sock_shutdown) DECLARE(sock_getsockname) DECLARE(sock_getpeername) DECLARE(sock_sendto)
 DECLARE(sock_recvfrom) DECLARE(sock_sendmsg) DECLARE(sock_recvmsg) DECLARE(sock_setsockopt)
 DECLARE(sock_getsockopt) DECLARE(sock_ioctl)
+/* sendfile.c */
+DECLARE(splice) DECLARE(copy_file_range)
 /* prctl_calls.c */
 DECLARE(prctl)
 /* mm_calls.c */

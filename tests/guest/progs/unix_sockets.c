@@ -36,7 +36,8 @@ static const char *errname(int e)
         { EINTR, "EINTR" }, { EMSGSIZE, "EMSGSIZE" }, { ESOCKTNOSUPPORT, "ESOCKTNOSUPPORT" },
         { EPROTONOSUPPORT, "EPROTONOSUPPORT" }, { ENOPROTOOPT, "ENOPROTOOPT" },
         { ENOTSOCK, "ENOTSOCK" }, { EPERM, "EPERM" }, { ENOBUFS, "ENOBUFS" },
-        { EAFNOSUPPORT, "EAFNOSUPPORT" }, { EDESTADDRREQ, "EDESTADDRREQ" },
+        { EAFNOSUPPORT, "EAFNOSUPPORT" }, { EDESTADDRREQ, "EDESTADDRREQ" }, { ESPIPE, "ESPIPE" },
+        { EISDIR, "EISDIR" },
     };
     for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (names[i].e == e)
@@ -552,6 +553,69 @@ static void sendfile_test(void)
     free(data);
 }
 
+static long do_splice(int in, loff_t *oin, int out, loff_t *oout, size_t len, unsigned flags)
+{
+    return syscall(SYS_splice, in, oin, out, oout, len, flags);
+}
+
+static long do_copy_range(int in, loff_t *oin, int out, loff_t *oout, size_t len, unsigned flags)
+{
+    return syscall(SYS_copy_file_range, in, oin, out, oout, len, flags);
+}
+
+static void splice_tests(void)
+{
+    printf("== splice, copy_file_range\n");
+    int fd = open(fpath, O_CREAT | O_RDWR | O_TRUNC, 0600);
+    char text[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+    write(fd, text, strlen(text));
+    int p[2], sv[2];
+    pipe(p);
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    loff_t off = 10;
+    show("splice file to pipe at an offset", do_splice(fd, &off, p[1], NULL, 6, 0));
+    printf("offset now %ld file position %ld\n", (long)off, (long)lseek(fd, 0, SEEK_CUR));
+    show("splice pipe to socket", do_splice(p[0], NULL, sv[0], NULL, 100, 0));
+    char buf[64] = { 0 };
+    show("read socket", read(sv[1], buf, sizeof(buf)));
+    printf("got '%s'\n", buf);
+    lseek(fd, 30, SEEK_SET);
+    show("splice from the file position", do_splice(fd, NULL, p[1], NULL, 100, 0));
+    printf("file position %ld\n", (long)lseek(fd, 0, SEEK_CUR));
+    memset(buf, 0, sizeof(buf));
+    show("read pipe", read(p[0], buf, sizeof(buf)));
+    printf("got '%s'\n", buf);
+    show("splice without a pipe", do_splice(fd, NULL, sv[0], NULL, 10, 0));
+    show("splice with an offset on the pipe", do_splice(fd, NULL, p[1], &off, 10, 0));
+    show("splice bad flags", do_splice(fd, NULL, p[1], NULL, 10, 0x100));
+    fcntl(p[0], F_SETFL, O_NONBLOCK);
+    show("splice from an empty non-blocking pipe", do_splice(p[0], NULL, sv[0], NULL, 10, 0));
+    show("sendfile to a pipe", sendfile(p[1], fd, &off, 8));
+    memset(buf, 0, sizeof(buf));
+    show("read pipe", read(p[0], buf, sizeof(buf)));
+    printf("got '%s'\n", buf);
+
+    int fd2 = open(path2, O_CREAT | O_RDWR | O_TRUNC, 0600);
+    loff_t oin = 4, oout = 0;
+    show("copy_file_range", do_copy_range(fd, &oin, fd2, &oout, 20, 0));
+    printf("offsets %ld %ld\n", (long)oin, (long)oout);
+    lseek(fd, 0, SEEK_SET);
+    show("copy_file_range at the positions", do_copy_range(fd, NULL, fd2, NULL, 3, 0));
+    memset(buf, 0, sizeof(buf));
+    show("pread copy", pread(fd2, buf, sizeof(buf), 0));
+    printf("got '%s'\n", buf);
+    show("copy_file_range flags", do_copy_range(fd, NULL, fd2, NULL, 3, 1));
+    oin = 0, oout = 5;
+    show("copy_file_range overlapping", do_copy_range(fd, &oin, fd, &oout, 10, 0));
+    show("copy_file_range to a socket", do_copy_range(fd, NULL, sv[0], NULL, 3, 0));
+    close(fd2);
+    close(fd);
+    close(p[0]);
+    close(p[1]);
+    close(sv[0]);
+    close(sv[1]);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -568,6 +632,7 @@ int main(void)
     flags_tests();
     eintr_test();
     sendfile_test();
+    splice_tests();
     unlink(path1);
     unlink(path2);
     unlink(fpath);
