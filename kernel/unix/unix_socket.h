@@ -13,8 +13,8 @@
  * and drops it only while blocked), which guards all the fields; a socket
  * wakes its waiters and watchers through unix_sock_changed.
  *
- * Files: unix_socket.c (objects, queues, send/receive, the file),
- * unix_socket_conn.c (socket, socketpair, bind, listen, accept, connect,
+ * Files: unix_socket.c (objects, waiting, close, the file, poll),
+ * unix_socket_io.c (queues, send, receive), unix_socket_conn.c (socket, socketpair, bind, listen, accept, connect,
  * shutdown, names), unix_socket_msg.c (sendto/recvfrom/sendmsg/recvmsg,
  * SCM_RIGHTS), unix_socket_opt.c (options, ioctl), unix_socket_dispatch.c
  * (the socket calls sent here or to the INET code by the descriptor). */
@@ -130,8 +130,9 @@ struct unix_recv_info {
 };
 
 /* Sends len bytes of b (to: a datagram's destination, or NULL); files
- * (references) go with the first byte, and are the callee's on success.
- * The count sent or an error; EPIPE raises SIGPIPE unless MSG_NOSIGNAL. */
+ * (references, always the callee's: put when they are not sent) go with
+ * the first byte.  The count sent or an error; EPIPE raises SIGPIPE unless
+ * MSG_NOSIGNAL. */
 int64_t unix_sock_send(struct unix_sock *s, struct unix_buf *b, size_t len, int flags,
                        struct unix_sock *to, struct file **files, uint32_t nfiles);
 /* Receives into b; info may be NULL (files passed are then closed). */

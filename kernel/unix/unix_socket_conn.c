@@ -326,8 +326,7 @@ int64_t unix_connect(struct unix_sock *s, uint64_t a1, uint64_t a2, uint64_t a3,
     if (s->type == SOCK_DGRAM) {
         struct unix_sock *old = s->peer;
         s->peer = t;                     /* the lookup's reference */
-        s->state = UNIX_CONNECTED;
-        s->has_peercred = true;
+        s->state = UNIX_CONNECTED;    /* no peer credentials, as Linux */
         unix_sock_put(old);
         return 0;
     }

@@ -1,7 +1,7 @@
 /* setsockopt, getsockopt and ioctl on AF_UNIX sockets: the SOL_SOCKET
  * options Linux's AF_UNIX answers (other levels: EOPNOTSUPP, as Linux).
  * SO_PEERCRED is this program's credentials (pid 1, uid and gid 0) on a
- * connected socket; SO_SNDBUF/SO_RCVBUF are doubled as Linux does. */
+ * connected or listening socket (there is no other program to be); SO_SNDBUF/SO_RCVBUF are doubled as Linux does. */
 #include "unix/unix_socket.h"
 #include "unix/usercopy.h"
 #include "unix/process.h"
@@ -30,7 +30,7 @@
 #define TIOCOUTQ 0x5411
 #define SNDBUF_MIN 4608
 #define RCVBUF_MIN 2304
-#define OVERFLOW_ID 65534                /* Linux's overflowuid: no peer */
+#define NO_ID (-1)                       /* no peer: Linux's uid and gid then */
 
 static int set_timeout(uint64_t *field, uint64_t uval, uint64_t len)
 {
@@ -100,8 +100,9 @@ static int get_value(struct unix_sock *s, int name, uint8_t buf[16], uint32_t *l
         return 0;
     }
     case SO_PEERCRED: {
-        bool p = s->has_peercred && s->peer;
-        int32_t cred[3] = { p ? PROCESS_PID : 0, p ? 0 : OVERFLOW_ID, p ? 0 : OVERFLOW_ID };
+        /* A listener reports its own, as Linux (set at listen). */
+        bool p = s->has_peercred || s->state == UNIX_LISTENING;
+        int32_t cred[3] = { p ? PROCESS_PID : 0, p ? 0 : NO_ID, p ? 0 : NO_ID };
         memcpy(buf, cred, sizeof(cred));
         *len = sizeof(cred);
         return 0;

@@ -188,7 +188,13 @@ static void listener_tests(void)
     show("bind same path", bind(l2, (struct sockaddr *)&a, len));
     show("bind twice", bind(l, (struct sockaddr *)&a, len));
     show("connect before listen", connect(l2, (struct sockaddr *)&a, len));
+    struct ucred cr;
+    socklen_t cl = sizeof(cr);
+    getsockopt(l, SOL_SOCKET, SO_PEERCRED, &cr, &cl);
+    printf("unconnected SO_PEERCRED pid %d uid %d gid %d\n", (int)cr.pid, (int)cr.uid, (int)cr.gid);
     show("listen", listen(l, 5));
+    getsockopt(l, SOL_SOCKET, SO_PEERCRED, &cr, &cl);
+    printf("listener SO_PEERCRED pid is mine %d uid is mine %d\n", cr.pid == getpid(), cr.uid == getuid());
     int acc = 0;
     socklen_t al = sizeof(acc);
     getsockopt(l, SOL_SOCKET, SO_ACCEPTCONN, &acc, &al);
