@@ -392,7 +392,25 @@ static void rights_tests(void)
     show("socket bad type", socket(AF_UNIX, 7, 0));
     show("socket bad protocol", socket(AF_UNIX, SOCK_STREAM, 5));
     int *volatile badp = (int *)16;
+    socklen_t cl = sizeof(int);
     show("socketpair bad pointer", socketpair(AF_UNIX, SOCK_STREAM, 0, badp));
+    /* the kernel's struct msghdr (musl's has int fields and padding) */
+    struct { void *name; uint32_t namelen, pad; void *iov; uint64_t iovlen; void *control;
+             uint64_t controllen; int flags, pad2; } km = { .iov = &iov, .iovlen = 1ull << 62 };
+    iov = (struct iovec){ "x", 1 };
+    show("iovlen huge", syscall(SYS_sendmsg, sv[0], &km, 0));
+    km.iovlen = 1;
+    km.control = ctl;
+    km.controllen = 1ull << 40;
+    show("controllen huge", syscall(SYS_sendmsg, sv[0], &km, 0));
+    show("sendmsg bad msghdr", raw_sendmsg(sv[0], (void *)16, 0));
+    show("recvmsg bad msghdr", syscall(SYS_recvmsg, sv[1], (void *)16, MSG_DONTWAIT));
+    show("sendto bad address pointer", syscall(SYS_sendto, d, "x", 1, 0, (void *)16, 20));
+    show("connect address length -1", syscall(SYS_connect, d, &a, -1));
+    show("getsockname bad length pointer", syscall(SYS_getsockname, sv[0], &a, (void *)16));
+    int one = 1;
+    show("setsockopt short", setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &one, 2));
+    show("getsockopt bad value pointer", syscall(SYS_getsockopt, sv[0], SOL_SOCKET, SO_TYPE, (void *)16, &cl));
     close(d);
     close(sv[0]);
     close(sv[1]);
