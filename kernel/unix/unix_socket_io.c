@@ -53,9 +53,11 @@ int unix_buf_put(struct unix_buf *b, const void *src, size_t n)
     return buf_move(b, (uint8_t *)src, n, false);
 }
 
-static int64_t epipe(int flags)
+/* EPIPE; SIGPIPE too on a stream (Linux's datagram and seqpacket sends
+ * raise none). */
+static int64_t epipe(const struct unix_sock *s, int flags)
 {
-    if (!(flags & MSG_NOSIGNAL))
+    if (s->type == SOCK_STREAM && !(flags & MSG_NOSIGNAL))
         signal_send_thread(sched_current(),
                            &(struct signal_info){ .signo = SIGPIPE, .code = SI_USER,
                                                   .pid = PROCESS_PID,
@@ -112,14 +114,16 @@ static int64_t send_target(struct unix_sock *s, struct unix_sock *to, int flags,
         }
         if (t->peer && t->peer != s)
             return -EPERM;               /* it is connected to another socket */
+        if ((s->shutdown & UNIX_SHUT_SEND) || (t->shutdown & UNIX_SHUT_RCV))
+            return -EPIPE;
         *out = t;
         return 0;
     }
     if (s->state != UNIX_CONNECTED)
-        return s->shutdown & UNIX_SHUT_SEND ? epipe(flags) : -ENOTCONN;
+        return s->shutdown & UNIX_SHUT_SEND ? epipe(s, flags) : -ENOTCONN;
     if ((s->shutdown & UNIX_SHUT_SEND) || !s->peer || s->peer->closed ||
         (s->peer->shutdown & UNIX_SHUT_RCV))
-        return epipe(flags);
+        return epipe(s, flags);
     *out = s->peer;
     return 0;
 }

@@ -492,6 +492,37 @@ static void flags_tests(void)
 }
 
 static void on_alarm(int sig) { (void)sig; }
+static volatile int sigpipes;
+static void on_sigpipe(int sig) { (void)sig; sigpipes++; }
+
+/* SIGPIPE comes with a stream's EPIPE only. */
+static void sigpipe_test(void)
+{
+    printf("== SIGPIPE\n");
+    signal(SIGPIPE, on_sigpipe);
+    int types[3] = { SOCK_STREAM, SOCK_SEQPACKET, SOCK_DGRAM };
+    for (int i = 0; i < 3; i++) {
+        int sv[2];
+        socketpair(AF_UNIX, types[i], 0, sv);
+        if (types[i] == SOCK_DGRAM)
+            shutdown(sv[1], SHUT_RD);
+        else
+            close(sv[1]);
+        sigpipes = 0;
+        show("send to a gone reader", send(sv[0], "x", 1, 0));
+        printf("type %d SIGPIPEs %d\n", types[i], sigpipes);
+        sigpipes = 0;
+        show("with MSG_NOSIGNAL", send(sv[0], "x", 1, MSG_NOSIGNAL));
+        printf("SIGPIPEs %d\n", sigpipes);
+        shutdown(sv[0], SHUT_WR);
+        show("after own shutdown", write(sv[0], "x", 1));
+        printf("SIGPIPEs %d\n", sigpipes);
+        close(sv[0]);
+        if (types[i] == SOCK_DGRAM)
+            close(sv[1]);
+    }
+    signal(SIGPIPE, SIG_IGN);
+}
 
 static void eintr_test(void)
 {
@@ -655,6 +686,7 @@ int main(void)
     rights_tests();
     flags_tests();
     eintr_test();
+    sigpipe_test();
     sendfile_test();
     splice_tests();
     unlink(path1);
