@@ -69,15 +69,17 @@ int unix_sock_wait(struct unix_sock *on, uint64_t seen, uint64_t deadline)
         waitq_unlock(&on->wq, flags);
         return 0;
     }
+    /* As Linux's sock_intr_errno: a wait with a timeout is not restarted. */
+    int interrupted = deadline == SCHED_FOREVER ? -ERESTARTSYS : -EINTR;
     if (signal_wait_begin()) {
         waitq_unlock(&on->wq, flags);
-        return -ERESTARTSYS;
+        return interrupted;
     }
     struct waiter w;
     int err = waitq_wait_locked(&on->wq, &w, 0, WAITQ_ALL_BITS, deadline, flags);
     signal_wait_end();
     if (err == -EINTR)
-        return signal_pending_interrupts() ? -ERESTARTSYS : 0;
+        return signal_pending_interrupts() ? interrupted : 0;
     return err == -ETIMEDOUT ? -EAGAIN : err;
 }
 

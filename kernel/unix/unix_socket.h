@@ -102,7 +102,8 @@ struct unix_sock *unix_sock_of_file(struct file *f);
 /* Wakes s's blocked calls and poll/select/epoll watchers. */
 void unix_sock_changed(struct unix_sock *s, uint32_t events);
 /* Sleeps until on changes after `seen` or the deadline: 0, -EAGAIN (the
- * timeout passed, or no other thread could ever answer), -ERESTARTSYS. */
+ * timeout passed, or no other thread could ever answer), -ERESTARTSYS
+ * (-EINTR with a deadline, as Linux) when a signal interrupts. */
 int unix_sock_wait(struct unix_sock *on, uint64_t seen, uint64_t deadline);
 uint64_t unix_sock_deadline(uint64_t timeout_ns);
 bool unix_sock_nonblock(const struct unix_sock *s, int flags);

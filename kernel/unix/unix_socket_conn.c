@@ -157,6 +157,10 @@ int64_t unix_socketpair(int type, int proto, uint64_t ufds)
 {
     uint32_t flags = (uint32_t)type & (O_NONBLOCK | O_CLOEXEC);
     type &= ~(O_NONBLOCK | O_CLOEXEC);
+    if (type & ~0xf)
+        return -EINVAL;                  /* unknown flags, as socket() */
+    if (type == SOCK_RAW)
+        type = SOCK_DGRAM;
     int err = check_type(type, proto);
     if (err)
         return err;

@@ -491,7 +491,18 @@ static void flags_tests(void)
     close(sv[0]);
 }
 
-static void on_alarm(int sig) { (void)sig; }
+static volatile int alarms;
+static void on_alarm(int sig) { (void)sig; alarms++; }
+
+/* Writes one byte once the handler has run (the read is then restarted). */
+static void *late_writer(void *arg)
+{
+    while (!alarms)
+        usleep(1000);
+    usleep(20000);
+    write(*(int *)arg, "r", 1);
+    return NULL;
+}
 static volatile int sigpipes;
 static void on_sigpipe(int sig) { (void)sig; sigpipes++; }
 
@@ -538,6 +549,21 @@ static void eintr_test(void)
     struct timeval tv = { 0, 50000 };
     setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     show("read with SO_RCVTIMEO", read(sv[0], &c, 1));
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGALRM, &sa, NULL);
+    alarms = 0;
+    struct timeval none = { 0, 0 };
+    setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &none, sizeof(none));
+    pthread_t t;
+    pthread_create(&t, NULL, late_writer, &sv[1]);
+    setitimer(ITIMER_REAL, &it, NULL);
+    show("read restarted after SA_RESTART handler", read(sv[0], &c, 1));
+    printf("got '%c' after %d alarm\n", c, alarms);
+    pthread_join(t, NULL);
+    struct timeval two = { 2, 0 };
+    setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &two, sizeof(two));
+    setitimer(ITIMER_REAL, &it, NULL);
+    show("read with SO_RCVTIMEO and SA_RESTART, interrupted", read(sv[0], &c, 1));
     close(sv[0]);
     close(sv[1]);
 }
