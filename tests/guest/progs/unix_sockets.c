@@ -634,6 +634,91 @@ static void sendfile_test(void)
     free(data);
 }
 
+enum { CLIENTS = 4, PER_CLIENT = 256 * 1024 };
+
+static void *stress_client(void *arg)
+{
+    struct sockaddr_un a;
+    socklen_t len = path_addr(&a, path1);
+    int c = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (connect(c, (struct sockaddr *)&a, len) < 0) {
+        printf("stress connect: %s\n", errname(errno));
+        return NULL;
+    }
+    static __thread unsigned char buf[8192];
+    long id = (long)arg;
+    for (int sent = 0; sent < PER_CLIENT; sent += (int)sizeof(buf)) {
+        for (int i = 0; i < (int)sizeof(buf); i++)
+            buf[i] = (unsigned char)(id * 31 + sent + i);
+        if (write(c, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+            printf("stress write: %s\n", errname(errno));
+    }
+    close(c);
+    return NULL;
+}
+
+/* A non-blocking epoll server (edge-triggered) and 4 client threads
+ * writing 256 KiB each at once: every byte arrives, in order. */
+static void stress_test(void)
+{
+    printf("== epoll server, 4 clients at once\n");
+    unlink(path1);
+    struct sockaddr_un a;
+    socklen_t len = path_addr(&a, path1);
+    int l = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    bind(l, (struct sockaddr *)&a, len);
+    listen(l, 2);
+    int ep = epoll_create1(0);
+    struct epoll_event ev = { .events = EPOLLIN | EPOLLET, .data.fd = l };
+    epoll_ctl(ep, EPOLL_CTL_ADD, l, &ev);
+    pthread_t t[CLIENTS];
+    for (long i = 0; i < CLIENTS; i++)
+        pthread_create(&t[i], NULL, stress_client, (void *)i);
+    long got[64] = { 0 }, id[64] = { 0 }, bad = 0, total = 0;
+    int done = 0;
+    unsigned char buf[5000];
+    while (done < CLIENTS) {
+        struct epoll_event out[8];
+        int n = epoll_wait(ep, out, 8, 10000);
+        if (n <= 0) {
+            printf("epoll_wait gave %d\n", n);
+            break;
+        }
+        for (int k = 0; k < n; k++) {
+            int fd = out[k].data.fd;
+            if (fd == l) {
+                int s;
+                while ((s = accept4(l, NULL, NULL, SOCK_NONBLOCK)) >= 0) {
+                    struct epoll_event e = { .events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.fd = s };
+                    epoll_ctl(ep, EPOLL_CTL_ADD, s, &e);
+                }
+                continue;
+            }
+            ssize_t r;
+            while ((r = read(fd, buf, sizeof(buf))) > 0) {
+                if (!got[fd])
+                    id[fd] = buf[0] / 31;    /* a client's byte 0 is id * 31 */
+                for (ssize_t i = 0; i < r; i++)
+                    if (buf[i] != (unsigned char)(id[fd] * 31 + got[fd] + i))
+                        bad++;
+                got[fd] += r;
+                total += r;
+            }
+            if (r == 0) {
+                got[fd] = 0;                 /* the number may come back */
+                close(fd);
+                done++;
+            }
+        }
+    }
+    for (int i = 0; i < CLIENTS; i++)
+        pthread_join(t[i], NULL);
+    printf("connections %d bytes %ld wrong bytes %ld\n", done, total, bad);
+    close(ep);
+    close(l);
+    unlink(path1);
+}
+
 static long do_splice(int in, loff_t *oin, int out, loff_t *oout, size_t len, unsigned flags)
 {
     return syscall(SYS_splice, in, oin, out, oout, len, flags);
@@ -715,6 +800,7 @@ int main(void)
     sigpipe_test();
     sendfile_test();
     splice_tests();
+    stress_test();
     unlink(path1);
     unlink(path2);
     unlink(fpath);
