@@ -67,7 +67,7 @@ static int addr_from_user(uint64_t uaddr, uint64_t ulen, struct unix_addr *a)
         return -EFAULT;
     uint16_t family = (uint16_t)(a->bytes[0] | a->bytes[1] << 8);
     if (family != AF_UNIX)
-        return family == AF_UNSPEC ? -EAFNOSUPPORT : -EINVAL;
+        return -EINVAL;
     a->len = (uint32_t)ulen;
     if (ulen > UNIX_PATH_OFF && a->bytes[UNIX_PATH_OFF] != 0)
         a->len = (uint32_t)(strlen((const char *)a->bytes + UNIX_PATH_OFF) + UNIX_PATH_OFF + 1);
@@ -233,7 +233,7 @@ int64_t unix_bind(struct unix_sock *s, uint64_t a1, uint64_t a2, uint64_t a3, ui
     struct unix_addr a;
     int err = addr_from_user(a1, a2, &a);
     if (err)
-        return err == -EAFNOSUPPORT ? -EINVAL : err;
+        return err;
     if (s->bound || s->addr.len) {
         struct vnode *vn;                /* as Linux: the path is tried first */
         bool taken = a.len > UNIX_PATH_OFF && !is_abstract(&a) &&
@@ -314,7 +314,8 @@ int64_t unix_connect(struct unix_sock *s, uint64_t a1, uint64_t a2, uint64_t a3,
     (void)a3, (void)a4, (void)a5;
     struct unix_addr a;
     int err = addr_from_user(a1, a2, &a);
-    if (err == -EAFNOSUPPORT && s->type == SOCK_DGRAM) {
+    if (err == -EINVAL && s->type == SOCK_DGRAM && a2 >= UNIX_PATH_OFF && a2 <= UNIX_ADDR_MAX &&
+        a.bytes[0] == AF_UNSPEC && a.bytes[1] == 0) {
         struct unix_sock *old = s->peer;  /* AF_UNSPEC: a datagram socket disconnects */
         s->peer = NULL;
         s->state = UNIX_UNCONNECTED;

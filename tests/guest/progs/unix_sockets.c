@@ -271,6 +271,16 @@ static void dgram_tests(void)
     show("stream connect to a datagram socket", connect(stream, (struct sockaddr *)&a, len));
     close(stream);
     close(srv);
+    struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+    int c2 = socket(AF_UNIX, SOCK_DGRAM, 0);
+    show("connect", connect(c2, (struct sockaddr *)&a, len));
+    show("connect AF_UNSPEC (disconnect)", connect(c2, &unspec, sizeof(unspec)));
+    show("send after disconnect", send(c2, "x", 1, 0));
+    show("sendto AF_UNSPEC", sendto(c2, "x", 1, 0, &unspec, sizeof(unspec)));
+    close(c2);
+    int s2 = socket(AF_UNIX, SOCK_STREAM, 0);
+    show("stream connect AF_UNSPEC", connect(s2, &unspec, sizeof(unspec)));
+    close(s2);
     show("send to a closed peer", send(c, "d3", 2, 0));
     show("send again", send(c, "d3", 2, 0));
     close(c);
