@@ -27,6 +27,11 @@ $(KERNEL_BUILD)/%.o: kernel/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
 
+# AF_UNIX sockets and splice are no hot path (memcpy does their work):
+# -Os keeps the kernel small enough for -m 4M --smp 16 (smp.test).
+KERNEL_SMALL_OBJS := $(patsubst kernel/%.c,$(KERNEL_BUILD)/%.o,$(wildcard kernel/unix/unix_socket*.c kernel/unix/sendfile.c))
+$(KERNEL_SMALL_OBJS): KERNEL_CFLAGS := $(filter-out -O2,$(KERNEL_CFLAGS)) -Os
+
 $(KERNEL_BUILD)/%.asm.o: kernel/%.asm
 	@mkdir -p $(dir $@)
 	nasm -f elf64 $< -o $@

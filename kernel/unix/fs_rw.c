@@ -155,9 +155,11 @@ static int64_t sendfile_copy(struct file *out, struct file *in, uint64_t *off, u
     while ((uint64_t)total < count) {
         uint64_t left = count - (uint64_t)total;
         uint64_t want = left < SENDFILE_CHUNK ? left : SENDFILE_CHUNK;
+        sched_current()->nonblock = in->flags & O_NONBLOCK;
         int64_t got = vfs_read(in->vn, buf, want, *off);
         if (got <= 0)
             return got < 0 && !total ? got : total;
+        sched_current()->nonblock = out->flags & O_NONBLOCK;   /* a pipe asks */
         uint64_t woff = (out->flags & O_APPEND) ? out->vn->size : out->offset;
         int64_t put = vfs_write(out->vn, buf, (uint64_t)got, woff);
         if (put <= 0)
@@ -191,14 +193,16 @@ int64_t sys_sendfile(SYSCALL_ARGS)
     uint8_t *buf = kmalloc(SENDFILE_CHUNK);
     if (!buf)
         return -ENOMEM;
+    in->refs++;                 /* a write to a socket or pipe may block: a close must not free them */
+    out->refs++;
     int64_t total = sendfile_copy(out, in, &off, a3 > RW_MAX ? RW_MAX : a3, buf);
     kfree(buf);
-    if (total >= 0) {
-        if (!a2)
-            in->offset = off;
-        else if (copy_to_user(a2, &off, sizeof(off)))
-            return -EFAULT;
-    }
+    if (total >= 0 && !a2)
+        in->offset = off;
+    file_put(in);
+    file_put(out);
+    if (total >= 0 && a2 && copy_to_user(a2, &off, sizeof(off)))
+        return -EFAULT;
     return total;
 }
 

@@ -2,6 +2,7 @@
  * bind, listen, accept/accept4, connect, shutdown, getsockname,
  * getpeername, socketpair.  (Data: socket_io.c; options: socket_opt.c.) */
 #include "unix/socket.h"
+#include "unix/unix_socket.h"
 #include "unix/syscall.h"
 #include "unix/usercopy.h"
 #include "lib/errno.h"
@@ -17,10 +18,8 @@ int64_t sys_socket(SYSCALL_ARGS)
     uint32_t flags = (uint32_t)a1 & (SOCK_NONBLOCK | SOCK_CLOEXEC);
     if ((int)a1 & ~(0xf | SOCK_NONBLOCK | SOCK_CLOEXEC))
         return -EINVAL;
-    if (domain == AF_UNIX) {
-        klog_once(&sys_socket, "socket: AF_UNIX sockets are not supported yet (EAFNOSUPPORT)");
-        return -EAFNOSUPPORT;
-    }
+    if (domain == AF_UNIX)
+        return unix_socket_create(type, proto, flags);
     if (domain != AF_INET && domain != AF_INET6) {
         klog_once(&sys_socket + 1, "socket: address family %d is not supported (EAFNOSUPPORT)",
                   domain);
@@ -45,8 +44,7 @@ int64_t sys_socketpair(SYSCALL_ARGS)
 {
     UNUSED_ARGS;
     if ((int)a0 == AF_UNIX)
-        klog_once(&sys_socketpair, "socketpair: AF_UNIX sockets are not supported yet "
-                                   "(EAFNOSUPPORT)");
+        return unix_socketpair((int)a1, (int)a2, a3);
     return (int)a0 == AF_INET || (int)a0 == AF_INET6 ? -EOPNOTSUPP : -EAFNOSUPPORT;
 }
 

@@ -15,7 +15,7 @@ static const syscall_fn table[] = {
     ENTRY(0, read), ENTRY(1, write), ENTRY(2, open), ENTRY(3, close), ENTRY(4, stat),
     ENTRY(5, fstat), ENTRY(6, lstat), ENTRY(7, poll), ENTRY(8, lseek), ENTRY(9, mmap),
     ENTRY(10, mprotect), ENTRY(11, munmap), ENTRY(12, brk), ENTRY(13, rt_sigaction),
-    ENTRY(14, rt_sigprocmask), ENTRY(16, ioctl), ENTRY(17, pread64), ENTRY(18, pwrite64),
+    ENTRY(14, rt_sigprocmask), ENTRY(16, sock_ioctl), ENTRY(17, pread64), ENTRY(18, pwrite64),
     ENTRY(19, readv), ENTRY(20, writev), ENTRY(21, access), ENTRY(22, pipe), ENTRY(23, select), ENTRY(24, sched_yield),
     ENTRY(25, mremap), ENTRY(28, madvise), ENTRY(32, dup), ENTRY(33, dup2), ENTRY(35, nanosleep),
     ENTRY(39, getpid), ENTRY(40, sendfile), ENTRY(56, clone), ENTRY(60, exit), ENTRY(62, kill), ENTRY(63, uname),
@@ -49,11 +49,15 @@ static const syscall_fn table[] = {
     ENTRY(36, getitimer), ENTRY(37, alarm), ENTRY(38, setitimer), ENTRY(222, timer_create),
     ENTRY(223, timer_settime), ENTRY(224, timer_gettime), ENTRY(225, timer_getoverrun),
     ENTRY(226, timer_delete),
-    /* socket_calls.c, socket_io.c, socket_opt.c */
-    ENTRY(41, socket), ENTRY(42, connect), ENTRY(43, accept), ENTRY(44, sendto), ENTRY(45, recvfrom),
-    ENTRY(46, sendmsg), ENTRY(47, recvmsg), ENTRY(48, shutdown), ENTRY(49, bind), ENTRY(50, listen),
-    ENTRY(51, getsockname), ENTRY(52, getpeername), ENTRY(53, socketpair), ENTRY(54, setsockopt),
-    ENTRY(55, getsockopt), ENTRY(288, accept4),
+    /* socket_calls.c; on a descriptor through unix_socket_dispatch.c (AF_UNIX or
+     * socket_calls.c, socket_io.c, socket_opt.c) */
+    ENTRY(41, socket), ENTRY(42, sock_connect), ENTRY(43, sock_accept), ENTRY(44, sock_sendto),
+    ENTRY(45, sock_recvfrom), ENTRY(46, sock_sendmsg), ENTRY(47, sock_recvmsg),
+    ENTRY(48, sock_shutdown), ENTRY(49, sock_bind), ENTRY(50, sock_listen),
+    ENTRY(51, sock_getsockname), ENTRY(52, sock_getpeername), ENTRY(53, socketpair),
+    ENTRY(54, sock_setsockopt), ENTRY(55, sock_getsockopt), ENTRY(288, sock_accept4),
+    /* sendfile.c */
+    ENTRY(275, splice), ENTRY(326, copy_file_range),
 };
 #define TABLE_SIZE (sizeof(table) / sizeof(table[0]))
 

@@ -54,6 +54,13 @@ DECLARE(timerfd_create) DECLARE(timerfd_settime) DECLARE(timerfd_gettime)
 DECLARE(socket) DECLARE(socketpair) DECLARE(bind) DECLARE(listen) DECLARE(accept) DECLARE(accept4)
 DECLARE(connect) DECLARE(shutdown) DECLARE(getsockname) DECLARE(getpeername) DECLARE(sendto)
 DECLARE(recvfrom) DECLARE(sendmsg) DECLARE(recvmsg) DECLARE(setsockopt) DECLARE(getsockopt)
+/* unix_socket_dispatch.c: a descriptor's socket call, to AF_UNIX or INET */
+DECLARE(sock_bind) DECLARE(sock_listen) DECLARE(sock_accept) DECLARE(sock_accept4) DECLARE(sock_connect)
+DECLARE(sock_shutdown) DECLARE(sock_getsockname) DECLARE(sock_getpeername) DECLARE(sock_sendto)
+DECLARE(sock_recvfrom) DECLARE(sock_sendmsg) DECLARE(sock_recvmsg) DECLARE(sock_setsockopt)
+DECLARE(sock_getsockopt) DECLARE(sock_ioctl)
+/* sendfile.c */
+DECLARE(splice) DECLARE(copy_file_range)
 /* prctl_calls.c */
 DECLARE(prctl)
 /* mm_calls.c */

@@ -1,0 +1,164 @@
+/* AF_UNIX sockets: stream, datagram and seqpacket sockets between threads
+ * of the program, named by a path (an S_IFSOCK node), by an abstract name
+ * (sun_path[0] == 0) or not at all (socketpair).
+ *
+ * Every socket has one receive queue of messages; a message carries bytes,
+ * the files passed with SCM_RIGHTS and its sender (whose address recvfrom
+ * reports and whose send buffer it is charged to, as Linux's skb->sk).  A
+ * stream reads across messages, a datagram or seqpacket socket one message
+ * at a time.  A sender blocks while its bytes not yet read reach its
+ * SO_SNDBUF (Linux's sk_wmem_alloc).
+ *
+ * Everything here runs under the big kernel lock (a system call holds it
+ * and drops it only while blocked), which guards all the fields; a socket
+ * wakes its waiters and watchers through unix_sock_changed.
+ *
+ * Files: unix_socket.c (objects, waiting, close, the file, poll),
+ * unix_socket_io.c (queues, send, receive), unix_socket_conn.c (socket, socketpair, bind, listen, accept, connect,
+ * shutdown, names), unix_socket_msg.c (sendto/recvfrom/sendmsg/recvmsg,
+ * SCM_RIGHTS), unix_socket_opt.c (options, ioctl), unix_socket_dispatch.c
+ * (the socket calls sent here or to the INET code by the descriptor). */
+#ifndef UNIX_UNIX_SOCKET_H
+#define UNIX_UNIX_SOCKET_H
+#include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include "unix/fd.h"
+#include "unix/readiness.h"
+#include "sched/waitq.h"
+
+#ifndef SOCK_STREAM
+#define SOCK_STREAM 1
+#define SOCK_DGRAM 2
+#endif
+#define SOCK_SEQPACKET 5
+#define SOCK_RAW 3
+#define UNIX_SHUT_RCV 1
+#define UNIX_SHUT_SEND 2
+#define UNIX_PATH_OFF 2                  /* offsetof(struct sockaddr_un, sun_path) */
+#define UNIX_ADDR_MAX 110                /* sizeof(struct sockaddr_un) */
+#define UNIX_BUF_DEFAULT 212992          /* Linux's wmem_default/rmem_default */
+#define UNIX_BUF_MAX 212992              /* wmem_max: the most SO_SNDBUF asks (doubled) */
+#define UNIX_FDS_MAX 253                 /* SCM_MAX_FD */
+#define MSG_CTRUNC 0x8
+#define MSG_EOR 0x80
+#define MSG_CMSG_CLOEXEC 0x40000000
+
+enum unix_state { UNIX_UNCONNECTED, UNIX_LISTENING, UNIX_CONNECTED };
+
+/* A sockaddr_un as Linux reports it: len bytes (family included). */
+struct unix_addr {
+    uint32_t len;
+    uint8_t bytes[UNIX_ADDR_MAX + 1];
+};
+
+struct unix_msg {
+    struct unix_msg *next;
+    struct unix_sock *sender;            /* a reference */
+    uint32_t len, off;                   /* off: bytes a stream has read */
+    uint32_t nfiles;
+    struct file **files;                 /* references, until received */
+    uint8_t data[];
+};
+
+struct unix_sock {
+    int type;                            /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
+    enum unix_state state;
+    uint32_t refs;
+    bool closed;                         /* its last descriptor is gone */
+    uint8_t shutdown;                    /* UNIX_SHUT_* */
+    int err;                             /* SO_ERROR, positive */
+    struct unix_sock *peer;              /* a reference */
+    struct unix_msg *head, *tail;        /* the receive queue */
+    uint32_t qlen;
+    uint64_t qbytes;
+    uint64_t wmem;                       /* bytes sent, unread by the receiver */
+    int sndbuf, rcvbuf;
+    bool passcred, reuseaddr;
+    bool has_peercred;                   /* connected: the peer is this program */
+    /* A listener's connections not yet accepted (each a reference). */
+    struct unix_sock *accept_head, *accept_tail, *accept_next;
+    uint32_t backlog, pending;
+    /* Its name; bound: in the table of names.  node_dev/node_ino: the
+     * S_IFSOCK node of a path name. */
+    struct unix_addr addr;
+    bool bound;
+    uint64_t node_dev, node_ino;
+    struct unix_sock *bound_next;
+    uint64_t rcvtimeo_ns, sndtimeo_ns;
+    struct file *file;                   /* NULL until accepted */
+    struct readiness ready;
+    struct waitq wq;
+    uint64_t gen;                        /* bumped by every change */
+};
+
+/* unix_socket.c */
+struct unix_sock *unix_sock_new(int type);
+void unix_sock_put(struct unix_sock *s);
+/* A descriptor for s (which the file then owns), or an error (s put). */
+int unix_sock_install(struct unix_sock *s, uint32_t flags);
+/* The socket of an open file, or NULL (f may be NULL). */
+struct unix_sock *unix_sock_of_file(struct file *f);
+/* Wakes s's blocked calls and poll/select/epoll watchers. */
+void unix_sock_changed(struct unix_sock *s, uint32_t events);
+/* Sleeps until on changes after `seen` or the deadline: 0, -EAGAIN (the
+ * timeout passed, or no other thread could ever answer), -ERESTARTSYS
+ * (-EINTR with a deadline, as Linux) when a signal interrupts. */
+int unix_sock_wait(struct unix_sock *on, uint64_t seen, uint64_t deadline);
+uint64_t unix_sock_deadline(uint64_t timeout_ns);
+bool unix_sock_nonblock(const struct unix_sock *s, int flags);
+
+/* A list of buffers, user memory (checked on every copy) or kernel. */
+struct unix_iov {
+    uint64_t base, len;
+};
+struct unix_buf {
+    const struct unix_iov *iov;
+    uint64_t count, idx, off;
+    bool user;
+};
+/* Fills or drains the next n bytes of b: 0 or -EFAULT. */
+int unix_buf_take(struct unix_buf *b, void *dst, size_t n);
+int unix_buf_put(struct unix_buf *b, const void *src, size_t n);
+
+/* What a receive found besides the bytes. */
+struct unix_recv_info {
+    struct unix_addr from;               /* len 0: the sender has no name */
+    size_t full_len;                     /* a datagram's length */
+    bool truncated;
+    struct file **files;                 /* references; the caller installs or puts */
+    uint32_t nfiles;
+};
+
+/* Sends len bytes of b (to: a datagram's destination, or NULL); files
+ * (references, always the callee's: put when they are not sent) go with
+ * the first byte.  The count sent or an error; EPIPE raises SIGPIPE unless
+ * MSG_NOSIGNAL. */
+int64_t unix_sock_send(struct unix_sock *s, struct unix_buf *b, size_t len, int flags,
+                       struct unix_sock *to, struct file **files, uint32_t nfiles);
+/* Receives into b; info may be NULL (files passed are then closed). */
+int64_t unix_sock_recv(struct unix_sock *s, struct unix_buf *b, size_t len, int flags,
+                       struct unix_recv_info *info);
+uint32_t unix_sock_poll(struct unix_sock *s);
+/* Files passed but never received: put (closed). */
+void unix_files_put(struct file **files, uint32_t n);
+
+/* unix_socket_conn.c */
+int64_t unix_socket_create(int type, int proto, uint32_t flags);
+int64_t unix_socketpair(int type, int proto, uint64_t ufds);
+/* The bound socket named by the user's sockaddr_un of the given type
+ * (a reference): -ENOENT, -ECONNREFUSED, -EPROTOTYPE, -EINVAL, -EFAULT. */
+int unix_lookup_user(uint64_t uaddr, uint64_t ulen, int type, struct unix_sock **out);
+/* Writes a sockaddr_un as getsockname does: 0, -EFAULT, -EINVAL. */
+int unix_addr_to_user(const struct unix_addr *a, uint64_t uaddr, uint64_t ulenp);
+/* Takes s out of the table of names (its close). */
+void unix_unbind(struct unix_sock *s);
+
+#define UNIX_CALL(name) int64_t unix_##name(struct unix_sock *s, uint64_t a1, uint64_t a2, \
+                                            uint64_t a3, uint64_t a4, uint64_t a5);
+UNIX_CALL(bind) UNIX_CALL(listen) UNIX_CALL(accept) UNIX_CALL(accept4) UNIX_CALL(connect)
+UNIX_CALL(shutdown) UNIX_CALL(getsockname) UNIX_CALL(getpeername) UNIX_CALL(sendto)
+UNIX_CALL(recvfrom) UNIX_CALL(sendmsg) UNIX_CALL(recvmsg) UNIX_CALL(setsockopt)
+UNIX_CALL(getsockopt) UNIX_CALL(ioctl)
+
+#endif
