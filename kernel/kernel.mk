@@ -28,7 +28,7 @@ $(KERNEL_BUILD)/%.o: kernel/%.c
 	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
 
 # AF_UNIX sockets and splice are no hot path (memcpy does their work):
-# -Os keeps the kernel small enough for -m 4M --smp 16 (smp.test).
+# -Os keeps the kernel small enough for -m 5M --smp 16 (smp.test).
 KERNEL_SMALL_OBJS := $(patsubst kernel/%.c,$(KERNEL_BUILD)/%.o,$(wildcard kernel/unix/unix_socket*.c kernel/unix/sendfile.c))
 $(KERNEL_SMALL_OBJS): KERNEL_CFLAGS := $(filter-out -O2,$(KERNEL_CFLAGS)) -Os
 

@@ -59,7 +59,7 @@ static unsigned list_aps(const struct madt_info *m, uint32_t bsp, struct smp_ap 
     unsigned n = 0, short_of_memory = 0;
     /* The APs' stacks may take a sixteenth of the free memory at most (each
      * AP also costs an idle thread and its scheduler state): many
-     * CPUs in a small guest (-m 4M --smp 16) must leave room for the
+     * CPUs in a small guest (-m 5M --smp 16) must leave room for the
      * devices and the program. */
     uint64_t free_kib = phys_mem.free_pages * 4, budget = phys_mem.free_pages / 16;
     for (unsigned i = 0; i < m->ncpus; i++) {

@@ -46,7 +46,7 @@ struct thread *thread_new_stackless(void)
 {
     /* From kmalloc, not whole pages: a kernel thread never saves FPU
      * state, so the 64-byte alignment does not matter, and small guests
-     * (-m 4M with many CPUs) need every page. */
+     * (-m 5M with many CPUs) need every page. */
     struct thread *t = kzalloc(sizeof(*t));
     if (!t)
         return 0;
