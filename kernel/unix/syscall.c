@@ -54,6 +54,7 @@ static const syscall_fn table[] = {
     ENTRY(46, sendmsg), ENTRY(47, recvmsg), ENTRY(48, shutdown), ENTRY(49, bind), ENTRY(50, listen),
     ENTRY(51, getsockname), ENTRY(52, getpeername), ENTRY(53, socketpair), ENTRY(54, setsockopt),
     ENTRY(55, getsockopt), ENTRY(288, accept4),
+    ENTRY(307, sendmmsg), /* socket_mmsg.c */
 };
 #define TABLE_SIZE (sizeof(table) / sizeof(table[0]))
 

@@ -54,6 +54,7 @@ DECLARE(timerfd_create) DECLARE(timerfd_settime) DECLARE(timerfd_gettime)
 DECLARE(socket) DECLARE(socketpair) DECLARE(bind) DECLARE(listen) DECLARE(accept) DECLARE(accept4)
 DECLARE(connect) DECLARE(shutdown) DECLARE(getsockname) DECLARE(getpeername) DECLARE(sendto)
 DECLARE(recvfrom) DECLARE(sendmsg) DECLARE(recvmsg) DECLARE(setsockopt) DECLARE(getsockopt)
+DECLARE(sendmmsg) /* socket_mmsg.c */
 /* prctl_calls.c */
 DECLARE(prctl)
 /* mm_calls.c */

@@ -142,6 +142,9 @@ static void warn_if_not_clean(const char *name, const char *path)
  * have both built in (glibc >= 2.34), its dynamic ones find them in libc.so. */
 static const char etc_hosts[] = "127.0.0.1\tlocalhost cloak\n"
                                 "::1\tlocalhost ip6-localhost ip6-loopback\n";
+/* glibc gives every address of a name in /etc/hosts only with "multi on"
+ * (Debian's own /etc/host.conf says so): localhost is 127.0.0.1 and ::1. */
+static const char etc_host_conf[] = "multi on\n";
 static const char etc_nsswitch[] = "passwd: files\ngroup: files\nhosts: files dns\n"
                                    "networks: files\nprotocols: files\nservices: files\n";
 
@@ -174,6 +177,7 @@ static void add_etc(struct job *j, const struct cloak_config *cfg)
     }
     add_etc_data(j, "/etc/hosts", etc_hosts);
     add_etc_data(j, "/etc/nsswitch.conf", etc_nsswitch);
+    add_etc_data(j, "/etc/host.conf", etc_host_conf);
     if (!image_archive_has(j->a, "/etc/passwd")) {
         static const char passwd[] = "root:x:0:0:root:/root:/bin/nobash\n";
         added(j, image_archive_add_data(j->a, "/etc/passwd", passwd, sizeof passwd - 1, 0644,
