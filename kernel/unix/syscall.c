@@ -7,6 +7,7 @@
 #include "sched/sched.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/kernel_lock.h"
+#include "arch/x86_64/fpu.h"
 #include "lib/log.h"
 #include "lib/errno.h"
 
@@ -111,6 +112,7 @@ static void log_unimplemented(uint64_t nr)
 int syscall_dispatch(struct trap_frame *f)
 {
     kernel_lock_acquire();             /* the rest of the kernel is one CPU's at a time */
+    fpu_program_called();              /* PVM is known by now (fpu_switch.c) */
     uint64_t nr = f->rax;
     current_frame = f;
     syscall_fn fn = nr < TABLE_SIZE ? table[nr] : 0;
