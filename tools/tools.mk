@@ -19,7 +19,7 @@ CLOAK_FRONT := $(addprefix tools/cloak/,main.c help.c util.c options.c build.c c
 	instance_logs.c group.c)
 # The modules, one list per folder where a module is split by concern
 # (tests/unit/tools/unit.mk links the same files into each module's test).
-CONFIG_SRCS := $(addprefix tools/config/,config.c config_settings.c config_lists.c ports.c)
+CONFIG_SRCS := $(addprefix tools/config/,config.c config_settings.c config_lists.c ports.c config_net.c)
 DEPS_ELF_SRCS := $(addprefix tools/elf/,deps.c deps_search.c deps_path.c)
 ARCHIVE_SRCS := $(addprefix tools/image/,archive.c archive_tree.c archive_entry.c \
 	archive_index.c)

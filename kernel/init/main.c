@@ -111,6 +111,17 @@ static void panic_power_off(void)
     power_off(70);
 }
 
+/* The static addresses (docs/boot-protocol.md) for net/. */
+static void net_words(const char *cmdline)
+{
+    static char v[4][64];
+    const char *keys[4] = {"net-ip", "net-netmask", "net-gateway", "net-ip6"};
+    const char *p[4];
+    for (int i = 0; i < 4; i++)
+        p[i] = cmdline_get(cmdline, keys[i], v[i], sizeof(v[i])) ? v[i] : 0;
+    net_set_static(p[0], p[1], p[2], p[3]);
+}
+
 void kmain(uint64_t info_phys, int kind)
 {
     /* Copied now: it lies in identity-mapped memory that mm_init unmaps. */
@@ -168,6 +179,7 @@ void kmain(uint64_t info_phys, int kind)
     if (cmdline_get_u64(boot.cmdline, "disk-timeout", 3600000, &disk_ms) && disk_ms)
         block_set_timeout_ms(disk_ms);
     devices_init();
+    net_words(boot.cmdline);
     if (cmdline_has(boot.cmdline, "net-selftest"))
         net_selftest();
     char where[64];

@@ -7,6 +7,11 @@
 
 /* Starts lwIP (once): its loopback interface answers 127.0.0.1. */
 void net_init(void);
+/* The kernel words net-ip, net-netmask (default 255.255.255.0),
+ * net-gateway and net-ip6 (NULL when not given): the first card gets these
+ * addresses, and no DHCP when net-ip is given; a bad value is logged and
+ * ignored.  Before net_up_cards. */
+void net_set_static(const char *ip, const char *netmask, const char *gateway, const char *ip6);
 /* Makes an lwIP interface of every network card not yet seen, starts
  * DHCP on it; the number of interfaces. */
 unsigned net_up_cards(void);

@@ -1,9 +1,12 @@
 /* Network cards (drivers/nic.h) as lwIP interfaces: frames in through
- * ethernet_input, out through the card's send; addresses by DHCP (IPv4)
- * and a link-local address (IPv6). */
+ * ethernet_input, out through the card's send; IPv4 addresses by DHCP, or
+ * static ones from the kernel words net-ip, net-netmask, net-gateway
+ * (docs/boot-protocol.md; the first card only); IPv6: a link-local
+ * address, SLAAC addresses from the routers' advertisements, and net-ip6. */
 #include "net/net.h"
 #include "lwip/netif.h"
 #include "lwip/dhcp.h"
+#include "lwip/ip_addr.h"
 #include "lwip/etharp.h"
 #include "lwip/ethip6.h"
 #include "lwip/timeouts.h"
@@ -21,6 +24,13 @@ struct card {
 
 static struct card cards[NIC_MAX];
 static unsigned ncards;
+
+/* The static addresses of the first card (net_set_static). */
+static struct {
+    bool v4, v6;
+    ip4_addr_t ip, netmask, gw;
+    ip6_addr_t ip6;
+} fixed;
 static uint8_t out_frame[NIC_FRAME_MAX];
 
 static err_t linkoutput(struct netif *netif, struct pbuf *p)
@@ -64,6 +74,62 @@ static err_t card_init(struct netif *netif)
     return ERR_OK;
 }
 
+/* One address word's value (NULL: not given); false (logged) when it is
+ * not an address. */
+static bool word_ip4(const char *key, const char *v, ip4_addr_t *out)
+{
+    if (!v || ip4addr_aton(v, out))
+        return true;
+    klog("net: kernel word %s=%s is not an IPv4 address; ignored", key, v);
+    return false;
+}
+
+void net_set_static(const char *ip, const char *netmask, const char *gateway, const char *ip6)
+{
+    ip4_addr_t a, m, g;
+    ip4_addr_set_zero(&g);
+    IP4_ADDR(&m, 255, 255, 255, 0);
+    if (ip && word_ip4("net-ip", ip, &a) && word_ip4("net-netmask", netmask, &m) &&
+        word_ip4("net-gateway", gateway, &g)) {
+        fixed.v4 = true;
+        fixed.ip = a;
+        fixed.netmask = m;
+        fixed.gw = g;
+    }
+    if (ip6) {
+        if (ip6addr_aton(ip6, &fixed.ip6) && !ip6_addr_ismulticast(&fixed.ip6))
+            fixed.v6 = true;
+        else
+            klog("net: kernel word net-ip6=%s is not an IPv6 unicast address; ignored", ip6);
+    }
+}
+
+/* The first card's addresses: static ones, or DHCP; SLAAC always. */
+static void card_addresses(struct card *c, bool first)
+{
+    struct netif *n = &c->netif;
+    netif_create_ip6_linklocal_address(n, 1);
+    netif_set_ip6_autoconfig_enabled(n, 1);
+    if (first && fixed.v6) {
+        s8_t idx;
+        if (netif_add_ip6_address(n, &fixed.ip6, &idx) == ERR_OK)
+            netif_ip6_addr_set_state(n, idx, IP6_ADDR_PREFERRED);
+        else
+            klog("net: %s: no room for the static IPv6 address", c->nic->name);
+    }
+    if (!first || !fixed.v4) {
+        dhcp_start(n);
+        return;
+    }
+    netif_set_addr(n, &fixed.ip, &fixed.netmask, &fixed.gw);
+    char a[16], m[16], g[16];
+    ip4addr_ntoa_r(&fixed.ip, a, sizeof(a));
+    ip4addr_ntoa_r(&fixed.netmask, m, sizeof(m));
+    ip4addr_ntoa_r(&fixed.gw, g, sizeof(g));
+    klog("net: %c%c%u: %s netmask %s gateway %s (static)", n->name[0], n->name[1], n->num, a, m,
+         g);
+}
+
 unsigned net_up_cards(void)
 {
     net_init();
@@ -82,8 +148,7 @@ unsigned net_up_cards(void)
         netif_set_up(&c->netif);
         if (c->nic->link_up)
             netif_set_link_up(&c->netif);
-        netif_create_ip6_linklocal_address(&c->netif, 1);
-        dhcp_start(&c->netif);
+        card_addresses(c, ncards == 1);
     }
     return ncards;
 }
@@ -108,6 +173,8 @@ bool net_wait_address(uint64_t timeout_ns)
 {
     if (!ncards)
         return false;
+    if (fixed.v4)
+        return true;                    /* set at once, logged then */
     struct netif *n = &cards[0].netif;
     uint64_t t0 = clock_monotonic_ns();
     while (!dhcp_supplied_address(n)) {

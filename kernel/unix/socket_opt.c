@@ -7,7 +7,10 @@
  *                 on with a time: close does not wait, the queued data
  *                 still goes out in the background (as with it off);
  *   SO_BROADCAST, SO_PRIORITY, IP_TOS, TCP_QUICKACK, TCP_DEFER_ACCEPT:
- *                 accepted, no effect. */
+ *                 accepted, no effect;
+ *   IP_RECVERR, IPV6_RECVERR: accepted, no error queue (glibc's resolver
+ *                 refuses a socket without them; an unreachable server
+ *                 then costs it its timeout instead of an early error). */
 #include "unix/socket.h"
 #include "unix/syscall.h"
 #include "unix/usercopy.h"
@@ -43,6 +46,8 @@
 #define TCP_DEFER_ACCEPT 9
 #define TCP_QUICKACK 12
 #define IPV6_V6ONLY 26
+#define IP_RECVERR 11
+#define IPV6_RECVERR 25
 #define FIONREAD 0x541b
 
 /* Options that are net/'s plain integers. */
@@ -68,6 +73,7 @@ static bool accepted_without_effect(int level, int name)
 {
     return (level == SOL_SOCKET && (name == SO_BROADCAST || name == SO_PRIORITY)) ||
            (level == SOL_IP && name == IP_TOS) ||
+           (level == SOL_IP && name == IP_RECVERR) || (level == SOL_IPV6 && name == IPV6_RECVERR) ||
            (level == SOL_TCP && (name == TCP_QUICKACK || name == TCP_DEFER_ACCEPT));
 }
 

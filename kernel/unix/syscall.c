@@ -7,6 +7,7 @@
 #include "sched/sched.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/kernel_lock.h"
+#include "arch/x86_64/fpu.h"
 #include "lib/log.h"
 #include "lib/errno.h"
 
@@ -58,6 +59,7 @@ static const syscall_fn table[] = {
     ENTRY(54, sock_setsockopt), ENTRY(55, sock_getsockopt), ENTRY(288, sock_accept4),
     /* sendfile.c */
     ENTRY(275, splice), ENTRY(326, copy_file_range),
+    ENTRY(307, sendmmsg), /* socket_mmsg.c */
 };
 #define TABLE_SIZE (sizeof(table) / sizeof(table[0]))
 
@@ -114,6 +116,7 @@ static void log_unimplemented(uint64_t nr)
 int syscall_dispatch(struct trap_frame *f)
 {
     kernel_lock_acquire();             /* the rest of the kernel is one CPU's at a time */
+    fpu_program_called();              /* PVM is known by now (fpu_switch.c) */
     uint64_t nr = f->rax;
     current_frame = f;
     syscall_fn fn = nr < TABLE_SIZE ? table[nr] : 0;

@@ -61,6 +61,7 @@ DECLARE(sock_recvfrom) DECLARE(sock_sendmsg) DECLARE(sock_recvmsg) DECLARE(sock_
 DECLARE(sock_getsockopt) DECLARE(sock_ioctl)
 /* sendfile.c */
 DECLARE(splice) DECLARE(copy_file_range)
+DECLARE(sendmmsg) /* socket_mmsg.c */
 /* prctl_calls.c */
 DECLARE(prctl)
 /* mm_calls.c */

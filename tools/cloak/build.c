@@ -13,6 +13,27 @@
 #include "session.h"
 
 /* The configuration: the file, then the flags over it. */
+/* --ip-address, --netmask, --gateway, --ipv6-address over the file's
+ * RunConfig keys, then the checks of the whole (config_check_net). */
+static void load_net_flags(const struct options *o, struct cloak_config *cfg)
+{
+    const char *flags[][3] = {{o->ip_address, "IPAddress", "--ip-address"},
+                              {o->netmask, "NetMask", "--netmask"},
+                              {o->gateway, "Gateway", "--gateway"},
+                              {o->ipv6_address, "IPv6Address", "--ipv6-address"}};
+    char err[2048];
+
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
+        if (flags[i][0] && config_set_net(cfg, flags[i][1], flags[i][0], flags[i][2], err,
+                                          sizeof err) < 0)
+            die("%s", err);
+    if (o->net && !strncmp(o->net, "tap:", 4) &&
+        config_set_net(cfg, "TapName", o->net + 4, "--net", err, sizeof err) < 0)
+        die("%s", err);
+    if (config_check_net(cfg, err, sizeof err) < 0)
+        die("%s", err);
+}
+
 static void load_config(struct session *s)
 {
     struct options *o = &s->o;
@@ -47,6 +68,7 @@ static void load_config(struct session *s)
             die("%s", err);
     for (size_t i = 0; i < o->nports; i++)
         config_add_port_flag(cfg, o->ports[i], o->udp);
+    load_net_flags(o, cfg);
     config_finalize(cfg);
     if (cfg->uefi && cfg->memory_bytes < (64ull << 20))
         die("-m %lluM: booting through UEFI needs at least 64M (OVMF itself uses most of it)",
@@ -88,12 +110,14 @@ static void apply_sev(struct session *s, const char *cmd)
 }
 
 /* The kernel command line besides the console words: sev-sim, then
- * --kernel-args.  "" if none. */
-static void extra_cmdline(const struct options *o, char *out, size_t len)
+ * --kernel-args, then the static addresses (network.c).  "" if none. */
+static void extra_cmdline(const struct session *s, char *out, size_t len)
 {
+    const struct options *o = &s->o;
     snprintf(out, len, "%s%s%s", o->sev_sim ? "sev-sim" : "",
              o->sev_sim && o->kernel_args && *o->kernel_args ? " " : "",
              o->kernel_args ? o->kernel_args : "");
+    net_kernel_words(&s->cfg, out, len);
 }
 
 /* The program, its interpreter and libraries, and the volumes. */
@@ -125,8 +149,10 @@ void session_start(struct session *s, int argc, char **argv, bool run, bool dump
     s->o.settle = 2;
     parse_options(argc, argv, &s->o);
     load_config(s);
+    if (run)
+        net_settle(s);
     apply_sev(s, argv[0]);
-    extra_cmdline(&s->o, s->extra, sizeof s->extra);
+    extra_cmdline(s, s->extra, sizeof s->extra);
     find_contents(s);
 }
 

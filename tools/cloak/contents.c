@@ -13,10 +13,11 @@
 #include "cli.h"
 #include "session.h"
 
-/* Files glibc programs open at run time, copied from the host when it has
- * them (/etc/resolv.conf is written from NameServers instead, as ops does;
- * /etc/ld.so.cache is left out: the image has its own library layout). */
-static const char *const runtime_files[] = {"/etc/nsswitch.conf", "/etc/hosts"};
+/* The files the C libraries' resolvers read are written by add_etc, not
+ * copied from the host: the host's /etc/nsswitch.conf names NSS modules
+ * (mdns, systemd, ...) the image does not have, and its /etc/hosts names
+ * the host.  /etc/ld.so.cache is left out: the image has its own library
+ * layout. */
 
 /* The archive being written, and the place for its messages. */
 struct job {
@@ -115,15 +116,8 @@ static void add_runtime(struct job *j, const struct build *b)
         else
             added(j, image_archive_add_file(j->a, f->image, f->host, j->err, sizeof j->err));
     }
-    if (!b->deps.dynamic)
-        return;
-    for (size_t i = 0; i < sizeof runtime_files / sizeof runtime_files[0]; i++)
-        if (!image_archive_has(j->a, runtime_files[i]) && access(runtime_files[i], R_OK) == 0)
-            added(j, image_archive_add_file(j->a, runtime_files[i], runtime_files[i], j->err,
-                                            sizeof j->err));
 }
 
-/* /etc/resolv.conf and /etc/passwd, unless the user's files have them. */
 
 /* A volume left not clean (its VM killed) or with errors still mounts;
  * the user hears it before the run, with the command that checks it. */
@@ -141,6 +135,28 @@ static void warn_if_not_clean(const char *name, const char *path)
                 "it: e2fsck -f %s\n", name, path, path);
 }
 
+/* /etc/hosts: localhost (IPv4 and IPv6) and the guest's host name (the
+ * kernel's uname nodename, "cloak"), so that getaddrinfo("localhost")
+ * and gethostbyname(gethostname()) answer without DNS, as on a Linux host.
+ * /etc/nsswitch.conf: files, then DNS, for hosts; glibc's static programs
+ * have both built in (glibc >= 2.34), its dynamic ones find them in libc.so. */
+static const char etc_hosts[] = "127.0.0.1\tlocalhost cloak\n"
+                                "::1\tlocalhost ip6-localhost ip6-loopback\n";
+/* glibc gives every address of a name in /etc/hosts only with "multi on"
+ * (Debian's own /etc/host.conf says so): localhost is 127.0.0.1 and ::1. */
+static const char etc_host_conf[] = "multi on\n";
+static const char etc_nsswitch[] = "passwd: files\ngroup: files\nhosts: files dns\n"
+                                   "networks: files\nprotocols: files\nservices: files\n";
+
+static void add_etc_data(struct job *j, const char *path, const char *text)
+{
+    if (!image_archive_has(j->a, path))
+        added(j, image_archive_add_data(j->a, path, text, strlen(text), 0644, j->err,
+                                        sizeof j->err));
+}
+
+/* /etc/resolv.conf, /etc/hosts, /etc/nsswitch.conf and /etc/passwd,
+ * unless the user's files have them. */
 static void add_etc(struct job *j, const struct cloak_config *cfg)
 {
     char *resolv = NULL;
@@ -159,6 +175,9 @@ static void add_etc(struct job *j, const struct cloak_config *cfg)
                                         sizeof j->err));
         free(resolv);
     }
+    add_etc_data(j, "/etc/hosts", etc_hosts);
+    add_etc_data(j, "/etc/nsswitch.conf", etc_nsswitch);
+    add_etc_data(j, "/etc/host.conf", etc_host_conf);
     if (!image_archive_has(j->a, "/etc/passwd")) {
         static const char passwd[] = "root:x:0:0:root:/root:/bin/nobash\n";
         added(j, image_archive_add_data(j->a, "/etc/passwd", passwd, sizeof passwd - 1, 0644,

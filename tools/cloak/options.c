@@ -13,7 +13,8 @@
 
 enum { OPT_UEFI = 256, OPT_LOG, OPT_DRY_RUN, OPT_KERNEL_ARGS, OPT_LIST, OPT_MOUNT,
        OPT_DISK_BUS, OPT_SEV, OPT_SEV_SIM, OPT_QMP, OPT_SETTLE, OPT_KEEP_DUMP, OPT_ACCEL,
-       OPT_SMP, OPT_NET, OPT_UDP };
+       OPT_SMP, OPT_NET, OPT_UDP, OPT_IP_ADDRESS, OPT_NETMASK, OPT_GATEWAY,
+       OPT_IPV6_ADDRESS };
 
 static const struct option longopts[] = {
     {"config", required_argument, NULL, 'c'},
@@ -40,6 +41,10 @@ static const struct option longopts[] = {
     {"net", required_argument, NULL, OPT_NET},
     {"port", required_argument, NULL, 'p'},
     {"udp", no_argument, NULL, OPT_UDP},
+    {"ip-address", required_argument, NULL, OPT_IP_ADDRESS},
+    {"netmask", required_argument, NULL, OPT_NETMASK},
+    {"gateway", required_argument, NULL, OPT_GATEWAY},
+    {"ipv6-address", required_argument, NULL, OPT_IPV6_ADDRESS},
     {"smp", required_argument, NULL, OPT_SMP},
     {NULL, 0, NULL, 0},
 };
@@ -88,6 +93,10 @@ static void parse_flags(int argc, char **argv, struct options *o)
         case OPT_NET: o->net = optarg; break;
         case 'p': list_append(&o->ports, &o->nports, optarg); break;
         case OPT_UDP: o->udp = true; break;
+        case OPT_IP_ADDRESS: o->ip_address = optarg; break;
+        case OPT_NETMASK: o->netmask = optarg; break;
+        case OPT_GATEWAY: o->gateway = optarg; break;
+        case OPT_IPV6_ADDRESS: o->ipv6_address = optarg; break;
         case OPT_SMP: o->smp = optarg; break;
         case OPT_SETTLE: parse_settle(cmd, o); break;
         case OPT_KEEP_DUMP:
@@ -176,8 +185,9 @@ static void check_combinations(const char *cmd, const struct options *o)
     if (o->disk_bus && strcmp(o->disk_bus, "virtio-blk") != 0 &&
         strcmp(o->disk_bus, "virtio-scsi") != 0 && strcmp(o->disk_bus, "nvme") != 0)
         die("%s: --disk-bus \"%s\": use virtio-blk, virtio-scsi or nvme", cmd, o->disk_bus);
-    if (o->net && strcmp(o->net, "user") != 0 && strcmp(o->net, "none") != 0)
-        die("%s: --net \"%s\": use user or none", cmd, o->net);
+    if (o->net && strcmp(o->net, "user") != 0 && strcmp(o->net, "none") != 0 &&
+        (strncmp(o->net, "tap:", 4) != 0 || !o->net[4]))
+        die("%s: --net \"%s\": use user, none or tap:IFNAME", cmd, o->net);
     if (!o->run && (o->net || o->nports || o->udp))
         die("build: %s is for `cloak run`", o->net ? "--net" : o->nports ? "-p" : "--udp");
     if (o->udp && !o->nports)

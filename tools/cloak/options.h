@@ -23,7 +23,11 @@ struct options {
     char **mounts;            /* --mount VOLUME:/path[:ro] */
     size_t nmounts;
     const char *disk_bus;     /* --disk-bus */
-    const char *net;          /* --net */
+    const char *net;          /* --net user|none|tap:IFNAME */
+    const char *ip_address;   /* --ip-address (RunConfig.IPAddress) */
+    const char *netmask;      /* --netmask (RunConfig.NetMask) */
+    const char *gateway;      /* --gateway (RunConfig.Gateway) */
+    const char *ipv6_address; /* --ipv6-address (RunConfig.IPv6Address) */
     char **ports;             /* -p/--port SPEC: added to RunConfig.Ports */
     size_t nports;
     bool udp;                 /* --udp: the -p ports go to UDPPorts as well */

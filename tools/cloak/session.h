@@ -78,6 +78,15 @@ void session_accel(const struct session *s, struct qemu_config *q);
 /* network.c: --net, -p and RunConfig.Ports/UDPPorts into q (dies on a bad
  * port, naming it). */
 void session_network(const struct session *s, struct qemu_config *q);
+/* network.c: the static addresses as kernel words (docs/boot-protocol.md:
+ * net-ip, net-netmask, net-gateway, net-ip6) appended to out; dies if
+ * they do not fit. */
+void net_kernel_words(const struct cloak_config *cfg, char *out, size_t len);
+/* network.c, cloak run: when NameServers was not given and the guest is
+ * on QEMU's user network, /etc/resolv.conf names its DNS forwarder
+ * 10.0.2.3 (the host's own resolver) instead of ops's 8.8.8.8, which
+ * many networks block. */
+void net_settle(struct session *s);
 /* What cloak says on stderr just before the VM starts. */
 void session_boot_notes(const struct session *s, const struct qemu_config *q);
 

@@ -26,6 +26,7 @@ enum key_kind {
     K_ARGS, K_ENV, K_FILES, K_DIRS, K_MAPDIRS, K_UEFI,
     K_RUNCONFIG, K_CLOUDCONFIG, K_MEMORY, K_CONFIDENTIAL_VM,
     K_MOUNTS, K_VOLUMES_DIR, K_NAMESERVERS, K_ACCEL, K_CPUS, K_PORTS, K_UDP_PORTS,
+    K_NET, /* a string for config_set_net: IPAddress, NetMask, Gateway, IPv6Address, TapName */
 };
 
 struct key_def {
@@ -59,8 +60,8 @@ static const struct key_def run_keys[] = {
     {"BridgeName", K_UNSUPPORTED}, {"BridgeIPAddress", K_UNSUPPORTED},
     {"CanIPForward", K_UNSUPPORTED}, {"CPUs", K_CPUS}, {"GPUs", K_UNSUPPORTED},
     {"GPUType", K_UNSUPPORTED}, {"Debug", K_UNSUPPORTED}, {"GdbPort", K_UNSUPPORTED},
-    {"Gateway", K_UNSUPPORTED}, {"NetMask", K_UNSUPPORTED}, {"IPAddress", K_UNSUPPORTED},
-    {"IPv6Address", K_UNSUPPORTED}, {"ImageName", K_UNSUPPORTED},
+    {"Gateway", K_NET}, {"NetMask", K_NET}, {"IPAddress", K_NET},
+    {"IPv6Address", K_NET}, {"ImageName", K_UNSUPPORTED},
     {"InstanceName", K_UNSUPPORTED}, {"InstanceGroup", K_UNSUPPORTED},
     {"Kernel", K_UNSUPPORTED}, {"Mgmt", K_UNSUPPORTED}, {"Vga", K_UNSUPPORTED},
     {"Mounts", K_UNSUPPORTED}, {"AttachVolumeOnInstanceCreate", K_UNSUPPORTED},
@@ -68,7 +69,7 @@ static const struct key_def run_keys[] = {
     {"BackgroundDetach", K_UNSUPPORTED}, {"Ports", K_PORTS},
     {"UDPPorts", K_UDP_PORTS}, {"QMP", K_UNSUPPORTED}, {"ShowDebug", K_UNSUPPORTED},
     {"ShowErrors", K_UNSUPPORTED}, {"ShowWarnings", K_UNSUPPORTED}, {"JSON", K_UNSUPPORTED},
-    {"TapName", K_UNSUPPORTED}, {"Verbose", K_UNSUPPORTED},
+    {"TapName", K_NET}, {"Verbose", K_UNSUPPORTED},
     {"VolumeSizeInGb", K_UNSUPPORTED}, {"ThreadsPerCore", K_UNSUPPORTED},
     {NULL, 0},
 };
@@ -254,6 +255,16 @@ static int decode_key(struct decoder *d, const char *path, const struct key_def 
         }
         snprintf(origin, sizeof origin, "%s: key \"%s\"", d->file, path);
         return config_set_memory(c, json_string_value(v), origin, d->err, d->errlen);
+    case K_NET:
+        if (json_is_null(v) || (json_is_string(v) && !*json_string_value(v)))
+            return 0; /* ops's "" means not set */
+        if (!json_is_string(v)) {
+            snprintf(d->err, d->errlen, "%s: key \"%s\" must be a string, but it is %s",
+                     d->file, path, json_type_name(v));
+            return -1;
+        }
+        snprintf(origin, sizeof origin, "%s: key \"%s\"", d->file, path);
+        return config_set_net(c, def->name, json_string_value(v), origin, d->err, d->errlen);
     case K_CPUS:
         if (json_is_null(v))
             return 0;

@@ -44,6 +44,15 @@ struct cloak_config {
     struct config_strlist nameservers; /* NameServers (config_finalize: 8.8.8.8 if empty) */
     struct config_strlist ports;    /* RunConfig.Ports (and -p): TCP, as written ("80,443") */
     struct config_strlist udp_ports; /* RunConfig.UDPPorts (and -p with --udp) */
+    bool nameservers_default;       /* NameServers was not given (config_finalize filled it) */
+    /* Static addressing (RunConfig.IPAddress, NetMask, Gateway, IPv6Address and
+     * --ip-address, --netmask, --gateway, --ipv6-address): NULL when not given;
+     * checked when set (config_set_net), as written otherwise. */
+    char *ip_address;
+    char *netmask;
+    char *gateway;
+    char *ipv6_address;
+    char *tap_name;                 /* RunConfig.TapName: --net tap:NAME */
     bool uefi;                      /* Uefi */
     bool confidential_vm;           /* CloudConfig.ConfidentialVM */
     bool accel;                     /* RunConfig.Accel: true (default) lets cloak use KVM,
@@ -94,6 +103,18 @@ int config_add_mount_flag(struct cloak_config *c, const char *spec, char *err, s
  * point is not an absolute path, is "/", or has another ":" suffix. */
 int config_mount_point(const char *name, const char *value, char **path, bool *read_only,
                        char *err, size_t errlen);
+
+/* Static addressing: key is "IPAddress", "NetMask", "Gateway",
+ * "IPv6Address" or "TapName"; origin names the file key or flag in
+ * messages.  A value that is not an address of that kind (a netmask that
+ * is not contiguous ones, a tap name that is not a Linux interface name)
+ * is -1 with a message naming origin and the value. */
+int config_set_net(struct cloak_config *c, const char *key, const char *value,
+                   const char *origin, char *err, size_t errlen);
+/* After merging: the addresses that only make sense together (a gateway or
+ * netmask without IPAddress; a gateway outside IPAddress/NetMask).  NetMask
+ * defaults to 255.255.255.0 when IPAddress is given, as ops's --netmask. */
+int config_check_net(struct cloak_config *c, char *err, size_t errlen);
 
 /* Sets Env key (replacing its value if present). */
 void config_env_set(struct cloak_config *c, const char *key, const char *value);

@@ -31,6 +31,11 @@ void config_free(struct cloak_config *c)
     config_strlist_clear(&c->ports);
     config_strlist_clear(&c->udp_ports);
     free(c->volumes_dir);
+    free(c->ip_address);
+    free(c->netmask);
+    free(c->gateway);
+    free(c->ipv6_address);
+    free(c->tap_name);
     config_strlist_clear(&c->warnings);
     free(c->memory);
     free(c->files_parent_dir);
@@ -213,8 +218,10 @@ void config_add_port_flag(struct cloak_config *c, const char *spec, bool udp)
 
 void config_finalize(struct cloak_config *c)
 {
-    if (c->nameservers.n == 0)
+    if (c->nameservers.n == 0) {
         config_strlist_add(&c->nameservers, CONFIG_DEFAULT_NAMESERVER);
+        c->nameservers_default = true;
+    }
     if (c->confidential_vm)
         c->uefi = true;
     if (!config_env_get(c, "USER"))

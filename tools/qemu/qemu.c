@@ -197,15 +197,37 @@ static int push_volume(struct qemu_argv *a, const struct qemu_config *q, size_t 
     return rc;
 }
 
+static int push_user_netdev(struct qemu_argv *a, const struct qemu_config *q);
+
 /* A virtio-net card on QEMU's user network (slirp: NAT to the host's
- * network, DHCP, the host at 10.0.2.2).  No option ROM: the firmware
+ * network, DHCP, the host at 10.0.2.2) or on a tap device.  No option ROM: the firmware
  * would otherwise load iPXE for it. */
 static int push_net(struct qemu_argv *a, const struct qemu_config *q)
 {
     int rc = 0;
 
-    if (!q->net_user)
+    if (q->net_tap) {
+        /* script=no: cloak configures nothing on the host; the user made
+         * and bridged the tap (README, "Networking") */
+        char netdev[64];
+        snprintf(netdev, sizeof netdev, "tap,id=net0,ifname=%s,script=no,downscript=no",
+                 q->net_tap);
+        rc |= push(a, "-netdev");
+        rc |= push(a, netdev);
+    } else if (!q->net_user) {
         return 0;
+    } else {
+        rc |= push_user_netdev(a, q);
+    }
+    rc |= push(a, "-device");
+    rc |= push(a, "virtio-net-pci,netdev=net0,disable-legacy=on,iommu_platform=on,romfile=");
+    return rc;
+}
+
+/* QEMU's user network with the forwarded ports. */
+static int push_user_netdev(struct qemu_argv *a, const struct qemu_config *q)
+{
+    int rc = 0;
     /* Each forwarded port: the host's loopback only, as ops does locally. */
     size_t len = 32 + q->nfwd * 48;
     char *netdev = malloc(len);
@@ -220,8 +242,6 @@ static int push_net(struct qemu_argv *a, const struct qemu_config *q)
     rc |= push(a, "-netdev");
     rc |= push(a, netdev);
     free(netdev);
-    rc |= push(a, "-device");
-    rc |= push(a, "virtio-net-pci,netdev=net0,disable-legacy=on,iommu_platform=on,romfile=");
     return rc;
 }
 

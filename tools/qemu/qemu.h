@@ -58,6 +58,7 @@ struct qemu_config {
     bool io_uring;            /* volumes use QEMU's io_uring back end (qemu_host_has_io_uring) */
     bool kvm;                 /* -accel kvm -cpu host (accel.h decides); else TCG, -cpu max */
     bool net_user;            /* a virtio-net card on QEMU's user network (NAT, DHCP) */
+    const char *net_tap;      /* or on this host tap device (made by the user), or NULL */
     const struct qemu_fwd *fwd;   /* host ports forwarded to the guest (net_user) */
     size_t nfwd;
     /* AMD SEV (cloak run --sev): KVM, -cpu EPYC, an sev-guest object and

@@ -25,6 +25,9 @@ struct fpu_state {
 void fpu_init(void);
 void fpu_switch_save(struct fpu_state *s);
 void fpu_switch_restore(const struct fpu_state *s);
+/* At every system call (unix/syscall.c): the program has made one, so a
+ * PVM host has shown itself (trap.c) and AVX moves may be chosen. */
+void fpu_program_called(void);
 
 /* True when XSAVE is enabled (cpu.c sets CR4.OSXSAVE and XCR0). */
 bool fpu_uses_xsave(void);

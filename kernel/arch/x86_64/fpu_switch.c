@@ -12,17 +12,27 @@
 #include "lib/log.h"
 
 static bool has_avx;
+static bool program_called;
 
 void fpu_init(void)
 {
     has_avx = cpu_features.xsave && cpu_features.avx;
 }
 
-/* PVM shows itself at the program's first system call (trap.c), before
- * any thread has been switched. */
+void fpu_program_called(void)
+{
+    program_called = true;
+}
+
+/* PVM shows itself at the program's first system call (trap.c).  Kernel
+ * threads (the network thread) can be switched with the program's first
+ * thread before that: no AVX moves until then, which loses nothing, since
+ * until its first system call (clone) the program has no second thread and
+ * the kernel's threads never touch the vector registers (FXRSTOR leaves
+ * the upper halves as they are). */
 static bool avx_moves_work(void)
 {
-    if (!has_avx)
+    if (!has_avx || !program_called)
         return false;
     if (trap_kernel_deprivileged()) {
         has_avx = false;

@@ -406,10 +406,75 @@ static void test_load_file(void **state)
     config_free(&c);
 }
 
+/* RunConfig.IPAddress, NetMask, Gateway, IPv6Address, TapName. */
+static void test_static_addresses(void **state)
+{
+    struct cloak_config c;
+    (void)state;
+
+    config_init(&c);
+    assert_int_equal(load(&c, "{\"RunConfig\":{\"IPAddress\":\"192.168.1.20\","
+                              "\"Gateway\":\"192.168.1.1\",\"IPv6Address\":\"fd00::20\","
+                              "\"TapName\":\"tap0\",\"NetMask\":\"\"}}"), 0);
+    assert_int_equal(c.warnings.n, 0);
+    assert_string_equal(c.ip_address, "192.168.1.20");
+    assert_string_equal(c.gateway, "192.168.1.1");
+    assert_string_equal(c.ipv6_address, "fd00::20");
+    assert_string_equal(c.tap_name, "tap0");
+    assert_null(c.netmask);                 /* "" is ops's "not set" */
+    assert_int_equal(config_check_net(&c, err, sizeof err), 0);
+    assert_string_equal(c.netmask, "255.255.255.0");
+    /* a flag over the file */
+    assert_int_equal(config_set_net(&c, "NetMask", "255.255.0.0", "--netmask", err, sizeof err), 0);
+    assert_string_equal(c.netmask, "255.255.0.0");
+    assert_int_equal(config_check_net(&c, err, sizeof err), 0);
+    config_free(&c);
+
+    static const struct { const char *json, *msg; } bad[] = {
+        {"{\"RunConfig\":{\"IPAddress\":\"1.2.3\"}}",
+         "cfg.json: key \"RunConfig.IPAddress\": \"1.2.3\" is not an IPv4 address"},
+        {"{\"RunConfig\":{\"IPAddress\":\"224.0.0.1\"}}", "cannot be the guest's address"},
+        {"{\"RunConfig\":{\"NetMask\":\"255.255.0.255\"}}", "\"255.255.0.255\" is not a netmask"},
+        {"{\"RunConfig\":{\"NetMask\":\"0.0.0.0\"}}", "is not a netmask"},
+        {"{\"RunConfig\":{\"Gateway\":\"gw\"}}", "key \"RunConfig.Gateway\": \"gw\""},
+        {"{\"RunConfig\":{\"IPv6Address\":\"10.0.2.15\"}}", "is not an IPv6 address"},
+        {"{\"RunConfig\":{\"TapName\":\"a-very-long-tap-name\"}}", "not a network interface name"},
+        {"{\"RunConfig\":{\"IPAddress\":[\"10.0.2.15\"]}}", "must be a string, but it is an array"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        config_init(&c);
+        assert_int_equal(load(&c, bad[i].json), -1);
+        assert_contains(err, bad[i].msg);
+        config_free(&c);
+    }
+
+    static const struct { const char *ip, *mask, *gw, *msg; } combos[] = {
+        {NULL, NULL, "10.0.2.2", "Gateway (--gateway) \"10.0.2.2\" is given without IPAddress"},
+        {NULL, "255.255.255.0", NULL, "NetMask (--netmask) \"255.255.255.0\" is given without"},
+        {"10.0.2.0", NULL, NULL, "the network's own address or its broadcast address"},
+        {"10.0.2.255", NULL, NULL, "broadcast"},
+        {"10.0.2.15", NULL, "10.0.3.1", "Gateway \"10.0.3.1\" is not another address"},
+        {"10.0.2.15", NULL, "10.0.2.15", "is not another address"},
+    };
+    for (size_t i = 0; i < sizeof combos / sizeof combos[0]; i++) {
+        config_init(&c);
+        if (combos[i].ip)
+            assert_int_equal(config_set_net(&c, "IPAddress", combos[i].ip, "-", err, sizeof err), 0);
+        if (combos[i].mask)
+            assert_int_equal(config_set_net(&c, "NetMask", combos[i].mask, "-", err, sizeof err), 0);
+        if (combos[i].gw)
+            assert_int_equal(config_set_net(&c, "Gateway", combos[i].gw, "-", err, sizeof err), 0);
+        assert_int_equal(config_check_net(&c, err, sizeof err), -1);
+        assert_contains(err, combos[i].msg);
+        config_free(&c);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_all_supported_keys),
+        cmocka_unit_test(test_static_addresses),
         cmocka_unit_test(test_accel),
         cmocka_unit_test(test_keys_ignore_case),
         cmocka_unit_test(test_mounts_and_volumes),

@@ -153,6 +153,46 @@ static void test_volumes_virtio_blk(void **state)
     qemu_argv_free(&a);
 }
 
+/* The network card: the user network with forwarded ports, or a tap. */
+static void test_net(void **state)
+{
+    struct qemu_fwd fwd[2] = {{8080, 80, false}, {53, 53, true}};
+    struct qemu_config q = {.memory_mib = 64, .kernel = "/s/kernel.elf",
+                            .initrd = "/t/archive.cpio", .log_path = "/t/kernel.log",
+                            .net_user = true, .fwd = fwd, .nfwd = 2};
+    struct qemu_argv a;
+    char *line;
+    (void)state;
+
+    assert_int_equal(qemu_build_argv(&q, &a), 0);
+    line = joined(&a);
+    if (!strstr(line, " -netdev user,id=net0,hostfwd=tcp:127.0.0.1:8080-:80,"
+                      "hostfwd=udp:127.0.0.1:53-:53 -device virtio-net-pci,netdev=net0,"
+                      "disable-legacy=on,iommu_platform=on,romfile= "))
+        fail_msg("no user netdev in: %s", line);
+    free(line);
+    qemu_argv_free(&a);
+
+    q = (struct qemu_config){.memory_mib = 64, .kernel = "/s/kernel.elf",
+                             .initrd = "/t/archive.cpio", .log_path = "/t/kernel.log",
+                             .net_tap = "tap3"};
+    assert_int_equal(qemu_build_argv(&q, &a), 0);
+    line = joined(&a);
+    if (!strstr(line, " -netdev tap,id=net0,ifname=tap3,script=no,downscript=no "
+                      "-device virtio-net-pci,netdev=net0,"))
+        fail_msg("no tap netdev in: %s", line);
+    free(line);
+    qemu_argv_free(&a);
+
+    q.net_tap = NULL;
+    assert_int_equal(qemu_build_argv(&q, &a), 0);
+    line = joined(&a);
+    if (strstr(line, "-netdev") || strstr(line, "virtio-net"))
+        fail_msg("a card without a network: %s", line);
+    free(line);
+    qemu_argv_free(&a);
+}
+
 static void test_volumes_io_uring(void **state)
 {
     struct qemu_config q = {.memory_mib = 128, .kernel = "/s/kernel.elf",
@@ -600,6 +640,7 @@ int main(void)
         cmocka_unit_test(test_smp),
         cmocka_unit_test(test_uefi),
         cmocka_unit_test(test_volumes_virtio_blk),
+        cmocka_unit_test(test_net),
         cmocka_unit_test(test_volumes_io_uring),
         cmocka_unit_test(test_volumes_virtio_scsi),
         cmocka_unit_test(test_volumes_nvme),

@@ -3,7 +3,8 @@
 TOOLS_UNIT_DIR := $(BUILD)/tests/unit
 
 CONFIG_UNIT_SRCS := tools/config/config.c tools/config/config_settings.c \
-	tools/config/config_lists.c tools/config/ports.c tools/util/size.c
+	tools/config/config_lists.c tools/config/ports.c tools/util/size.c \
+	tools/config/config_net.c
 $(TOOLS_UNIT_DIR)/tools_config: tests/unit/tools/test_config.c $(CONFIG_UNIT_SRCS) \
 		tools/config/config.h tools/config/config_lists.h tests/unit/tools/unit.mk
 	@mkdir -p $(@D)
