@@ -77,22 +77,6 @@ static bool accepted_without_effect(int level, int name)
            (level == SOL_TCP && (name == TCP_QUICKACK || name == TCP_DEFER_ACCEPT));
 }
 
-static int set_timeout(uint64_t *field, uint64_t uval, uint64_t len)
-{
-    int64_t tv[2];
-    if (len < sizeof(tv))
-        return -EINVAL;
-    if (copy_from_user(tv, uval, sizeof(tv)))
-        return -EFAULT;
-    if (tv[1] < 0 || tv[1] >= 1000000)
-        return -EDOM;
-    if (tv[0] < 0) {
-        *field = 0;
-        return 0;
-    }
-    return timeout_ns(tv[0], tv[1] * 1000, field);
-}
-
 static int set_linger(struct sock_file *sf, uint64_t uval, uint64_t len)
 {
     int32_t l[2];
@@ -117,7 +101,8 @@ int64_t sys_setsockopt(SYSCALL_ARGS)
         return err;
     enum net_opt opt = NET_OPT_REUSEADDR;
     if (level == SOL_SOCKET && (name == SO_RCVTIMEO || name == SO_SNDTIMEO)) {
-        err = set_timeout(name == SO_RCVTIMEO ? &sf->rcvtimeo_ns : &sf->sndtimeo_ns, a3, a4);
+        err = timeout_from_user_timeval(name == SO_RCVTIMEO ? &sf->rcvtimeo_ns : &sf->sndtimeo_ns,
+                                        a3, a4);
     } else if (level == SOL_SOCKET && name == SO_LINGER) {
         err = set_linger(sf, a3, a4);
     } else if (int_option(level, name, &opt) == 0 || accepted_without_effect(level, name)) {

@@ -37,3 +37,19 @@ int timeout_from_user(uint64_t uts, uint64_t *ns)
         return -EFAULT;
     return timeout_ns(ts[0], ts[1], ns);
 }
+
+int timeout_from_user_timeval(uint64_t *ns, uint64_t utv, uint64_t len)
+{
+    int64_t tv[2];
+    if (len < sizeof(tv))
+        return -EINVAL;
+    if (copy_from_user(tv, utv, sizeof(tv)))
+        return -EFAULT;
+    if (tv[1] < 0 || tv[1] >= 1000000)
+        return -EDOM;
+    if (tv[0] < 0) {
+        *ns = 0;
+        return 0;
+    }
+    return timeout_ns(tv[0], tv[1] * 1000, ns);
+}

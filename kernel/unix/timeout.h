@@ -17,5 +17,9 @@ uint64_t timeout_deadline_after(uint64_t now, uint64_t ns);
 uint64_t timeout_deadline_at(uint64_t mono_now, uint64_t clock_now, uint64_t target);
 /* Reads a user struct timespec into *ns with timeout_ns: -EFAULT too. */
 int timeout_from_user(uint64_t uts, uint64_t *ns);
+/* SO_RCVTIMEO/SO_SNDTIMEO's struct timeval of optlen len, as Linux's
+ * sock_set_timeout: a short option EINVAL, tv_usec outside [0, 1e6) EDOM,
+ * a negative time 0 (no timeout); -EFAULT too. */
+int timeout_from_user_timeval(uint64_t *ns, uint64_t utv, uint64_t len);
 
 #endif

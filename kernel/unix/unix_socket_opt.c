@@ -32,22 +32,6 @@
 #define RCVBUF_MIN 2304
 #define NO_ID (-1)                       /* no peer: Linux's uid and gid then */
 
-static int set_timeout(uint64_t *field, uint64_t uval, uint64_t len)
-{
-    int64_t tv[2];
-    if (len < sizeof(tv))
-        return -EINVAL;
-    if (copy_from_user(tv, uval, sizeof(tv)))
-        return -EFAULT;
-    if (tv[1] < 0 || tv[1] >= 1000000)
-        return -EDOM;
-    if (tv[0] < 0) {
-        *field = 0;
-        return 0;
-    }
-    return timeout_ns(tv[0], tv[1] * 1000, field);
-}
-
 static int buf_size(int v, int min)
 {
     if (v > UNIX_BUF_MAX || v < 0)
@@ -63,7 +47,8 @@ int64_t unix_setsockopt(struct unix_sock *s, uint64_t a1, uint64_t a2, uint64_t 
     if (level != SOL_SOCKET)
         return -EOPNOTSUPP;
     if (name == SO_RCVTIMEO || name == SO_SNDTIMEO)
-        return set_timeout(name == SO_RCVTIMEO ? &s->rcvtimeo_ns : &s->sndtimeo_ns, a3, a4);
+        return timeout_from_user_timeval(name == SO_RCVTIMEO ? &s->rcvtimeo_ns : &s->sndtimeo_ns,
+                                        a3, a4);
     int32_t v;
     if ((uint32_t)a4 < sizeof(v))
         return -EINVAL;
