@@ -74,7 +74,7 @@ static void host_signal(uint32_t sig)
     }
     klog("console: the host sent %s: passed to the program", signal_name((int)sig));
     signal_send(&(struct signal_info){ .signo = (int32_t)sig, .code = SI_KERNEL,
-                                       .why = "sent by the host (cloak got it: Ctrl-C or kill)" });
+                                       .why = "sent from the host (a Ctrl-C or kill to cloak)" });
 }
 
 /* Takes one frame header if the device has it all: false if not (yet). */

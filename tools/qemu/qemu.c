@@ -497,8 +497,11 @@ static volatile sig_atomic_t signals_to_program;
 static volatile long long last_passed_ms;
 
 /* A second SIGINT or SIGTERM within this long of the one passed to the
- * program stops the VM. */
+ * program stops the VM; one within SAME_SIGNAL_MS is the same signal
+ * arriving twice (timeout(1) sends it to its child, then to its whole
+ * process group) and is dropped: no one presses Ctrl-C twice that fast. */
 #define STOP_AFTER_SECOND_MS 2000
+#define SAME_SIGNAL_MS 100
 
 /* The one place that decides what a SIGINT, SIGTERM or SIGHUP sent to
  * cloak (a Ctrl-C at the terminal included) does to the VM.  SIGINT and
@@ -514,6 +517,8 @@ static void vm_interrupt(pid_t qemu, int sig)
     kill(qemu, sig);
 }
 
+/* True when the signal is handled here: passed to the program, or
+ * dropped as a duplicate. */
 static bool pass_to_program(int sig)
 {
     struct timespec ts;
@@ -523,6 +528,8 @@ static bool pass_to_program(int sig)
         return false;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    if (last_passed_ms && now - last_passed_ms < SAME_SIGNAL_MS)
+        return true;
     if (last_passed_ms && now - last_passed_ms < STOP_AFTER_SECOND_MS)
         return false;
     if (qemu_stdin_signal(sig) < 0)
