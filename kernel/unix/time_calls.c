@@ -65,6 +65,11 @@ int64_t sys_clock_getres(SYSCALL_ARGS)
     if (!a1)
         return 0;
     struct timespec_k ts = { 0, 1 };
+    struct cpu_clock c;
+    /* Linux: a CPU clock's PROF and VIRT kinds tick (1/HZ; Debian's HZ is
+     * 250), its SCHED kind is exact. */
+    if (cpu_clock_id(a0) && cpu_clock_parse(a0, false, &c) == 0 && c.kind != CPU_CLOCK_SCHED)
+        ts.nsec = 4000000;
     return copy_to_user(a1, &ts, sizeof(ts));
 }
 

@@ -121,6 +121,10 @@ static void sleeping_and_spinning(void)
            clock_getres(CLOCK_PROCESS_CPUTIME_ID, &res) == 0 && res.tv_sec == 0 && res.tv_nsec == 1);
     printf("clock_getres(CLOCK_THREAD_CPUTIME_ID): 1 ns %d\n",
            clock_getres(CLOCK_THREAD_CPUTIME_ID, &res) == 0 && res.tv_sec == 0 && res.tv_nsec == 1);
+    /* The PROF kind of the process clock (pid 0): a tick, 1/HZ. */
+    printf("clock_getres(a PROF CPU clock): a tick of 1 to 10 ms %d\n",
+           clock_getres((clockid_t)((~0u) << 3), &res) == 0 && res.tv_sec == 0 && res.tv_nsec >= 1000000 &&
+           res.tv_nsec <= 10000000);
 }
 
 static void on_signal(int sig)
