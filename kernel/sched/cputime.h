@@ -3,7 +3,6 @@
 #ifndef SCHED_CPUTIME_H
 #define SCHED_CPUTIME_H
 #include "sched/sched.h"
-#include "arch/x86_64/cpu.h"
 
 /* A switch from prev to next on this CPU (its lock held). */
 void cputime_switch(struct thread *prev, struct thread *next);
