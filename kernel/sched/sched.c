@@ -12,6 +12,7 @@
  * queue's lock (the holder may need that queue to wake someone). */
 #include "sched/cpu_sched.h"
 #include "sched/thread.h"
+#include "sched/cputime.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/trap.h"
@@ -185,6 +186,7 @@ static void switch_to(struct cpu_sched *c, struct thread *prev, struct thread *n
     c->current = next;
     c->switched_from = prev;
     c->switches++;
+    cputime_switch(prev, next);
     prev->klock_depth = kernel_lock_drop();
     context_switch(&prev->saved_rsp, next->saved_rsp);
     finish_switch(sched_this_cpu());
@@ -330,6 +332,7 @@ void sched_init(void)
     idle->affinity = 1;
     c->current = main;
     c->idle = idle;
+    cputime_start(main);
     this_cpu()->sched = c;
     user_window_switch(&main->windows);
     user_window_set_current(current_windows);
@@ -477,6 +480,7 @@ void sched_return_to_user(void)
         sched_yield();
     if (user_resume_hook && t->rseq)
         user_resume_hook(t);
+    sched_cputime_enter_user();
 }
 
 void sched_set_user_resume_hook(void (*fn)(struct thread *t))

@@ -88,6 +88,13 @@ struct thread {
     struct thread_signals *signals;
     bool sig_interruptible;
     bool sig_wake;
+    /* CPU time (sched/cputime.c), written only on the CPU running the
+     * thread, inside cpu_seq (odd while a write is under way). */
+    uint32_t cpu_seq;
+    bool cpu_on;                       /* on a CPU since cpu_stamp */
+    bool cpu_in_user;                  /* in user mode since cpu_stamp */
+    uint64_t cpu_stamp;
+    uint64_t cpu_user_ns, cpu_sys_ns;
 };
 
 struct trap_frame;
@@ -171,6 +178,20 @@ int sched_set_affinity(struct thread *t, uint64_t mask);
 /* If t runs on another CPU, interrupts that CPU so that t passes through
  * the kernel soon (sched_return_to_user, signal delivery) (sched/kick.c). */
 void sched_kick(struct thread *t);
+/* CPU time: the time a thread spent on a CPU, in user mode and in the
+ * kernel, on the scheduler's clock (sched/cputime.c).  The kernel tells
+ * the two apart at system-call entry (sched_cputime_enter_kernel) and on
+ * the way back to user mode (sched_return_to_user, a new thread's first
+ * entry); an interrupt or a fault taken in user mode counts as user time,
+ * as a tick-less Linux would see nearly the same. */
+struct sched_cputime { uint64_t user_ns, sys_ns; };
+void sched_cputime_enter_kernel(void);
+void sched_cputime_enter_user(void);
+/* One live thread's (false if tid is no live program thread) and the
+ * program's: its live threads' plus the ones that exited. */
+bool sched_thread_cputime(int tid, struct sched_cputime *out);
+void sched_process_cputime(struct sched_cputime *out);
+
 /* Called on the way back to user mode (kernel lock held) with the thread
  * about to return: unix/rseq_cpu.c publishes its CPU for sched_getcpu. */
 void sched_set_user_resume_hook(void (*fn)(struct thread *t));

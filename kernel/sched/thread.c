@@ -1,5 +1,6 @@
 /* Thread objects: memory, first stack frame, the list of live threads. */
 #include "sched/thread.h"
+#include "sched/cputime.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/kernel_lock.h"
@@ -14,6 +15,7 @@ static struct spinlock threads_lock = SPINLOCK_INIT;
 static struct list_node threads = { &threads, &threads };
 static unsigned live;                  /* program threads not yet left */
 static int next_tid = MAIN_TID + 1;
+static struct sched_cputime exited;    /* CPU time of the threads that left the list */
 
 void thread_trampoline(void);
 
@@ -86,6 +88,10 @@ void thread_prepare(struct thread *t, void (*fn)(void *), void *arg, uint64_t to
 void thread_unlist(struct thread *t)
 {
     uint64_t flags = spin_lock_irqsave(&threads_lock);
+    /* Its time so far moves to the program's total with it (the few
+     * microseconds to its last switch are lost). */
+    if (t->user && !list_empty(&t->all_node))
+        cputime_read(t, sched_now_ns(), &exited);
     list_del(&t->all_node);
     spin_unlock_irqrestore(&threads_lock, flags);
 }
@@ -98,6 +104,7 @@ struct trap_frame *sched_user_frame(struct thread *t)
 
 static void enter_user(void *frame)
 {
+    sched_cputime_enter_user();
     user_enter(frame);
 }
 
@@ -169,4 +176,31 @@ struct thread *sched_thread_new_kernel(void (*fn)(void *), void *arg)
     thread_prepare(t, kernel_thread_entry, t, thread_stack_top(t));
     t->state = THREAD_BLOCKED;
     return t;
+}
+
+bool sched_thread_cputime(int tid, struct sched_cputime *out)
+{
+    bool found = false;
+    *out = (struct sched_cputime){ 0, 0 };
+    uint64_t now = sched_now_ns();
+    uint64_t flags = spin_lock_irqsave(&threads_lock);
+    for (struct list_node *n = threads.next; n != &threads && !found; n = n->next) {
+        struct thread *t = LIST_ENTRY(n, struct thread, all_node);
+        if (t->tid == tid) {
+            cputime_read(t, now, out);
+            found = true;
+        }
+    }
+    spin_unlock_irqrestore(&threads_lock, flags);
+    return found;
+}
+
+void sched_process_cputime(struct sched_cputime *out)
+{
+    uint64_t now = sched_now_ns();
+    uint64_t flags = spin_lock_irqsave(&threads_lock);
+    *out = exited;
+    for (struct list_node *n = threads.next; n != &threads; n = n->next)
+        cputime_read(LIST_ENTRY(n, struct thread, all_node), now, out);
+    spin_unlock_irqrestore(&threads_lock, flags);
 }

@@ -5,12 +5,22 @@
  * moves it), polled, which has no end of input.  The virtio console's input
  * is framed by cloak so that the end of the host's stdin reaches the
  * program as read() returning 0 (docs/boot-protocol.md):
- *     u32 little-endian length, then that many bytes; length 0 = end of input.
- * Output is the program's bytes, unframed. */
+ *     u32 little-endian length, then that many bytes; length 0 = end of input;
+ *     0x80000000 | S, no bytes: send signal S to the program (cloak got it).
+ * Output is the program's bytes, unframed.
+ *
+ * A kernel thread (console_input_thread) reads the frames as they come,
+ * into a buffer of its own, whether or not the program reads: a signal
+ * from the host gets through while the program computes or never reads
+ * its stdin, as long as the input before it fits in the buffer (up to
+ * RING_SIZE bytes unread; then it waits for the program's reads). */
 #include "unix/console.h"
 #include "unix/readiness.h"
 #include "unix/signal_thread.h"
 #include "unix/sigset.h"
+#include "unix/signal.h"
+#include "unix/process.h"
+#include "sched/sched.h"
 #include "fs/ramfs.h"
 #include "drivers/serial.h"
 #include "drivers/clock.h"
@@ -18,6 +28,7 @@
 #include "drivers/device_wait.h"
 #include "sched/waitq.h"
 #include "lib/log.h"
+#include "lib/string.h"
 
 /* cloak sends at most 64 KiB a frame; anything far larger is nonsense. */
 #define FRAME_MAX (1u << 20)
@@ -31,51 +42,102 @@
 
 static uint16_t port = COM1;
 
+#define FRAME_SIGNAL 0x80000000u  /* | signal number: a signal from the host */
+#define RING_SIZE 65536
+
 static struct {
     uint8_t hdr[4];
     unsigned have;                /* header bytes read so far */
     uint32_t left;                /* bytes of the current frame still to come */
-    bool eof;
+    bool eof;                     /* the end of input came (signals may follow) */
+    bool broken;                  /* nothing more can be read */
 } in;
+
+/* Input read from the device, not yet by the program. */
+static struct {
+    uint8_t buf[RING_SIZE];
+    uint32_t head, count;
+} ring;
 
 void console_set_port(uint16_t p)
 {
     port = p;
 }
 
-/* Reads frame headers as far as input allows, without waiting. */
-static void parse_headers(void)
+/* A signal from the host (docs/boot-protocol.md): to the program, as a
+ * terminal's Ctrl-C would send it. */
+static void host_signal(uint32_t sig)
 {
-    while (!in.eof && in.left == 0) {
-        int64_t n = vcon_read(in.hdr + in.have, 4 - in.have);
-        if (n < 0) {
-            in.eof = true;        /* the driver logged why */
-            return;
-        }
-        if (n == 0)
-            return;
-        in.have += (unsigned)n;
-        if (in.have < 4)
-            continue;
-        in.have = 0;
-        in.left = (uint32_t)in.hdr[0] | (uint32_t)in.hdr[1] << 8 | (uint32_t)in.hdr[2] << 16 |
-                  (uint32_t)in.hdr[3] << 24;
+    if (sig < 1 || sig > NSIG) {
+        klog("console: the host sent signal %u, which does not exist: ignored", (unsigned)sig);
+        return;
+    }
+    klog("console: the host sent %s: passed to the program", signal_name((int)sig));
+    signal_send(&(struct signal_info){ .signo = (int32_t)sig, .code = SI_KERNEL,
+                                       .why = "sent from the host (a Ctrl-C or kill to cloak)" });
+}
+
+/* Takes one frame header if the device has it all: false if not (yet). */
+static bool take_header(void)
+{
+    int64_t n = vcon_read(in.hdr + in.have, 4 - in.have);
+    if (n < 0)
+        in.eof = in.broken = true;      /* the driver logged why */
+    if (n <= 0)
+        return false;
+    in.have += (unsigned)n;
+    if (in.have < 4)
+        return true;
+    in.have = 0;
+    uint32_t v = (uint32_t)in.hdr[0] | (uint32_t)in.hdr[1] << 8 | (uint32_t)in.hdr[2] << 16 |
+                 (uint32_t)in.hdr[3] << 24;
+    if (v == 0) {
+        in.eof = true;
+    } else if ((v & ~0xffu) == FRAME_SIGNAL) {
+        host_signal(v & 0xff);
+    } else if (v > FRAME_MAX || in.eof) {
+        klog("console: input frame of %u bytes (at most %u, none after the end): treating as end of input",
+             (unsigned)v, FRAME_MAX);
+        in.eof = in.broken = true;
+    } else {
+        in.left = v;
+    }
+    return true;
+}
+
+/* Moves what the device has into the ring, frame by frame, as far as the
+ * ring has room (kernel lock held: readers and the input thread). */
+static void pump_input(void)
+{
+    while (!in.broken) {
         if (in.left == 0) {
-            in.eof = true;
-        } else if (in.left > FRAME_MAX) {
-            klog("console: input frame of %u bytes (at most %u): treating as end of input",
-                 (unsigned)in.left, FRAME_MAX);
-            in.left = 0;
-            in.eof = true;
+            if (!take_header())
+                return;
+            continue;
         }
+        uint32_t tail = (ring.head + ring.count) % RING_SIZE;
+        uint32_t room = RING_SIZE - ring.count, chunk = RING_SIZE - tail;
+        if (chunk > room)
+            chunk = room;
+        if (chunk > in.left)
+            chunk = in.left;
+        if (chunk == 0)
+            return;                     /* full: the program reads first */
+        int64_t n = vcon_read(ring.buf + tail, chunk);
+        if (n < 0)
+            in.eof = in.broken = true;
+        if (n <= 0)
+            return;
+        ring.count += (uint32_t)n;
+        in.left -= (uint32_t)n;
     }
 }
 
 /* What can be read now: 1 (data or end of input), 0 (wait). */
 static bool vcon_readable(void)
 {
-    parse_headers();
-    return in.eof || vcon_input_ready();
+    pump_input();
+    return ring.count || in.eof;
 }
 
 /* The receive interrupt: poll, select and epoll sleepers look again (the
@@ -132,25 +194,71 @@ static int64_t vcon_console_read(void *buf, uint64_t len)
     hook_input();
     for (;;) {
         uint64_t seen = input_interrupts();
-        parse_headers();
+        pump_input();
+        if (ring.count) {
+            uint64_t n = 0;
+            while (n < len && ring.count) {
+                uint32_t chunk = RING_SIZE - ring.head;
+                if (chunk > ring.count)
+                    chunk = ring.count;
+                if (chunk > len - n)
+                    chunk = (uint32_t)(len - n);
+                memcpy((uint8_t *)buf + n, ring.buf + ring.head, chunk);
+                ring.head = (ring.head + chunk) % RING_SIZE;
+                ring.count -= chunk;
+                n += chunk;
+            }
+            return (int64_t)n;
+        }
         if (in.eof)
             return 0;
-        if (in.left) {
-            uint64_t want = len < in.left ? len : in.left;
-            int64_t n = vcon_read(buf, want);
-            if (n < 0) {
-                in.eof = true;
-                return 0;
-            }
-            if (n > 0) {
-                in.left -= (uint32_t)n;
-                return n;
-            }
-        }
         /* A signal ends the wait as it ends a pipe's (EINTR or SA_RESTART). */
         if (wait_for_input(seen))
             return -ERESTARTSYS;
     }
+}
+
+/* Reads the frames as they come, so that a signal from the host arrives
+ * without the program reading: woken by the receive interrupt, or looking
+ * every INPUT_POLL_NS without one. */
+#define INPUT_POLL_NS 50000000ull
+
+static void console_input_thread(void *arg)
+{
+    (void)arg;
+    hook_input();
+    for (;;) {
+        uint64_t seen = input_interrupts();
+        pump_input();
+        if (in.broken)
+            sched_block(0, SCHED_FOREVER);      /* nothing more will come */
+        struct device_irq *d = vcon_input_irq();
+        if (!d) {
+            sched_sleep_until(clock_monotonic_ns() + INPUT_POLL_NS);
+            continue;
+        }
+        uint64_t flags = waitq_lock(&d->waiters);
+        if (__atomic_load_n(&d->interrupts, __ATOMIC_ACQUIRE) == seen) {
+            struct waiter w;
+            waitq_wait_locked(&d->waiters, &w, 0, WAITQ_ALL_BITS, SCHED_FOREVER, flags);
+        } else {
+            waitq_unlock(&d->waiters, flags);
+        }
+    }
+}
+
+static void start_input_thread(void)
+{
+    static bool started;
+    if (started || !vcon_present() || !sched_running())
+        return;
+    started = true;
+    struct thread *t = sched_thread_new_kernel(console_input_thread, 0);
+    if (!t) {
+        klog("console: no memory for the input thread: signals from the host wait for the program's reads");
+        return;
+    }
+    sched_start(t);
 }
 
 static int64_t console_read(struct vnode *vn, void *buf, uint64_t len, uint64_t off)
@@ -200,7 +308,7 @@ static int console_poll(struct vnode *vn, uint32_t flags)
     was_readable = readable;
     if (!readable)
         readiness_recheck_by(clock_monotonic_ns() + (vcon_input_irq() ? BACKSTOP_NS : RECHECK_NS));
-    if (readable && vcon_present() && in.eof && !vn->ops->is_tty)
+    if (readable && vcon_present() && in.eof && !ring.count && !vn->ops->is_tty)
         return POLLOUT | POLLHUP;
     return POLLOUT | (readable ? POLLIN : 0);
 }
@@ -253,6 +361,7 @@ struct vnode *console_vnode(void)
 struct vnode *console_fd_vnode(bool host_terminal)
 {
     static struct vnode *pipe_vn;
+    start_input_thread();
     /* The UART console is a terminal (a cloud's serial console is one). */
     if (!vcon_present() || host_terminal)
         return console_vnode();

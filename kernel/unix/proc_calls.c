@@ -175,14 +175,30 @@ int64_t sys_prlimit64(SYSCALL_ARGS)
 int64_t sys_getrlimit(SYSCALL_ARGS) { UNUSED_ARGS; return sys_prlimit64(0, a0, 0, a1, 0, 0); }
 int64_t sys_setrlimit(SYSCALL_ARGS) { UNUSED_ARGS; return sys_prlimit64(0, a0, a1, 0, 0, 0); }
 
+#define RUSAGE_SELF 0
+#define RUSAGE_CHILDREN (-1)
+#define RUSAGE_THREAD 1
+
+/* getrusage: user and system CPU time (sched/cputime.c) of the program or
+ * the calling thread; a program without children has none of theirs.
+ * The other fields stay 0. */
 int64_t sys_getrusage(SYSCALL_ARGS)
 {
     UNUSED_ARGS;
+    int who = (int)a0;
+    if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != RUSAGE_THREAD)
+        return -EINVAL;
+    struct sched_cputime t = { 0, 0 };
+    if (who == RUSAGE_SELF)
+        sched_process_cputime(&t);
+    else if (who == RUSAGE_THREAD)
+        sched_thread_cputime(sched_current()->tid, &t);
     int64_t ru[18];
     memset(ru, 0, sizeof(ru));
-    uint64_t ns = clock_monotonic_ns();
-    ru[0] = (int64_t)(ns / 1000000000);
-    ru[1] = (int64_t)(ns % 1000000000 / 1000);
+    ru[0] = (int64_t)(t.user_ns / 1000000000);
+    ru[1] = (int64_t)(t.user_ns % 1000000000 / 1000);
+    ru[2] = (int64_t)(t.sys_ns / 1000000000);
+    ru[3] = (int64_t)(t.sys_ns % 1000000000 / 1000);
     return copy_to_user(a1, ru, sizeof(ru));
 }
 

@@ -26,11 +26,36 @@ struct signal_timer *signal_itimer(int which)
     static const int signals[ITIMERS] = { SIGALRM, SIGVTALRM, SIGPROF };
     struct signal_timer *t = &itimers[which];
     if (!t->used) {
-        /* Linux sends them as the kernel (si_code SI_KERNEL) to the program. */
+        /* Linux sends them as the kernel (si_code SI_KERNEL) to the
+         * program; VIRTUAL counts its user time, PROF user + system. */
         *t = (struct signal_timer){ .used = true, .notify = SIGEV_SIGNAL, .signo = signals[which],
-                                    .code = SI_KERNEL };
+                                    .code = SI_KERNEL, .on_cpu = which != ITIMER_REAL,
+                                    .cpu = { which == ITIMER_VIRTUAL ? CPU_CLOCK_VIRT : CPU_CLOCK_PROF, 0 } };
     }
     return t;
+}
+
+bool signal_timer_now(const struct signal_timer *t, uint64_t *now)
+{
+    if (!t->on_cpu) {
+        *now = clock_monotonic_ns();
+        return true;
+    }
+    return cpu_clock_read(&t->cpu, now) == 0;
+}
+
+/* The CPU-time clocks change slowly at most this often: a look sooner
+ * than this after the last is not worth a wake-up. */
+#define CPU_LOOK_MIN_NS 1000000ull
+
+/* When to look at t again, on the monotonic clock (mono: now). */
+static uint64_t next_look(const struct signal_timer *t, uint64_t now, uint64_t mono)
+{
+    if (!t->on_cpu)
+        return t->it.next;
+    uint64_t left = t->it.next - now, rate = cpu_clock_rate(&t->cpu);
+    uint64_t wait = (left + rate - 1) / rate;
+    return mono + (wait < CPU_LOOK_MIN_NS ? CPU_LOOK_MIN_NS : wait);
 }
 
 struct signal_timer *signal_posix_timer(int id)
@@ -71,7 +96,7 @@ static void fire(struct signal_timer *t, uint64_t now)
     t->overrun_last = signal_send_timer(target, &info, (uint32_t)n);
 }
 
-static uint64_t fire_due(uint64_t now)
+static uint64_t fire_due(uint64_t mono)
 {
     uint64_t next = SCHED_FOREVER;
     struct signal_timer *all[2] = { itimers, posix };
@@ -79,13 +104,21 @@ static uint64_t fire_due(uint64_t now)
     for (int k = 0; k < 2; k++) {
         for (int i = 0; i < counts[k]; i++) {
             struct signal_timer *t = &all[k][i];
-            if (!t->used)
+            uint64_t now = mono;
+            if (!t->used || (!t->it.armed && !t->it.ticks))
                 continue;
+            if (!signal_timer_now(t, &now)) {
+                interval_timer_set(&t->it, 0, 0);     /* its thread has gone */
+                continue;
+            }
             /* A look (timer_gettime) may have counted an expiry already. */
             if (t->it.ticks || (t->it.armed && t->it.next <= now))
                 fire(t, now);
-            if (t->it.armed && t->it.next < next)
-                next = t->it.next;
+            if (t->it.armed) {
+                uint64_t look = next_look(t, now, mono);
+                if (look < next)
+                    next = look;
+            }
         }
     }
     return next;
@@ -126,7 +159,10 @@ void signal_timer_arm(struct signal_timer *t, uint64_t at, uint64_t interval)
 
 uint64_t signal_timer_left(struct signal_timer *t)
 {
-    return interval_timer_remaining(&t->it, clock_monotonic_ns());
+    uint64_t now;
+    if (!signal_timer_now(t, &now))
+        return 0;
+    return interval_timer_remaining(&t->it, now);
 }
 
 bool signal_timer_armed(void)

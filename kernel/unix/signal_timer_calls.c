@@ -2,10 +2,9 @@
  * timer_settime, timer_gettime, timer_getoverrun, timer_delete): the
  * system calls over unix/signal_timer.h.
  *
- * ITIMER_VIRTUAL and ITIMER_PROF count the program's CPU time as cloak's
- * CPU-time clocks do (CLOCK_PROCESS_CPUTIME_ID: the time since boot, for
- * one program that never waits on another), so they also run while the
- * program sleeps; the same holds for POSIX timers on the CPU-time clocks. */
+ * ITIMER_VIRTUAL counts the program's user CPU time, ITIMER_PROF its user
+ * and system time, POSIX timers on a CPU-time clock that clock
+ * (unix/cpu_clock.h): none of them runs while the program sleeps. */
 #include "unix/syscall.h"
 #include "unix/signal.h"
 #include "unix/signal_timer.h"
@@ -64,7 +63,8 @@ static int set_itimer(int which, uint64_t value, uint64_t interval, struct itime
     uint64_t flags = signal_timer_lock();
     struct signal_timer *t = signal_itimer(which);
     *old = itimerval_of(signal_timer_left(t), t->it.interval);
-    uint64_t now = clock_monotonic_ns();
+    uint64_t now = 0;
+    signal_timer_now(t, &now);
     signal_timer_arm(t, value ? timeout_deadline_after(now, value) : 0, interval);
     signal_timer_unlock(flags);
     return 0;
@@ -120,16 +120,22 @@ int64_t sys_alarm(SYSCALL_ARGS)
 
 static bool known_clock(uint64_t id)
 {
-    return id == CLOCK_REALTIME || id == CLOCK_MONOTONIC || id == CLOCK_BOOTTIME ||
-           id == CLOCK_PROCESS_CPUTIME_ID || id == CLOCK_THREAD_CPUTIME_ID;
+    return id == CLOCK_REALTIME || id == CLOCK_MONOTONIC || id == CLOCK_BOOTTIME;
 }
 
 /* timer_create(clockid, sigevent or NULL, timer_t *id). */
 int64_t sys_timer_create(SYSCALL_ARGS)
 {
     UNUSED_ARGS;
-    if (!known_clock(a0))
+    struct cpu_clock cpu = { 0, 0 };
+    bool on_cpu = cpu_clock_id(a0);
+    if (on_cpu) {
+        int err = cpu_clock_parse(a0, true, &cpu);
+        if (err)
+            return err;
+    } else if (!known_clock(a0)) {
         return a0 == CLOCK_MONOTONIC_RAW ? -ENOTSUP : -EINVAL;
+    }
     struct sigevent_k ev = { .signo = SIGALRM, .notify = SIGEV_SIGNAL };
     bool given = a1 != 0;
     if (given && copy_from_user(&ev, a1, sizeof(ev)))
@@ -152,6 +158,8 @@ int64_t sys_timer_create(SYSCALL_ARGS)
         t->tid = ev.tid;
         t->code = SI_TIMER;
         t->clock_realtime = a0 == CLOCK_REALTIME;
+        t->on_cpu = on_cpu;
+        t->cpu = cpu;
         t->value = given ? ev.value : (uint64_t)t->id;    /* Linux: the id when no sigevent */
     }
     signal_timer_unlock(flags);
@@ -194,11 +202,14 @@ int64_t sys_timer_settime(SYSCALL_ARGS)
         return -EINVAL;
     }
     old = itimerspec_of(signal_timer_left(t), t->it.interval);
-    uint64_t mono = clock_monotonic_ns(), at = 0;
-    if (value && (a1 & TIMER_ABSTIME))
-        at = timeout_deadline_at(mono, t->clock_realtime ? clock_realtime_ns() : mono, value);
+    uint64_t now = 0, at = 0;
+    signal_timer_now(t, &now);          /* a thread gone: it never fires */
+    if (value && (a1 & TIMER_ABSTIME) && t->on_cpu)
+        at = value;
+    else if (value && (a1 & TIMER_ABSTIME))
+        at = timeout_deadline_at(now, t->clock_realtime ? clock_realtime_ns() : now, value);
     else if (value)
-        at = timeout_deadline_after(mono, value);
+        at = timeout_deadline_after(now, value);
     if (value && at == 0)
         at = 1;                         /* already passed: expires at once */
     signal_timer_arm(t, at, value ? interval : 0);

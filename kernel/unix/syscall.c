@@ -25,7 +25,7 @@ static const syscall_fn table[] = {
     ENTRY(83, mkdir), ENTRY(84, rmdir), ENTRY(86, link), ENTRY(87, unlink), ENTRY(88, symlink),
     ENTRY(89, readlink), ENTRY(90, chmod), ENTRY(91, fchmod), ENTRY(92, chown), ENTRY(93, fchown),
     ENTRY(94, lchown), ENTRY(95, umask), ENTRY(96, gettimeofday), ENTRY(97, getrlimit),
-    ENTRY(98, getrusage), ENTRY(99, sysinfo), ENTRY(102, getuid), ENTRY(104, getgid),
+    ENTRY(98, getrusage), ENTRY(99, sysinfo), ENTRY(100, times), ENTRY(102, getuid), ENTRY(104, getgid),
     ENTRY(107, geteuid), ENTRY(108, getegid), ENTRY(109, setpgid), ENTRY(110, getppid),
     ENTRY(111, getpgrp), ENTRY(115, getgroups), ENTRY(121, getpgid), ENTRY(124, getsid),
     ENTRY(131, sigaltstack), ENTRY(137, statfs), ENTRY(138, fstatfs), ENTRY(157, prctl),
@@ -115,6 +115,7 @@ static void log_unimplemented(uint64_t nr)
  * RAX.  Returns non-zero when every register must be restored (IRET). */
 int syscall_dispatch(struct trap_frame *f)
 {
+    sched_cputime_enter_kernel();      /* user time ends here (sched/cputime.c) */
     kernel_lock_acquire();             /* the rest of the kernel is one CPU's at a time */
     fpu_program_called();              /* PVM is known by now (fpu_switch.c) */
     uint64_t nr = f->rax;

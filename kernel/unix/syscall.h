@@ -75,7 +75,7 @@ DECLARE(getuid) DECLARE(geteuid) DECLARE(getgid) DECLARE(getegid) DECLARE(getpgr
 DECLARE(getpgid) DECLARE(getsid) DECLARE(setpgid) DECLARE(getgroups) DECLARE(uname) DECLARE(arch_prctl)
 DECLARE(rseq)
 DECLARE(prlimit64) DECLARE(getrlimit) DECLARE(setrlimit)
-DECLARE(getrusage) DECLARE(sysinfo)
+DECLARE(getrusage) DECLARE(sysinfo) DECLARE(times)
 /* affinity_calls.c */
 DECLARE(sched_getaffinity) DECLARE(sched_setaffinity) DECLARE(getcpu)
 /* clone.c */

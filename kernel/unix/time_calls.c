@@ -4,6 +4,8 @@
 #include "unix/timeout.h"
 #include "unix/signal_thread.h"
 #include "unix/sigset.h"
+#include "unix/cpu_clock.h"
+#include "sched/sched.h"
 #include "drivers/clock.h"
 #include "lib/errno.h"
 
@@ -21,6 +23,11 @@ struct timespec_k { int64_t sec; int64_t nsec; };
 
 static int clock_ns(uint64_t id, uint64_t *ns)
 {
+    if (cpu_clock_id(id)) {
+        struct cpu_clock c;
+        int err = cpu_clock_parse(id, false, &c);
+        return err ? err : cpu_clock_read(&c, ns);
+    }
     switch (id) {
     case CLOCK_REALTIME:
     case CLOCK_REALTIME_COARSE:
@@ -30,10 +37,6 @@ static int clock_ns(uint64_t id, uint64_t *ns)
     case CLOCK_MONOTONIC_RAW:
     case CLOCK_MONOTONIC_COARSE:
     case CLOCK_BOOTTIME:
-    /* One process that never waits on another: its CPU time is (close to)
-     * the time since boot. */
-    case CLOCK_PROCESS_CPUTIME_ID:
-    case CLOCK_THREAD_CPUTIME_ID:
         *ns = clock_monotonic_ns();
         return 0;
     default:
@@ -62,6 +65,11 @@ int64_t sys_clock_getres(SYSCALL_ARGS)
     if (!a1)
         return 0;
     struct timespec_k ts = { 0, 1 };
+    struct cpu_clock c;
+    /* Linux: a CPU clock's PROF and VIRT kinds tick (1/HZ; Debian's HZ is
+     * 250), its SCHED kind is exact. */
+    if (cpu_clock_id(a0) && cpu_clock_parse(a0, false, &c) == 0 && c.kind != CPU_CLOCK_SCHED)
+        ts.nsec = 4000000;
     return copy_to_user(a1, &ts, sizeof(ts));
 }
 
@@ -131,8 +139,8 @@ int64_t sys_clock_nanosleep(SYSCALL_ARGS)
 {
     UNUSED_ARGS;
     uint64_t ns, now;
-    if (a0 == CLOCK_PROCESS_CPUTIME_ID || a0 == CLOCK_THREAD_CPUTIME_ID)
-        return -EINVAL;
+    if (cpu_clock_id(a0))
+        return -EINVAL;                 /* sleeping on CPU time: not done (Linux: threads' EINVAL) */
     int err = clock_ns(a0, &now);
     if (err)
         return err;
@@ -145,4 +153,23 @@ int64_t sys_clock_nanosleep(SYSCALL_ARGS)
     if (signal_sleep_until(timeout_deadline_at(mono, now, ns)))
         return -ERESTARTNOHAND;
     return 0;
+}
+
+/* times(): CPU times in clock ticks (USER_HZ, 100 a second); children
+ * none.  Returns the ticks since boot, as Linux does (from an arbitrary
+ * point). */
+#define USER_HZ 100
+#define NS_PER_TICK (1000000000 / USER_HZ)
+
+int64_t sys_times(SYSCALL_ARGS)
+{
+    UNUSED_ARGS;
+    if (a0) {
+        struct sched_cputime t;
+        sched_process_cputime(&t);
+        int64_t tms[4] = { (int64_t)(t.user_ns / NS_PER_TICK), (int64_t)(t.sys_ns / NS_PER_TICK), 0, 0 };
+        if (copy_to_user(a0, tms, sizeof(tms)))
+            return -EFAULT;
+    }
+    return (int64_t)(clock_monotonic_ns() / NS_PER_TICK);
 }

@@ -490,22 +490,58 @@ static volatile sig_atomic_t got_signal;
  * disks) before it is killed. */
 #define QEMU_STOP_GRACE_MS 5000
 
+/* Signals go to the program through the virtio console's input
+ * (qemu_stdin_signal) when qemu_run has that input. */
+static volatile sig_atomic_t signals_to_program;
+/* When the last signal was passed on (CLOCK_MONOTONIC ms), 0: none. */
+static volatile long long last_passed_ms;
+
+/* A second SIGINT or SIGTERM within this long of the one passed to the
+ * program stops the VM; one within SAME_SIGNAL_MS is the same signal
+ * arriving twice (timeout(1) sends it to its child, then to its whole
+ * process group) and is dropped: no one presses Ctrl-C twice that fast. */
+#define STOP_AFTER_SECOND_MS 2000
+#define SAME_SIGNAL_MS 100
+
 /* The one place that decides what a SIGINT, SIGTERM or SIGHUP sent to
- * cloak (a Ctrl-C at the terminal included) does to the VM.  The kernel
- * has no signal delivery yet, so the VM stops: QEMU gets the same signal
- * and shuts down, and qemu_run kills it if it is still there after
- * QEMU_STOP_GRACE_MS; cloak then exits 128+sig like a shell's child.
- * When the kernel delivers signals, this is where cloak should pass the
- * signal to the program instead (a control message to the kernel, which
- * raises it in the program) and let the program's exit decide.  Runs in
- * the signal handler: async-signal-safe calls only. */
+ * cloak (a Ctrl-C at the terminal included) does to the VM.  SIGINT and
+ * SIGTERM go to the program, as a terminal's Ctrl-C or a kill would reach
+ * it on Linux, and its exit decides cloak's; a second one within
+ * STOP_AFTER_SECOND_MS, a SIGHUP (the terminal is gone), or any of them
+ * without the virtio console's input stops the VM: QEMU gets the same
+ * signal and shuts down, qemu_run kills it if it is still there after
+ * QEMU_STOP_GRACE_MS, and cloak exits 128+sig like a shell's child.  Runs
+ * in the signal handler: async-signal-safe calls only. */
 static void vm_interrupt(pid_t qemu, int sig)
 {
     kill(qemu, sig);
 }
 
+/* True when the signal is handled here: passed to the program, or
+ * dropped as a duplicate. */
+static bool pass_to_program(int sig)
+{
+    struct timespec ts;
+    long long now;
+
+    if (!signals_to_program || sig == SIGHUP || got_signal)
+        return false;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    if (last_passed_ms && now - last_passed_ms < SAME_SIGNAL_MS)
+        return true;
+    if (last_passed_ms && now - last_passed_ms < STOP_AFTER_SECOND_MS)
+        return false;
+    if (qemu_stdin_signal(sig) < 0)
+        return false;
+    last_passed_ms = now ? now : 1;
+    return true;
+}
+
 static void forward(int sig)
 {
+    if (pass_to_program(sig))
+        return;
     got_signal = sig;
     if (child_pid > 0)
         vm_interrupt((pid_t)child_pid, sig);
@@ -661,9 +697,13 @@ int qemu_run(const struct qemu_argv *a, const char *log_path, bool echo_log,
     memset(res, 0, sizeof *res);
     got_signal = 0;
     child_pid = 0;
+    last_passed_ms = 0;
+    signals_to_program = a->stdin_fd > 0;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = forward;
     sigemptyset(&sa.sa_mask);
+    for (int i = 0; i < 3; i++)
+        sigaddset(&sa.sa_mask, sigs[i]);    /* one handler at a time */
     for (int i = 0; i < 3; i++)
         sigaction(sigs[i], &sa, &old[i]);
 
@@ -674,7 +714,17 @@ int qemu_run(const struct qemu_argv *a, const char *log_path, bool echo_log,
     if (a->stdout_fd > 0)
         posix_spawn_file_actions_adddup2(&fa, a->stdout_fd, 1);
     relay_open(&relay, &fa);
-    rc = posix_spawnp(&pid, a->argv[0], &fa, NULL, a->argv, environ);
+    /* With signals passed to the program, QEMU has a process group of its
+     * own: a Ctrl-C at the terminal then reaches cloak alone (QEMU never
+     * reads the terminal: its stdin is the console's socket). */
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    if (signals_to_program) {
+        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+        posix_spawnattr_setpgroup(&attr, 0);
+    }
+    rc = posix_spawnp(&pid, a->argv[0], &fa, &attr, a->argv, environ);
+    posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&fa);
     /* QEMU's now (or nobody's): the pumps see its end when it exits. */
     if (a->stdin_fd > 0)
@@ -705,6 +755,7 @@ int qemu_run(const struct qemu_argv *a, const char *log_path, bool echo_log,
             close(logfd);
     }
     child_pid = 0;
+    signals_to_program = 0;
     for (int i = 0; i < 3; i++)
         sigaction(sigs[i], &old[i], NULL);
     res->forwarded_signal = got_signal;

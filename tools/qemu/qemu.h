@@ -97,6 +97,11 @@ struct qemu_argv {
  * stdout; qemu_stdout_finish waits until all of it is copied (call it
  * after qemu_run).  -1 with err on failure. */
 int qemu_stdin_start(char *err, size_t errlen);
+/* Passes signal sig to the program: a control frame (0x80000000 | sig) on
+ * the input, between data frames, also after the end of input.  0, or -1
+ * when there is no such input.  Async-signal-safe (a byte into a pipe that
+ * the input thread watches). */
+int qemu_stdin_signal(int sig);
 int qemu_stdout_start(char *err, size_t errlen);
 void qemu_stdout_finish(void);
 /* True once a write to cloak's stdout failed with EPIPE (its reader went

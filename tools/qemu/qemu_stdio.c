@@ -1,7 +1,8 @@
 /* The program's stdin and stdout through the virtio console (qemu.h).
  *
  * Input: cloak's stdin, framed (u32 little-endian length, the bytes; length
- * 0 = end of input), into a socket that is QEMU's stdin.  The frames are
+ * 0 = end of input; 0x80000000 | S = signal S for the program, sent by
+ * qemu_stdin_signal), into a socket that is QEMU's stdin.  The frames are
  * what lets the guest tell the end of input from a pause: QEMU's virtio
  * console has no way to pass on that the host side reached its end without
  * also closing the port.  cloak keeps its end open until it exits.
@@ -24,6 +25,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -48,12 +50,51 @@ static int send_all(int fd, const uint8_t *p, size_t n)
     return 0;
 }
 
+/* Signals for the program, one byte each: written by qemu_stdin_signal
+ * (in a signal handler), read by pump_in. */
+static int signal_pipe[2] = {-1, -1};
+
+int qemu_stdin_signal(int sig)
+{
+    unsigned char b = (unsigned char)sig;
+
+    if (signal_pipe[1] < 0 || sig < 1 || sig > 64)
+        return -1;
+    return write(signal_pipe[1], &b, 1) == 1 ? 0 : -1;
+}
+
+static int send_signals(int fd)
+{
+    unsigned char sigs[16];
+    ssize_t n = read(signal_pipe[0], sigs, sizeof sigs);
+
+    for (ssize_t i = 0; i < n; i++) {
+        uint8_t hdr[4] = {sigs[i], 0, 0, 0x80};
+        if (send_all(fd, hdr, 4) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Copies stdin in frames until its end, and signals for as long as QEMU
+ * runs.  (A signal waits behind a data frame the guest is not taking.) */
 static void *pump_in(void *arg)
 {
     static uint8_t buf[4 + FRAME_DATA];
     int fd = (int)(intptr_t)arg;
+    bool at_end = false;
 
     for (;;) {
+        struct pollfd p[2] = {{signal_pipe[0], POLLIN, 0}, {0, POLLIN, 0}};
+        if (poll(p, at_end ? 1 : 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            return NULL;
+        }
+        if ((p[0].revents & POLLIN) && send_signals(fd) < 0)
+            return NULL;
+        if (at_end || !p[1].revents)
+            continue;
         ssize_t n = read(0, buf + 4, FRAME_DATA);
         if (n < 0 && errno == EINTR)
             continue;
@@ -63,8 +104,9 @@ static void *pump_in(void *arg)
         buf[1] = (uint8_t)(n >> 8);
         buf[2] = (uint8_t)(n >> 16);
         buf[3] = (uint8_t)(n >> 24);
-        if (send_all(fd, buf, 4 + (size_t)n) < 0 || n == 0)
+        if (send_all(fd, buf, 4 + (size_t)n) < 0)
             return NULL;
+        at_end = n == 0;
     }
 }
 
@@ -136,6 +178,12 @@ int qemu_stdin_start(char *err, size_t errlen)
         return -1;
     }
     setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &size, sizeof size); /* a hint */
+    if (signal_pipe[0] < 0 && pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+        snprintf(err, errlen, "cannot make the console's signal pipe: %s", strerror(errno));
+        close(sv[0]);
+        close(sv[1]);
+        return -1;
+    }
     if (start(pump_in, sv[0], true, &t, err, errlen) < 0) {
         close(sv[0]);
         close(sv[1]);
