@@ -95,6 +95,15 @@ int net_sock_take_error(struct net_sock *s);
 size_t net_sock_readable(struct net_sock *s);
 int net_sock_setopt(struct net_sock *s, enum net_opt opt, int val);
 int net_sock_getopt(struct net_sock *s, enum net_opt opt, int *val);
+/* TCP_INFO: Linux's struct tcp_info, its first `room` bytes into out
+ * (as Linux cuts it to the caller's length); the bytes written. */
+size_t net_sock_tcp_info(struct net_sock *s, void *out, size_t room);
+/* TCP_CONGESTION: the algorithm's name; setting: 0 for it, -ENOENT for
+ * any other (not available, as Linux says). */
+const char *net_sock_congestion(struct net_sock *s);
+int net_sock_set_congestion(struct net_sock *s, const char *name);
+/* TCP_MAXSEG: the connection's MSS (536 before there is one, as Linux). */
+int net_sock_mss(struct net_sock *s);
 
 /* The network thread (net/thread.c): started by the first socket or by
  * net_start; net_kick makes it look at once (loopback packets queued). */

@@ -20,6 +20,16 @@ struct dgram {
     uint16_t port;
 };
 
+/* What TCP_INFO reports that lwIP does not keep (socket_tcp_info.c). */
+struct tcp_timing {
+    bool timing;                        /* a send is being timed */
+    uint32_t seq;                       /* ... until an ACK reaches this */
+    uint64_t sent_ns;
+    uint32_t srtt_us, rttvar_us, min_rtt_us;
+    uint64_t bytes_acked, bytes_received;
+    uint64_t last_sent_ns, last_recv_ns, last_ack_ns;
+};
+
 struct net_sock {
     int family, type;
     net_notify_fn notify;
@@ -42,6 +52,7 @@ struct net_sock {
     struct pbuf *rx_tail;               /* the last pbuf of rx */
     size_t rx_bytes;
     size_t rx_held;                     /* received and not yet given back to the window */
+    struct tcp_timing timing;
     struct net_sock *acceptq[NET_BACKLOG_MAX];
     unsigned accept_head, accept_count, backlog;
     /* UDP */
@@ -73,6 +84,14 @@ int64_t tcp_sock_send(struct net_sock *s, const void *buf, size_t len);
 int64_t tcp_sock_recv(struct net_sock *s, void *buf, size_t len, bool peek);
 int tcp_sock_shutdown(struct net_sock *s, int how);
 uint32_t tcp_sock_poll(struct net_sock *s);
+/* socket_tcp_info.c: socket_tcp.c tells it of sends (nxt_before: snd_nxt
+ * before tcp_output), ACKs, data in, the SYN out and the connection made. */
+struct tcp_pcb;
+void tcp_info_wrote(struct net_sock *s, struct tcp_pcb *pcb, uint32_t nxt_before);
+void tcp_info_acked(struct net_sock *s, struct tcp_pcb *pcb, uint32_t len);
+void tcp_info_received(struct net_sock *s, uint32_t len);
+void tcp_info_started(struct net_sock *s, uint32_t seq);
+void tcp_info_connected(struct net_sock *s);
 
 int udp_sock_init(struct net_sock *s);
 void udp_sock_close(struct net_sock *s);

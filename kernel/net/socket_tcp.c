@@ -230,8 +230,10 @@ static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
     struct net_sock *s = arg;
     if (!s)
         return ERR_ABRT;
-    if (err == ERR_OK)
+    if (err == ERR_OK) {
         s->state = TS_CONNECTED;
+        tcp_info_connected(s);
+    }
     net_sock_changed(s, NET_POLLOUT);
     return ERR_OK;
 }
@@ -252,6 +254,7 @@ int tcp_sock_connect(struct net_sock *s, const ip_addr_t *ip, uint16_t port)
         return net_errno(err);
     s->state = TS_CONNECTING;
     s->connect_seen = false;
+    tcp_info_started(s, s->pcb.tcp->snd_nxt);
     return -EINPROGRESS;
 }
 
@@ -290,6 +293,7 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
      * a request, whose answer will carry the ACK. */
     if (!s->rx && p->tot_len >= tcp_mss(pcb))
         tcp_ack_now(pcb);
+    tcp_info_received(s, p->tot_len);
     s->rx_bytes += p->tot_len;
     s->rx_held += p->tot_len;
     if (s->rx)
@@ -306,8 +310,9 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 
 static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 {
-    (void)len;
     struct net_sock *s = arg;
+    if (s)
+        tcp_info_acked(s, pcb, len);
     if (s && tcp_sndbuf(pcb) >= SEND_LOW_WATER)
         net_sock_changed(s, NET_POLLOUT);
     return ERR_OK;
@@ -356,7 +361,9 @@ int64_t tcp_sock_send(struct net_sock *s, const void *buf, size_t len)
         return -EAGAIN;
     if (err != ERR_OK)
         return net_errno(err);
+    uint32_t nxt = pcb->snd_nxt;
     tcp_output(pcb);
+    tcp_info_wrote(s, pcb, nxt);
     return (int64_t)n;
 }
 
