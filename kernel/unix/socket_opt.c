@@ -10,9 +10,9 @@
  *   TCP_INFO, TCP_MAXSEG: read only (net/socket_tcp_info.c);
  *   SO_BROADCAST, SO_PRIORITY, IP_TOS, TCP_QUICKACK, TCP_DEFER_ACCEPT:
  *                 accepted, no effect;
- *   IP_RECVERR, IPV6_RECVERR: accepted, no error queue (glibc's resolver
- *                 refuses a socket without them; an unreachable server
- *                 then costs it its timeout instead of an early error). */
+ *   IP_RECVERR, IPV6_RECVERR: a UDP socket queues the ICMP errors it gets
+ *                 (net/socket_errqueue.c; read by recvmsg(MSG_ERRQUEUE),
+ *                 unix/socket_errqueue.c); a TCP socket stores the flag. */
 #include "unix/socket.h"
 #include "unix/syscall.h"
 #include "unix/usercopy.h"
@@ -65,6 +65,7 @@ static int int_option(int level, int name, enum net_opt *out)
         { SOL_SOCKET, SO_SNDBUF, NET_OPT_SNDBUF }, { SOL_TCP, TCP_NODELAY, NET_OPT_NODELAY },
         { SOL_TCP, TCP_KEEPIDLE, NET_OPT_KEEPIDLE }, { SOL_TCP, TCP_KEEPINTVL, NET_OPT_KEEPINTVL },
         { SOL_TCP, TCP_KEEPCNT, NET_OPT_KEEPCNT }, { SOL_IPV6, IPV6_V6ONLY, NET_OPT_V6ONLY },
+        { SOL_IP, IP_RECVERR, NET_OPT_RECVERR }, { SOL_IPV6, IPV6_RECVERR, NET_OPT_RECVERR6 },
     };
     for (unsigned i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
         if (map[i].level == level && map[i].name == name) {
@@ -79,7 +80,6 @@ static bool accepted_without_effect(int level, int name)
 {
     return (level == SOL_SOCKET && (name == SO_BROADCAST || name == SO_PRIORITY)) ||
            (level == SOL_IP && name == IP_TOS) ||
-           (level == SOL_IP && name == IP_RECVERR) || (level == SOL_IPV6 && name == IPV6_RECVERR) ||
            (level == SOL_TCP && (name == TCP_QUICKACK || name == TCP_DEFER_ACCEPT));
 }
 
