@@ -10,12 +10,14 @@
  * errno as Linux converts it (net/ipv4/icmp.c icmp_err_convert,
  * net/ipv6/icmp.c icmpv6_err_convert).  TCP does not hear of them (lwIP's
  * own retransmissions and timeouts end a connection), and a quoted IPv6
- * header followed by extension headers is not looked into. */
+ * header followed by extension headers is not looked into.  One message is
+ * kept from lwIP: an ICMPv6 "too big" under the minimum MTU (too_small). */
 #include "net/socket_int.h"
 #include "lwip/raw.h"
 #include "lwip/ip.h"
 #include "lwip/inet_chksum.h"
 #include "lib/errno.h"
+#include "lib/log.h"
 #include "lib/string.h"
 
 /* Linux's numbers for errnos the rest of the kernel does not use. */
@@ -29,7 +31,8 @@
 #define EPROTO 71
 #endif
 
-#define QUOTE_MAX 1232                   /* IPv6's minimum MTU less the headers */
+#define QUOTE_MAX 1232
+#define IP6_MIN_MTU 1280                   /* IPv6's minimum MTU less the headers */
 #define IP4_ICMP 1
 #define IP6_ICMP 58
 #define IP_UDP 17
@@ -136,6 +139,17 @@ static bool checksum_holds(struct pbuf *p, u16_t hlen, bool v6)
     return sum == 0;
 }
 
+/* An ICMPv6 "too big" below IPv6's minimum MTU is discarded (RFC 8201,
+ * section 4): lwIP would take it into its destination cache, and a path
+ * MTU under the headers' size leaves TCP a segment size of 0. */
+static u8_t too_small(struct pbuf *p, uint32_t mtu)
+{
+    klog_once(&too_small, "net: an ICMPv6 \"packet too big\" reporting an MTU of %u (under "
+                          "1280) was discarded", mtu);
+    pbuf_free(p);
+    return 1;                            /* taken: lwIP does not see it */
+}
+
 static u8_t on_icmp(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *src)
 {
     (void)pcb;
@@ -155,6 +169,8 @@ static u8_t on_icmp(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_add
     r.code = msg[1];
     if (!(v6 ? convert6(&r) : convert4(&r)) || !checksum_holds(p, hlen, v6))
         return 0;
+    if (v6 && r.type == 2 && be32(msg + 4) < IP6_MIN_MTU)
+        return too_small(p, be32(msg + 4));
     if (!(v6 ? quoted6(&r, msg + 8, n - 8) : quoted4(&r, msg + 8, n - 8)))
         return 0;
     /* "Too big" carries the next hop's MTU: in the low 16 bits of the
