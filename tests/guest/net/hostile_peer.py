@@ -445,8 +445,12 @@ def main():
             if p[5] == IFACE and p[0].startswith("fe80"):
                 hl6 = bytes.fromhex(p[0])
     v6 = socket.inet_ntop(socket.AF_INET6, gl6)
-    ok6, why = echo_ok(65536, v6=v6) if hl6 else (False, "no IPv6 link-local address on %s" % IFACE)
-    print("info IPv6 to %s: %s" % (v6, "echoes" if ok6 else why), flush=True)
+    ok6 = False
+    if hl6:
+        ok6, why = echo_ok(65536, v6=v6)
+        report(ok6, "before anything: the server echoes 64 KiB over IPv6 (%s)" % v6, why)
+    else:
+        print("info no IPv6 link-local address on %s: the IPv6 checks are left out" % IFACE, flush=True)
     send_group("malformed headers", [(d, f) for d, f in group_headers(gmac)])
     send_group("absurd TCP options", group_options(gmac))
     for name, opts in (("MSS 0", b"\x02\x04\x00\x00"), ("MSS 1", b"\x02\x04\x00\x01"),
