@@ -337,6 +337,12 @@ int net_sock_setopt(struct net_sock *s, enum net_opt opt, int val)
         return 0;
     }
     case NET_OPT_LINGER: s->linger = val; return 0;
+    case NET_OPT_RECVERR: s->recverr4 = val != 0; return 0;
+    case NET_OPT_RECVERR6:
+        if (s->family != NET_AF_INET6)
+            return -ENOPROTOOPT;
+        s->recverr6 = val != 0;
+        return 0;
     }
     return -ENOPROTOOPT;
 }
@@ -358,6 +364,12 @@ int net_sock_getopt(struct net_sock *s, enum net_opt opt, int *val)
     case NET_OPT_RCVBUF: *val = s->rcvbuf; return 0;
     case NET_OPT_SNDBUF: *val = s->sndbuf; return 0;
     case NET_OPT_LINGER: *val = s->linger; return 0;
+    case NET_OPT_RECVERR: *val = s->recverr4; return 0;
+    case NET_OPT_RECVERR6:
+        if (s->family != NET_AF_INET6)
+            return -ENOPROTOOPT;
+        *val = s->recverr6;
+        return 0;
     default: break;
     }
     if (s->type != NET_SOCK_STREAM)

@@ -47,6 +47,19 @@ enum net_opt {
     NET_OPT_KEEPINTVL,     /* seconds */
     NET_OPT_KEEPCNT,
     NET_OPT_LINGER,        /* -1 off, else seconds (0: close resets) */
+    NET_OPT_RECVERR,       /* IP_RECVERR: queue ICMPv4 errors */
+    NET_OPT_RECVERR6,      /* IPV6_RECVERR: queue ICMPv6 errors */
+};
+
+/* An ICMP error on the socket's error queue (Linux's struct
+ * sock_extended_err and what goes with it). */
+struct net_sock_err {
+    uint32_t err;                       /* ee_errno */
+    uint8_t origin, type, code;         /* SO_EE_ORIGIN_ICMP(6), the ICMP type and code */
+    uint32_t info;                      /* ee_info: the MTU of a "too big" */
+    struct net_addr offender;           /* who sent the ICMP (port 0) */
+    struct net_addr dest;               /* where the datagram was going */
+    size_t len;                         /* bytes of the datagram the ICMP quoted */
 };
 
 struct net_sock;
@@ -89,12 +102,25 @@ int net_sock_shutdown(struct net_sock *s, int how);
 /* peer false: the local address (getsockname); true: the peer's. */
 int net_sock_name(struct net_sock *s, bool peer, struct net_addr *out);
 uint32_t net_sock_poll(struct net_sock *s);
+/* recvmsg(MSG_ERRQUEUE): takes the oldest queued ICMP error, the first
+ * `room` bytes of what it quoted into buf; -EAGAIN when there is none. */
+int net_sock_take_queued_error(struct net_sock *s, struct net_sock_err *out, void *buf,
+                               size_t room);
 /* SO_ERROR: the pending error (negative errno) or 0; clears it. */
 int net_sock_take_error(struct net_sock *s);
 /* FIONREAD: bytes readable (TCP), the next datagram's size (UDP). */
 size_t net_sock_readable(struct net_sock *s);
 int net_sock_setopt(struct net_sock *s, enum net_opt opt, int val);
 int net_sock_getopt(struct net_sock *s, enum net_opt opt, int *val);
+/* TCP_INFO: Linux's struct tcp_info, its first `room` bytes into out
+ * (as Linux cuts it to the caller's length); the bytes written. */
+size_t net_sock_tcp_info(struct net_sock *s, void *out, size_t room);
+/* TCP_CONGESTION: the algorithm's name; setting: 0 for it, -ENOENT for
+ * any other (not available, as Linux says). */
+const char *net_sock_congestion(struct net_sock *s);
+int net_sock_set_congestion(struct net_sock *s, const char *name);
+/* TCP_MAXSEG: the connection's MSS (536 before there is one, as Linux). */
+int net_sock_mss(struct net_sock *s);
 
 /* The network thread (net/thread.c): started by the first socket or by
  * net_start; net_kick makes it look at once (loopback packets queued). */

@@ -134,6 +134,17 @@ int tcp_sock_bind(struct net_sock *s, const ip_addr_t *ip, uint16_t port)
     return net_errno(tcp_bind(s->pcb.tcp, ip, port));
 }
 
+/* A peer's MSS option of 1 would have every byte sent in a segment of
+ * its own (40 bytes of headers each, and more segments than the send
+ * queue holds): as Linux (tcp_min_snd_mss, after CVE-2019-11479), no
+ * segment is made smaller than MIN_SND_MSS bytes whatever the peer says. */
+#define MIN_SND_MSS 48
+static void clamp_mss(struct tcp_pcb *pcb)
+{
+    if (pcb->mss < MIN_SND_MSS)
+        pcb->mss = MIN_SND_MSS;
+}
+
 /* ---- listening ---- */
 
 static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
@@ -157,6 +168,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
     c->state = TS_CONNECTED;
     c->connect_seen = true;
     attach(c, pcb);
+    clamp_mss(pcb);
     c->nodelay = l->nodelay;
     if (c->nodelay)
         tcp_nagle_disable(pcb);
@@ -226,12 +238,14 @@ int tcp_sock_accept(struct net_sock *s, struct net_sock **out)
 
 static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 {
-    (void)pcb;
     struct net_sock *s = arg;
     if (!s)
         return ERR_ABRT;
-    if (err == ERR_OK)
+    if (err == ERR_OK) {
         s->state = TS_CONNECTED;
+        clamp_mss(pcb);
+        tcp_info_connected(s);
+    }
     net_sock_changed(s, NET_POLLOUT);
     return ERR_OK;
 }
@@ -252,6 +266,7 @@ int tcp_sock_connect(struct net_sock *s, const ip_addr_t *ip, uint16_t port)
         return net_errno(err);
     s->state = TS_CONNECTING;
     s->connect_seen = false;
+    tcp_info_started(s, s->pcb.tcp->snd_nxt);
     return -EINPROGRESS;
 }
 
@@ -290,6 +305,7 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
      * a request, whose answer will carry the ACK. */
     if (!s->rx && p->tot_len >= tcp_mss(pcb))
         tcp_ack_now(pcb);
+    tcp_info_received(s, p->tot_len);
     s->rx_bytes += p->tot_len;
     s->rx_held += p->tot_len;
     if (s->rx)
@@ -306,8 +322,9 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 
 static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 {
-    (void)len;
     struct net_sock *s = arg;
+    if (s)
+        tcp_info_acked(s, pcb, len);
     if (s && tcp_sndbuf(pcb) >= SEND_LOW_WATER)
         net_sock_changed(s, NET_POLLOUT);
     return ERR_OK;
@@ -319,11 +336,13 @@ static void on_error(void *arg, err_t err)
     if (!s)
         return;
     s->pcb.tcp = NULL;                   /* lwIP has freed it */
+    /* lwIP aborts a connection itself (ERR_ABRT) when its retransmissions,
+     * keep-alive probes or SYNs go unanswered: Linux says ETIMEDOUT. */
     if (s->state == TS_CONNECTING)
-        s->err = err == ERR_RST ? -ECONNREFUSED : err == ERR_TIMEOUT ? -ETIMEDOUT : net_errno(err);
+        s->err = err == ERR_RST ? -ECONNREFUSED : err == ERR_TIMEOUT || err == ERR_ABRT
+                                                       ? -ETIMEDOUT : net_errno(err);
     else
-        s->err = err == ERR_RST ? -ECONNRESET : err == ERR_ABRT ? -ECONNABORTED
-                                                                : net_errno(err);
+        s->err = err == ERR_RST ? -ECONNRESET : err == ERR_ABRT ? -ETIMEDOUT : net_errno(err);
     if (s->err == 0)
         s->err = -ECONNRESET;
     s->state = TS_CLOSED;
@@ -348,7 +367,7 @@ int64_t tcp_sock_send(struct net_sock *s, const void *buf, size_t len)
     if (n == 0)
         return len == 0 ? 0 : -EAGAIN;
     err_t err = tcp_write(pcb, buf, (u16_t)n, TCP_WRITE_FLAG_COPY);
-    while (err == ERR_MEM && n > TCP_MSS) {
+    while (err == ERR_MEM && n > 1) {
         n /= 2;                          /* out of segments: a smaller piece */
         err = tcp_write(pcb, buf, (u16_t)n, TCP_WRITE_FLAG_COPY);
     }
@@ -356,7 +375,9 @@ int64_t tcp_sock_send(struct net_sock *s, const void *buf, size_t len)
         return -EAGAIN;
     if (err != ERR_OK)
         return net_errno(err);
+    uint32_t nxt = pcb->snd_nxt;
     tcp_output(pcb);
+    tcp_info_wrote(s, pcb, nxt);
     return (int64_t)n;
 }
 

@@ -44,7 +44,13 @@ int udp_sock_init(struct net_sock *s)
         return -ENOMEM;
     s->pcb.udp = pcb;
     udp_recv(pcb, on_recv, s);
+    icmp_error_start();
     return 0;
+}
+
+struct net_sock *udp_sock_of_pcb(struct udp_pcb *pcb)
+{
+    return pcb->recv == on_recv ? pcb->recv_arg : NULL;
 }
 
 static struct dgram *dequeue(struct net_sock *s)
@@ -70,6 +76,7 @@ void udp_sock_close(struct net_sock *s)
         pbuf_free(d->p);
         kfree(d);
     }
+    net_sock_free_errors(s);
 }
 
 int udp_sock_bind(struct net_sock *s, const ip_addr_t *ip, uint16_t port)
@@ -96,6 +103,8 @@ void udp_sock_disconnect(struct net_sock *s)
 int64_t udp_sock_send(struct net_sock *s, const void *buf, size_t len, const ip_addr_t *ip,
                       uint16_t port)
 {
+    if (s->err)
+        return net_sock_take_error(s);  /* an ICMP error came (socket_errqueue.c) */
     if (s->shut_wr)
         return -EPIPE;
     if (!ip && !s->udp_connected)
@@ -124,13 +133,10 @@ int64_t udp_sock_recv(struct net_sock *s, void *buf, size_t len, bool peek, ip_a
                       uint16_t *port, size_t *full_len)
 {
     struct dgram *d = s->dq_head;
-    if (!d) {
-        if (s->shut_rd)
-            return 0;
-        if (s->err)
-            return net_sock_take_error(s);
-        return -EAGAIN;
-    }
+    if (s->err)
+        return net_sock_take_error(s);  /* before data, as Linux */
+    if (!d)
+        return s->shut_rd ? 0 : -EAGAIN;
     size_t total = d->p->tot_len, n = len < total ? len : total;
     if (n)
         pbuf_copy_partial(d->p, buf, (u16_t)n, 0);
@@ -157,7 +163,7 @@ uint32_t udp_sock_poll(struct net_sock *s)
         m |= NET_POLLRDHUP;
     if (s->shut_rd && s->shut_wr)
         m |= NET_POLLHUP;
-    if (s->err)
+    if (s->err || s->eq_head)
         m |= NET_POLLERR;
     return m;
 }

@@ -25,6 +25,7 @@
 #include "drivers/clock.h"
 #include "sched/sched.h"
 #include "sched/waitq.h"
+#include "arch/x86_64/kernel_lock.h"
 #include "lib/log.h"
 
 #define NET_POLL_NS 1000000ull           /* 1 ms */
@@ -113,8 +114,15 @@ void net_boot(void)
     if (nic_count() == 0)
         return;
     net_start();
+    /* The boot path polls lwIP itself here, while the network thread may
+     * already run on another CPU: the kernel lock keeps them out of lwIP
+     * at the same time (both in ip_input at once, lwIP's globals were the
+     * other's: a DHCP answer read a NULL interface, a panic in dhcp_recv,
+     * 1 in 20 runs of smp-stress.test on 2 CPUs). */
+    kernel_lock_acquire();
     if (cards)
         net_wait_address((uint64_t)NET_BOOT_DHCP_MS * 1000000);
+    kernel_lock_release();
 }
 
 /* A connection still owes the peer data or a FIN (closed sockets too:

@@ -22,6 +22,7 @@
 #define MSG_TRUNC 0x20
 #define MSG_DONTWAIT 0x40
 #define MSG_WAITALL 0x100
+#define MSG_ERRQUEUE 0x2000
 #define MSG_NOSIGNAL 0x4000
 #define MSG_MORE 0x8000
 
@@ -61,6 +62,8 @@ int64_t sock_send(struct sock_file *sf, const void *buf, size_t len, int flags,
                   const struct net_addr *to);
 int64_t sock_recv(struct sock_file *sf, void *buf, size_t len, int flags, struct net_addr *from,
                   size_t *full_len);
+/* socket_errqueue.c: recvmsg(MSG_ERRQUEUE) on descriptor fd. */
+int64_t sock_recvmsg_errqueue(int fd, uint64_t umsg);
 /* socket_opt.c: ioctl on a socket (FIONREAD). */
 int64_t sock_ioctl(struct sock_file *sf, uint64_t req, uint64_t arg);
 

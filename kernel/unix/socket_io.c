@@ -268,6 +268,8 @@ static int scatter(const struct iovec_k *iov, uint64_t count, const uint8_t *buf
 int64_t sys_recvmsg(SYSCALL_ARGS)
 {
     UNUSED_ARGS;
+    if ((int)a2 & MSG_ERRQUEUE)
+        return sock_recvmsg_errqueue((int)a0, a1);  /* unix/socket_errqueue.c */
     struct file *f;
     int err;
     struct sock_file *sf = sock_get((int)a0, &f, &err);

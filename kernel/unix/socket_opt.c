@@ -6,11 +6,13 @@
  *   SO_LINGER     on with 0 seconds: close resets the connection (RST);
  *                 on with a time: close does not wait, the queued data
  *                 still goes out in the background (as with it off);
+ *   TCP_CONGESTION "reno" (lwIP's algorithm), any other refused: ENOENT;
+ *   TCP_INFO, TCP_MAXSEG: read only (net/socket_tcp_info.c);
  *   SO_BROADCAST, SO_PRIORITY, IP_TOS, TCP_QUICKACK, TCP_DEFER_ACCEPT:
  *                 accepted, no effect;
- *   IP_RECVERR, IPV6_RECVERR: accepted, no error queue (glibc's resolver
- *                 refuses a socket without them; an unreachable server
- *                 then costs it its timeout instead of an early error). */
+ *   IP_RECVERR, IPV6_RECVERR: a UDP socket queues the ICMP errors it gets
+ *                 (net/socket_errqueue.c; read by recvmsg(MSG_ERRQUEUE),
+ *                 unix/socket_errqueue.c); a TCP socket stores the flag. */
 #include "unix/socket.h"
 #include "unix/syscall.h"
 #include "unix/usercopy.h"
@@ -43,7 +45,11 @@
 #define TCP_KEEPIDLE 4
 #define TCP_KEEPINTVL 5
 #define TCP_KEEPCNT 6
+#define TCP_MAXSEG 2
 #define TCP_DEFER_ACCEPT 9
+#define TCP_INFO 11
+#define TCP_CONGESTION 13
+#define TCP_CA_NAME_MAX 16
 #define TCP_QUICKACK 12
 #define IPV6_V6ONLY 26
 #define IP_RECVERR 11
@@ -59,6 +65,7 @@ static int int_option(int level, int name, enum net_opt *out)
         { SOL_SOCKET, SO_SNDBUF, NET_OPT_SNDBUF }, { SOL_TCP, TCP_NODELAY, NET_OPT_NODELAY },
         { SOL_TCP, TCP_KEEPIDLE, NET_OPT_KEEPIDLE }, { SOL_TCP, TCP_KEEPINTVL, NET_OPT_KEEPINTVL },
         { SOL_TCP, TCP_KEEPCNT, NET_OPT_KEEPCNT }, { SOL_IPV6, IPV6_V6ONLY, NET_OPT_V6ONLY },
+        { SOL_IP, IP_RECVERR, NET_OPT_RECVERR }, { SOL_IPV6, IPV6_RECVERR, NET_OPT_RECVERR6 },
     };
     for (unsigned i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
         if (map[i].level == level && map[i].name == name) {
@@ -73,7 +80,6 @@ static bool accepted_without_effect(int level, int name)
 {
     return (level == SOL_SOCKET && (name == SO_BROADCAST || name == SO_PRIORITY)) ||
            (level == SOL_IP && name == IP_TOS) ||
-           (level == SOL_IP && name == IP_RECVERR) || (level == SOL_IPV6 && name == IPV6_RECVERR) ||
            (level == SOL_TCP && (name == TCP_QUICKACK || name == TCP_DEFER_ACCEPT));
 }
 
@@ -88,6 +94,24 @@ static int set_linger(struct sock_file *sf, uint64_t uval, uint64_t len)
         klog_once(&set_linger, "socket: SO_LINGER with a time: close does not wait; queued "
                                "data still goes out in the background");
     return net_sock_setopt(sf->ns, NET_OPT_LINGER, l[0] ? (l[1] < 0 ? 0 : l[1]) : -1);
+}
+
+/* Linux reads up to TCP_CA_NAME_MAX - 1 bytes of the name. */
+static int set_congestion(struct sock_file *sf, uint64_t uval, uint64_t len)
+{
+    char name[TCP_CA_NAME_MAX] = { 0 };
+    if (net_sock_type(sf->ns) != NET_SOCK_STREAM)
+        return -ENOPROTOOPT;
+    if ((int32_t)len < 1)
+        return -EINVAL;
+    size_t n = (uint32_t)len < sizeof(name) - 1 ? (uint32_t)len : sizeof(name) - 1;
+    if (copy_from_user(name, uval, n))
+        return -EFAULT;
+    int err = net_sock_set_congestion(sf->ns, name);
+    if (err)
+        klog_once(&set_congestion, "setsockopt: TCP_CONGESTION \"%s\" refused (ENOENT): lwIP "
+                                   "has Reno only", name);
+    return err;
 }
 
 int64_t sys_setsockopt(SYSCALL_ARGS)
@@ -105,6 +129,8 @@ int64_t sys_setsockopt(SYSCALL_ARGS)
                                         a3, a4);
     } else if (level == SOL_SOCKET && name == SO_LINGER) {
         err = set_linger(sf, a3, a4);
+    } else if (level == SOL_TCP && name == TCP_CONGESTION) {
+        err = set_congestion(sf, a3, a4);
     } else if (int_option(level, name, &opt) == 0 || accepted_without_effect(level, name)) {
         int32_t v = 0;
         if ((uint32_t)a4 < sizeof(v))
@@ -146,6 +172,13 @@ static int get_value(struct sock_file *sf, int level, int name, uint8_t buf[16],
         return 0;
     }
     bool stream = net_sock_type(sf->ns) == NET_SOCK_STREAM;
+    if (stream && level == SOL_TCP && name == TCP_CONGESTION) {
+        memset(buf, 0, TCP_CA_NAME_MAX);
+        const char *ca = net_sock_congestion(sf->ns);
+        memcpy(buf, ca, strlen(ca));
+        *len = TCP_CA_NAME_MAX;
+        return 0;
+    }
     if (level == SOL_SOCKET && name == SO_TYPE)
         v = stream ? SOCK_STREAM : SOCK_DGRAM;
     else if (level == SOL_SOCKET && name == SO_ERROR)
@@ -156,6 +189,10 @@ static int get_value(struct sock_file *sf, int level, int name, uint8_t buf[16],
         v = stream ? 6 : 17;
     else if (level == SOL_SOCKET && name == SO_ACCEPTCONN)
         v = net_sock_listening(sf->ns);
+    else if (stream && level == SOL_TCP && name == TCP_MAXSEG)
+        v = net_sock_mss(sf->ns);
+    else if (!stream && level == SOL_TCP)
+        return -EOPNOTSUPP;              /* Linux: IP's options answer for UDP */
     else if (int_option(level, name, &opt) == 0) {
         int iv = 0;
         int err = net_sock_getopt(sf->ns, opt, &iv);
@@ -168,6 +205,13 @@ static int get_value(struct sock_file *sf, int level, int name, uint8_t buf[16],
     return 0;
 }
 
+/* Cut to the caller's length afterwards, as Linux does. */
+static int tcp_info(struct sock_file *sf, uint8_t *buf, size_t room, uint32_t *len)
+{
+    *len = (uint32_t)net_sock_tcp_info(sf->ns, buf, room);
+    return 0;
+}
+
 int64_t sys_getsockopt(SYSCALL_ARGS)
 {
     UNUSED_ARGS;
@@ -177,12 +221,14 @@ int64_t sys_getsockopt(SYSCALL_ARGS)
     if (!sf)
         return err;
     int32_t room;
-    uint8_t buf[16];
+    uint8_t buf[256];                    /* the largest: struct tcp_info */
     uint32_t len;
     if (copy_from_user(&room, a4, sizeof(room)))
         err = -EFAULT;
     else if (room < 0)
         err = -EINVAL;
+    else if ((int)a1 == SOL_TCP && (int)a2 == TCP_INFO && net_sock_type(sf->ns) == NET_SOCK_STREAM)
+        err = tcp_info(sf, buf, sizeof(buf), &len);
     else
         err = get_value(sf, (int)a1, (int)a2, buf, &len);
     if (!err) {

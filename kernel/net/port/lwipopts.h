@@ -30,7 +30,7 @@ void *net_port_calloc(size_t n, size_t size);
 #define LWIP_TCP 1
 #define LWIP_UDP 1
 #define LWIP_ICMP 1
-#define LWIP_RAW 0
+#define LWIP_RAW 1              /* net/icmp_error.c watches ICMP errors through a raw pcb */
 #define LWIP_DHCP 1
 #define DHCP_DOES_ARP_CHECK 0   /* a VM's DHCP server is authoritative: no 1 s ARP probe */
 #define LWIP_AUTOIP 0
