@@ -12,6 +12,7 @@
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
 #include "drivers/nic.h"
+#include "net/netif_rx.h"
 #include "drivers/clock.h"
 #include "lib/errno.h"
 #include "lib/log.h"
@@ -56,6 +57,13 @@ static void receive(struct nic *nic, const void *frame, size_t len)
             pbuf_free(p);
         return;
     }
+}
+
+static void receive_frame(struct nic *nic, const struct nic_frame *f)
+{
+    for (unsigned i = 0; i < ncards; i++)
+        if (cards[i].nic == nic)
+            net_rx_frame(&cards[i].netif, f);
 }
 
 static err_t card_init(struct netif *netif)
@@ -142,6 +150,7 @@ unsigned net_up_cards(void)
         }
         ncards++;
         nic_set_receive(c->nic, receive);
+        nic_set_receive_frame(c->nic, receive_frame);
         nic_set_wakeup(c->nic, net_wakeup);
         if (ncards == 1)
             netif_set_default(&c->netif);
