@@ -42,6 +42,20 @@ struct nic_frame {
 };
 typedef void (*nic_receive_frame_fn)(struct nic *nic, const struct nic_frame *f);
 
+/* A frame to send, in pieces of private memory, and the checksum the card
+ * is to complete (a card with tx_csum): the TCP checksum from `start` to
+ * the end, into the field at start + offset, which holds the pseudo-header's
+ * sum in the card's copy (the caller's frame keeps what lwIP put there);
+ * offset 0: nothing to complete. */
+#define NIC_TX_PIECES 8
+struct nic_tx {
+    struct { const void *data; size_t len; } piece[NIC_TX_PIECES];
+    unsigned npieces;
+    size_t len;                   /* the pieces' sum: 14..NIC_FRAME_MAX */
+    uint16_t csum_start, csum_offset;
+    uint16_t csum_pseudo;         /* the pseudo-header's sum, for the field */
+};
+
 struct nic {
     char name[32];
     uint8_t mac[6];
@@ -50,6 +64,9 @@ struct nic {
     /* Copies the frame out to the device: 0, -EAGAIN (no room now: the
      * caller may drop it, as a full NIC queue does), -EIO (device dead). */
     int (*send)(struct nic *nic, const void *frame, size_t len);
+    /* The same from pieces, with the checksum to complete (optional). */
+    int (*send_tx)(struct nic *nic, const struct nic_tx *tx);
+    bool tx_csum;                 /* the card completes TCP checksums (send_tx) */
     /* Hands every frame received since the last call to `receive`, and
      * takes back the transmit buffers the device is done with. */
     void (*poll)(struct nic *nic);

@@ -4,7 +4,8 @@
  * polls on a clock.  Offloads, where the device offers them (QEMU's tap
  * back end does, its user network does not): mergeable receive buffers,
  * the receive checksum (GUEST_CSUM) and large TCP segments on receive
- * (GUEST_TSO4/6); virtio_net_rx.c takes the received packets.
+ * (GUEST_TSO4/6); virtio_net_rx.c takes the received packets.  On
+ * transmit, the device completes TCP checksums (CSUM; net/netif_tx.c).
  *
  * Trust: the device is untrusted.  Receive buffers live in the DMA heap
  * (shared with the host under SEV); the virtqueue code checks every used
@@ -76,12 +77,17 @@ static void poll(struct nic *nic)
     take_back_tx();
 }
 
-static int send(struct nic *nic, const void *frame, size_t len)
+/* One frame into a free transmit slot: the header (the checksum to
+ * complete, with CSUM), the pieces after it. */
+static int send_tx(struct nic *nic, const struct nic_tx *tx)
 {
     (void)nic;
     if (!vn.nic.link_up || vn.v.dead)
         return -EIO;
-    if (len < 14 || len > NIC_FRAME_MAX)
+    if (tx->len < 14 || tx->len > NIC_FRAME_MAX || tx->npieces > NIC_TX_PIECES)
+        return -EINVAL;
+    bool csum = tx->csum_offset != 0;
+    if (csum && (!vn.nic.tx_csum || (size_t)tx->csum_start + tx->csum_offset + 2 > tx->len))
         return -EINVAL;
     take_back_tx();
     int slot = -1;
@@ -91,10 +97,28 @@ static int send(struct nic *nic, const void *frame, size_t len)
     if (slot < 0)
         return -EAGAIN;
     uint8_t *buf = (uint8_t *)vn.txmem.va + (size_t)slot * VNET_TX_BUF_SIZE;
-    memset(buf, 0, VNET_HDR_LEN);       /* no offloads asked */
-    memcpy(buf + VNET_HDR_LEN, frame, len);
+    struct vnet_hdr h = { 0 };
+    if (csum) {
+        h.flags = VNET_HDR_F_NEEDS_CSUM;
+        h.csum_start = tx->csum_start;
+        h.csum_offset = tx->csum_offset;
+    }
+    memcpy(buf, &h, VNET_HDR_LEN);
+    size_t at = VNET_HDR_LEN;
+    for (unsigned i = 0; i < tx->npieces; i++) {
+        if (at + tx->piece[i].len > VNET_HDR_LEN + tx->len)
+            return -EINVAL;
+        memcpy(buf + at, tx->piece[i].data, tx->piece[i].len);
+        at += tx->piece[i].len;
+    }
+    if (at != VNET_HDR_LEN + tx->len)
+        return -EINVAL;
+    if (csum) {                         /* the pseudo-header's sum, big-endian */
+        buf[VNET_HDR_LEN + tx->csum_start + tx->csum_offset] = (uint8_t)(tx->csum_pseudo >> 8);
+        buf[VNET_HDR_LEN + tx->csum_start + tx->csum_offset + 1] = (uint8_t)tx->csum_pseudo;
+    }
     struct virtq_seg seg = { vn.txmem.device + (uint64_t)slot * VNET_TX_BUF_SIZE,
-                             (uint32_t)(VNET_HDR_LEN + len), false };
+                             (uint32_t)at, false };
     uint16_t head;
     int err = virtq_add(vn.tx, &seg, 1, &head);
     if (err)
@@ -103,6 +127,14 @@ static int send(struct nic *nic, const void *frame, size_t len)
     vn.tx_slot_of[head] = (int16_t)slot;
     vnet_kick(vn.tx);
     return 0;
+}
+
+static int send(struct nic *nic, const void *frame, size_t len)
+{
+    struct nic_tx tx = { .npieces = 1, .len = len };
+    tx.piece[0].data = frame;
+    tx.piece[0].len = len;
+    return send_tx(nic, &tx);
 }
 
 /* The MAC from the device, else a random locally administered one. */
@@ -138,6 +170,7 @@ static bool offloads_usable(void)
                virtio_has_feature(&vn.v, VNET_F_GUEST_TSO6);
     vn.mergeable = virtio_has_feature(&vn.v, VNET_F_MRG_RXBUF);
     vn.offloads = virtio_has_feature(&vn.v, VNET_F_GUEST_CSUM);
+    vn.nic.tx_csum = virtio_has_feature(&vn.v, VNET_F_CSUM);
     if (tso && (!vn.offloads || !vn.mergeable)) {
         virtio_fail(&vn.v, "large receive segments offered without the receive checksum "
                     "or merged buffers");
@@ -177,11 +210,12 @@ static void log_card(const char *name)
          "buffers of %u bytes (%s)", name, m[0], m[1], m[2], m[3], m[4], m[5], vn.nic.mtu,
          vn.nic.link_up ? "up" : "down", vn.rx_posted, vn.rx_buf_size,
          vn.nic.interrupts ? "MSI-X on receive" : "polled");
-    bool any = vn.mergeable || vn.offloads;
-    klog("virtio-net: %s: offloads:%s%s%s%s%s", name, vn.mergeable ? " MRG_RXBUF" : "",
+    bool any = vn.mergeable || vn.offloads || vn.nic.tx_csum;
+    klog("virtio-net: %s: offloads:%s%s%s%s%s%s", name, vn.mergeable ? " MRG_RXBUF" : "",
          vn.offloads ? " GUEST_CSUM" : "",
          virtio_has_feature(&vn.v, VNET_F_GUEST_TSO4) ? " GUEST_TSO4" : "",
          virtio_has_feature(&vn.v, VNET_F_GUEST_TSO6) ? " GUEST_TSO6" : "",
+         vn.nic.tx_csum ? " CSUM" : "",
          any ? "" : " none (the device offers none)");
 }
 
@@ -193,7 +227,8 @@ int virtio_net_probe(struct pci_device *pci)
     snprintf(name, sizeof(name), "virtio-net %02x:%02x.%u", pci->bus, pci->slot, pci->fn);
     uint64_t want = (1ull << VNET_F_MAC) | (1ull << VNET_F_STATUS) | (1ull << VNET_F_MTU) |
                     (1ull << VNET_F_MRG_RXBUF) | (1ull << VNET_F_GUEST_CSUM) |
-                    (1ull << VNET_F_GUEST_TSO4) | (1ull << VNET_F_GUEST_TSO6);
+                    (1ull << VNET_F_GUEST_TSO4) | (1ull << VNET_F_GUEST_TSO6) |
+                    (1ull << VNET_F_CSUM);
     int err = virtio_start(&vn.v, pci, name, want);
     if (err)
         return err;
@@ -206,6 +241,7 @@ int virtio_net_probe(struct pci_device *pci)
     virtq_kick(vn.rx);
     snprintf(vn.nic.name, sizeof(vn.nic.name), "%s", name);
     vn.nic.send = send;
+    vn.nic.send_tx = send_tx;
     vn.nic.poll = poll;
     vn.nic.driver = &vn;
     vn.up = true;

@@ -13,6 +13,7 @@
 #include "netif/ethernet.h"
 #include "drivers/nic.h"
 #include "net/netif_rx.h"
+#include "net/netif_tx.h"
 #include "drivers/clock.h"
 #include "lib/errno.h"
 #include "lib/log.h"
@@ -32,16 +33,11 @@ static struct {
     ip4_addr_t ip, netmask, gw;
     ip6_addr_t ip6;
 } fixed;
-static uint8_t out_frame[NIC_FRAME_MAX];
 
 static err_t linkoutput(struct netif *netif, struct pbuf *p)
 {
     struct card *c = netif->state;
-    if (p->tot_len > sizeof(out_frame))
-        return ERR_BUF;
-    pbuf_copy_partial(p, out_frame, p->tot_len, 0);
-    int err = c->nic->send(c->nic, out_frame, p->tot_len);
-    return err == 0 ? ERR_OK : err == -EAGAIN ? ERR_WOULDBLOCK : ERR_IF;
+    return net_tx_frame(c->nic, p);
 }
 
 static void receive(struct nic *nic, const void *frame, size_t len)
@@ -79,6 +75,9 @@ static err_t card_init(struct netif *netif)
     netif->output = etharp_output;
     netif->output_ip6 = ethip6_output;
     netif->linkoutput = linkoutput;
+    /* A card that completes TCP checksums: lwIP leaves them (net/netif_tx.c). */
+    if (c->nic->tx_csum && c->nic->send_tx)
+        NETIF_SET_CHECKSUM_CTRL(netif, NETIF_CHECKSUM_ENABLE_ALL & ~NETIF_CHECKSUM_GEN_TCP);
     return ERR_OK;
 }
 
