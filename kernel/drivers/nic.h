@@ -77,6 +77,10 @@ struct nic {
      * not be polled on a clock. */
     bool interrupts;
     void (*wakeup)(void);
+    /* Optional, for a card whose receive interrupt turns itself off until
+     * net/ has taken the frames: turns it back on; true if frames came
+     * meanwhile (net/ polls again rather than sleeping). */
+    bool (*rearm)(struct nic *nic);
     void *driver;
 };
 

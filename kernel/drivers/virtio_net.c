@@ -152,12 +152,27 @@ static void read_identity(void)
                      (virtio_cfg16(&vn.v, CFG_STATUS) & S_LINK_UP);
 }
 
-/* Interrupt context: frames arrived; the network thread takes them. */
+/* Interrupt context: frames arrived; the network thread takes them, and
+ * until it has (rearm), the device need not interrupt again: a burst of
+ * frames costs one interrupt and one wake-up, not one each. */
 static void rx_interrupt(void *arg)
 {
     struct nic *nic = arg;
+    virtq_set_no_interrupt(vn.rx, true);
     if (nic->wakeup)
         nic->wakeup();
+}
+
+/* Interrupts back on, then a look at the used ring: a frame the device
+ * put there before it saw the flag brings no interrupt. */
+static bool rearm(struct nic *nic)
+{
+    (void)nic;
+    if (!vn.nic.interrupts || vn.rx->broken)
+        return false;
+    virtq_set_no_interrupt(vn.rx, false);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    return vn.rx->used->idx != vn.rx->last_used;
 }
 
 /* Which offloads the device gave us; false if the combination is one a
@@ -242,6 +257,7 @@ int virtio_net_probe(struct pci_device *pci)
     snprintf(vn.nic.name, sizeof(vn.nic.name), "%s", name);
     vn.nic.send = send;
     vn.nic.send_tx = send_tx;
+    vn.nic.rearm = rearm;
     vn.nic.poll = poll;
     vn.nic.driver = &vn;
     vn.up = true;

@@ -169,6 +169,15 @@ bool net_cards_interrupt(void)
     return true;
 }
 
+bool net_cards_rearm(void)
+{
+    bool pending = false;
+    for (unsigned i = 0; i < ncards; i++)
+        if (cards[i].nic->rearm)
+            pending |= cards[i].nic->rearm(cards[i].nic);
+    return pending;
+}
+
 void net_poll(void)
 {
     for (unsigned i = 0; i < ncards; i++)
