@@ -35,13 +35,18 @@ static int post_rx(unsigned i)
     return 0;
 }
 
-/* Merged buffers: 4 KiB each, 128 (a 64 KiB segment takes 17); else one
- * buffer must hold a whole frame: 2 KiB, 64.  Half as many if the DMA
- * heap is short. */
+/* Merged buffers: 4 KiB each, up to 128 (a 64 KiB segment takes 17) and
+ * at most a quarter of the DMA heap (the disks' bounce buffers live there
+ * too; a 64 MiB guest has 2 MiB of it); else one buffer must hold a whole
+ * frame: 2 KiB, 64.  Half as many if the heap is short even so. */
 int vnet_rx_setup(void)
 {
+    uint64_t heap_phys, heap_size;
+    dma_range(&heap_phys, &heap_size);
     vn.rx_buf_size = vn.mergeable ? 4096 : 2048;
     vn.rx_bufs = vn.mergeable ? VNET_RX_MAX_BUFS : 64;
+    while (vn.mergeable && vn.rx_bufs > 32 && (uint64_t)vn.rx_bufs * vn.rx_buf_size > heap_size / 4)
+        vn.rx_bufs /= 2;
     if (vn.rx_bufs > vn.rx->size)
         vn.rx_bufs = vn.rx->size;
     int err;

@@ -34,6 +34,15 @@ void vnet_device_failed(struct virtq *q)
     failures++;
 }
 
+/* The DMA heap's size, as a 64 MiB guest has it (tests change it). */
+static uint64_t heap_size = 2u << 20;
+
+void dma_range(uint64_t *phys, uint64_t *size)
+{
+    *phys = 0x100000;
+    *size = heap_size;
+}
+
 bool virtio_has_feature(const struct virtio_dev *v, unsigned bit)
 {
     return (v->features >> bit) & 1;
@@ -353,6 +362,24 @@ static void test_bad_length_inside(void **state)
     stop();
 }
 
+/* A small guest's DMA heap (512 KiB): a quarter of it for receive
+ * buffers, and a 64 KiB segment still fits. */
+static void test_small_heap(void **state)
+{
+    (void)state;
+    heap_size = 512u << 10;
+    memset(&vn, 0, sizeof(vn));
+    assert_int_equal(virtq_init(&rxq, 0, 256, "rx"), 0);
+    vn.rx = &rxq;
+    vn.v.features = ALL_OFFLOADS;
+    vn.mergeable = vn.offloads = true;
+    assert_int_equal(vnet_rx_setup(), 0);
+    assert_int_equal(vn.rx_bufs, 32);
+    assert_int_equal(vn.rx_posted, 32);
+    heap_size = 2u << 20;
+    stop();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -363,6 +390,7 @@ int main(void)
         cmocka_unit_test(test_short_first_buffer),
         cmocka_unit_test(test_refused_headers),
         cmocka_unit_test(test_bad_length_inside),
+        cmocka_unit_test(test_small_heap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
