@@ -34,10 +34,12 @@ void net_rx_frame(struct netif *netif, const struct nic_frame *f)
             pbuf_free(p);
             return;
         }
+        static const char ipv4[] = "IPv4", ipv6[] = "IPv6";
+        const char *version = f->gso == NIC_GSO_TCP6 ? ipv6 : ipv4;
         if (f->gso != NIC_GSO_NONE)
-            klog_once(&net_rx_check, "net: %c%c%u: large TCP segments come whole from the "
+            klog_once(version, "net: %c%c%u: large TCP segments (%s) come whole from the "
                       "card (the first: %lu bytes, MSS %u)", netif->name[0], netif->name[1],
-                      netif->num, (unsigned long)f->len, f->gso_size);
+                      netif->num, version, (unsigned long)f->len, f->gso_size);
         skip = (u16_t)((v.skip_tcp ? NETIF_CHECKSUM_CHECK_TCP : 0) |
                        (v.skip_udp ? NETIF_CHECKSUM_CHECK_UDP : 0));
     }
