@@ -3,7 +3,7 @@ received them, before anyone completed a checksum) and sorts them by their
 checksum field: "full" (the whole checksum, right), "partial" (the
 pseudo-header's sum only, as a card completing checksums (virtio-net CSUM,
 NEEDS_CSUM) must be handed it), "bad" (neither).  Counts segments from SRC
-(an IPv4 address) carrying data, up to COUNT or SECONDS; prints
+(an IPv4 or IPv6 address) carrying data, up to COUNT or SECONDS; prints
 "full N partial N bad N".  Needs CAP_NET_RAW (the test's own namespace).
 usage: tcp_csum_sniff.py IFNAME SRC COUNT SECONDS"""
 import socket
@@ -11,7 +11,9 @@ import struct
 import sys
 import time
 
-ifname, src, count, seconds = sys.argv[1], socket.inet_aton(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+ifname, count, seconds = sys.argv[1], int(sys.argv[3]), float(sys.argv[4])
+v6 = ":" in sys.argv[2]
+src = socket.inet_pton(socket.AF_INET6 if v6 else socket.AF_INET, sys.argv[2])
 
 
 def fold(s):
@@ -26,7 +28,7 @@ def sum16(b):
     return sum(struct.unpack("!%dH" % (len(b) // 2), b))
 
 
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x86dd if v6 else 0x0800))
 s.bind((ifname, 0))
 s.settimeout(0.5)
 print("listening", flush=True)
@@ -38,14 +40,20 @@ while sum(seen.values()) < count and time.monotonic() < end:
     except socket.timeout:
         continue
     ip = f[14:]
-    if len(ip) < 40 or ip[9] != 6 or ip[12:16] != src:
-        continue
-    ihl = (ip[0] & 15) * 4
-    tot = struct.unpack("!H", ip[2:4])[0]
-    seg = ip[ihl:tot]
+    if v6:
+        # no extension headers: the guest sends none
+        if len(ip) < 60 or ip[6] != 6 or ip[8:24] != src:
+            continue
+        seg = ip[40:40 + struct.unpack("!H", ip[4:6])[0]]
+        addrs = ip[8:40]
+    else:
+        if len(ip) < 40 or ip[9] != 6 or ip[12:16] != src:
+            continue
+        seg = ip[(ip[0] & 15) * 4:struct.unpack("!H", ip[2:4])[0]]
+        addrs = ip[12:20]
     if len(seg) < 20 or len(seg) <= (seg[12] >> 4) * 4:
         continue                                   # no data: ACKs are not looked at
-    pseudo = fold(sum16(ip[12:20]) + 6 + len(seg))
+    pseudo = fold(sum16(addrs) + 6 + len(seg))
     field = struct.unpack("!H", seg[16:18])[0]
     if fold(pseudo + sum16(seg)) == 0xffff:
         seen["full"] += 1
