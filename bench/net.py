@@ -19,6 +19,12 @@ Then, where Debian's wrk and iperf3 are installed:
   - iperf3 -s run inside cloak as a dynamic program (Debian's binary and
     its libraries), TCP host -> guest and guest -> host (-R), against
     iperf3 natively on this host.
+Then the same TCP figures (and iperf3) through a tap device (--net
+tap:IFNAME, static addresses) in a user and network namespace made for
+the run: QEMU's tap back end has a vnet header, so the card offers
+checksum offload, large receive segments and mergeable buffers, and the
+host's TCP scales its window (QEMU's user network does neither).
+`bench/net.py tap` runs only these.
 Medians of RUNS (3 for the slower wrk and iperf3 runs)."""
 import json
 import os
@@ -54,15 +60,15 @@ def free_port():
     return port
 
 
-def connect(port, what):
-    c = socket.create_connection(("127.0.0.1", port), timeout=120)
+def connect(port, what, host="127.0.0.1"):
+    c = socket.create_connection((host, port), timeout=120)
     c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     c.sendall(what)
     return c
 
 
-def to_server(port):
-    c = connect(port, b"S")
+def to_server(port, host="127.0.0.1"):
+    c = connect(port, b"S", host)
     chunk = b"\x5a" * (1 << 16)
     t0 = time.monotonic()
     for _ in range(SIZE // len(chunk)):
@@ -81,8 +87,8 @@ def to_server(port):
     return SIZE / t / 1e6
 
 
-def from_server(port):
-    c = connect(port, b"G" + struct.pack("<Q", SIZE))
+def from_server(port, host="127.0.0.1"):
+    c = connect(port, b"G" + struct.pack("<Q", SIZE), host)
     t0 = time.monotonic()
     n = 0
     while True:
@@ -97,8 +103,8 @@ def from_server(port):
     return SIZE / t / 1e6
 
 
-def latency(port):
-    c = connect(port, b"E")
+def latency(port, host="127.0.0.1"):
+    c = connect(port, b"E", host)
     msg = b"m" * 64
     times = []
     for _ in range(ROUNDTRIPS):
@@ -112,13 +118,13 @@ def latency(port):
     return statistics.median(times) * 1e6
 
 
-def wait_ready(port):
+def wait_ready(port, host="127.0.0.1"):
     """QEMU accepts on the host port before the guest listens: ready is
     when an echo comes back."""
     end = time.monotonic() + 180
     while time.monotonic() < end:
         try:
-            c = connect(port, b"E")
+            c = connect(port, b"E", host)
             c.settimeout(5)
             c.sendall(b"?")
             if c.recv(1) == b"?":
@@ -223,10 +229,10 @@ def http_figures():
             stop(proc)
 
 
-def iperf_once(port, reverse):
+def iperf_once(port, reverse, host="127.0.0.1"):
     """One iperf3 run against the server on PORT: Mbit/s received."""
     for attempt in range(60):
-        r = subprocess.run([IPERF3, "-c", "127.0.0.1", "-p", str(port), "-t", str(IPERF_SECONDS), "-J"]
+        r = subprocess.run([IPERF3, "-c", host, "-p", str(port), "-t", str(IPERF_SECONDS), "-J"]
                            + (["-R"] if reverse else []), capture_output=True, text=True,
                            timeout=IPERF_SECONDS + 120)
         try:
@@ -253,10 +259,89 @@ def iperf_figures(in_cloak):
         stop(proc)
 
 
+TAPS = (("cloaktap0", "192.168.77"), ("cloaktap1", "192.168.78"))
+
+
+def tap_vm(args, tap, sev_sim=False):
+    """A cloak VM on tap TAP (its host side .1, the guest static .2)."""
+    ifname, net = tap
+    cmd = [CLOAK, "run", "-m", "128M", "--accel", "tcg", "--net", "tap:" + ifname,
+           "--ip-address", net + ".2", "--gateway", net + ".1"] + (["--sev-sim"] if sev_sim else [])
+    return subprocess.Popen(cmd + args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            stdin=subprocess.DEVNULL)
+
+
+def tap_inner():
+    """Inside unshare -rnm (tap_figures): two taps, a normal and a sev-sim
+    VM side by side measured in turn, then iperf3 in cloak on a tap; one
+    line of JSON."""
+    subprocess.run(["mount", "-t", "sysfs", "sysfs", "/sys"], check=True)
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+    for ifname, net in TAPS:
+        for c in (["ip", "tuntap", "add", "dev", ifname, "mode", "tap"],
+                  ["ip", "addr", "add", net + ".1/24", "dev", ifname], ["ip", "link", "set", ifname, "up"]):
+            subprocess.run(c, check=True)
+    a, b = tap_vm([SERVER, "5001"], TAPS[0]), tap_vm([SERVER, "5001"], TAPS[1], True)
+    ha, hb = TAPS[0][1] + ".2", TAPS[1][1] + ".2"
+    out = {"cloak": {}, "sev-sim": {}}
+    try:
+        wait_ready(5001, ha)
+        wait_ready(5001, hb)
+        for name, fn in (("host -> guest", to_server), ("guest -> host", from_server), ("latency", latency)):
+            runs = {"cloak": [], "sev-sim": []}
+            for _ in range(RUNS):
+                runs["cloak"].append(fn(5001, ha))
+                runs["sev-sim"].append(fn(5001, hb))
+            for w in runs:
+                out[w][name] = statistics.median(runs[w])
+    finally:
+        stop(a)
+        stop(b)
+    if os.path.exists(IPERF3):
+        vm = tap_vm([IPERF3, "-s"], TAPS[0])
+        try:
+            out["iperf3"] = {"host -> guest": statistics.median(iperf_once(5201, False, ha) for _ in range(SLOW_RUNS)),
+                             "guest -> host": statistics.median(iperf_once(5201, True, ha) for _ in range(SLOW_RUNS))}
+        finally:
+            stop(vm)
+    print(json.dumps(out))
+
+
+def tap_figures():
+    """The tap figures: this script again, in its own user and network
+    namespace (no root, the host's network untouched)."""
+    if not os.path.exists("/dev/net/tun") or subprocess.run(["unshare", "-rnm", "true"]).returncode:
+        print("  tap: skipped (no /dev/net/tun or no user namespaces here)")
+        return
+    r = subprocess.run(["unshare", "-rnm", sys.executable, os.path.abspath(__file__), "tap-inner"],
+                       capture_output=True, text=True)
+    try:
+        res = json.loads(r.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        print("  tap: failed: %s" % (r.stderr.strip()[-500:] or r.stdout.strip()[-500:]))
+        return
+    print("network: TCP through a tap (--net tap, static addresses; user+network namespace), TCG; medians of %d"
+          % RUNS, flush=True)
+    for name, unit in (("host -> guest", "MB/s"), ("guest -> host", "MB/s"), ("latency", "us")):
+        c, s = res["cloak"][name], res["sev-sim"][name]
+        ratio = c / s if unit == "MB/s" else s / c
+        extra = "  (%.2f Gbit/s)" % (c * 8 / 1000) if unit == "MB/s" else ""
+        print("  %-28s cloak %9.1f %-4s   sev-sim %9.1f (cost %.2fx)%s" %
+              ("request/response latency" if name == "latency" else "throughput " + name,
+               c, unit, s, ratio, extra), flush=True)
+    if "iperf3" in res:
+        for name in ("host -> guest", "guest -> host"):
+            print("  %-28s cloak %9.0f Mbit/s" % ("iperf3 " + name, res["iperf3"][name]), flush=True)
+
+
 def main():
     for f in (CLOAK, SERVER):
         if not os.path.exists(f):
             sys.exit("bench: %s is missing; run `make bench`" % f)
+    if sys.argv[1:] == ["tap-inner"]:
+        return tap_inner()
+    if sys.argv[1:] == ["tap"]:
+        return tap_figures()
     print("network: TCP through QEMU's user networking (-p, hostfwd on 127.0.0.1), TCG; medians of %d" % RUNS,
           flush=True)
     results = tcp_figures()
@@ -288,6 +373,7 @@ def main():
         print("  (iperf3 -s is Debian's dynamic binary run in cloak; %d s per run)" % IPERF_SECONDS)
     else:
         print("  iperf3: %s missing (scripts/install-deps.sh)" % IPERF3)
+    tap_figures()
 
 
 if __name__ == "__main__":

@@ -30,6 +30,11 @@ void nic_set_receive(struct nic *nic, nic_receive_fn fn)
     nic->receive = fn;
 }
 
+void nic_set_receive_frame(struct nic *nic, nic_receive_frame_fn fn)
+{
+    nic->receive_frame = fn;
+}
+
 void nic_set_wakeup(struct nic *nic, void (*fn)(void))
 {
     nic->wakeup = fn;

@@ -19,6 +19,8 @@ unsigned net_up_cards(void);
 void net_poll(void);
 /* Every card interrupts when frames arrive (no clock polling needed). */
 bool net_cards_interrupt(void);
+/* Receive interrupts back on after a poll; true if frames came meanwhile. */
+bool net_cards_rearm(void);
 /* From a card's interrupt handler: the network thread looks at once. */
 void net_wakeup(void);
 /* Polls until the first card has a DHCP address (logged), or timeout_ns. */

@@ -12,6 +12,8 @@
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
 #include "drivers/nic.h"
+#include "net/netif_rx.h"
+#include "net/netif_tx.h"
 #include "drivers/clock.h"
 #include "lib/errno.h"
 #include "lib/log.h"
@@ -31,16 +33,11 @@ static struct {
     ip4_addr_t ip, netmask, gw;
     ip6_addr_t ip6;
 } fixed;
-static uint8_t out_frame[NIC_FRAME_MAX];
 
 static err_t linkoutput(struct netif *netif, struct pbuf *p)
 {
     struct card *c = netif->state;
-    if (p->tot_len > sizeof(out_frame))
-        return ERR_BUF;
-    pbuf_copy_partial(p, out_frame, p->tot_len, 0);
-    int err = c->nic->send(c->nic, out_frame, p->tot_len);
-    return err == 0 ? ERR_OK : err == -EAGAIN ? ERR_WOULDBLOCK : ERR_IF;
+    return net_tx_frame(c->nic, p);
 }
 
 static void receive(struct nic *nic, const void *frame, size_t len)
@@ -58,6 +55,13 @@ static void receive(struct nic *nic, const void *frame, size_t len)
     }
 }
 
+static void receive_frame(struct nic *nic, const struct nic_frame *f)
+{
+    for (unsigned i = 0; i < ncards; i++)
+        if (cards[i].nic == nic)
+            net_rx_frame(&cards[i].netif, f);
+}
+
 static err_t card_init(struct netif *netif)
 {
     struct card *c = netif->state;
@@ -71,6 +75,9 @@ static err_t card_init(struct netif *netif)
     netif->output = etharp_output;
     netif->output_ip6 = ethip6_output;
     netif->linkoutput = linkoutput;
+    /* A card that completes TCP checksums: lwIP leaves them (net/netif_tx.c). */
+    if (c->nic->tx_csum && c->nic->send_tx)
+        NETIF_SET_CHECKSUM_CTRL(netif, NETIF_CHECKSUM_ENABLE_ALL & ~NETIF_CHECKSUM_GEN_TCP);
     return ERR_OK;
 }
 
@@ -142,6 +149,7 @@ unsigned net_up_cards(void)
         }
         ncards++;
         nic_set_receive(c->nic, receive);
+        nic_set_receive_frame(c->nic, receive_frame);
         nic_set_wakeup(c->nic, net_wakeup);
         if (ncards == 1)
             netif_set_default(&c->netif);
@@ -159,6 +167,15 @@ bool net_cards_interrupt(void)
         if (!cards[i].nic->interrupts)
             return false;
     return true;
+}
+
+bool net_cards_rearm(void)
+{
+    bool pending = false;
+    for (unsigned i = 0; i < ncards; i++)
+        if (cards[i].nic->rearm)
+            pending |= cards[i].nic->rearm(cards[i].nic);
+    return pending;
 }
 
 void net_poll(void)

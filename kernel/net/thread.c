@@ -6,8 +6,10 @@
  *     while any socket exists (a frame may arrive for it at any time), or
  *     NET_IDLE_NS without sockets (ARP, DHCP renewals, the host's pings);
  *   - when every card interrupts: until a card's receive interrupt wakes it
- *     (net_wakeup, from the handler: it only wakes the thread), or at most
- *     NET_IDLE_NS (a safety net, never the pace).
+ *     (net_wakeup, from the handler: it only wakes the thread, and the
+ *     card keeps quiet until the thread has taken its frames and rearms
+ *     it, net_cards_rearm), or at most NET_IDLE_NS (a safety net, never
+ *     the pace).
  * A system call that queued a loopback packet or a segment wakes it at once
  * (net_kick).  lwIP's callbacks, run from here, tell the sockets' owners
  * (net_sock_changed), which wake their waiters.
@@ -75,6 +77,10 @@ static void net_thread_main(void *arg)
     (void)arg;
     for (;;) {
         net_poll();
+        if (net_cards_rearm()) {
+            sched_yield();              /* the sockets' readers first, then those frames */
+            continue;
+        }
         sleep_until_woken(next_wake());
     }
 }

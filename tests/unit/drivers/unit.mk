@@ -43,3 +43,6 @@ $(eval $(call DUNIT_TEST,nvme_ctrl,kernel/drivers/nvme.c kernel/drivers/nvme_blk
 # gVNIC interrupts (notify blocks, MSI-X) against the same model.
 $(eval $(call DUNIT_TEST,gve_irq,$(GVE_UNIT_SRCS),$(DUNIT_GC)))
 $(DUNIT_DIR)/drivers_gve_irq: tests/unit/drivers/gve_model.h
+# virtio-net's receive side (merged buffers, offload headers) against a
+# fake device.
+$(eval $(call DUNIT_TEST,virtio_net_rx,kernel/drivers/virtio_net_rx.c kernel/drivers/virtqueue.c,$(DUNIT_GC)))

@@ -66,3 +66,5 @@ KUNIT_DEPS += tests/unit/kernel/shim_sched.h tests/unit/kernel/shim_sched/arch/x
 KUNIT_SCHED_FLAGS := -iquote tests/unit/kernel/shim_sched
 $(eval $(call KUNIT_TEST,waitq,kernel/sched/waitq.c tests/unit/kernel/shim_sched.c,$(KUNIT_SCHED_FLAGS)))
 $(eval $(call KUNIT_TEST,futex,kernel/sched/waitq.c kernel/unix/futex_table.c kernel/unix/futex_op.c tests/unit/kernel/shim_sched.c,$(KUNIT_SCHED_FLAGS)))
+# net/rx_check.c: received frames' headers against their card's claims.
+$(eval $(call KUNIT_TEST,rx_check,kernel/net/rx_check.c))
