@@ -3,6 +3,7 @@
  * "ready" once listening, then one line per connection that ends in an
  * error other than a reset (a client that vanishes is not an error of
  * the server).  For net-hostile.test, whose peer misbehaves on purpose. */
+#define _GNU_SOURCE /* accept4 */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
