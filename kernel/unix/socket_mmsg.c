@@ -16,7 +16,7 @@ int64_t sys_sendmmsg(SYSCALL_ARGS)
     int64_t sent = 0;
     for (uint64_t i = 0; i < vlen; i++) {
         uint64_t hdr = vec + i * MMSGHDR_SIZE;
-        int64_t r = sys_sendmsg(a0, hdr, a3, 0, 0, 0);
+        int64_t r = sys_sock_sendmsg(a0, hdr, a3, 0, 0, 0);
         if (r < 0)
             return sent ? sent : r;   /* as Linux: the count, the error only when first */
         uint32_t len = (uint32_t)r;

@@ -26,7 +26,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-static char path1[64], path2[64], fpath[64];
+static char path1[64] __attribute__((unused)), path2[64] __attribute__((unused)),
+    fpath[64] __attribute__((unused));
 
 /* musl has no strerrorname_np */
 static const char *errname(int e)
@@ -40,7 +41,7 @@ static const char *errname(int e)
         { EPROTONOSUPPORT, "EPROTONOSUPPORT" }, { ENOPROTOOPT, "ENOPROTOOPT" },
         { ENOTSOCK, "ENOTSOCK" }, { EPERM, "EPERM" }, { ENOBUFS, "ENOBUFS" },
         { EAFNOSUPPORT, "EAFNOSUPPORT" }, { EDESTADDRREQ, "EDESTADDRREQ" }, { ESPIPE, "ESPIPE" },
-        { EISDIR, "EISDIR" },
+        { EISDIR, "EISDIR" }, { ESRCH, "ESRCH" }, { ENOMEM, "ENOMEM" }, { EMFILE, "EMFILE" },
     };
     for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (names[i].e == e)
