@@ -62,6 +62,7 @@ DECLARE(sock_getsockopt) DECLARE(sock_ioctl)
 /* sendfile.c */
 DECLARE(splice) DECLARE(copy_file_range)
 DECLARE(sendmmsg) /* socket_mmsg.c */
+DECLARE(recvmmsg) /* socket_mmsg.c */
 /* prctl_calls.c */
 DECLARE(prctl)
 /* mm_calls.c */

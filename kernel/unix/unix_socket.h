@@ -15,9 +15,12 @@
  *
  * Files: unix_socket.c (objects, waiting, close, the file, poll),
  * unix_socket_io.c (queues, send, receive), unix_socket_conn.c (socket, socketpair, bind, listen, accept, connect,
- * shutdown, names), unix_socket_msg.c (sendto/recvfrom/sendmsg/recvmsg,
- * SCM_RIGHTS), unix_socket_opt.c (options, ioctl), unix_socket_dispatch.c
- * (the socket calls sent here or to the INET code by the descriptor). */
+ * shutdown, names), unix_socket_msg.c (sendto/recvfrom/sendmsg/recvmsg;
+ * the msghdr is socket_msg.c's), unix_socket_scm.c (SCM_RIGHTS,
+ * SCM_CREDENTIALS), unix_socket_gc.c (collecting sockets only unreachable
+ * messages refer to), unix_socket_opt.c (options, ioctl),
+ * unix_socket_dispatch.c (the socket calls sent here or to the INET code
+ * by the descriptor). */
 #ifndef UNIX_UNIX_SOCKET_H
 #define UNIX_UNIX_SOCKET_H
 #include <stdint.h>
