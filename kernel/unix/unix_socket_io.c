@@ -52,6 +52,8 @@ static int enqueue(struct unix_sock *s, struct unix_sock *to, struct sock_iter *
     struct unix_msg *m = kmalloc(sizeof(*m) + (n ? n : 1));
     if (!m) {
         unix_gc();                       /* garbage in flight may be what fills memory */
+        if (to->closed)                  /* it was garbage itself */
+            return to->type == SOCK_DGRAM ? -ECONNREFUSED : -EPIPE;
         m = kmalloc(sizeof(*m) + (n ? n : 1));
     }
     if (!m)
