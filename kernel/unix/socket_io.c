@@ -92,46 +92,6 @@ static int no_address(uint64_t ulenp)
     return ulenp && copy_to_user(ulenp, &zero, sizeof(zero)) ? -EFAULT : 0;
 }
 
-int64_t inet_sendto(struct sock_file *sf, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
-                    uint64_t a5)
-{
-    struct net_addr to;
-    bool have_to = a4 && net_sock_type(sf->ns) == NET_SOCK_DGRAM;
-    int64_t r = have_to ? sockaddr_from_user(a4, a5, &to) : 0;
-    uint64_t len = a2 > SOCK_RW_MAX ? SOCK_RW_MAX : a2;
-    if (r == 0 && !user_begin(a1, len, false))
-        r = -EFAULT;
-    else if (r == 0) {
-        r = sock_send(sf, (const void *)a1, len, (int)a3, have_to ? &to : NULL);
-        user_end();
-    }
-    return r;
-}
-
-int64_t inet_recvfrom(struct sock_file *sf, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
-                      uint64_t a5)
-{
-    uint64_t len = a2 > SOCK_RW_MAX ? SOCK_RW_MAX : a2;
-    struct net_addr from;
-    size_t full = 0;
-    int64_t r;
-    if (!user_begin(a1, len, true)) {
-        r = -EFAULT;
-    } else {
-        r = sock_recv(sf, (void *)a1, len, (int)a3, &from, &full);
-        user_end();
-    }
-    bool dgram = net_sock_type(sf->ns) == NET_SOCK_DGRAM;
-    if (r >= 0 && a4) {
-        int err = dgram ? sockaddr_to_user(&from, a4, a5) : no_address(a5);
-        if (err)
-            r = err;
-    }
-    if (r >= 0 && dgram && ((int)a3 & MSG_TRUNC))
-        r = (int64_t)full;                /* MSG_TRUNC: the datagram's real length */
-    return r;
-}
-
 /* A datagram is one send: the pieces gathered first. */
 static int64_t send_gathered(struct sock_file *sf, struct sock_iter *it, uint64_t total, int flags,
                              const struct net_addr *to)
@@ -195,6 +155,24 @@ int64_t inet_sendmsg(struct sock_file *sf, uint64_t a1, uint64_t a2, uint64_t a3
     return r;
 }
 
+/* Receives up to total bytes into the iovecs through a kernel buffer
+ * (at most MSG_BUF_MAX at once), so that only the bytes that arrive need
+ * a place: as Linux, a huge length over a small buffer is fine.  *cap:
+ * the most it asked for. */
+static int64_t recv_iter(struct sock_file *sf, struct sock_iter *it, uint64_t total, int flags,
+                         struct net_addr *from, size_t *full, size_t *cap)
+{
+    *cap = total < MSG_BUF_MAX ? total : MSG_BUF_MAX;
+    uint8_t *buf = kmalloc(*cap ? *cap : 1);
+    if (!buf)
+        return -ENOMEM;
+    int64_t r = sock_recv(sf, buf, *cap, flags, from, full);
+    if (r >= 0 && sock_iter_put(it, buf, (size_t)r))
+        r = -EFAULT;
+    kfree(buf);
+    return r;
+}
+
 int64_t inet_recvmsg(struct sock_file *sf, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
                      uint64_t a5)
 {
@@ -203,14 +181,11 @@ int64_t inet_recvmsg(struct sock_file *sf, uint64_t a1, uint64_t a2, uint64_t a3
     int64_t r = sock_msg_read(a1, false, &m);
     if (r)
         return r;
-    size_t cap = m.total < MSG_BUF_MAX ? m.total : MSG_BUF_MAX, full = 0;
-    uint8_t *buf = kmalloc(cap ? cap : 1);
+    size_t cap, full = 0;
     struct net_addr from;
     bool dgram = net_sock_type(sf->ns) == NET_SOCK_DGRAM;
-    r = buf ? sock_recv(sf, buf, cap, (int)a2, &from, &full) : -ENOMEM;
     struct sock_iter it = { .iov = m.iov, .count = m.h.iovlen, .user = true };
-    if (r >= 0 && sock_iter_put(&it, buf, (size_t)r))
-        r = -EFAULT;
+    r = recv_iter(sf, &it, m.total, (int)a2, &from, &full, &cap);
     if (r >= 0 && m.h.name) {
         int err = dgram ? sockaddr_to_user(&from, m.h.name, a1 + MSGHDR_NAMELEN)
                         : no_address(a1 + MSGHDR_NAMELEN);
@@ -221,7 +196,59 @@ int64_t inet_recvmsg(struct sock_file *sf, uint64_t a1, uint64_t a2, uint64_t a3
         r = -EFAULT;
     if (r >= 0 && dgram && ((int)a2 & MSG_TRUNC))
         r = (int64_t)full;
-    kfree(buf);
     sock_msg_free(&m);
+    return r;
+}
+
+/* sendto and recvfrom use the program's buffer in place; when it is not
+ * all mapped (a length past a small buffer) they go the way of
+ * sendmsg/recvmsg, which copy only what is sent or received. */
+int64_t inet_sendto(struct sock_file *sf, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+                    uint64_t a5)
+{
+    struct net_addr to;
+    bool dgram = net_sock_type(sf->ns) == NET_SOCK_DGRAM, have_to = a4 && dgram;
+    int64_t r = have_to ? sockaddr_from_user(a4, a5, &to) : 0;
+    uint64_t len = a2 > SOCK_RW_MAX ? SOCK_RW_MAX : a2;
+    if (r)
+        return r;
+    if (user_begin(a1, len, false)) {
+        r = sock_send(sf, (const void *)a1, len, (int)a3, have_to ? &to : NULL);
+        user_end();
+        return r;
+    }
+    if (!sock_user_range_ok(a1, len))
+        return -EFAULT;
+    struct sock_iov iov = { a1, len };
+    struct sock_iter it = { .iov = &iov, .count = 1, .user = true };
+    return dgram ? send_gathered(sf, &it, len, (int)a3, have_to ? &to : NULL)
+                 : send_stream(sf, &it, len, (int)a3);
+}
+
+int64_t inet_recvfrom(struct sock_file *sf, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+                      uint64_t a5)
+{
+    uint64_t len = a2 > SOCK_RW_MAX ? SOCK_RW_MAX : a2;
+    struct net_addr from;
+    size_t full = 0, cap;
+    int64_t r;
+    if (user_begin(a1, len, true)) {
+        r = sock_recv(sf, (void *)a1, len, (int)a3, &from, &full);
+        user_end();
+    } else if (!sock_user_range_ok(a1, len)) {
+        r = -EFAULT;
+    } else {
+        struct sock_iov iov = { a1, len };
+        struct sock_iter it = { .iov = &iov, .count = 1, .user = true };
+        r = recv_iter(sf, &it, len, (int)a3, &from, &full, &cap);
+    }
+    bool dgram = net_sock_type(sf->ns) == NET_SOCK_DGRAM;
+    if (r >= 0 && a4) {
+        int err = dgram ? sockaddr_to_user(&from, a4, a5) : no_address(a5);
+        if (err)
+            r = err;
+    }
+    if (r >= 0 && dgram && ((int)a3 & MSG_TRUNC))
+        r = (int64_t)full;                /* MSG_TRUNC: the datagram's real length */
     return r;
 }

@@ -15,9 +15,7 @@
 
 #define INT_MAX_LEN 0x7fffffffull
 
-/* As access_ok: the range lies below the end of user space (whether it is
- * mapped is found out by the copies). */
-static bool below_user_top(uint64_t base, uint64_t len)
+bool sock_user_range_ok(uint64_t base, uint64_t len)
 {
     return base <= USER_TOP && len <= USER_TOP - base;
 }
@@ -37,7 +35,7 @@ static int read_iovecs(struct sock_msg *m)
         m->iov[0].len = SOCK_RW_MAX;
     m->total = 0;
     for (uint64_t i = 0; i < n; i++) {
-        if (!below_user_top(m->iov[i].base, m->iov[i].len))
+        if (!sock_user_range_ok(m->iov[i].base, m->iov[i].len))
             return -EFAULT;
         if (m->iov[i].len > SOCK_RW_MAX - m->total)
             m->iov[i].len = SOCK_RW_MAX - m->total;

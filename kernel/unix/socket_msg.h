@@ -53,6 +53,10 @@ void sock_msg_free(struct sock_msg *m);
  * msg_flags.  0 or -EFAULT. */
 int sock_msg_done(uint64_t umsg, uint64_t controllen, int32_t flags);
 
+/* As Linux's access_ok: the range lies below the end of user space
+ * (whether it is mapped, the copies find out). */
+bool sock_user_range_ok(uint64_t base, uint64_t len);
+
 /* A position in a list of buffers. */
 struct sock_iter {
     const struct sock_iov *iov;

@@ -193,7 +193,17 @@ static void huge_total(enum kind k, int sv[2])
         memcpy(a, "datagram", 8);
         line(k, "sendmsg 4 GiB datagram over 40 real bytes", send_iov(sv[0], iov, 3));
         line(k, "after it, bytes that arrived", drain(sv[1]));
+        line(k, "sendto 2 GiB from 8 real bytes", sendto(sv[0], a, 0x7fffffff, MSG_DONTWAIT, NULL, 0));
+        line(k, "after it, bytes that arrived", drain(sv[1]));
     }
+    /* recv and recvfrom: one buffer, the same rules. */
+    memset(b, '.', sizeof(low_b));
+    send(sv[0], "klmnopqrstuvwxyz", 16, 0);
+    usleep(20000);
+    line(k, "recv 2 GiB into 32 real bytes", recv(sv[1], b, 0x7fffffff, MSG_DONTWAIT));
+    printf("%s got '%.16s'\n", kind_name[k], b);
+    line(k, "recv 2^63-1 bytes", recv(sv[1], b, 0x7fffffffffffffffull, MSG_DONTWAIT));
+    line(k, "left over", drain(sv[1]));
 }
 
 static void names_and_control(enum kind k, int sv[2])
