@@ -155,6 +155,22 @@ int64_t inet_sendmsg(struct sock_file *sf, uint64_t a1, uint64_t a2, uint64_t a3
     return r;
 }
 
+/* A stream receive into buffers not all mapped: the bytes are looked at,
+ * copied out as far as they go, and only those taken, so that the rest
+ * stay for the next read, as Linux's TCP leaves them (EFAULT when none
+ * could be copied). */
+static int64_t recv_kept(struct sock_file *sf, struct sock_iter *it, uint8_t *buf, size_t cap,
+                         int flags)
+{
+    int64_t r = sock_recv(sf, buf, cap, flags | MSG_PEEK, NULL, NULL);
+    if (r <= 0)
+        return r;
+    size_t n = sock_iter_put_some(it, buf, (size_t)r);
+    if (!n)
+        return -EFAULT;
+    return sock_recv(sf, buf, n, flags | MSG_DONTWAIT, NULL, NULL);
+}
+
 /* Receives up to total bytes into the iovecs through a kernel buffer
  * (at most MSG_BUF_MAX at once), so that only the bytes that arrive need
  * a place: as Linux, a huge length over a small buffer is fine.  *cap:
@@ -166,9 +182,15 @@ static int64_t recv_iter(struct sock_file *sf, struct sock_iter *it, uint64_t to
     uint8_t *buf = kmalloc(*cap ? *cap : 1);
     if (!buf)
         return -ENOMEM;
-    int64_t r = sock_recv(sf, buf, *cap, flags, from, full);
-    if (r >= 0 && sock_iter_put(it, buf, (size_t)r))
-        r = -EFAULT;
+    int64_t r;
+    if (net_sock_type(sf->ns) == NET_SOCK_STREAM && !(flags & (MSG_PEEK | MSG_WAITALL)) &&
+        !sock_iter_mapped(it, *cap)) {
+        r = recv_kept(sf, it, buf, *cap, flags);
+    } else {
+        r = sock_recv(sf, buf, *cap, flags, from, full);
+        if (r >= 0 && sock_iter_put(it, buf, (size_t)r))
+            r = -EFAULT;
+    }
     kfree(buf);
     return r;
 }

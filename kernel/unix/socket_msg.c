@@ -133,3 +133,30 @@ int sock_iter_put(struct sock_iter *it, const void *src, size_t n)
 {
     return iter_move(it, (uint8_t *)src, n, false);
 }
+
+size_t sock_iter_put_some(struct sock_iter *it, const void *src, size_t n)
+{
+    size_t done = 0;
+    while (done < n && it->idx < it->count) {
+        const struct sock_iov *v = &it->iov[it->idx];
+        size_t piece = v->len - it->off < n - done ? v->len - it->off : n - done;
+        if (sock_iter_put(it, (const uint8_t *)src + done, piece))
+            break;
+        done += piece;
+    }
+    return done;
+}
+
+bool sock_iter_mapped(const struct sock_iter *it, uint64_t n)
+{
+    uint64_t off = it->off;
+    for (uint64_t i = it->idx; i < it->count && n; i++, off = 0) {
+        uint64_t piece = it->iov[i].len - off < n ? it->iov[i].len - off : n;
+        if (piece && !user_begin(it->iov[i].base + off, piece, true))
+            return false;
+        if (piece)
+            user_end();
+        n -= piece;
+    }
+    return true;
+}

@@ -67,5 +67,9 @@ struct sock_iter {
  * (the position then stands where the fault was). */
 int sock_iter_take(struct sock_iter *it, void *dst, size_t n);
 int sock_iter_put(struct sock_iter *it, const void *src, size_t n);
+/* Writes what it can of src[0..n) (whole iovec pieces): the bytes written. */
+size_t sock_iter_put_some(struct sock_iter *it, const void *src, size_t n);
+/* Whether the next n bytes of user buffers are all mapped and writable. */
+bool sock_iter_mapped(const struct sock_iter *it, uint64_t n);
 
 #endif
