@@ -151,10 +151,10 @@ struct unix_cred unix_cred_self(void);
 int unix_scm_parse(const uint8_t *ctl, uint64_t len, struct unix_scm *out);
 /* Writes a receive's control messages into m's control buffer (the
  * credentials when passcred, then info's files, which it installs or
- * closes); *used: the bytes written, *mflags gets MSG_CTRUNC.  0 or
- * -EFAULT. */
-int unix_scm_deliver(const struct msghdr_k *m, bool passcred, struct unix_recv_info *info,
-                     int flags, int32_t *mflags, uint64_t *used);
+ * closes); *used: the bytes written, *mflags gets MSG_CTRUNC.  A control
+ * buffer that faults gets nothing, as Linux (no error). */
+void unix_scm_deliver(const struct msghdr_k *m, bool passcred, struct unix_recv_info *info,
+                      int flags, int32_t *mflags, uint64_t *used);
 
 /* Sends len bytes of b (to: a datagram's destination, or NULL); scm's
  * files (references, always the callee's: put when they are not sent) go

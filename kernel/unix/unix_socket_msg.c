@@ -110,11 +110,8 @@ int64_t unix_recvmsg(struct unix_sock *s, uint64_t a1, uint64_t a2, uint64_t a3,
     sock_msg_free(&m);
     int32_t mflags = info.truncated ? MSG_TRUNC : 0;
     uint64_t used = 0;
-    if (r >= 0) {
-        int err = unix_scm_deliver(&m.h, s->passcred, &info, flags, &mflags, &used);
-        if (err)
-            r = err;
-    }
+    if (r >= 0)
+        unix_scm_deliver(&m.h, s->passcred, &info, flags, &mflags, &used);
     if (info.nfiles)
         unix_files_put(info.files, info.nfiles);
     if (r < 0)

@@ -113,12 +113,13 @@ static void advance(struct cmsg_out *o, uint64_t n)
 }
 
 /* As Linux's put_cmsg: cut to the room left (MSG_CTRUNC), nothing when
- * not even a header fits.  0 or -EFAULT. */
-static int put_cmsg(struct cmsg_out *o, int type, const void *data, uint64_t len)
+ * not even a header fits; a buffer that faults takes nothing (Linux
+ * ignores the fault: the receive succeeds). */
+static void put_cmsg(struct cmsg_out *o, int type, const void *data, uint64_t len)
 {
     if (!o->at || o->room < CMSG_HDR) {
         *o->mflags |= MSG_CTRUNC;
-        return 0;
+        return;
     }
     uint64_t cmlen = CMSG_HDR + len;
     if (o->room < cmlen) {
@@ -128,57 +129,49 @@ static int put_cmsg(struct cmsg_out *o, int type, const void *data, uint64_t len
     struct cmsghdr_k h = { cmlen, SOL_SOCKET, type };
     if (copy_to_user(o->at, &h, sizeof(h)) ||
         copy_to_user(o->at + CMSG_HDR, data, cmlen - CMSG_HDR))
-        return -EFAULT;
+        return;
     advance(o, CMSG_ALIGN(CMSG_HDR + len));
-    return 0;
 }
 
-/* As Linux's scm_detach_fds: as many descriptors as fit, the rest closed
- * and MSG_CTRUNC. */
-static int put_files(struct cmsg_out *o, struct unix_recv_info *info, int flags)
+/* As Linux's scm_detach_fds: as many descriptors as fit and can be
+ * written, the rest closed and MSG_CTRUNC. */
+static void put_files(struct cmsg_out *o, struct unix_recv_info *info, int flags)
 {
     uint64_t fit = o->at && o->room > CMSG_HDR ? (o->room - CMSG_HDR) / 4 : 0;
     uint32_t n = fit < info->nfiles ? (uint32_t)fit : info->nfiles;
-    int32_t fds[UNIX_FDS_MAX];
     uint32_t i = 0;
     for (; i < n; i++) {
-        fds[i] = fd_install(info->files[i], 0, flags & MSG_CMSG_CLOEXEC);
-        if (fds[i] < 0)
+        int32_t fd = fd_install(info->files[i], 0, flags & MSG_CMSG_CLOEXEC);
+        if (fd < 0)
             break;
         info->files[i] = NULL;           /* the descriptor holds it now */
+        if (copy_to_user(o->at + CMSG_HDR + 4 * (uint64_t)i, &fd, sizeof(fd))) {
+            fd_close(fd);                /* as Linux: not given, closed */
+            break;
+        }
     }
     if (i < info->nfiles)
         *o->mflags |= MSG_CTRUNC;
     unix_files_put(info->files, info->nfiles);
     info->files = NULL;
     info->nfiles = 0;
-    if (!i)
-        return 0;
     struct cmsghdr_k h = { CMSG_HDR + 4 * (uint64_t)i, SOL_SOCKET, SCM_RIGHTS };
-    if (copy_to_user(o->at, &h, sizeof(h)) ||
-        copy_to_user(o->at + CMSG_HDR, fds, 4 * (size_t)i)) {
-        for (uint32_t j = 0; j < i; j++)
-            fd_close(fds[j]);
-        return -EFAULT;
-    }
-    advance(o, CMSG_ALIGN(h.len));
-    return 0;
+    if (i && !copy_to_user(o->at, &h, sizeof(h)))
+        advance(o, CMSG_ALIGN(h.len));
 }
 
-int unix_scm_deliver(const struct msghdr_k *m, bool passcred, struct unix_recv_info *info,
-                     int flags, int32_t *mflags, uint64_t *used)
+void unix_scm_deliver(const struct msghdr_k *m, bool passcred, struct unix_recv_info *info,
+                      int flags, int32_t *mflags, uint64_t *used)
 {
     struct cmsg_out o = { .at = m->control, .room = m->control ? m->controllen : 0,
                           .mflags = mflags };
-    int err = 0;
     if (passcred) {
         /* A message sent without credentials reads as pid 0, overflow ids. */
         struct unix_cred c = info->cred.pid ? info->cred
                                             : (struct unix_cred){ 0, OVERFLOW_ID, OVERFLOW_ID };
-        err = put_cmsg(&o, SCM_CREDENTIALS, &c, sizeof(c));
+        put_cmsg(&o, SCM_CREDENTIALS, &c, sizeof(c));
     }
-    if (!err && info->nfiles)
-        err = put_files(&o, info, flags);
+    if (info->nfiles)
+        put_files(&o, info, flags);
     *used = o.used;
-    return err;
 }

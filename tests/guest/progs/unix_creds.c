@@ -238,6 +238,49 @@ static void listener(void)
     close(l);
 }
 
+/* A control buffer that faults: Linux gives the bytes, no control data, no
+ * error; a descriptor it could not write is closed (MSG_CTRUNC). */
+static void bad_control(void)
+{
+    int sv[2], p[2];
+    printf("== control buffer unmapped\n");
+    socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
+    pipe(p);
+    union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
+    struct iovec iov = { "fd", 2 };
+    struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                        .msg_controllen = sizeof(u.buf) };
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &p[0], sizeof(int));
+    sendmsg(sv[0], &m, 0);
+    close(p[0]);
+    int lowest = open("/dev/null", O_RDONLY);
+    close(lowest);
+    char b[8];
+    struct iovec ri = { b, sizeof(b) };
+    struct msghdr r = { .msg_iov = &ri, .msg_iovlen = 1, .msg_control = (void *)16,
+                        .msg_controllen = 64 };
+    long n = syscall(SYS_recvmsg, sv[1], &r, 0);
+    printf("a descriptor: %ld%s controllen %zu%s\n", n, n < 0 ? errname(errno) : "",
+           (size_t)r.msg_controllen, r.msg_flags & MSG_CTRUNC ? " MSG_CTRUNC" : "");
+    int next = open("/dev/null", O_RDONLY);
+    printf("the descriptor was %s\n", next == lowest ? "closed" : "installed");
+    close(next);
+    passcred(sv[1], 1);
+    write(sv[0], "x", 1);
+    r.msg_controllen = 64;
+    r.msg_flags = 0;
+    n = syscall(SYS_recvmsg, sv[1], &r, 0);
+    printf("credentials: %ld%s controllen %zu%s\n", n, n < 0 ? errname(errno) : "",
+           (size_t)r.msg_controllen, r.msg_flags & MSG_CTRUNC ? " MSG_CTRUNC" : "");
+    close(p[1]);
+    close(sv[0]);
+    close(sv[1]);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -252,6 +295,7 @@ int main(void)
     explicit_creds();
     stream_boundaries();
     listener();
+    bad_control();
     printf("done\n");
     fflush(stdout);
     _exit(0);
