@@ -75,4 +75,23 @@ static inline socklen_t abstract_addr(struct sockaddr_un *a, const char *name)
     return offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name);
 }
 
+/* The control buffer of one descriptor passed with SCM_RIGHTS. */
+union rights_ctl {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+};
+
+/* Makes *m one message of iov's bytes carrying fd (ctl: its control). */
+static inline void rights_msg(struct msghdr *m, struct iovec *iov, union rights_ctl *ctl, int fd)
+{
+    memset(ctl, 0, sizeof(*ctl));
+    *m = (struct msghdr){ .msg_iov = iov, .msg_iovlen = 1, .msg_control = ctl->buf,
+                          .msg_controllen = sizeof(ctl->buf) };
+    struct cmsghdr *c = CMSG_FIRSTHDR(m);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof(int));
+}
+
 #endif

@@ -176,15 +176,10 @@ static void stream_boundaries(void)
     recv_show("then", sv[1], 256);
     int p[2];
     pipe(p);
-    union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
+    union rights_ctl u;
     struct iovec iov = { "fd", 2 };
-    struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                        .msg_controllen = sizeof(u.buf) };
-    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &p[0], sizeof(int));
+    struct msghdr m;
+    rights_msg(&m, &iov, &u, p[0]);
     show("send a descriptor", sendmsg(sv[0], &m, 0));
     recv_show("credentials and a descriptor", sv[1], 256);
     write(sv[0], "q", 1);
@@ -246,15 +241,10 @@ static void bad_control(void)
     printf("== control buffer unmapped\n");
     socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
     pipe(p);
-    union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
+    union rights_ctl u;
     struct iovec iov = { "fd", 2 };
-    struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                        .msg_controllen = sizeof(u.buf) };
-    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &p[0], sizeof(int));
+    struct msghdr m;
+    rights_msg(&m, &iov, &u, p[0]);
     sendmsg(sv[0], &m, 0);
     close(p[0]);
     int lowest = open("/dev/null", O_RDONLY);

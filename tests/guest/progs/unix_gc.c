@@ -11,16 +11,10 @@ static char payload[65536];
 
 static int send_fd(int via, int fd, const void *data, size_t len)
 {
-    union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
-    memset(&u, 0, sizeof(u));
+    union rights_ctl u;
     struct iovec iov = { (void *)data, len };
-    struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                        .msg_controllen = sizeof(u.buf) };
-    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    struct msghdr m;
+    rights_msg(&m, &iov, &u, fd);
     return sendmsg(via, &m, 0) == (ssize_t)len ? 0 : -1;
 }
 

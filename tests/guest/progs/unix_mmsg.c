@@ -111,23 +111,17 @@ static void with_descriptor(void)
     socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
     pipe(p);
     write(p[1], "piped", 5);
-    union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u, r;
-    memset(&u, 0, sizeof(u));
+    union rights_ctl u, r;
     struct iovec iov = { "fd", 2 };
-    struct mmsghdr v = { .msg_hdr = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                                      .msg_controllen = sizeof(u.buf) } };
-    struct cmsghdr *c = CMSG_FIRSTHDR(&v.msg_hdr);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &p[0], sizeof(int));
+    struct mmsghdr v = { 0 };
+    rights_msg(&v.msg_hdr, &iov, &u, p[0]);
     show("sendmmsg", k_sendmmsg(sv[0], &v, 1, 0));
     close(p[0]);
     reset_recv(sizeof(rbuf[0]));
     rv[0].msg_hdr.msg_control = r.buf;
     rv[0].msg_hdr.msg_controllen = sizeof(r.buf);
     show_recv("recvmmsg", k_recvmmsg(sv[1], rv, 2, MSG_DONTWAIT, NULL));
-    c = CMSG_FIRSTHDR(&rv[0].msg_hdr);
+    struct cmsghdr *c = CMSG_FIRSTHDR(&rv[0].msg_hdr);
     int fd = -1;
     if (c && c->cmsg_type == SCM_RIGHTS)
         memcpy(&fd, CMSG_DATA(c), sizeof(int));
