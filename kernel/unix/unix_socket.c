@@ -97,15 +97,7 @@ static void purge_queue(struct unix_sock *s)
     while (s->head) {
         struct unix_msg *m = s->head;
         s->head = m->next;
-        struct unix_sock *from = m->sender;
-        from->wmem -= m->len;
-        if (m->nfiles) {
-            unix_inflight_del(m->files, m->nfiles);
-            unix_files_put(m->files, m->nfiles);
-        }
-        kfree(m);
-        unix_sock_changed(from, POLLOUT);
-        unix_sock_put(from);
+        unix_msg_free(m);
     }
     s->tail = NULL;
     s->qlen = 0;

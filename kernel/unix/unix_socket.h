@@ -168,6 +168,9 @@ int64_t unix_sock_send(struct unix_sock *s, struct sock_iter *b, size_t len, int
 int64_t unix_sock_recv(struct unix_sock *s, struct sock_iter *b, size_t len, int flags,
                        struct unix_recv_info *info);
 uint32_t unix_sock_poll(struct unix_sock *s);
+/* Frees a message taken off its queue: its sender gets the buffer back,
+ * its files (if any left) are put. */
+void unix_msg_free(struct unix_msg *m);
 /* Files passed but never received: put (closed). */
 void unix_files_put(struct file **files, uint32_t n);
 

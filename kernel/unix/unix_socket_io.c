@@ -206,14 +206,8 @@ static void take_files(struct unix_msg *m, bool peek, struct unix_recv_info *inf
     m->nfiles = 0;
 }
 
-static void dequeue_head(struct unix_sock *s)
+void unix_msg_free(struct unix_msg *m)
 {
-    struct unix_msg *m = s->head;
-    s->head = m->next;
-    if (!s->head)
-        s->tail = NULL;
-    s->qlen--;
-    s->qbytes -= m->len - m->off;
     struct unix_sock *from = m->sender;
     from->wmem -= m->len;
     if (m->nfiles) {
@@ -223,6 +217,17 @@ static void dequeue_head(struct unix_sock *s)
     kfree(m);
     unix_sock_changed(from, POLLOUT | POLLWRNORM);
     unix_sock_put(from);
+}
+
+static void dequeue_head(struct unix_sock *s)
+{
+    struct unix_msg *m = s->head;
+    s->head = m->next;
+    if (!s->head)
+        s->tail = NULL;
+    s->qlen--;
+    s->qbytes -= m->len - m->off;
+    unix_msg_free(m);
     unix_sock_changed(s, 0);
 }
 
