@@ -62,8 +62,16 @@ int64_t sock_send(struct sock_file *sf, const void *buf, size_t len, int flags,
                   const struct net_addr *to);
 int64_t sock_recv(struct sock_file *sf, void *buf, size_t len, int flags, struct net_addr *from,
                   size_t *full_len);
-/* socket_errqueue.c: recvmsg(MSG_ERRQUEUE) on descriptor fd. */
-int64_t sock_recvmsg_errqueue(int fd, uint64_t umsg);
+/* socket_errqueue.c: recvmsg(MSG_ERRQUEUE) on the socket. */
+int64_t sock_recvmsg_errqueue(struct sock_file *sf, uint64_t umsg);
+/* The INET side of the calls on a descriptor (socket_calls.c, socket_io.c):
+ * unix_socket_dispatch.c calls them with the socket's file held. */
+#define INET_CALL(name) int64_t inet_##name(struct sock_file *sf, uint64_t a1, uint64_t a2, \
+                                            uint64_t a3, uint64_t a4, uint64_t a5);
+INET_CALL(bind) INET_CALL(listen) INET_CALL(accept) INET_CALL(accept4) INET_CALL(connect)
+INET_CALL(shutdown) INET_CALL(getsockname) INET_CALL(getpeername) INET_CALL(sendto)
+INET_CALL(recvfrom) INET_CALL(sendmsg) INET_CALL(recvmsg)
+
 /* socket_opt.c: ioctl on a socket (FIONREAD). */
 int64_t sock_ioctl(struct sock_file *sf, uint64_t req, uint64_t arg);
 

@@ -1,6 +1,8 @@
 /* The socket system calls that make, name and connect sockets: socket,
  * bind, listen, accept/accept4, connect, shutdown, getsockname,
- * getpeername, socketpair.  (Data: socket_io.c; options: socket_opt.c.) */
+ * getpeername, socketpair.  (Data: socket_io.c; options: socket_opt.c.)
+ * The calls on a descriptor come here from unix_socket_dispatch.c, which
+ * found the socket and holds its file. */
 #include "unix/socket.h"
 #include "unix/unix_socket.h"
 #include "unix/syscall.h"
@@ -48,35 +50,24 @@ int64_t sys_socketpair(SYSCALL_ARGS)
     return (int)a0 == AF_INET || (int)a0 == AF_INET6 ? -EOPNOTSUPP : -EAFNOSUPPORT;
 }
 
-int64_t sys_bind(SYSCALL_ARGS)
+int64_t inet_bind(struct sock_file *sf, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+                  uint64_t a5)
 {
-    UNUSED_ARGS;
-    struct file *f;
-    int err;
-    struct sock_file *sf = sock_get((int)a0, &f, &err);
-    if (!sf)
-        return err;
+    (void)a3, (void)a4, (void)a5;
     struct net_addr a;
-    err = sockaddr_from_user(a1, a2, &a);
+    int err = sockaddr_from_user(a1, a2, &a);
     if (!err && a.family != (net_sock_family(sf->ns) == NET_AF_INET ? NET_AF_INET : NET_AF_INET6))
         err = net_sock_family(sf->ns) == NET_AF_INET ? -EAFNOSUPPORT : -EINVAL;
     if (!err)
         err = net_sock_bind(sf->ns, &a);
-    file_put(f);
     return err;
 }
 
-int64_t sys_listen(SYSCALL_ARGS)
+int64_t inet_listen(struct sock_file *sf, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+                    uint64_t a5)
 {
-    UNUSED_ARGS;
-    struct file *f;
-    int err;
-    struct sock_file *sf = sock_get((int)a0, &f, &err);
-    if (!sf)
-        return err;
-    err = net_sock_listen(sf->ns, (int)a1);
-    file_put(f);
-    return err;
+    (void)a2, (void)a3, (void)a4, (void)a5;
+    return net_sock_listen(sf->ns, (int)a1);
 }
 
 static int64_t accept_op(struct sock_file *sf, void *arg)
@@ -84,18 +75,12 @@ static int64_t accept_op(struct sock_file *sf, void *arg)
     return net_sock_accept(sf->ns, arg);
 }
 
-static int64_t do_accept(int fd, uint64_t uaddr, uint64_t ulenp, uint64_t flags)
+static int64_t do_accept(struct sock_file *sf, uint64_t uaddr, uint64_t ulenp, uint64_t flags)
 {
     if (flags & ~(uint64_t)(SOCK_NONBLOCK | SOCK_CLOEXEC))
         return -EINVAL;
-    struct file *f;
-    int err;
-    struct sock_file *sf = sock_get(fd, &f, &err);
-    if (!sf)
-        return err;
     struct net_sock *ns = NULL;
     int64_t r = sock_block(sf, sf->file->flags & O_NONBLOCK, sf->rcvtimeo_ns, accept_op, &ns);
-    file_put(f);
     if (r < 0)
         return r;
     struct net_addr peer;
@@ -103,6 +88,7 @@ static int64_t do_accept(int fd, uint64_t uaddr, uint64_t ulenp, uint64_t flags)
     int nfd = sock_file_install(ns, (uint32_t)flags);
     if (nfd < 0)
         return nfd;
+    int err;
     if (uaddr && named && (err = sockaddr_to_user(&peer, uaddr, ulenp)) != 0) {
         /* Linux too has made the connection by now; it reports the fault. */
         fd_close(nfd);
@@ -111,8 +97,19 @@ static int64_t do_accept(int fd, uint64_t uaddr, uint64_t ulenp, uint64_t flags)
     return nfd;
 }
 
-int64_t sys_accept(SYSCALL_ARGS) { UNUSED_ARGS; return do_accept((int)a0, a1, a2, 0); }
-int64_t sys_accept4(SYSCALL_ARGS) { UNUSED_ARGS; return do_accept((int)a0, a1, a2, a3); }
+int64_t inet_accept(struct sock_file *sf, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+                    uint64_t a5)
+{
+    (void)a3, (void)a4, (void)a5;
+    return do_accept(sf, a1, a2, 0);
+}
+
+int64_t inet_accept4(struct sock_file *sf, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+                     uint64_t a5)
+{
+    (void)a4, (void)a5;
+    return do_accept(sf, a1, a2, a3);
+}
 
 static int64_t connected_op(struct sock_file *sf, void *arg)
 {
@@ -121,14 +118,10 @@ static int64_t connected_op(struct sock_file *sf, void *arg)
     return r == -EINPROGRESS ? -EAGAIN : r;
 }
 
-int64_t sys_connect(SYSCALL_ARGS)
+int64_t inet_connect(struct sock_file *sf, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+                     uint64_t a5)
 {
-    UNUSED_ARGS;
-    struct file *f;
-    int err;
-    struct sock_file *sf = sock_get((int)a0, &f, &err);
-    if (!sf)
-        return err;
+    (void)a3, (void)a4, (void)a5;
     struct net_addr a;
     int64_t r = sockaddr_from_user(a1, a2, &a);
     if (r == 0)
@@ -138,37 +131,35 @@ int64_t sys_connect(SYSCALL_ARGS)
         if (r == -EAGAIN)
             r = -EINPROGRESS;            /* SO_SNDTIMEO passed: Linux says EINPROGRESS */
     }
-    file_put(f);
     return r;
 }
 
-int64_t sys_shutdown(SYSCALL_ARGS)
+int64_t inet_shutdown(struct sock_file *sf, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+                      uint64_t a5)
 {
-    UNUSED_ARGS;
-    struct file *f;
-    int err;
-    struct sock_file *sf = sock_get((int)a0, &f, &err);
-    if (!sf)
-        return err;
-    err = net_sock_shutdown(sf->ns, (int)a1);
-    file_put(f);
-    return err;
+    (void)a2, (void)a3, (void)a4, (void)a5;
+    return net_sock_shutdown(sf->ns, (int)a1);
 }
 
-static int64_t get_name(int fd, uint64_t uaddr, uint64_t ulenp, bool peer)
+static int64_t get_name(struct sock_file *sf, uint64_t uaddr, uint64_t ulenp, bool peer)
 {
-    struct file *f;
-    int err;
-    struct sock_file *sf = sock_get(fd, &f, &err);
-    if (!sf)
-        return err;
     struct net_addr a;
-    err = net_sock_name(sf->ns, peer, &a);
+    int err = net_sock_name(sf->ns, peer, &a);
     if (!err)
         err = uaddr ? sockaddr_to_user(&a, uaddr, ulenp) : -EFAULT;
-    file_put(f);
     return err;
 }
 
-int64_t sys_getsockname(SYSCALL_ARGS) { UNUSED_ARGS; return get_name((int)a0, a1, a2, false); }
-int64_t sys_getpeername(SYSCALL_ARGS) { UNUSED_ARGS; return get_name((int)a0, a1, a2, true); }
+int64_t inet_getsockname(struct sock_file *sf, uint64_t a1, uint64_t a2, uint64_t a3,
+                         uint64_t a4, uint64_t a5)
+{
+    (void)a3, (void)a4, (void)a5;
+    return get_name(sf, a1, a2, false);
+}
+
+int64_t inet_getpeername(struct sock_file *sf, uint64_t a1, uint64_t a2, uint64_t a3,
+                         uint64_t a4, uint64_t a5)
+{
+    (void)a3, (void)a4, (void)a5;
+    return get_name(sf, a1, a2, true);
+}

@@ -8,11 +8,11 @@
 #include "unix/socket.h"
 #include "unix/syscall.h"
 #include "unix/usercopy.h"
+#include "unix/socket_msg.h"
 #include "mm/heap.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 
-#define IOV_MAX 1024
 #define QUOTE_MAX 2048                  /* more than any queued record holds */
 #define SOL_IP 0
 #define SOL_IPV6 41
@@ -21,16 +21,6 @@
 #define MSG_CTRUNC 0x8
 #define CMSG_HDR 16                     /* struct cmsghdr: len (8), level, type */
 #define EE_LEN 16                       /* struct sock_extended_err */
-
-struct msghdr_u {
-    uint64_t name;
-    uint32_t namelen, pad;
-    uint64_t iov, iovlen, control, controllen;
-    int32_t flags, pad2;
-};
-struct iovec_u {
-    uint64_t base, len;
-};
 
 /* A sockaddr_in or sockaddr_in6 in b; its length. */
 static uint32_t sockaddr_bytes(const struct net_addr *a, uint8_t b[28])
@@ -52,7 +42,7 @@ static uint32_t sockaddr_bytes(const struct net_addr *a, uint8_t b[28])
 /* The control message into the program's msg_control; the length used
  * (Linux's put_cmsg: cut to the room there is, with MSG_CTRUNC). */
 static int put_error_cmsg(struct sock_file *sf, const struct net_sock_err *e,
-                          const struct msghdr_u *m, int32_t *mflags, uint64_t *used)
+                          const struct msghdr_k *m, int32_t *mflags, uint64_t *used)
 {
     bool v6 = net_sock_family(sf->ns) == NET_AF_INET6;
     uint8_t c[CMSG_HDR + EE_LEN + 28 + 4];
@@ -83,63 +73,35 @@ static int put_error_cmsg(struct sock_file *sf, const struct net_sock_err *e,
     return 0;
 }
 
-static int64_t scatter(const struct iovec_u *iov, uint64_t count, const uint8_t *buf, size_t n)
+/* The record into the buffers msghdr m names (read by sock_msg_read,
+ * socket_msg.c, as for any recvmsg). */
+static int64_t recv_error(struct sock_file *sf, uint64_t umsg, const struct sock_msg *m,
+                          uint8_t *buf)
 {
-    for (uint64_t i = 0; i < count && n; i++) {
-        size_t piece = iov[i].len < n ? iov[i].len : n;
-        if (piece && copy_to_user(iov[i].base, buf, piece))
-            return -EFAULT;
-        buf += piece;
-        n -= piece;
-    }
-    return 0;
-}
-
-static int64_t recv_error(struct sock_file *sf, uint64_t umsg, struct iovec_u *iov,
-                          const struct msghdr_u *m, uint8_t *buf)
-{
-    uint64_t total = 0;
-    for (uint64_t i = 0; i < m->iovlen; i++)
-        if ((int64_t)iov[i].len < 0 || (total += iov[i].len) > 0x7ffff000ull)
-            return -EINVAL;
     struct net_sock_err e;
     int err = net_sock_take_queued_error(sf->ns, &e, buf, QUOTE_MAX);
     if (err)
         return err;
-    size_t copied = e.len < total ? e.len : (size_t)total;
+    size_t copied = e.len < m->total ? e.len : (size_t)m->total;
     int32_t mflags = MSG_ERRQUEUE | (e.len > copied ? MSG_TRUNC : 0);
     uint64_t used = 0;
-    if (scatter(iov, m->iovlen, buf, copied) ||
-        (m->name && sockaddr_to_user(&e.dest, m->name, umsg + 8)) ||
-        put_error_cmsg(sf, &e, m, &mflags, &used) ||
-        copy_to_user(umsg + 40, &used, sizeof(used)) || copy_to_user(umsg + 48, &mflags, 4))
+    struct sock_iter it = { .iov = m->iov, .count = m->h.iovlen, .user = true };
+    if (sock_iter_put(&it, buf, copied) ||
+        (m->h.name && sockaddr_to_user(&e.dest, m->h.name, umsg + MSGHDR_NAMELEN)) ||
+        put_error_cmsg(sf, &e, &m->h, &mflags, &used) || sock_msg_done(umsg, used, mflags))
         return -EFAULT;
     return (int64_t)copied;
 }
 
-int64_t sock_recvmsg_errqueue(int fd, uint64_t umsg)
+int64_t sock_recvmsg_errqueue(struct sock_file *sf, uint64_t umsg)
 {
-    struct file *f;
-    int err;
-    struct sock_file *sf = sock_get(fd, &f, &err);
-    if (!sf)
-        return err;
-    struct msghdr_u m;
-    struct iovec_u *iov = NULL;
-    uint8_t *buf = NULL;
-    int64_t r;
-    if (copy_from_user(&m, umsg, sizeof(m)))
-        r = -EFAULT;
-    else if (m.iovlen > IOV_MAX)
-        r = -EMSGSIZE;
-    else if (!(iov = kmalloc(m.iovlen ? m.iovlen * sizeof(*iov) : 1)) || !(buf = kmalloc(QUOTE_MAX)))
-        r = -ENOMEM;
-    else if (m.iovlen && copy_from_user(iov, m.iov, m.iovlen * sizeof(*iov)))
-        r = -EFAULT;
-    else
-        r = recv_error(sf, umsg, iov, &m, buf);
-    kfree(iov);
+    struct sock_msg m;
+    int64_t r = sock_msg_read(umsg, false, &m);
+    if (r)
+        return r;
+    uint8_t *buf = kmalloc(QUOTE_MAX);
+    r = buf ? recv_error(sf, umsg, &m, buf) : -ENOMEM;
     kfree(buf);
-    file_put(f);
+    sock_msg_free(&m);
     return r;
 }

@@ -3,7 +3,7 @@
  * everything (or fails having sent nothing); a closed sending side is
  * EPIPE and SIGPIPE unless MSG_NOSIGNAL. */
 #include "unix/socket.h"
-#include "unix/syscall.h"
+#include "unix/socket_msg.h"
 #include "unix/usercopy.h"
 #include "unix/process.h"
 #include "unix/signal.h"
@@ -12,9 +12,7 @@
 #include "lib/log.h"
 #include "lib/string.h"
 
-#define RW_MAX 0x7ffff000ull
-#define IOV_MAX 1024
-#define MSG_BUF_MAX 65536                /* one recvmsg, one datagram sendmsg */
+#define MSG_BUF_MAX 65536                /* one recvmsg, one datagram sendmsg, a stream's piece */
 
 struct io_arg {
     void *buf;
@@ -94,219 +92,187 @@ static int no_address(uint64_t ulenp)
     return ulenp && copy_to_user(ulenp, &zero, sizeof(zero)) ? -EFAULT : 0;
 }
 
-int64_t sys_sendto(SYSCALL_ARGS)
-{
-    UNUSED_ARGS;
-    struct file *f;
-    int err;
-    struct sock_file *sf = sock_get((int)a0, &f, &err);
-    if (!sf)
-        return err;
-    struct net_addr to;
-    bool have_to = a4 && net_sock_type(sf->ns) == NET_SOCK_DGRAM;
-    int64_t r = have_to ? sockaddr_from_user(a4, a5, &to) : 0;
-    uint64_t len = a2 > RW_MAX ? RW_MAX : a2;
-    if (r == 0 && !user_begin(a1, len, false))
-        r = -EFAULT;
-    else if (r == 0) {
-        r = sock_send(sf, (const void *)a1, len, (int)a3, have_to ? &to : NULL);
-        user_end();
-    }
-    file_put(f);
-    return r;
-}
-
-int64_t sys_recvfrom(SYSCALL_ARGS)
-{
-    UNUSED_ARGS;
-    struct file *f;
-    int err;
-    struct sock_file *sf = sock_get((int)a0, &f, &err);
-    if (!sf)
-        return err;
-    uint64_t len = a2 > RW_MAX ? RW_MAX : a2;
-    struct net_addr from;
-    size_t full = 0;
-    int64_t r;
-    if (!user_begin(a1, len, true)) {
-        r = -EFAULT;
-    } else {
-        r = sock_recv(sf, (void *)a1, len, (int)a3, &from, &full);
-        user_end();
-    }
-    bool dgram = net_sock_type(sf->ns) == NET_SOCK_DGRAM;
-    if (r >= 0 && a4) {
-        err = dgram ? sockaddr_to_user(&from, a4, a5) : no_address(a5);
-        if (err)
-            r = err;
-    }
-    if (r >= 0 && dgram && ((int)a3 & MSG_TRUNC))
-        r = (int64_t)full;                /* MSG_TRUNC: the datagram's real length */
-    file_put(f);
-    return r;
-}
-
-/* struct msghdr and struct iovec as x86-64 Linux lays them out. */
-struct msghdr_k {
-    uint64_t name;
-    uint32_t namelen, pad;
-    uint64_t iov, iovlen, control, controllen;
-    int32_t flags, pad2;
-};
-struct iovec_k {
-    uint64_t base, len;
-};
-#define MSGHDR_NAMELEN 8
-#define MSGHDR_CONTROLLEN 40
-#define MSGHDR_FLAGS 48
-
-/* The msghdr and its iovec array (*iov: kmalloc'ed, the caller frees). */
-static int read_msg(uint64_t umsg, struct msghdr_k *m, struct iovec_k **iov, uint64_t *total)
-{
-    if (copy_from_user(m, umsg, sizeof(*m)))
-        return -EFAULT;
-    if (m->iovlen > IOV_MAX)
-        return -EMSGSIZE;
-    *iov = kmalloc(m->iovlen ? m->iovlen * sizeof(**iov) : 1);
-    if (!*iov)
-        return -ENOMEM;
-    if (m->iovlen && copy_from_user(*iov, m->iov, m->iovlen * sizeof(**iov))) {
-        kfree(*iov);
-        return -EFAULT;
-    }
-    *total = 0;
-    for (uint64_t i = 0; i < m->iovlen; i++) {
-        if ((int64_t)(*iov)[i].len < 0 || (*total += (*iov)[i].len) > RW_MAX) {
-            kfree(*iov);
-            return -EINVAL;
-        }
-    }
-    return 0;
-}
-
 /* A datagram is one send: the pieces gathered first. */
-static int64_t send_gathered(struct sock_file *sf, const struct iovec_k *iov, uint64_t n,
-                             uint64_t total, int flags, const struct net_addr *to)
+static int64_t send_gathered(struct sock_file *sf, struct sock_iter *it, uint64_t total, int flags,
+                             const struct net_addr *to)
 {
     if (total > MSG_BUF_MAX)
         return -EMSGSIZE;
     uint8_t *buf = kmalloc(total ? total : 1);
     if (!buf)
         return -ENOMEM;
-    int64_t r = 0;
-    for (uint64_t i = 0, at = 0; i < n && r == 0; at += iov[i].len, i++)
-        if (iov[i].len && copy_from_user(buf + at, iov[i].base, iov[i].len))
-            r = -EFAULT;
+    int64_t r = sock_iter_take(it, buf, total);
     if (r == 0)
         r = sock_send(sf, buf, total, flags, to);
     kfree(buf);
     return r;
 }
 
-static int64_t send_pieces(struct sock_file *sf, const struct iovec_k *iov, uint64_t n, int flags)
+/* A stream: pieces of up to MSG_BUF_MAX gathered from the iovecs, so that
+ * many small iovecs go out together as Linux sends them. */
+static int64_t send_stream(struct sock_file *sf, struct sock_iter *it, uint64_t total, int flags)
 {
-    int64_t done = 0;
-    for (uint64_t i = 0; i < n; i++) {
-        if (!iov[i].len)
-            continue;
-        if (!user_begin(iov[i].base, iov[i].len, false))
-            return done ? done : -EFAULT;
-        int64_t r = sock_send(sf, (const void *)iov[i].base, iov[i].len, flags | (done ? MSG_NOSIGNAL : 0), NULL);
-        user_end();
-        if (r < 0)
-            return done ? done : r;
-        done += r;
-        if ((uint64_t)r < iov[i].len)
+    size_t cap = total < MSG_BUF_MAX ? total : MSG_BUF_MAX;
+    uint8_t *buf = kmalloc(cap ? cap : 1);
+    if (!buf)
+        return -ENOMEM;
+    int64_t done = 0, r = 0;
+    do {
+        size_t n = total - (uint64_t)done < cap ? total - (uint64_t)done : cap;
+        if (sock_iter_take(it, buf, n)) {
+            r = -EFAULT;
             break;
-    }
-    return done;
+        }
+        r = sock_send(sf, buf, n, flags | (done ? MSG_NOSIGNAL : 0), NULL);
+        if (r > 0)
+            done += r;
+        if (r < (int64_t)n)
+            break;
+    } while ((uint64_t)done < total);
+    kfree(buf);
+    return done ? done : r;
 }
 
-int64_t sys_sendmsg(SYSCALL_ARGS)
+int64_t inet_sendmsg(struct sock_file *sf, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+                     uint64_t a5)
 {
-    UNUSED_ARGS;
-    struct file *f;
-    int err;
-    struct sock_file *sf = sock_get((int)a0, &f, &err);
-    if (!sf)
-        return err;
-    struct msghdr_k m;
-    struct iovec_k *iov = NULL;
-    uint64_t total;
-    int64_t r = read_msg(a1, &m, &iov, &total);
-    if (r) {
-        file_put(f);
+    (void)a3, (void)a4, (void)a5;
+    struct sock_msg m;
+    int64_t r = sock_msg_read(a1, true, &m);
+    if (r)
         return r;
-    }
-    if (m.controllen)
-        klog_once(&sys_sendmsg, "socket: sendmsg's control data (ancillary messages) is ignored");
+    if (m.control)
+        klog_once(&inet_sendmsg, "socket: sendmsg's control data (ancillary messages) is ignored");
     bool dgram = net_sock_type(sf->ns) == NET_SOCK_DGRAM;
     struct net_addr to;
     bool have_to = m.name && dgram;
-    r = have_to ? sockaddr_from_user(m.name, m.namelen, &to) : 0;
+    r = have_to ? sockaddr_from_user(m.name, m.h.namelen, &to) : 0;
+    struct sock_iter it = { .iov = m.iov, .count = m.h.iovlen, .user = true };
     if (r == 0)
-        r = dgram ? send_gathered(sf, iov, m.iovlen, total, (int)a2, have_to ? &to : NULL)
-                  : send_pieces(sf, iov, m.iovlen, (int)a2);
-    kfree(iov);
-    file_put(f);
+        r = dgram ? send_gathered(sf, &it, m.total, (int)a2, have_to ? &to : NULL)
+                  : send_stream(sf, &it, m.total, (int)a2);
+    sock_msg_free(&m);
     return r;
 }
 
-/* Scatters buf[0..n) over the iovecs. */
-static int scatter(const struct iovec_k *iov, uint64_t count, const uint8_t *buf, size_t n)
+/* A stream receive into buffers not all mapped: the bytes are looked at,
+ * copied out as far as they go, and only those taken, so that the rest
+ * stay for the next read, as Linux's TCP leaves them (EFAULT when none
+ * could be copied). */
+static int64_t recv_kept(struct sock_file *sf, struct sock_iter *it, uint8_t *buf, size_t cap,
+                         int flags)
 {
-    for (uint64_t i = 0; i < count && n; i++) {
-        size_t piece = iov[i].len < n ? iov[i].len : n;
-        if (piece && copy_to_user(iov[i].base, buf, piece))
-            return -EFAULT;
-        buf += piece;
-        n -= piece;
-    }
-    return 0;
+    int64_t r = sock_recv(sf, buf, cap, flags | MSG_PEEK, NULL, NULL);
+    if (r <= 0)
+        return r;
+    size_t n = sock_iter_put_some(it, buf, (size_t)r);
+    if (!n)
+        return -EFAULT;
+    return sock_recv(sf, buf, n, flags | MSG_DONTWAIT, NULL, NULL);
 }
 
-int64_t sys_recvmsg(SYSCALL_ARGS)
+/* Receives up to total bytes into the iovecs through a kernel buffer
+ * (at most MSG_BUF_MAX at once), so that only the bytes that arrive need
+ * a place: as Linux, a huge length over a small buffer is fine.  *cap:
+ * the most it asked for. */
+static int64_t recv_iter(struct sock_file *sf, struct sock_iter *it, uint64_t total, int flags,
+                         struct net_addr *from, size_t *full, size_t *cap)
 {
-    UNUSED_ARGS;
-    if ((int)a2 & MSG_ERRQUEUE)
-        return sock_recvmsg_errqueue((int)a0, a1);  /* unix/socket_errqueue.c */
-    struct file *f;
-    int err;
-    struct sock_file *sf = sock_get((int)a0, &f, &err);
-    if (!sf)
-        return err;
-    struct msghdr_k m;
-    struct iovec_k *iov = NULL;
-    uint64_t total;
-    int64_t r = read_msg(a1, &m, &iov, &total);
-    if (r) {
-        file_put(f);
-        return r;
+    *cap = total < MSG_BUF_MAX ? total : MSG_BUF_MAX;
+    uint8_t *buf = kmalloc(*cap ? *cap : 1);
+    if (!buf)
+        return -ENOMEM;
+    int64_t r;
+    if (net_sock_type(sf->ns) == NET_SOCK_STREAM && !(flags & (MSG_PEEK | MSG_WAITALL)) &&
+        !sock_iter_mapped(it, *cap)) {
+        r = recv_kept(sf, it, buf, *cap, flags);
+    } else {
+        r = sock_recv(sf, buf, *cap, flags, from, full);
+        if (r >= 0 && sock_iter_put(it, buf, (size_t)r))
+            r = -EFAULT;
     }
-    size_t cap = total < MSG_BUF_MAX ? total : MSG_BUF_MAX, full = 0;
-    uint8_t *buf = kmalloc(cap ? cap : 1);
+    kfree(buf);
+    return r;
+}
+
+int64_t inet_recvmsg(struct sock_file *sf, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+                     uint64_t a5)
+{
+    (void)a3, (void)a4, (void)a5;
+    if ((int)a2 & MSG_ERRQUEUE)
+        return sock_recvmsg_errqueue(sf, a1);   /* unix/socket_errqueue.c */
+    struct sock_msg m;
+    int64_t r = sock_msg_read(a1, false, &m);
+    if (r)
+        return r;
+    size_t cap, full = 0;
     struct net_addr from;
     bool dgram = net_sock_type(sf->ns) == NET_SOCK_DGRAM;
-    r = buf ? sock_recv(sf, buf, cap, (int)a2, &from, &full) : -ENOMEM;
-    if (r >= 0)
-        r = scatter(iov, m.iovlen, buf, (size_t)r) ? -EFAULT : r;
-    if (r >= 0 && m.name) {
-        err = dgram ? sockaddr_to_user(&from, m.name, a1 + MSGHDR_NAMELEN)
-                    : no_address(a1 + MSGHDR_NAMELEN);
+    struct sock_iter it = { .iov = m.iov, .count = m.h.iovlen, .user = true };
+    r = recv_iter(sf, &it, m.total, (int)a2, &from, &full, &cap);
+    if (r >= 0 && m.h.name) {
+        int err = dgram ? sockaddr_to_user(&from, m.h.name, a1 + MSGHDR_NAMELEN)
+                        : no_address(a1 + MSGHDR_NAMELEN);
         if (err)
             r = err;
     }
-    if (r >= 0) {
-        int32_t mflags = dgram && full > cap ? MSG_TRUNC : 0;
-        uint64_t zero = 0;
-        if (copy_to_user(a1 + MSGHDR_CONTROLLEN, &zero, sizeof(zero)) ||
-            copy_to_user(a1 + MSGHDR_FLAGS, &mflags, sizeof(mflags)))
-            r = -EFAULT;
-        if (r >= 0 && dgram && ((int)a2 & MSG_TRUNC))
-            r = (int64_t)full;
+    if (r >= 0 && sock_msg_done(a1, 0, dgram && full > cap ? MSG_TRUNC : 0))
+        r = -EFAULT;
+    if (r >= 0 && dgram && ((int)a2 & MSG_TRUNC))
+        r = (int64_t)full;
+    sock_msg_free(&m);
+    return r;
+}
+
+/* sendto and recvfrom use the program's buffer in place; when it is not
+ * all mapped (a length past a small buffer) they go the way of
+ * sendmsg/recvmsg, which copy only what is sent or received. */
+int64_t inet_sendto(struct sock_file *sf, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+                    uint64_t a5)
+{
+    struct net_addr to;
+    bool dgram = net_sock_type(sf->ns) == NET_SOCK_DGRAM, have_to = a4 && dgram;
+    int64_t r = have_to ? sockaddr_from_user(a4, a5, &to) : 0;
+    uint64_t len = a2 > SOCK_RW_MAX ? SOCK_RW_MAX : a2;
+    if (r)
+        return r;
+    if (user_begin(a1, len, false)) {
+        r = sock_send(sf, (const void *)a1, len, (int)a3, have_to ? &to : NULL);
+        user_end();
+        return r;
     }
-    kfree(buf);
-    kfree(iov);
-    file_put(f);
+    if (!sock_user_range_ok(a1, len))
+        return -EFAULT;
+    struct sock_iov iov = { a1, len };
+    struct sock_iter it = { .iov = &iov, .count = 1, .user = true };
+    return dgram ? send_gathered(sf, &it, len, (int)a3, have_to ? &to : NULL)
+                 : send_stream(sf, &it, len, (int)a3);
+}
+
+int64_t inet_recvfrom(struct sock_file *sf, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+                      uint64_t a5)
+{
+    uint64_t len = a2 > SOCK_RW_MAX ? SOCK_RW_MAX : a2;
+    struct net_addr from;
+    size_t full = 0, cap;
+    int64_t r;
+    if (user_begin(a1, len, true)) {
+        r = sock_recv(sf, (void *)a1, len, (int)a3, &from, &full);
+        user_end();
+    } else if (!sock_user_range_ok(a1, len)) {
+        r = -EFAULT;
+    } else {
+        struct sock_iov iov = { a1, len };
+        struct sock_iter it = { .iov = &iov, .count = 1, .user = true };
+        r = recv_iter(sf, &it, len, (int)a3, &from, &full, &cap);
+    }
+    bool dgram = net_sock_type(sf->ns) == NET_SOCK_DGRAM;
+    if (r >= 0 && a4) {
+        int err = dgram ? sockaddr_to_user(&from, a4, a5) : no_address(a5);
+        if (err)
+            r = err;
+    }
+    if (r >= 0 && dgram && ((int)a3 & MSG_TRUNC))
+        r = (int64_t)full;                /* MSG_TRUNC: the datagram's real length */
     return r;
 }

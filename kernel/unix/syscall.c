@@ -60,6 +60,7 @@ static const syscall_fn table[] = {
     /* sendfile.c */
     ENTRY(275, splice), ENTRY(326, copy_file_range),
     ENTRY(307, sendmmsg), /* socket_mmsg.c */
+    ENTRY(299, recvmmsg), /* socket_mmsg.c */
 };
 #define TABLE_SIZE (sizeof(table) / sizeof(table[0]))
 

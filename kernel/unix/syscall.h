@@ -51,9 +51,7 @@ DECLARE(select) DECLARE(pselect6) DECLARE(epoll_create) DECLARE(epoll_create1) D
 DECLARE(epoll_wait) DECLARE(epoll_pwait) DECLARE(epoll_pwait2) DECLARE(eventfd) DECLARE(eventfd2)
 DECLARE(timerfd_create) DECLARE(timerfd_settime) DECLARE(timerfd_gettime)
 /* socket_calls.c, socket_io.c, socket_opt.c */
-DECLARE(socket) DECLARE(socketpair) DECLARE(bind) DECLARE(listen) DECLARE(accept) DECLARE(accept4)
-DECLARE(connect) DECLARE(shutdown) DECLARE(getsockname) DECLARE(getpeername) DECLARE(sendto)
-DECLARE(recvfrom) DECLARE(sendmsg) DECLARE(recvmsg) DECLARE(setsockopt) DECLARE(getsockopt)
+DECLARE(socket) DECLARE(socketpair) DECLARE(setsockopt) DECLARE(getsockopt)
 /* unix_socket_dispatch.c: a descriptor's socket call, to AF_UNIX or INET */
 DECLARE(sock_bind) DECLARE(sock_listen) DECLARE(sock_accept) DECLARE(sock_accept4) DECLARE(sock_connect)
 DECLARE(sock_shutdown) DECLARE(sock_getsockname) DECLARE(sock_getpeername) DECLARE(sock_sendto)
@@ -62,6 +60,7 @@ DECLARE(sock_getsockopt) DECLARE(sock_ioctl)
 /* sendfile.c */
 DECLARE(splice) DECLARE(copy_file_range)
 DECLARE(sendmmsg) /* socket_mmsg.c */
+DECLARE(recvmmsg) /* socket_mmsg.c */
 /* prctl_calls.c */
 DECLARE(prctl)
 /* mm_calls.c */

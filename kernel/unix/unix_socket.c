@@ -97,13 +97,7 @@ static void purge_queue(struct unix_sock *s)
     while (s->head) {
         struct unix_msg *m = s->head;
         s->head = m->next;
-        struct unix_sock *from = m->sender;
-        from->wmem -= m->len;
-        if (m->nfiles)
-            unix_files_put(m->files, m->nfiles);
-        kfree(m);
-        unix_sock_changed(from, POLLOUT);
-        unix_sock_put(from);
+        unix_msg_free(m);
     }
     s->tail = NULL;
     s->qlen = 0;
@@ -141,17 +135,17 @@ static void unix_sock_close(struct unix_sock *s, bool embryo)
 static int64_t us_read(struct vnode *vn, void *buf, uint64_t len, uint64_t off)
 {
     (void)off;
-    struct unix_iov iov = { (uint64_t)(uintptr_t)buf, len };
-    struct unix_buf b = { .iov = &iov, .count = 1 };
+    struct sock_iov iov = { (uint64_t)(uintptr_t)buf, len };
+    struct sock_iter b = { .iov = &iov, .count = 1 };
     return unix_sock_recv(vn->fs, &b, len, 0, NULL);
 }
 
 static int64_t us_write(struct vnode *vn, const void *buf, uint64_t len, uint64_t off)
 {
     (void)off;
-    struct unix_iov iov = { (uint64_t)(uintptr_t)buf, len };
-    struct unix_buf b = { .iov = &iov, .count = 1 };
-    return unix_sock_send(vn->fs, &b, len, 0, NULL, NULL, 0);
+    struct sock_iov iov = { (uint64_t)(uintptr_t)buf, len };
+    struct sock_iter b = { .iov = &iov, .count = 1 };
+    return unix_sock_send(vn->fs, &b, len, 0, NULL, NULL);
 }
 
 static int us_poll(struct vnode *vn, uint32_t flags)
@@ -172,6 +166,7 @@ static void us_release(struct vnode *vn, uint32_t flags)
     s->file = NULL;
     unix_sock_close(s, false);
     anon_fd_free_vnode(vn);
+    unix_gc();                           /* what only s kept reachable may be garbage now */
 }
 
 static const struct vnode_ops unix_socket_ops = {

@@ -15,9 +15,12 @@
  *
  * Files: unix_socket.c (objects, waiting, close, the file, poll),
  * unix_socket_io.c (queues, send, receive), unix_socket_conn.c (socket, socketpair, bind, listen, accept, connect,
- * shutdown, names), unix_socket_msg.c (sendto/recvfrom/sendmsg/recvmsg,
- * SCM_RIGHTS), unix_socket_opt.c (options, ioctl), unix_socket_dispatch.c
- * (the socket calls sent here or to the INET code by the descriptor). */
+ * shutdown, names), unix_socket_msg.c (sendto/recvfrom/sendmsg/recvmsg;
+ * the msghdr is socket_msg.c's), unix_socket_scm.c (SCM_RIGHTS,
+ * SCM_CREDENTIALS), unix_socket_gc.c (collecting sockets only unreachable
+ * messages refer to), unix_socket_opt.c (options, ioctl),
+ * unix_socket_dispatch.c (the socket calls sent here or to the INET code
+ * by the descriptor). */
 #ifndef UNIX_UNIX_SOCKET_H
 #define UNIX_UNIX_SOCKET_H
 #include <stdint.h>
@@ -26,6 +29,7 @@
 #include "unix/fd.h"
 #include "unix/readiness.h"
 #include "sched/waitq.h"
+#include "unix/socket_msg.h"
 
 #ifndef SOCK_STREAM
 #define SOCK_STREAM 1
@@ -52,8 +56,16 @@ struct unix_addr {
     uint8_t bytes[UNIX_ADDR_MAX + 1];
 };
 
+/* A message's sender as SCM_CREDENTIALS tells it (struct ucred); pid 0:
+ * sent without credentials. */
+struct unix_cred {
+    int32_t pid;
+    uint32_t uid, gid;
+};
+
 struct unix_msg {
     struct unix_msg *next;
+    struct unix_cred cred;
     struct unix_sock *sender;            /* a reference */
     uint32_t len, off;                   /* off: bytes a stream has read */
     uint32_t nfiles;
@@ -87,6 +99,12 @@ struct unix_sock {
     struct unix_sock *bound_next;
     uint64_t rcvtimeo_ns, sndtimeo_ns;
     struct file *file;                   /* NULL until accepted */
+    /* Garbage collection (unix_socket_gc.c): how often its file is in a
+     * queued message, the list of such sockets, and one collection's marks. */
+    uint32_t inflight;
+    struct unix_sock *inflight_next, *inflight_prev, *gc_next;
+    uint32_t gc_internal;
+    bool gc_candidate, gc_alive;
     struct readiness ready;
     struct waitq wq;
     uint64_t gen;                        /* bumped by every change */
@@ -108,19 +126,6 @@ int unix_sock_wait(struct unix_sock *on, uint64_t seen, uint64_t deadline);
 uint64_t unix_sock_deadline(uint64_t timeout_ns);
 bool unix_sock_nonblock(const struct unix_sock *s, int flags);
 
-/* A list of buffers, user memory (checked on every copy) or kernel. */
-struct unix_iov {
-    uint64_t base, len;
-};
-struct unix_buf {
-    const struct unix_iov *iov;
-    uint64_t count, idx, off;
-    bool user;
-};
-/* Fills or drains the next n bytes of b: 0 or -EFAULT. */
-int unix_buf_take(struct unix_buf *b, void *dst, size_t n);
-int unix_buf_put(struct unix_buf *b, const void *src, size_t n);
-
 /* What a receive found besides the bytes. */
 struct unix_recv_info {
     struct unix_addr from;               /* len 0: the sender has no name */
@@ -128,20 +133,54 @@ struct unix_recv_info {
     bool truncated;
     struct file **files;                 /* references; the caller installs or puts */
     uint32_t nfiles;
+    struct unix_cred cred;               /* the (first) message's */
 };
 
-/* Sends len bytes of b (to: a datagram's destination, or NULL); files
- * (references, always the callee's: put when they are not sent) go with
- * the first byte.  The count sent or an error; EPIPE raises SIGPIPE unless
- * MSG_NOSIGNAL. */
-int64_t unix_sock_send(struct unix_sock *s, struct unix_buf *b, size_t len, int flags,
-                       struct unix_sock *to, struct file **files, uint32_t nfiles);
+/* What a sendmsg's control data carries: files (references) and
+ * credentials (cred.pid 0: none given). */
+struct unix_scm {
+    struct file **files;
+    uint32_t nfiles;
+    struct unix_cred cred;
+};
+
+/* unix_socket_scm.c */
+struct unix_cred unix_cred_self(void);
+/* Reads the control messages in ctl[0..len) (ctl may be NULL): 0, or
+ * -EINVAL, -EBADF, -ESRCH, -ENOMEM with nothing held. */
+int unix_scm_parse(const uint8_t *ctl, uint64_t len, struct unix_scm *out);
+/* Writes a receive's control messages into m's control buffer (the
+ * credentials when passcred, then info's files, which it installs or
+ * closes); *used: the bytes written, *mflags gets MSG_CTRUNC.  A control
+ * buffer that faults gets nothing, as Linux (no error). */
+void unix_scm_deliver(const struct msghdr_k *m, bool passcred, struct unix_recv_info *info,
+                      int flags, int32_t *mflags, uint64_t *used);
+
+/* Sends len bytes of b (to: a datagram's destination, or NULL); scm's
+ * files (references, always the callee's: put when they are not sent) go
+ * with the first byte; scm may be NULL.  Every message carries scm's
+ * credentials, or the program's when the sender or the receiver has
+ * SO_PASSCRED or the receiver is not yet accepted (as Linux).  The count
+ * sent or an error; EPIPE raises SIGPIPE unless MSG_NOSIGNAL. */
+int64_t unix_sock_send(struct unix_sock *s, struct sock_iter *b, size_t len, int flags,
+                       struct unix_sock *to, struct unix_scm *scm);
 /* Receives into b; info may be NULL (files passed are then closed). */
-int64_t unix_sock_recv(struct unix_sock *s, struct unix_buf *b, size_t len, int flags,
+int64_t unix_sock_recv(struct unix_sock *s, struct sock_iter *b, size_t len, int flags,
                        struct unix_recv_info *info);
 uint32_t unix_sock_poll(struct unix_sock *s);
+/* Frees a message taken off its queue: its sender gets the buffer back,
+ * its files (if any left) are put. */
+void unix_msg_free(struct unix_msg *m);
 /* Files passed but never received: put (closed). */
 void unix_files_put(struct file **files, uint32_t n);
+
+/* unix_socket_gc.c: files that enter and leave queued messages are
+ * counted; unix_gc closes sockets only unreachable messages refer to. */
+void unix_inflight_add(struct file **files, uint32_t n);
+void unix_inflight_del(struct file **files, uint32_t n);
+void unix_gc(void);
+/* unix_gc when the count in flight has doubled since its last run. */
+void unix_gc_maybe(void);
 
 /* unix_socket_conn.c */
 int64_t unix_socket_create(int type, int proto, uint32_t flags);
@@ -151,6 +190,9 @@ int64_t unix_socketpair(int type, int proto, uint64_t ufds);
 int unix_lookup_user(uint64_t uaddr, uint64_t ulen, int type, struct unix_sock **out);
 /* Writes a sockaddr_un as getsockname does: 0, -EFAULT, -EINVAL. */
 int unix_addr_to_user(const struct unix_addr *a, uint64_t uaddr, uint64_t ulenp);
+/* Gives an unnamed socket a name from nothing, as bind with no path:
+ * 0 or -ENOSPC (a named one keeps its name). */
+int unix_autobind(struct unix_sock *s);
 /* Takes s out of the table of names (its close). */
 void unix_unbind(struct unix_sock *s);
 

@@ -209,6 +209,23 @@ static int autobind(struct unix_sock *s)
     return -ENOSPC;
 }
 
+static void add_bound(struct unix_sock *s)
+{
+    s->bound = true;
+    s->bound_next = bound_list;
+    bound_list = s;
+}
+
+int unix_autobind(struct unix_sock *s)
+{
+    if (s->bound || s->addr.len)
+        return 0;
+    int err = autobind(s);
+    if (!err)
+        add_bound(s);
+    return err;
+}
+
 static int bind_path(struct unix_sock *s, const struct unix_addr *a)
 {
     const char *path = (const char *)a->bytes + UNIX_PATH_OFF;
@@ -250,9 +267,7 @@ int64_t unix_bind(struct unix_sock *s, uint64_t a1, uint64_t a2, uint64_t a3, ui
         return err;
     if (a.len != UNIX_PATH_OFF)
         s->addr = a;
-    s->bound = true;
-    s->bound_next = bound_list;
-    bound_list = s;
+    add_bound(s);
     return 0;
 }
 
@@ -296,6 +311,7 @@ static int64_t connect_stream(struct unix_sock *s, struct unix_sock *l)
     n->addr = l->addr;                   /* an accepted socket has its listener's name */
     n->sndbuf = l->sndbuf;
     n->rcvbuf = l->rcvbuf;
+    n->passcred = l->passcred;           /* as Linux's unix_sock_inherit_flags */
     pair_up(s, n);
     if (l->accept_tail)
         l->accept_tail->accept_next = n;
@@ -323,6 +339,9 @@ int64_t unix_connect(struct unix_sock *s, uint64_t a1, uint64_t a2, uint64_t a3,
         return 0;
     }
     if (err)
+        return err;
+    /* As Linux: SO_PASSCRED names the connecting end first. */
+    if (s->passcred && (err = unix_autobind(s)))
         return err;
     struct unix_sock *t;
     if ((err = lookup(&a, s->type, &t)))

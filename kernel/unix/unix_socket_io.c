@@ -18,41 +18,6 @@
 #define MSG_NOSIGNAL 0x4000
 #define DGRAM_QLEN_MAX 10                /* net.unix.max_dgram_qlen */
 
-static int buf_move(struct unix_buf *b, uint8_t *k, size_t n, bool to_k)
-{
-    while (n) {
-        if (b->idx >= b->count)
-            return -EFAULT;              /* more asked than the buffers hold: a bug */
-        const struct unix_iov *v = &b->iov[b->idx];
-        uint64_t piece = v->len - b->off < n ? v->len - b->off : n;
-        uint64_t at = v->base + b->off;
-        if (piece && b->user) {
-            int err = to_k ? copy_from_user(k, at, piece) : copy_to_user(at, k, piece);
-            if (err)
-                return -EFAULT;
-        } else if (piece) {
-            if (to_k)
-                memcpy(k, (const void *)(uintptr_t)at, piece);
-            else
-                memcpy((void *)(uintptr_t)at, k, piece);
-        }
-        k += piece;
-        n -= piece;
-        b->off += piece;
-        if (b->off == v->len) {
-            b->idx++;
-            b->off = 0;
-        }
-    }
-    return 0;
-}
-
-int unix_buf_take(struct unix_buf *b, void *dst, size_t n) { return buf_move(b, dst, n, true); }
-int unix_buf_put(struct unix_buf *b, const void *src, size_t n)
-{
-    return buf_move(b, (uint8_t *)src, n, false);
-}
-
 /* EPIPE; SIGPIPE too on a stream (Linux's datagram and seqpacket sends
  * raise none). */
 static int64_t epipe(const struct unix_sock *s, int flags)
@@ -66,14 +31,34 @@ static int64_t epipe(const struct unix_sock *s, int flags)
     return -EPIPE;
 }
 
-/* Queues n bytes of b at `to`, charged to s: 0 or -EFAULT/-ENOMEM. */
-static int enqueue(struct unix_sock *s, struct unix_sock *to, struct unix_buf *b, size_t n,
-                   struct file **files, uint32_t nfiles)
+/* The credentials a message carries: those given, else the program's
+ * when either end has SO_PASSCRED or the receiver is not yet accepted (as
+ * Linux's maybe_add_creds), else none. */
+static struct unix_cred message_cred(const struct unix_sock *s, const struct unix_sock *to,
+                                     const struct unix_scm *scm)
+{
+    if (scm && scm->cred.pid)
+        return scm->cred;
+    if (s->passcred || !to->file || to->passcred)
+        return unix_cred_self();
+    return (struct unix_cred){ 0 };
+}
+
+/* Queues n bytes of b at `to`, charged to s, with files (the first piece
+ * of a send): 0 or -EFAULT/-ENOMEM. */
+static int enqueue(struct unix_sock *s, struct unix_sock *to, struct sock_iter *b, size_t n,
+                   const struct unix_scm *scm, bool with_files)
 {
     struct unix_msg *m = kmalloc(sizeof(*m) + (n ? n : 1));
+    if (!m) {
+        unix_gc();                       /* garbage in flight may be what fills memory */
+        if (to->closed)                  /* it was garbage itself */
+            return to->type == SOCK_DGRAM ? -ECONNREFUSED : -EPIPE;
+        m = kmalloc(sizeof(*m) + (n ? n : 1));
+    }
     if (!m)
         return -ENOMEM;
-    if (unix_buf_take(b, m->data, n)) {
+    if (sock_iter_take(b, m->data, n)) {
         kfree(m);
         return -EFAULT;
     }
@@ -82,8 +67,10 @@ static int enqueue(struct unix_sock *s, struct unix_sock *to, struct unix_buf *b
     s->refs++;
     m->len = (uint32_t)n;
     m->off = 0;
-    m->nfiles = nfiles;
-    m->files = files;
+    m->cred = message_cred(s, to, scm);
+    m->nfiles = with_files && scm ? scm->nfiles : 0;
+    m->files = m->nfiles ? scm->files : NULL;
+    unix_inflight_add(m->files, m->nfiles);
     if (to->tail)
         to->tail->next = m;
     else
@@ -128,9 +115,8 @@ static int64_t send_target(struct unix_sock *s, struct unix_sock *to, int flags,
     return 0;
 }
 
-static int64_t send_loop(struct unix_sock *s, struct unix_buf *b, size_t len, int flags,
-                         struct unix_sock *to, struct file **files, uint32_t nfiles,
-                         bool *attached)
+static int64_t send_loop(struct unix_sock *s, struct sock_iter *b, size_t len, int flags,
+                         struct unix_sock *to, const struct unix_scm *scm, bool *attached)
 {
     bool nb = unix_sock_nonblock(s, flags);
     bool whole = s->type != SOCK_STREAM;
@@ -159,7 +145,7 @@ static int64_t send_loop(struct unix_sock *s, struct unix_buf *b, size_t len, in
             size_t n = whole ? len : len - done;
             if (!whole && n > (size_t)s->sndbuf / 2)
                 n = (size_t)s->sndbuf / 2;
-            int err = enqueue(s, t, b, n, done ? NULL : files, done ? 0 : nfiles);
+            int err = enqueue(s, t, b, n, scm, !done);
             if (err)
                 return done ? (int64_t)done : err;
             *attached = true;
@@ -177,13 +163,18 @@ static int64_t send_loop(struct unix_sock *s, struct unix_buf *b, size_t len, in
     return (int64_t)done;
 }
 
-int64_t unix_sock_send(struct unix_sock *s, struct unix_buf *b, size_t len, int flags,
-                       struct unix_sock *to, struct file **files, uint32_t nfiles)
+int64_t unix_sock_send(struct unix_sock *s, struct sock_iter *b, size_t len, int flags,
+                       struct unix_sock *to, struct unix_scm *scm)
 {
     bool attached = false;
-    int64_t r = send_loop(s, b, len, flags, to, files, nfiles, &attached);
-    if (!attached && nfiles)
-        unix_files_put(files, nfiles);
+    /* As Linux: a datagram sender with SO_PASSCRED gets a name. */
+    int64_t r = s->type != SOCK_STREAM && s->passcred ? unix_autobind(s) : 0;
+    if (r == 0)
+        r = send_loop(s, b, len, flags, to, scm, &attached);
+    if (!attached && scm && scm->nfiles)
+        unix_files_put(scm->files, scm->nfiles);
+    else if (!attached && scm)
+        kfree(scm->files);
     return r;
 }
 
@@ -204,6 +195,7 @@ static void take_files(struct unix_msg *m, bool peek, struct unix_recv_info *inf
         info->nfiles = m->nfiles;
         return;
     }
+    unix_inflight_del(m->files, m->nfiles);
     if (info) {
         info->files = m->files;
         info->nfiles = m->nfiles;
@@ -214,6 +206,19 @@ static void take_files(struct unix_msg *m, bool peek, struct unix_recv_info *inf
     m->nfiles = 0;
 }
 
+void unix_msg_free(struct unix_msg *m)
+{
+    struct unix_sock *from = m->sender;
+    from->wmem -= m->len;
+    if (m->nfiles) {
+        unix_inflight_del(m->files, m->nfiles);
+        unix_files_put(m->files, m->nfiles);
+    }
+    kfree(m);
+    unix_sock_changed(from, POLLOUT | POLLWRNORM);
+    unix_sock_put(from);
+}
+
 static void dequeue_head(struct unix_sock *s)
 {
     struct unix_msg *m = s->head;
@@ -222,13 +227,7 @@ static void dequeue_head(struct unix_sock *s)
         s->tail = NULL;
     s->qlen--;
     s->qbytes -= m->len - m->off;
-    struct unix_sock *from = m->sender;
-    from->wmem -= m->len;
-    if (m->nfiles)
-        unix_files_put(m->files, m->nfiles);
-    kfree(m);
-    unix_sock_changed(from, POLLOUT | POLLWRNORM);
-    unix_sock_put(from);
+    unix_msg_free(m);
     unix_sock_changed(s, 0);
 }
 
@@ -239,17 +238,21 @@ static void note_sender(struct unix_msg *m, struct unix_recv_info *info)
 }
 
 /* One datagram (or seqpacket record). */
-static int64_t recv_one(struct unix_sock *s, struct unix_buf *b, size_t len, int flags,
+static int64_t recv_one(struct unix_sock *s, struct sock_iter *b, size_t len, int flags,
                         struct unix_recv_info *info)
 {
     struct unix_msg *m = s->head;
     size_t n = m->len < len ? m->len : len;
-    if (unix_buf_put(b, m->data, n))
-        return -EFAULT;                  /* the datagram stays queued */
+    if (sock_iter_put(b, m->data, n)) {
+        if (!(flags & MSG_PEEK))
+            dequeue_head(s);             /* as Linux: the datagram is lost */
+        return -EFAULT;
+    }
     note_sender(m, info);
     if (info) {
         info->full_len = m->len;
         info->truncated = n < m->len;
+        info->cred = m->cred;
     }
     take_files(m, flags & MSG_PEEK, info);
     if (!(flags & MSG_PEEK))
@@ -257,21 +260,34 @@ static int64_t recv_one(struct unix_sock *s, struct unix_buf *b, size_t len, int
     return (int64_t)n;
 }
 
+static bool same_cred(const struct unix_cred *a, const struct unix_cred *b)
+{
+    return a->pid == b->pid && a->uid == b->uid && a->gid == b->gid;
+}
+
 /* Stream bytes across messages; a message with files starts a read and
- * ends it (the files go with their first byte). */
-static int64_t recv_stream(struct unix_sock *s, struct unix_buf *b, size_t len, int flags,
-                           struct unix_recv_info *info, size_t done)
+ * ends it (the files go with their first byte).  With SO_PASSCRED a read
+ * never joins messages of different credentials (as Linux); *first: the
+ * first message's. */
+static int64_t recv_stream(struct unix_sock *s, struct sock_iter *b, size_t len, int flags,
+                           struct unix_recv_info *info, size_t done, struct unix_cred *first)
 {
     bool peek = flags & MSG_PEEK;
     for (struct unix_msg *m = s->head; m && done < len;) {
         if (m->nfiles && done)
             break;
+        if (done && s->passcred && !same_cred(&m->cred, first))
+            break;
         size_t avail = m->len - m->off;
         size_t n = avail < len - done ? avail : len - done;
-        if (unix_buf_put(b, m->data + m->off, n))
+        if (sock_iter_put(b, m->data + m->off, n))
             return done ? (int64_t)done : -EFAULT;
-        if (!done)
+        if (!done) {
             note_sender(m, info);
+            *first = m->cred;
+            if (info)
+                info->cred = m->cred;
+        }
         done += n;
         bool had_files = m->nfiles != 0;
         take_files(m, peek, info);
@@ -291,7 +307,7 @@ static int64_t recv_stream(struct unix_sock *s, struct unix_buf *b, size_t len, 
     return (int64_t)done;
 }
 
-int64_t unix_sock_recv(struct unix_sock *s, struct unix_buf *b, size_t len, int flags,
+int64_t unix_sock_recv(struct unix_sock *s, struct sock_iter *b, size_t len, int flags,
                        struct unix_recv_info *info)
 {
     if (s->type != SOCK_DGRAM && s->state != UNIX_CONNECTED && !s->head)
@@ -301,14 +317,16 @@ int64_t unix_sock_recv(struct unix_sock *s, struct unix_buf *b, size_t len, int 
     bool nb = unix_sock_nonblock(s, flags);
     uint64_t deadline = unix_sock_deadline(s->rcvtimeo_ns);
     size_t done = 0;
+    struct unix_cred first = { 0 };
     for (;;) {
         uint64_t seen = s->gen;
         if (s->head) {
             if (s->type != SOCK_STREAM)
                 return recv_one(s, b, len, flags, info);
-            int64_t r = recv_stream(s, b, len, flags, info, done);
+            int64_t r = recv_stream(s, b, len, flags, info, done, &first);
+            /* No progress: the next message has other credentials. */
             if (r < 0 || !(flags & MSG_WAITALL) || (flags & MSG_PEEK) || (size_t)r >= len ||
-                (info && info->nfiles))
+                (info && info->nfiles) || (size_t)r == done)
                 return r;
             done = (size_t)r;
             continue;

@@ -26,7 +26,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-static char path1[64], path2[64], fpath[64];
+static char path1[64] __attribute__((unused)), path2[64] __attribute__((unused)),
+    fpath[64] __attribute__((unused));
 
 /* musl has no strerrorname_np */
 static const char *errname(int e)
@@ -40,7 +41,7 @@ static const char *errname(int e)
         { EPROTONOSUPPORT, "EPROTONOSUPPORT" }, { ENOPROTOOPT, "ENOPROTOOPT" },
         { ENOTSOCK, "ENOTSOCK" }, { EPERM, "EPERM" }, { ENOBUFS, "ENOBUFS" },
         { EAFNOSUPPORT, "EAFNOSUPPORT" }, { EDESTADDRREQ, "EDESTADDRREQ" }, { ESPIPE, "ESPIPE" },
-        { EISDIR, "EISDIR" },
+        { EISDIR, "EISDIR" }, { ESRCH, "ESRCH" }, { ENOMEM, "ENOMEM" }, { EMFILE, "EMFILE" },
     };
     for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (names[i].e == e)
@@ -72,6 +73,25 @@ static inline socklen_t abstract_addr(struct sockaddr_un *a, const char *name)
     a->sun_family = AF_UNIX;
     memcpy(a->sun_path + 1, name, strlen(name));
     return offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name);
+}
+
+/* The control buffer of one descriptor passed with SCM_RIGHTS. */
+union rights_ctl {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+};
+
+/* Makes *m one message of iov's bytes carrying fd (ctl: its control). */
+static inline void rights_msg(struct msghdr *m, struct iovec *iov, union rights_ctl *ctl, int fd)
+{
+    memset(ctl, 0, sizeof(*ctl));
+    *m = (struct msghdr){ .msg_iov = iov, .msg_iovlen = 1, .msg_control = ctl->buf,
+                          .msg_controllen = sizeof(ctl->buf) };
+    struct cmsghdr *c = CMSG_FIRSTHDR(m);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof(int));
 }
 
 #endif
