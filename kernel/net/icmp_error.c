@@ -150,6 +150,20 @@ static u8_t too_small(struct pbuf *p, uint32_t mtu)
     return 1;                            /* taken: lwIP does not see it */
 }
 
+/* A valid "too big" under the card's MTU: lwIP will fragment IPv6 TCP
+ * segments already cut to the card's MSS, and a fragment's checksum cannot
+ * be left to the card (net/netif_tx.c offloads whole segments only), so
+ * lwIP computes TCP checksums for this card from now on. */
+static void path_mtu_dropped(struct netif *n, uint32_t mtu)
+{
+    if (!n || mtu >= n->mtu || (n->chksum_flags & NETIF_CHECKSUM_GEN_TCP))
+        return;
+    NETIF_SET_CHECKSUM_CTRL(n, n->chksum_flags | NETIF_CHECKSUM_GEN_TCP);
+    klog("net: %c%c%u: a path MTU of %u under the card's %u: TCP checksums computed by lwIP "
+         "from now on (fragments cannot be offloaded)", n->name[0], n->name[1], n->num, mtu,
+         n->mtu);
+}
+
 static u8_t on_icmp(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *src)
 {
     (void)pcb;
@@ -171,6 +185,8 @@ static u8_t on_icmp(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_add
         return 0;
     if (v6 && r.type == 2 && be32(msg + 4) < IP6_MIN_MTU)
         return too_small(p, be32(msg + 4));
+    if (v6 && r.type == 2)
+        path_mtu_dropped(ip_current_netif(), be32(msg + 4));
     if (!(v6 ? quoted6(&r, msg + 8, n - 8) : quoted4(&r, msg + 8, n - 8)))
         return 0;
     /* "Too big" carries the next hop's MTU: in the low 16 bits of the

@@ -46,5 +46,7 @@ void net_rx_frame(struct netif *netif, const struct nic_frame *f)
     NETIF_SET_CHECKSUM_CTRL(netif, flags & ~skip);
     if (netif->input(p, netif) != ERR_OK)
         pbuf_free(p);
-    NETIF_SET_CHECKSUM_CTRL(netif, flags);
+    /* The checks back; other flags as the input left them (icmp_error.c
+     * may have turned TCP checksum generation on). */
+    NETIF_SET_CHECKSUM_CTRL(netif, netif->chksum_flags | (flags & skip));
 }

@@ -82,7 +82,7 @@ struct icmp_report {
 };
 void udp_sock_icmp_error(const struct icmp_report *r);
 void net_sock_free_errors(struct net_sock *s);
-/* icmp_error.c: starts listening to ICMP errors (once; by the first UDP socket). */
+/* icmp_error.c: starts listening to ICMP errors (once; when lwIP starts). */
 void icmp_error_start(void);
 
 void net_sock_changed(struct net_sock *s, uint32_t events);

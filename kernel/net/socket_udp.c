@@ -44,7 +44,6 @@ int udp_sock_init(struct net_sock *s)
         return -ENOMEM;
     s->pcb.udp = pcb;
     udp_recv(pcb, on_recv, s);
-    icmp_error_start();
     return 0;
 }
 

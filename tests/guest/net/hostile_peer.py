@@ -384,6 +384,40 @@ def send_group(name, frames):
     still_serving(name)
 
 
+def mtu_drop_midway(g, gl6, hl6, v6):
+    """A valid ICMPv6 'too big' (MTU 1280) in the middle of a connection:
+    the guest's segments, cut for a 1500-byte MTU, now leave in fragments,
+    whose TCP checksum the guest must compute itself (a card's checksum
+    offload takes whole segments only)."""
+    try:
+        c = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        c.settimeout(20)
+        c.connect((v6, PORT, 0, socket.if_nametoindex(IFACE)))
+        sport = c.getsockname()[1]
+        quote = ip6(gl6, hl6, 6, tcp(gl6, hl6, PORT, sport, 1, 1, 0x10, data=b"d" * 1200, v6=True))
+        first = True
+        for size in (65536, 262144):
+            data = os.urandom(size)
+            threading.Thread(target=c.sendall, args=(data,), daemon=True).start()
+            got = bytearray()
+            while len(got) < size:
+                b = c.recv(65536)
+                if not b:
+                    break
+                got += b
+            if got != data:
+                c.close()
+                return False, "%d of %d bytes back%s" % (len(got), size, "" if first else " after the drop")
+            if first:
+                send(eth(g, 0x86DD, ip6(hl6, gl6, 58, icmp6(hl6, gl6, 2, 0, struct.pack("!I", 1280), quote[:1232]))))
+                time.sleep(0.5)
+                first = False
+        c.close()
+    except OSError as e:
+        return False, str(e)
+    return True, ""
+
+
 # ---- floods and clients that misbehave ----
 
 def syn_flood(gmac, n=600):
@@ -461,6 +495,8 @@ def main():
     if ok6:
         ok, why = echo_ok(262144, v6=v6)
         report(ok, "after ICMPv6 'too big' with MTU 1279, 0, 8: 256 KiB over IPv6", why)
+        ok, why = mtu_drop_midway(gmac, gl6, hl6, v6)
+        report(ok, "a path MTU of 1280 in mid-connection: 256 KiB more over IPv6, in fragments", why)
     zero_window_client(gmac)
     vanishing_client(gmac)
     syn_flood(gmac)
