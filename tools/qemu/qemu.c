@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/syscall.h>
-
-extern char **environ;
 
 static void spawn_error(const char *bin, int rc, char *err, size_t errlen);
 
@@ -770,14 +767,16 @@ static void spawn_error(const char *bin, int rc, char *err, size_t errlen)
 
 int qemu_spawn(const struct qemu_argv *a, int *pidp, char *err, size_t errlen)
 {
-    posix_spawn_file_actions_t fa;
     pid_t pid;
-    int rc;
+    int rc, null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    rc = posix_spawnp(&pid, a->argv[0], &fa, NULL, a->argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
+    if (null < 0) {
+        snprintf(err, errlen, "cannot open /dev/null: %s", strerror(errno));
+        return -1;
+    }
+    /* tied to cloak as qemu_run's QEMU: gone if cloak is killed */
+    rc = qemu_spawn_tied(a->argv[0], a->argv, null, -1, -1, false, &pid);
+    close(null);
     if (rc != 0) {
         spawn_error(a->argv[0], rc, err, errlen);
         return -1;
