@@ -157,9 +157,8 @@ int qemu_spawn_tied(const char *bin, char *const argv[], int stdin_fd, int stdou
                     int stderr_fd, bool own_group, pid_t *pid);
 
 /* Starts QEMU in the background (stdin from /dev/null, killed with cloak
- * as qemu_run's) and returns its
- * pid in *pid: for dump-check, which talks to it over QMP.  -1 with err
- * as qemu_run() words it. */
+ * as qemu_run's) and returns its pid in *pid: for dump-check, which talks
+ * to it over QMP.  -1 with err as qemu_run() words it. */
 int qemu_spawn(const struct qemu_argv *a, int *pid, char *err, size_t errlen);
 
 /* How the VM ended, read from the kernel log. */
