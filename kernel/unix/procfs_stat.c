@@ -92,11 +92,15 @@ struct sigs { uint64_t pending, blocked, ignored, caught; };
 static void signals_of(int tid, struct sigs *s)
 {
     *s = (struct sigs){ 0, 0, 0, 0 };
+    /* the thread's state, from the list of live ones: it cannot go
+     * while signal_lock is held */
     uint64_t flags = spin_lock_irqsave(&signal_lock);
-    struct thread *t = sched_thread_by_tid(tid);
-    if (t && t->signals) {
-        s->pending = t->signals->pending;
-        s->blocked = t->signals->mask;
+    for (struct list_node *n = signal_threads.next; n != &signal_threads; n = n->next) {
+        struct thread_signals *ts = LIST_ENTRY(n, struct thread_signals, node);
+        if (ts->thread && ts->thread->tid == tid) {
+            s->pending = ts->pending;
+            s->blocked = ts->mask;
+        }
     }
     for (int i = 1; i < NSIG; i++) {
         if (proc.actions[i - 1].handler == SIG_IGN)
