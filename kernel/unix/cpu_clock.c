@@ -1,7 +1,9 @@
 /* Decoding and reading the CPU-time clocks (unix/cpu_clock.h). */
 #include "unix/cpu_clock.h"
 #include "unix/process.h"
+#include "unix/signal_thread.h"
 #include "sched/sched.h"
+#include "drivers/clock.h"
 #include "lib/errno.h"
 
 #define CLOCK_PROCESS_CPUTIME_ID 2
@@ -58,4 +60,25 @@ unsigned cpu_clock_rate(const struct cpu_clock *c)
 {
     unsigned n = sched_cpu_count();
     return c->tid || n == 0 ? 1 : n;
+}
+
+/* A sleeper looks at the clock at most this often: CPU time is charged in
+ * stretches anyway (sched/cputime.c). */
+#define CPU_LOOK_MIN_NS 1000000ull
+
+/* As the timers on CPU clocks are rechecked (signal_timer.c): sleep on the
+ * monotonic clock for the least time the clock needs to reach the target
+ * at its fastest (cpu_clock_rate), then look again. */
+int cpu_clock_sleep_until(const struct cpu_clock *c, uint64_t target)
+{
+    for (;;) {
+        uint64_t now;
+        if (cpu_clock_read(c, &now) < 0 || now >= target)
+            return 0;                   /* reached, or its thread has gone */
+        uint64_t rate = cpu_clock_rate(c), wait = (target - now + rate - 1) / rate;
+        if (wait < CPU_LOOK_MIN_NS)
+            wait = CPU_LOOK_MIN_NS;
+        if (signal_sleep_until(clock_monotonic_ns() + wait))
+            return -EINTR;
+    }
 }

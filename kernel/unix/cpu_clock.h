@@ -30,5 +30,9 @@ int cpu_clock_read(const struct cpu_clock *c, uint64_t *ns);
 /* How many times faster than the monotonic clock it can advance at most
  * (a process clock: one second a second for each CPU). */
 unsigned cpu_clock_rate(const struct cpu_clock *c);
+/* Sleeps until the clock reads target or more (0; also when its thread
+ * has gone), or -EINTR if a signal that runs a handler or ends the
+ * program comes first. */
+int cpu_clock_sleep_until(const struct cpu_clock *c, uint64_t target);
 
 #endif

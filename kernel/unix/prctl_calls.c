@@ -1,5 +1,6 @@
 /* prctl: the process name and the few flags C libraries and runtimes ask for. */
 #include "unix/syscall.h"
+#include "unix/prctl.h"
 #include "unix/usercopy.h"
 #include "lib/string.h"
 #include "lib/errno.h"
@@ -15,6 +16,24 @@
 
 static char comm[16] = "program";
 static int no_new_privs;
+
+void prctl_comm_init(const char *program)
+{
+    const char *base = program;
+    for (const char *p = program; *p; p++)
+        if (*p == '/' && p[1])
+            base = p + 1;
+    size_t n = 0;
+    while (n < sizeof(comm) - 1 && base[n] && base[n] != '/')
+        n++;
+    memcpy(comm, base, n);
+    comm[n] = 0;
+}
+
+void prctl_comm(char out[16])
+{
+    memcpy(out, comm, sizeof(comm));
+}
 
 int64_t sys_prctl(SYSCALL_ARGS)
 {

@@ -1,6 +1,8 @@
 /* Generated files: their text is made when read, from the live state. */
 #include "unix/procfs.h"
 #include "unix/process.h"
+#include "unix/procfs_task.h"
+#include "unix/prctl.h"
 #include "fs/ramfs.h"
 #include "fs/path.h"
 #include "mm/heap.h"
@@ -145,6 +147,11 @@ void procfs_create(const char *program)
     struct vnode *self = dir("/proc/self");
     add_node(self, "exe", symlink_to(program));
     add_node(self, "maps", generated(&maps_ops));
+    prctl_comm_init(program);
+    procfs_task_create(self);
+    /* The program is pid 1: /proc/1 is /proc/self (busybox ps lists
+     * /proc's numeric entries). */
+    add_node(dir("/proc"), "1", symlink_to("self"));
     add_node(dir("/proc"), "meminfo", generated(&meminfo_ops));
     /* glibc's get_nprocs reads "online" (musl asks sched_getaffinity). */
     static char cpus[16];

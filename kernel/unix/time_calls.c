@@ -135,12 +135,64 @@ int64_t sys_nanosleep(SYSCALL_ARGS)
     return sleep_relative(timeout_deadline_after(clock_monotonic_ns(), ns), a1);
 }
 
+static int64_t cpu_sleep(uint64_t id, const struct cpu_clock *c, uint64_t target, uint64_t urem);
+
+/* restart_syscall after a CPU-time sleep that ran no handler. */
+static int64_t cpu_sleep_restart(struct signal_restart *r)
+{
+    struct cpu_clock c = { (int)r->arg[1], (int)r->arg[2] };
+    return cpu_sleep(r->arg[0], &c, r->deadline, r->arg[3]);
+}
+
+/* A relative sleep on a CPU clock to target on it: interrupted, the time
+ * the clock still has to run goes to urem, and it goes on to the same
+ * target if no handler ran (Linux's posix_cpu_nsleep_restart). */
+static int64_t cpu_sleep(uint64_t id, const struct cpu_clock *c, uint64_t target, uint64_t urem)
+{
+    if (cpu_clock_sleep_until(c, target) == 0)
+        return 0;
+    uint64_t now = target;
+    if (urem && cpu_clock_read(c, &now) == 0) {
+        uint64_t left = target > now ? target - now : 0;
+        struct timespec_k ts = { (int64_t)(left / 1000000000), (int64_t)(left % 1000000000) };
+        if (copy_to_user(urem, &ts, sizeof(ts)))
+            return -EFAULT;
+    }
+    signal_self()->restart = (struct signal_restart){ cpu_sleep_restart, target,
+                                                      { id, (uint64_t)c->kind, (uint64_t)c->tid, urem } };
+    return -ERESTART_RESTARTBLOCK;
+}
+
+/* clock_nanosleep on a CPU-time clock, as Linux's posix_cpu_nsleep: until
+ * the program's or another thread's CPU time reaches the time asked for.
+ * The caller's own thread clock is EINVAL (it would never advance), and
+ * CLOCK_THREAD_CPUTIME_ID and kind 3 (Linux's clock fds) have no sleep:
+ * EOPNOTSUPP (the C libraries say EINVAL for CLOCK_THREAD_CPUTIME_ID
+ * themselves). */
+static int64_t cpu_nanosleep(uint64_t id, uint64_t flags, uint64_t uts, uint64_t urem)
+{
+    if (id == CLOCK_THREAD_CPUTIME_ID || ((int32_t)id < 0 && (id & 7) == 3))
+        return -EOPNOTSUPP;
+    struct cpu_clock c;
+    uint64_t ns, now;
+    int err = cpu_clock_parse(id, true, &c);
+    if (err)
+        return err;
+    if (c.tid == sched_current()->tid)
+        return -EINVAL;
+    if ((err = timeout_from_user(uts, &ns)) || (err = cpu_clock_read(&c, &now)))
+        return err;
+    if (flags & TIMER_ABSTIME)
+        return cpu_clock_sleep_until(&c, ns) ? -ERESTARTNOHAND : 0;
+    return cpu_sleep(id, &c, now + ns < now ? UINT64_MAX : now + ns, urem);
+}
+
 int64_t sys_clock_nanosleep(SYSCALL_ARGS)
 {
     UNUSED_ARGS;
     uint64_t ns, now;
     if (cpu_clock_id(a0))
-        return -EINVAL;                 /* sleeping on CPU time: not done (Linux: threads' EINVAL) */
+        return cpu_nanosleep(a0, a1, a2, a3);
     int err = clock_ns(a0, &now);
     if (err)
         return err;

@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/syscall.h>
-
-extern char **environ;
 
 static void spawn_error(const char *bin, int rc, char *err, size_t errlen);
 
@@ -617,15 +614,15 @@ static void pump_log(int fd)
     }
 }
 
-/* QEMU's stderr goes to a pipe (relay_err reads it): added to fa. */
-static void relay_open(struct err_relay *r, posix_spawn_file_actions_t *fa)
+/* QEMU's stderr goes to a pipe (relay_err reads it): r->wfd, its write
+ * end, becomes QEMU's fd 2 (-1: cloak's stderr). */
+static void relay_open(struct err_relay *r)
 {
     int p[2];
 
     r->fd = r->wfd = -1;
     r->len = 0;
     if (pipe2(p, O_CLOEXEC) == 0) {
-        posix_spawn_file_actions_adddup2(fa, p[1], 2);
         r->fd = p[0];
         r->wfd = p[1];
     }
@@ -707,25 +704,14 @@ int qemu_run(const struct qemu_argv *a, const char *log_path, bool echo_log,
     for (int i = 0; i < 3; i++)
         sigaction(sigs[i], &sa, &old[i]);
 
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    if (a->stdin_fd > 0)
-        posix_spawn_file_actions_adddup2(&fa, a->stdin_fd, 0);
-    if (a->stdout_fd > 0)
-        posix_spawn_file_actions_adddup2(&fa, a->stdout_fd, 1);
-    relay_open(&relay, &fa);
+    relay_open(&relay);
     /* With signals passed to the program, QEMU has a process group of its
      * own: a Ctrl-C at the terminal then reaches cloak alone (QEMU never
-     * reads the terminal: its stdin is the console's socket). */
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    if (signals_to_program) {
-        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-        posix_spawnattr_setpgroup(&attr, 0);
-    }
-    rc = posix_spawnp(&pid, a->argv[0], &fa, &attr, a->argv, environ);
-    posix_spawnattr_destroy(&attr);
-    posix_spawn_file_actions_destroy(&fa);
+     * reads the terminal: its stdin is the console's socket).  Either way
+     * it dies with cloak, even a cloak killed by SIGKILL (qemu_spawn.c). */
+    rc = qemu_spawn_tied(a->argv[0], a->argv, a->stdin_fd > 0 ? a->stdin_fd : -1,
+                         a->stdout_fd > 0 ? a->stdout_fd : -1, relay.wfd, signals_to_program,
+                         &pid);
     /* QEMU's now (or nobody's): the pumps see its end when it exits. */
     if (a->stdin_fd > 0)
         close(a->stdin_fd);
@@ -781,14 +767,16 @@ static void spawn_error(const char *bin, int rc, char *err, size_t errlen)
 
 int qemu_spawn(const struct qemu_argv *a, int *pidp, char *err, size_t errlen)
 {
-    posix_spawn_file_actions_t fa;
     pid_t pid;
-    int rc;
+    int rc, null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    rc = posix_spawnp(&pid, a->argv[0], &fa, NULL, a->argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
+    if (null < 0) {
+        snprintf(err, errlen, "cannot open /dev/null: %s", strerror(errno));
+        return -1;
+    }
+    /* tied to cloak as qemu_run's QEMU: gone if cloak is killed */
+    rc = qemu_spawn_tied(a->argv[0], a->argv, null, -1, -1, false, &pid);
+    close(null);
     if (rc != 0) {
         spawn_error(a->argv[0], rc, err, errlen);
         return -1;

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define QEMU_DEFAULT_BINARY "qemu-system-x86_64"
 #define QEMU_PACKAGE "qemu-system-x86"
@@ -147,9 +148,17 @@ struct qemu_result {
 int qemu_run(const struct qemu_argv *a, const char *log_path, bool echo_log,
              struct qemu_result *res, char *err, size_t errlen);
 
-/* Starts QEMU in the background (stdin from /dev/null) and returns its
- * pid in *pid: for dump-check, which talks to it over QMP.  -1 with err
- * as qemu_run() words it. */
+/* Forks and execs bin (searched in PATH) with stdin, stdout and stderr
+ * from the fds given (-1: cloak's own), in a process group of its own if
+ * own_group, killed by the kernel when the calling thread ends
+ * (qemu_spawn.c says why).  0 and *pid, or the errno of what failed (the
+ * exec's: ENOENT when bin is not found). */
+int qemu_spawn_tied(const char *bin, char *const argv[], int stdin_fd, int stdout_fd,
+                    int stderr_fd, bool own_group, pid_t *pid);
+
+/* Starts QEMU in the background (stdin from /dev/null, killed with cloak
+ * as qemu_run's) and returns its pid in *pid: for dump-check, which talks
+ * to it over QMP.  -1 with err as qemu_run() words it. */
 int qemu_spawn(const struct qemu_argv *a, int *pid, char *err, size_t errlen);
 
 /* How the VM ended, read from the kernel log. */
