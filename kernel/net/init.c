@@ -1,5 +1,6 @@
 /* Starting lwIP. */
 #include "net/net.h"
+#include "net/netdev.h"
 #include "lwip/init.h"
 #include "lib/log.h"
 
@@ -10,5 +11,6 @@ void net_init(void)
         return;
     started = true;
     lwip_init();
+    net_lo_count_start();
     klog("net: lwIP %s started (loopback 127.0.0.1)", LWIP_VERSION_STRING);
 }
