@@ -146,11 +146,12 @@ err_t net_tx_frame(struct net_txq *q, struct pbuf *p)
         return ERR_BUF;
     }
     struct net_tx_held h = { p, p->payload, p->len, p->tot_len, 0, 0, 0 };
-    uint8_t hdr[ETH_HLEN + 60];
-    size_t hn = pbuf_copy_partial(p, hdr, sizeof(hdr), 0);
-    if (q->nic->send_tx && q->nic->tx_csum &&
-        tcp_pseudo(hdr, hn, p->tot_len, &h.csum_start, &h.csum_pseudo))
-        h.csum_offset = TCP_CSUM_OFFSET;
+    if (q->nic->send_tx && q->nic->tx_csum) {
+        uint8_t hdr[ETH_HLEN + 60];
+        size_t hn = pbuf_copy_partial(p, hdr, sizeof(hdr), 0);
+        if (tcp_pseudo(hdr, hn, p->tot_len, &h.csum_start, &h.csum_pseudo))
+            h.csum_offset = TCP_CSUM_OFFSET;
+    }
     int err = -EAGAIN;
     if (!net_tx_drain(q))
         err = send_held(q->nic, &h);
