@@ -36,7 +36,7 @@ struct vnet_hdr {
 #define VNET_GSO_ECN 0x80
 
 #define VNET_RX_MAX_BUFS 128
-#define VNET_TX_BUFS 32
+#define VNET_TX_MAX_BUFS 128
 #define VNET_TX_BUF_SIZE 2048     /* a header and a whole frame */
 
 /* A packet being gathered from several receive buffers (MRG_RXBUF). */
@@ -53,8 +53,9 @@ struct vnet {
     struct dma_buffer rxmem, txmem;
     unsigned rx_bufs, rx_buf_size;   /* chosen at start-up (merged buffers or not) */
     uint16_t rx_buf_of[VNET_RX_MAX_BUFS * 2];   /* by chain head: which buffer */
-    int16_t tx_slot_of[VNET_TX_BUFS * 2];       /* by chain head: which slot, -1 none */
-    bool tx_busy[VNET_TX_BUFS];
+    int16_t tx_slot_of[VNET_TX_MAX_BUFS * 2];   /* by chain head: which slot, -1 none */
+    bool tx_busy[VNET_TX_MAX_BUFS];
+    unsigned tx_bufs;             /* transmit slots, chosen at start-up */
     unsigned rx_posted;
     bool mergeable, offloads;     /* MRG_RXBUF; GUEST_CSUM (and perhaps TSO) */
     struct vnet_pending pend;

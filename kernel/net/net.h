@@ -21,6 +21,9 @@ void net_poll(void);
 bool net_cards_interrupt(void);
 /* Receive interrupts back on after a poll; true if frames came meanwhile. */
 bool net_cards_rearm(void);
+/* Sends what the cards' transmit backlogs hold, as far as they take;
+ * true if frames still wait (net/netif_tx.c). */
+bool net_cards_drain(void);
 /* From a card's interrupt handler: the network thread looks at once. */
 void net_wakeup(void);
 /* Polls until the first card has a DHCP address (logged), or timeout_ns. */

@@ -22,6 +22,7 @@
 struct card {
     struct netif netif;
     struct nic *nic;
+    struct net_txq txq;             /* its backlog and counters (net/netif_tx.c) */
 };
 
 static struct card cards[NIC_MAX];
@@ -37,7 +38,7 @@ static struct {
 static err_t linkoutput(struct netif *netif, struct pbuf *p)
 {
     struct card *c = netif->state;
-    return net_tx_frame(c->nic, p);
+    return net_tx_frame(&c->txq, p);
 }
 
 static void receive(struct nic *nic, const void *frame, size_t len)
@@ -45,10 +46,14 @@ static void receive(struct nic *nic, const void *frame, size_t len)
     for (unsigned i = 0; i < ncards; i++) {
         if (cards[i].nic != nic)
             continue;
+        struct net_counters *n = &cards[i].txq.count;
         struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
-        if (!p)
-            return;                     /* out of buffers: dropped, as a NIC would */
+        if (!p) {
+            n->rx_drop++;               /* out of buffers: dropped, as a NIC would */
+            return;
+        }
         pbuf_take(p, frame, (u16_t)len);
+        net_rx_count(n, p);
         if (cards[i].netif.input(p, &cards[i].netif) != ERR_OK)
             pbuf_free(p);
         return;
@@ -59,7 +64,7 @@ static void receive_frame(struct nic *nic, const struct nic_frame *f)
 {
     for (unsigned i = 0; i < ncards; i++)
         if (cards[i].nic == nic)
-            net_rx_frame(&cards[i].netif, f);
+            net_rx_frame(&cards[i].netif, f, &cards[i].txq.count);
 }
 
 static err_t card_init(struct netif *netif)
@@ -143,6 +148,7 @@ unsigned net_up_cards(void)
     for (unsigned i = ncards; i < nic_count() && ncards < NIC_MAX; i++) {
         struct card *c = &cards[ncards];
         c->nic = nic_get(i);
+        c->txq.nic = c->nic;
         if (!netif_add(&c->netif, NULL, NULL, NULL, c, card_init, ethernet_input)) {
             klog("net: %s: lwIP refused the interface", c->nic->name);
             continue;
@@ -178,10 +184,24 @@ bool net_cards_rearm(void)
     return pending;
 }
 
+bool net_cards_drain(void)
+{
+    bool waiting = false;
+    for (unsigned i = 0; i < ncards; i++)
+        waiting |= net_tx_drain(&cards[i].txq);
+    return waiting;
+}
+
+const struct net_counters *net_card_counters(unsigned i)
+{
+    return i < ncards ? &cards[i].txq.count : NULL;
+}
+
 void net_poll(void)
 {
     for (unsigned i = 0; i < ncards; i++)
         cards[i].nic->poll(cards[i].nic);
+    net_cards_drain();
     netif_poll_all();
     sys_check_timeouts();
 }

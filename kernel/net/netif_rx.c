@@ -12,16 +12,28 @@
 #include "lwip/pbuf.h"
 #include "lib/log.h"
 
-void net_rx_frame(struct netif *netif, const struct nic_frame *f)
+void net_rx_count(struct net_counters *n, const struct pbuf *p)
+{
+    const uint8_t *dst = p->payload;
+    n->rx_packets++;
+    n->rx_bytes += p->tot_len;
+    if ((dst[0] & 1) && !(dst[0] == 0xff && dst[1] == 0xff && dst[2] == 0xff))
+        n->rx_multicast++;              /* a group address, not the broadcast one */
+}
+
+void net_rx_frame(struct netif *netif, const struct nic_frame *f, struct net_counters *n)
 {
     struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)f->len, PBUF_POOL);
-    if (!p)
-        return;                         /* out of buffers: dropped, as a NIC would */
+    if (!p) {
+        n->rx_drop++;                   /* out of buffers: dropped, as a NIC would */
+        return;
+    }
     size_t at = 0;
     for (unsigned i = 0; i < f->npieces; i++) {
         pbuf_take_at(p, f->piece[i].data, (u16_t)f->piece[i].len, (u16_t)at);
         at += f->piece[i].len;
     }
+    net_rx_count(n, p);
     u16_t flags = netif->chksum_flags, skip = 0;
     if (f->gso != NIC_GSO_NONE || f->csum == NIC_CSUM_TRUSTED) {
         uint8_t h[NET_RX_HEADERS_MAX];
@@ -32,6 +44,7 @@ void net_rx_frame(struct netif *netif, const struct nic_frame *f)
                       "from the card: %s", netif->name[0], netif->name[1], netif->num,
                       (unsigned long)f->len, f->gso_size, v.refused);
             pbuf_free(p);
+            n->rx_errs++;
             return;
         }
         static const char ipv4[] = "IPv4", ipv6[] = "IPv6";

@@ -10,6 +10,9 @@
  *     card keeps quiet until the thread has taken its frames and rearms
  *     it, net_cards_rearm), or at most NET_IDLE_NS (a safety net, never
  *     the pace).
+ * While a card's transmit backlog holds frames (its ring was full:
+ * net/netif_tx.c), the thread looks again after NET_TX_WAIT_NS, when the
+ * card has freed slots, rather than leaving them to the next frame sent.
  * A system call that queued a loopback packet or a segment wakes it at once
  * (net_kick).  lwIP's callbacks, run from here, tell the sockets' owners
  * (net_sock_changed), which wake their waiters.
@@ -32,6 +35,7 @@
 
 #define NET_POLL_NS 1000000ull           /* 1 ms */
 #define NET_IDLE_NS 20000000ull          /* 20 ms */
+#define NET_TX_WAIT_NS 100000ull         /* 100 us: a ring's worth of frames at 1 Gbit/s is ~400 */
 
 static struct thread *net_thread;
 static int sockets;
@@ -81,7 +85,10 @@ static void net_thread_main(void *arg)
             sched_yield();              /* the sockets' readers first, then those frames */
             continue;
         }
-        sleep_until_woken(next_wake());
+        if (net_cards_drain())
+            sleep_until_woken(clock_monotonic_ns() + NET_TX_WAIT_NS);
+        else
+            sleep_until_woken(next_wake());
     }
 }
 

@@ -12,6 +12,7 @@
 #include "lib/string.h"
 #include "lib/format.h"
 #include "lib/errno.h"
+#include "net/netdev.h"
 
 #define MAPS_LINE_MAX (80 + REGION_NAME_MAX)
 
@@ -67,6 +68,19 @@ static bool meminfo_text(struct text *t)
     return add(t, buf, (size_t)n);
 }
 
+/* /proc/net/dev: the interfaces' counters, net/'s text. */
+static bool net_dev_file(struct text *t)
+{
+    char buf[1024];
+    size_t n = net_dev_text(buf, sizeof(buf));
+    if (n < sizeof(buf))
+        return add(t, buf, n);
+    char *big = kmalloc(n + 1);
+    bool ok = big && add(t, big, net_dev_text(big, n + 1));
+    kfree(big);
+    return ok;
+}
+
 static int64_t serve(bool (*make)(struct text *), void *out, uint64_t len, uint64_t off)
 {
     struct text t = { 0, 0, 0 };
@@ -95,6 +109,13 @@ static int64_t meminfo_read(struct vnode *vn, void *buf, uint64_t len, uint64_t 
     return serve(meminfo_text, buf, len, off);
 }
 
+static int64_t net_dev_read(struct vnode *vn, void *buf, uint64_t len, uint64_t off)
+{
+    (void)vn;
+    return serve(net_dev_file, buf, len, off);
+}
+
+static const struct vnode_ops net_dev_ops = { .read = net_dev_read };
 static const struct vnode_ops maps_ops = { .read = maps_read };
 static const struct vnode_ops meminfo_ops = { .read = meminfo_read };
 
@@ -153,6 +174,7 @@ void procfs_create(const char *program)
      * /proc's numeric entries). */
     add_node(dir("/proc"), "1", symlink_to("self"));
     add_node(dir("/proc"), "meminfo", generated(&meminfo_ops));
+    add_node(dir("/proc/net"), "dev", generated(&net_dev_ops));
     /* glibc's get_nprocs reads "online" (musl asks sched_getaffinity). */
     static char cpus[16];
     unsigned n = sched_cpu_count();
