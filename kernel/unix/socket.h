@@ -56,6 +56,9 @@ int sockaddr_from_user(uint64_t uaddr, uint64_t ulen, struct net_addr *out);
 /* Writes a at uaddr (cut to *ulenp) and its full length at ulenp; nothing
  * if uaddr is 0.  0 or -EFAULT/-EINVAL. */
 int sockaddr_to_user(const struct net_addr *a, uint64_t uaddr, uint64_t ulenp);
+/* a as a struct sockaddr_in or sockaddr_in6 in b: its length. */
+#define SOCKADDR_INET_MAX 28
+uint32_t sockaddr_encode(const struct net_addr *a, uint8_t b[SOCKADDR_INET_MAX]);
 
 /* socket_io.c: send and receive with the calls' flags (MSG_*). */
 int64_t sock_send(struct sock_file *sf, const void *buf, size_t len, int flags,

@@ -52,6 +52,22 @@ int sockaddr_from_user(uint64_t uaddr, uint64_t ulen, struct net_addr *out)
     }
 }
 
+uint32_t sockaddr_encode(const struct net_addr *a, uint8_t b[SOCKADDR_INET_MAX])
+{
+    memset(b, 0, SOCKADDR_INET_MAX);
+    b[2] = (uint8_t)(a->port >> 8);
+    b[3] = (uint8_t)a->port;
+    if (a->family == NET_AF_INET6) {
+        b[0] = AF_INET6;
+        memcpy(b + 8, a->ip, 16);
+        memcpy(b + 24, &a->scope_id, 4);
+        return SIN6_LEN;
+    }
+    b[0] = AF_INET;
+    memcpy(b + 4, a->ip, 4);
+    return SIN_LEN;
+}
+
 int sockaddr_to_user(const struct net_addr *a, uint64_t uaddr, uint64_t ulenp)
 {
     if (!uaddr)
@@ -61,21 +77,8 @@ int sockaddr_to_user(const struct net_addr *a, uint64_t uaddr, uint64_t ulenp)
         return -EFAULT;
     if (room < 0)
         return -EINVAL;
-    uint8_t b[SIN6_LEN];
-    memset(b, 0, sizeof(b));
-    uint32_t len;
-    b[2] = (uint8_t)(a->port >> 8);
-    b[3] = (uint8_t)a->port;
-    if (a->family == NET_AF_INET6) {
-        b[0] = AF_INET6;
-        memcpy(b + 8, a->ip, 16);
-        memcpy(b + 24, &a->scope_id, 4);
-        len = SIN6_LEN;
-    } else {
-        b[0] = AF_INET;
-        memcpy(b + 4, a->ip, 4);
-        len = SIN_LEN;
-    }
+    uint8_t b[SOCKADDR_INET_MAX];
+    uint32_t len = sockaddr_encode(a, b);
     uint32_t n = (uint32_t)room < len ? (uint32_t)room : len;
     if (n && copy_to_user(uaddr, b, n))
         return -EFAULT;

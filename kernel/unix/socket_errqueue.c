@@ -22,30 +22,13 @@
 #define CMSG_HDR 16                     /* struct cmsghdr: len (8), level, type */
 #define EE_LEN 16                       /* struct sock_extended_err */
 
-/* A sockaddr_in or sockaddr_in6 in b; its length. */
-static uint32_t sockaddr_bytes(const struct net_addr *a, uint8_t b[28])
-{
-    memset(b, 0, 28);
-    b[2] = (uint8_t)(a->port >> 8);
-    b[3] = (uint8_t)a->port;
-    if (a->family == NET_AF_INET6) {
-        b[0] = AF_INET6;
-        memcpy(b + 8, a->ip, 16);
-        memcpy(b + 24, &a->scope_id, 4);
-        return 28;
-    }
-    b[0] = AF_INET;
-    memcpy(b + 4, a->ip, 4);
-    return 16;
-}
-
 /* The control message into the program's msg_control; the length used
  * (Linux's put_cmsg: cut to the room there is, with MSG_CTRUNC). */
 static int put_error_cmsg(struct sock_file *sf, const struct net_sock_err *e,
                           const struct msghdr_k *m, int32_t *mflags, uint64_t *used)
 {
     bool v6 = net_sock_family(sf->ns) == NET_AF_INET6;
-    uint8_t c[CMSG_HDR + EE_LEN + 28 + 4];
+    uint8_t c[CMSG_HDR + EE_LEN + SOCKADDR_INET_MAX + 4];
     memset(c, 0, sizeof(c));
     uint32_t ee[4] = { e->err, 0, e->info, 0 };
     uint8_t *eb = (uint8_t *)ee;
@@ -53,7 +36,7 @@ static int put_error_cmsg(struct sock_file *sf, const struct net_sock_err *e,
     eb[5] = e->type;
     eb[6] = e->code;
     memcpy(c + CMSG_HDR, ee, sizeof(ee));
-    uint64_t len = CMSG_HDR + EE_LEN + sockaddr_bytes(&e->offender, c + CMSG_HDR + EE_LEN);
+    uint64_t len = CMSG_HDR + EE_LEN + sockaddr_encode(&e->offender, c + CMSG_HDR + EE_LEN);
     int32_t level = v6 ? SOL_IPV6 : SOL_IP, type = v6 ? IPV6_RECVERR : IP_RECVERR;
     memcpy(c, &len, 8);
     memcpy(c + 8, &level, 4);
