@@ -15,7 +15,8 @@ load (a shared machine) hits both alike.
 Then, where Debian's wrk and iperf3 are installed:
   - HTTP requests/s: wrk (WRK_SECONDS, 1 thread, WRK_CONNS connections)
     against bench/progs/httpserve (one thread, epoll, a small static page)
-    in cloak and natively;
+    in cloak and natively, and the same for Go's net/http answering
+    GET /page (200 000 bytes; tests/guest/lang/httpserver.go);
   - iperf3 -s run inside cloak as a dynamic program (Debian's binary and
     its libraries), TCP host -> guest and guest -> host (-R), against
     iperf3 natively on this host.
@@ -41,6 +42,7 @@ BUILD = os.path.join(ROOT, os.environ.get("BUILD", "build"))
 CLOAK = os.path.join(BUILD, "bin", "cloak")
 SERVER = os.path.join(BUILD, "bench", "netserve")
 HTTP_SERVER = os.path.join(BUILD, "bench", "httpserve")
+GO_SERVER = os.path.join(BUILD, "tests", "guest", "lang", "go-httpserver")
 WRK = "/usr/bin/wrk"
 IPERF3 = "/usr/bin/iperf3"
 WRK_SECONDS = 5
@@ -185,12 +187,12 @@ def tcp_figures():
         stop(b)
 
 
-def wait_http(port):
+def wait_http(port, path="/"):
     end = time.monotonic() + 180
     while time.monotonic() < end:
         try:
             c = socket.create_connection(("127.0.0.1", port), timeout=5)
-            c.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            c.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path.encode())
             if c.recv(64).startswith(b"HTTP/1.1 200"):
                 c.close()
                 return
@@ -200,9 +202,9 @@ def wait_http(port):
     raise RuntimeError("the HTTP server never answered")
 
 
-def wrk_rate(port):
+def wrk_rate(port, path="/"):
     out = subprocess.run([WRK, "-t1", "-c%d" % WRK_CONNS, "-d%ds" % WRK_SECONDS,
-                          "http://127.0.0.1:%d/" % port], capture_output=True, text=True,
+                          "http://127.0.0.1:%d%s" % (port, path)], capture_output=True, text=True,
                          timeout=WRK_SECONDS + 60).stdout
     m = re.search(r"Requests/sec:\s*([0-9.]+)", out)
     if not m or re.search(r"Non-2xx|Socket errors", out):
@@ -210,19 +212,21 @@ def wrk_rate(port):
     return float(m.group(1))
 
 
-def http_figures():
-    """Requests/s in cloak, under sev-sim (side by side, in turn) and natively."""
+def http_figures(server=None, path="/"):
+    """Requests/s of server (default: the C epoll one) answering GET path
+    in cloak, under sev-sim (side by side, in turn) and natively."""
+    server = server or HTTP_SERVER
     port = free_port()
-    native = subprocess.Popen([HTTP_SERVER, str(port)], stdout=subprocess.DEVNULL,
+    native = subprocess.Popen([server, str(port)], stdout=subprocess.DEVNULL,
                               stdin=subprocess.DEVNULL)
-    (a, pa), (b, pb) = start_vm([HTTP_SERVER, "8080"], 8080, False), start_vm([HTTP_SERVER, "8080"], 8080, True)
+    (a, pa), (b, pb) = start_vm([server, "8080"], 8080, False), start_vm([server, "8080"], 8080, True)
     try:
         for p in (port, pa, pb):
-            wait_http(p)
+            wait_http(p, path)
         rates = {pa: [], pb: [], port: []}
         for _ in range(SLOW_RUNS):
             for p in rates:
-                rates[p].append(wrk_rate(p))
+                rates[p].append(wrk_rate(p, path))
         return [statistics.median(rates[p]) for p in (pa, pb, port)]
     finally:
         for proc in (native, a, b):
@@ -365,6 +369,12 @@ def main():
               ("HTTP (wrk, %d conns, %d s)" % (WRK_CONNS, WRK_SECONDS), c, s, c / s, n), flush=True)
     else:
         print("  HTTP: %s or %s missing (scripts/install-deps.sh; make bench)" % (WRK, HTTP_SERVER))
+    if os.path.exists(WRK) and os.path.exists(GO_SERVER):
+        c, s, n = http_figures(GO_SERVER, "/page")
+        print("  %-28s cloak %9.0f req/s  sev-sim %9.0f (cost %.2fx)   native on this host %9.0f req/s" %
+              ("Go net/http, 200 KB (wrk)", c, s, c / s, n), flush=True)
+    else:
+        print("  Go net/http: %s missing (make test-programs with Debian's golang-go)" % GO_SERVER)
     if os.path.exists(IPERF3):
         c, n = iperf_figures(True), iperf_figures(False)
         for name in ("host -> guest", "guest -> host"):
