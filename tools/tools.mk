@@ -27,7 +27,7 @@ ARCHIVE_SRCS := $(addprefix tools/image/,archive.c archive_tree.c archive_entry.
 GCP_SRCS := $(addprefix tools/gcp/,endpoint.c retry.c http.c jwt.c credentials.c \
 	api_error.c call.c storage.c compute_body.c compute.c operation.c logging.c package.c \
 	gcp_config.c template.c group.c)
-QEMU_SRCS := $(addprefix tools/qemu/,qemu.c qemu_outcome.c qemu_stdio.c accel.c qemu_spawn.c)
+QEMU_SRCS := $(addprefix tools/qemu/,qemu.c qemu_run.c qemu_outcome.c qemu_stdio.c accel.c qemu_spawn.c)
 CLOAK_SRCS := $(CLOAK_FRONT) $(CONFIG_SRCS) tools/elf/elf_check.c tools/elf/elf_sym.c \
 	tools/elf/elf_dyn.c tools/elf/ldcache.c $(DEPS_ELF_SRCS) tools/volume/volume.c \
 	$(QEMU_SRCS) $(ARCHIVE_SRCS) tools/image/manifest_writer.c \

@@ -36,7 +36,7 @@ $(TOOLS_UNIT_DIR)/tools_archive: tests/unit/tools/test_archive.c $(ARCHIVE_UNIT_
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/tools/test_archive.c $(ARCHIVE_UNIT_SRCS) \
 		$(UNIT_LIBS) -larchive
 
-QEMU_UNIT_SRCS := tools/qemu/qemu.c tools/qemu/qemu_outcome.c tools/qemu/qemu_stdio.c \
+QEMU_UNIT_SRCS := tools/qemu/qemu.c tools/qemu/qemu_run.c tools/qemu/qemu_outcome.c tools/qemu/qemu_stdio.c \
 		tools/qemu/qemu_spawn.c
 $(TOOLS_UNIT_DIR)/tools_qemu: tests/unit/tools/test_qemu.c $(QEMU_UNIT_SRCS) \
 		tools/qemu/qemu.h tests/unit/tools/unit.mk
