@@ -151,6 +151,19 @@ def send(frame):
 
 # ---- an ordinary client: the host kernel's TCP ----
 
+def echo_round(c, data):
+    """Sends data on connection c (from a thread) and reads as many bytes
+    back, or fewer if the server closes: what came back."""
+    threading.Thread(target=c.sendall, args=(data,), daemon=True).start()
+    got = bytearray()
+    while len(got) < len(data):
+        b = c.recv(65536)
+        if not b:
+            break
+        got += b
+    return bytes(got)
+
+
 def echo_ok(size=65536, v6=None, timeout=20):
     """The server echoes SIZE random bytes exactly; (ok, why)."""
     data = os.urandom(size)
@@ -162,13 +175,7 @@ def echo_ok(size=65536, v6=None, timeout=20):
         else:
             c = socket.create_connection((GUEST_IP, PORT), timeout=timeout)
         c.settimeout(timeout)
-        threading.Thread(target=c.sendall, args=(data,), daemon=True).start()
-        got = bytearray()
-        while len(got) < size:
-            b = c.recv(65536)
-            if not b:
-                break
-            got += b
+        got = echo_round(c, data)
         c.close()
     except OSError as e:
         return False, str(e)
@@ -398,13 +405,7 @@ def mtu_drop_midway(g, gl6, hl6, v6):
         first = True
         for size in (65536, 262144):
             data = os.urandom(size)
-            threading.Thread(target=c.sendall, args=(data,), daemon=True).start()
-            got = bytearray()
-            while len(got) < size:
-                b = c.recv(65536)
-                if not b:
-                    break
-                got += b
+            got = echo_round(c, data)
             if got != data:
                 c.close()
                 return False, "%d of %d bytes back%s" % (len(got), size, "" if first else " after the drop")
